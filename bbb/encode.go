@@ -1,0 +1,95 @@
+package bbb
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// appendEscaped appends s escaped the way Java's URLEncoder does, which every
+// BigBlueButton version accepts and which is a fixed point of the 2.4-era
+// re-encoding: A-Z a-z 0-9 . - _ * are kept, space becomes '+', every other
+// byte of the UTF-8 encoding becomes %XX with upper-case hex.
+func appendEscaped(dst []byte, s string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '.', c == '-', c == '_', c == '*':
+			dst = append(dst, c)
+		case c == ' ':
+			dst = append(dst, '+')
+		default:
+			dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
+		}
+	}
+	return dst
+}
+
+// Escape escapes a query component the way Java's URLEncoder does (space as
+// '+'); it is the encoding bbbkit signs and sends.
+func Escape(s string) string { return string(appendEscaped(nil, s)) }
+
+// EncodeQuery encodes v with keys in sorted order and Java-URLEncoder
+// escaping. The result is exactly what the client hashes and sends.
+func EncodeQuery(v url.Values) string {
+	if len(v) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(v))
+	size := 0
+	for k, vs := range v {
+		keys = append(keys, k)
+		for _, x := range vs {
+			size += len(k) + len(x) + 8
+		}
+	}
+	slices.Sort(keys)
+	buf := make([]byte, 0, size)
+	for _, k := range keys {
+		for _, x := range v[k] {
+			if len(buf) > 0 {
+				buf = append(buf, '&')
+			}
+			buf = appendEscaped(buf, k)
+			buf = append(buf, '=')
+			buf = appendEscaped(buf, x)
+		}
+	}
+	return string(buf)
+}
+
+// redactQuery replaces the values of parameters that are secrets (the
+// checksum, session tokens, passwords) in a raw query string.
+func redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		k, _, ok := strings.Cut(p, "=")
+		if ok && isSecretParam(k) {
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+func isSecretParam(k string) bool {
+	switch strings.ToLower(k) {
+	case "checksum", "sessiontoken", "session_token", "password", "attendeepw", "moderatorpw", "auth_token", "authtoken", "replacesessiontoken", "secret":
+		return true
+	}
+	return false
+}
+
+// RedactURL returns u with the checksum, session tokens and passwords in its
+// query replaced by REDACTED, for logs and error messages.
+func RedactURL(u string) string {
+	base, q, ok := strings.Cut(u, "?")
+	if !ok {
+		return u
+	}
+	return base + "?" + redactQuery(q)
+}

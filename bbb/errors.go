@@ -1,0 +1,175 @@
+package bbb
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error is a FAILED answer from the server: the call was delivered and
+// refused. Key is BigBlueButton's messageKey (such as "checksumError" or
+// "notFound"); compare it with errors.Is and the Err* sentinels rather than
+// with strings where a sentinel exists.
+type Error struct {
+	Call    string     // API call name, such as "create" or "hooks/create"
+	Key     string     // messageKey, or the key of the first error in a list
+	Message string     // human-readable message from the server
+	Errors  []KeyValue // every error of a multi-error answer (join redirects, legacy <errors>)
+}
+
+// KeyValue is one entry of a multi-error answer.
+type KeyValue struct {
+	Key     string `json:"key"`
+	Message string `json:"message"`
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("bbb: ")
+	b.WriteString(e.Call)
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key)
+	} else {
+		b.WriteString("FAILED")
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	for i, kv := range e.Errors {
+		if i == 0 && kv.Key == e.Key && kv.Message == e.Message {
+			continue
+		}
+		fmt.Fprintf(&b, "; %s: %s", kv.Key, kv.Message)
+	}
+	return b.String()
+}
+
+// Is reports whether the error matches one of the sentinels below by key.
+func (e *Error) Is(target error) bool {
+	s, ok := target.(*sentinel)
+	if !ok {
+		return false
+	}
+	for _, k := range s.keys {
+		if strings.EqualFold(k, e.Key) {
+			return true
+		}
+		for _, kv := range e.Errors {
+			if strings.EqualFold(k, kv.Key) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+type sentinel struct {
+	name string
+	keys []string
+}
+
+func (s *sentinel) Error() string { return "bbb: " + s.name }
+
+// Sentinels for errors.Is. Each matches a *Error whose messageKey is one of
+// the keys BigBlueButton uses for that condition across versions.
+var (
+	// ErrChecksum: the server refused the checksum (wrong secret, algorithm not
+	// allowed, or a proxy re-encoded the query).
+	ErrChecksum error = &sentinel{"checksum refused", []string{"checksumError"}}
+	// ErrNotFound: no such meeting or recording.
+	ErrNotFound error = &sentinel{"not found", []string{"notFound", "meetingNotFound", "invalidMeetingIdentifier", "invalidMeetingId", "noRecordings", "destroyMissingHook"}}
+	// ErrIDNotUnique: create with an existing meeting ID but other passwords.
+	ErrIDNotUnique error = &sentinel{"meeting ID not unique", []string{"idNotUnique", "NotUniqueMeetingID"}}
+	// ErrVoiceBridgeNotUnique: the requested voice bridge is in use.
+	ErrVoiceBridgeNotUnique error = &sentinel{"voice bridge not unique", []string{"nonUniqueVoiceBridge"}}
+	// ErrValidation: a parameter failed the server's validation.
+	ErrValidation error = &sentinel{"validation failed", []string{"validationError", "paramError", "MissingParam", "missingParamMeetingID", "missingParamFullName", "missingParamRecordID", "missingParamPublish", "missingParamHookID", "missingParamCallbackURL", "invalidKind", "invalidLang", "invalidSharedNotesEditor", "Params required", "parentMeetingIdMissing", "parentMeetingIDMissing"}}
+	// ErrUnsupportedContentType: a POST without a Content-Type the call accepts.
+	ErrUnsupportedContentType error = &sentinel{"unsupported content type", []string{"unsupportedContentType"}}
+	// ErrInvalidPassword: join with a password that matches neither role.
+	ErrInvalidPassword error = &sentinel{"invalid password", []string{"invalidPassword"}}
+	// ErrMeetingEnded: the meeting was ended and cannot be joined.
+	ErrMeetingEnded error = &sentinel{"meeting ended", []string{"meetingForciblyEnded", "meetingEnded"}}
+	// ErrMaxParticipants: the meeting is full.
+	ErrMaxParticipants error = &sentinel{"maximum participants reached", []string{"maxParticipantsReached"}}
+	// ErrCreateTimeMismatch: join with a createTime of an earlier meeting.
+	ErrCreateTimeMismatch error = &sentinel{"createTime does not match", []string{"mismatchCreateTimeParam"}}
+	// ErrGuestDenied: a guest was denied access.
+	ErrGuestDenied error = &sentinel{"guest denied", []string{"guestDeniedAccess", "guestDeny"}}
+	// ErrMissingSession: a session-token call with an unknown or expired token.
+	ErrMissingSession error = &sentinel{"missing session", []string{"missingSession", "missingToken", "invalidSession"}}
+)
+
+// TransportError is a request that did not get an HTTP answer: DNS, TCP,
+// TLS, timeout or cancellation. The URL has its checksum and secrets
+// redacted.
+type TransportError struct {
+	Call string
+	URL  string
+	Err  error
+}
+
+// Error implements error.
+func (e *TransportError) Error() string {
+	return "bbb: " + e.Call + ": request to " + e.URL + " failed: " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error (for errors.Is with context.Canceled,
+// context.DeadlineExceeded, net errors).
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// HTTPError is an answer with a status other than the one the call expects,
+// typically an HTML error page from a proxy in front of the server. Snippet
+// holds the start of the body with anything that looks like a checksum or
+// token removed.
+type HTTPError struct {
+	Call        string
+	URL         string
+	StatusCode  int
+	ContentType string
+	Snippet     string
+}
+
+// Error implements error.
+func (e *HTTPError) Error() string {
+	msg := fmt.Sprintf("bbb: %s: unexpected HTTP status %d from %s", e.Call, e.StatusCode, e.URL)
+	if e.ContentType != "" {
+		msg += " (" + e.ContentType + ")"
+	}
+	return msg
+}
+
+// DecodeError is a 200 answer that is not the XML or JSON the call returns
+// (truncated, HTML, or larger than the response size cap).
+type DecodeError struct {
+	Call string
+	URL  string
+	Err  error
+}
+
+// Error implements error.
+func (e *DecodeError) Error() string {
+	return "bbb: " + e.Call + ": cannot decode response from " + e.URL + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// ErrResponseTooLarge is wrapped by a DecodeError when an answer exceeds the
+// client's response size cap (see WithMaxResponseBytes).
+var ErrResponseTooLarge = errors.New("response larger than the configured limit")
+
+// ParamError reports a parameter the client refused before sending anything.
+type ParamError struct {
+	Call  string
+	Param string
+	Msg   string
+}
+
+// Error implements error.
+func (e *ParamError) Error() string {
+	return "bbb: " + e.Call + ": parameter " + e.Param + ": " + e.Msg
+}

@@ -1,0 +1,290 @@
+package bbb
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bbbkit/bbbkit/bbb/checksum"
+)
+
+// JoinParams are the parameters of join (BigBlueButton 3.0). Set Role
+// (RoleModerator or RoleViewer); Password is the deprecated alternative.
+// UserData becomes userdata-<key> parameters; Extra carries parameters newer
+// than bbbkit.
+type JoinParams struct {
+	FullName  string
+	MeetingID string
+	Role      string
+	Password  string // deprecated by BBB; use Role
+	// CreateTime, when set, makes the server refuse the join if the meeting
+	// was re-created since (mismatchCreateTimeParam).
+	CreateTime          time.Time
+	UserID              string
+	WebVoiceConf        string
+	AvatarURL           string
+	WebcamBackgroundURL string
+	// Redirect false asks for an XML answer instead of a 302 to the client;
+	// JoinURL leaves it out (the server's default is true) unless set.
+	Redirect             *bool
+	ErrorRedirectURL     string
+	Guest                *bool
+	Auth                 *bool
+	ExcludeFromDashboard *bool
+	EnforceLayout        string
+	LogoutURL            string
+	FirstName            string
+	LastName             string
+	Bot                  *bool
+	ExistingUserID       string
+	ReplaceSessionToken  string
+	SessionName          string
+	// UserData is sent as userdata-<key>; keys must not contain '-'.
+	UserData map[string]string
+	Extra    url.Values
+}
+
+// joinQuery appends the encoded join parameters to dst. It is written out by
+// hand rather than through go-querystring because join URLs are built on
+// every page view of a portal: this path makes no allocation of its own.
+func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
+	const call = "join"
+	if p.MeetingID == "" {
+		return nil, &ParamError{Call: call, Param: "meetingID", Msg: "required"}
+	}
+	if p.FullName == "" {
+		return nil, &ParamError{Call: call, Param: "fullName", Msg: "required"}
+	}
+	if p.Role == "" && p.Password == "" {
+		return nil, &ParamError{Call: call, Param: "role", Msg: "set Role (or the deprecated Password)"}
+	}
+	if p.Role != "" && !strings.EqualFold(p.Role, RoleModerator) && !strings.EqualFold(p.Role, RoleViewer) {
+		return nil, &ParamError{Call: call, Param: "role", Msg: "must be MODERATOR or VIEWER"}
+	}
+	first := true
+	add := func(k, v string) {
+		if v == "" {
+			return
+		}
+		if !first {
+			dst = append(dst, '&')
+		}
+		first = false
+		dst = append(dst, k...)
+		dst = append(dst, '=')
+		dst = appendEscaped(dst, v)
+	}
+	addBool := func(k string, v *bool) {
+		if v != nil {
+			add(k, strconv.FormatBool(*v))
+		}
+	}
+	add("fullName", p.FullName)
+	add("meetingID", p.MeetingID)
+	add("role", strings.ToUpper(p.Role))
+	add("password", p.Password)
+	if !p.CreateTime.IsZero() {
+		var b [20]byte
+		add("createTime", string(strconv.AppendInt(b[:0], p.CreateTime.UnixMilli(), 10)))
+	}
+	add("userID", p.UserID)
+	add("webVoiceConf", p.WebVoiceConf)
+	add("avatarURL", p.AvatarURL)
+	add("webcamBackgroundURL", p.WebcamBackgroundURL)
+	addBool("redirect", p.Redirect)
+	add("errorRedirectUrl", p.ErrorRedirectURL)
+	addBool("guest", p.Guest)
+	addBool("auth", p.Auth)
+	addBool("excludeFromDashboard", p.ExcludeFromDashboard)
+	add("enforceLayout", p.EnforceLayout)
+	add("logoutURL", p.LogoutURL)
+	add("firstName", p.FirstName)
+	add("lastName", p.LastName)
+	addBool("bot", p.Bot)
+	add("existingUserID", p.ExistingUserID)
+	add("replaceSessionToken", p.ReplaceSessionToken)
+	add("sessionName", p.SessionName)
+	if len(p.UserData) > 0 {
+		keys := make([]string, 0, len(p.UserData))
+		for k := range p.UserData {
+			if !ValidUserDataKey(k) {
+				return nil, &ParamError{Call: call, Param: "userdata-" + k, Msg: "user data keys must not contain '-' (the server drops them)"}
+			}
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !first {
+				dst = append(dst, '&')
+			}
+			first = false
+			dst = append(dst, "userdata-"...)
+			dst = appendEscaped(dst, k)
+			dst = append(dst, '=')
+			dst = appendEscaped(dst, p.UserData[k])
+		}
+	}
+	if len(p.Extra) > 0 {
+		keys := make([]string, 0, len(p.Extra))
+		for k := range p.Extra {
+			if k == "" || strings.EqualFold(k, "checksum") {
+				return nil, &ParamError{Call: call, Param: k, Msg: "not allowed in Extra"}
+			}
+			if p.has(k) {
+				return nil, &ParamError{Call: call, Param: k, Msg: "set both in Extra and elsewhere"}
+			}
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			for _, v := range p.Extra[k] {
+				if !first {
+					dst = append(dst, '&')
+				}
+				first = false
+				dst = appendEscaped(dst, k)
+				dst = append(dst, '=')
+				dst = appendEscaped(dst, v)
+			}
+		}
+	}
+	return dst, nil
+}
+
+// has reports whether the typed fields already set parameter k.
+func (p *JoinParams) has(k string) bool {
+	var tmp JoinParams = *p
+	tmp.Extra, tmp.UserData = nil, nil
+	q, err := tmp.appendQuery(nil)
+	if err != nil {
+		return false
+	}
+	for _, part := range strings.Split(string(q), "&") {
+		if name, _, _ := strings.Cut(part, "="); name == k {
+			return true
+		}
+	}
+	return strings.HasPrefix(k, "userdata-") && p.UserData[strings.TrimPrefix(k, "userdata-")] != ""
+}
+
+// JoinURL returns the signed URL that takes a browser into the meeting. It
+// does no I/O. The URL is a credential: do not log it.
+func (c *Client) JoinURL(p *JoinParams) (string, error) {
+	if p == nil {
+		return "", &ParamError{Call: "join", Param: "params", Msg: "nil"}
+	}
+	// One buffer holds the URL: API base, call, query, checksum.
+	buf := make([]byte, 0, len(c.apiURL)+160+c.alg.HexLen()+estimateJoin(p))
+	buf = append(buf, c.apiURL...)
+	buf = append(buf, "join?"...)
+	start := len(buf)
+	buf, err := p.appendQuery(buf)
+	if err != nil {
+		return "", err
+	}
+	query := buf[start:]
+	buf = append(buf, "&checksum="...)
+	buf = appendSumBytes(buf, c.alg, "join", query, c.secret)
+	return unsafeString(buf), nil
+}
+
+func estimateJoin(p *JoinParams) int {
+	n := 3 * (len(p.FullName) + len(p.MeetingID) + len(p.UserID) + len(p.AvatarURL) + len(p.LogoutURL))
+	for k, v := range p.UserData {
+		n += 16 + 3*(len(k)+len(v))
+	}
+	for k, vs := range p.Extra {
+		for _, v := range vs {
+			n += 2 + 3*(len(k)+len(v))
+		}
+	}
+	return n
+}
+
+// appendSumBytes is checksum.AppendSum for a query held in a byte slice
+// that dst may share.
+func appendSumBytes(dst []byte, alg checksum.Algorithm, call string, query []byte, secret string) []byte {
+	return checksum.AppendSum(dst, alg, call, unsafeString(query), secret)
+}
+
+// JoinResponse is the XML answer of a server-side join (redirect=false). It
+// holds the user's session token: its String method hides it, keep it out
+// of logs.
+type JoinResponse struct {
+	Envelope
+	MeetingID    string `xml:"meeting_id"` // internal meeting ID
+	UserID       string `xml:"user_id"`
+	AuthToken    string `xml:"auth_token"`
+	SessionToken string `xml:"session_token"`
+	GuestStatus  string `xml:"guestStatus"`
+	URL          string `xml:"url"`
+}
+
+// String describes the answer without its tokens.
+func (r *JoinResponse) String() string {
+	return "JoinResponse{MeetingID:" + r.MeetingID + " UserID:" + r.UserID + " GuestStatus:" + r.GuestStatus + " tokens:REDACTED}"
+}
+
+// LogValue keeps the tokens out of slog records.
+func (r *JoinResponse) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("meeting_id", r.MeetingID), slog.String("user_id", r.UserID), slog.String("guest_status", r.GuestStatus))
+}
+
+// Join joins a user on the server's side (redirect=false) and returns the
+// session the server created. Most portals should redirect the browser to
+// JoinURL instead: BigBlueButton binds a server-side session to the calling
+// HTTP client unless the meeting allows requests without session. Join never
+// follows a redirect; a redirect carrying errors=[...] (how bbb-web reports
+// join failures) becomes an *Error.
+func (c *Client) Join(ctx context.Context, p *JoinParams) (*JoinResponse, error) {
+	if p == nil {
+		return nil, &ParamError{Call: "join", Param: "params", Msg: "nil"}
+	}
+	q := *p
+	q.Redirect = Bool(false)
+	query, err := q.appendQuery(nil)
+	if err != nil {
+		return nil, err
+	}
+	no := false
+	resp, err := c.send(ctx, &request{call: "join", method: http.MethodGet, query: string(query), signed: true, noRedirect: true, idempotent: &no})
+	if err != nil {
+		return nil, err
+	}
+	if isRedirect(resp.status) {
+		loc := resp.header.Get("Location")
+		if e := joinRedirectError(loc); e != nil {
+			return nil, e
+		}
+		return &JoinResponse{Envelope: Envelope{ReturnCode: "SUCCESS"}, URL: loc}, nil
+	}
+	out := new(JoinResponse)
+	if err := c.decodeXML(resp, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// joinRedirectError parses the errors=[{"key":..,"message":..}] that bbb-web
+// appends to the logout URL when a join fails.
+func joinRedirectError(location string) *Error {
+	u, err := url.Parse(location)
+	if err != nil {
+		return nil
+	}
+	raw := u.Query().Get("errors")
+	if raw == "" {
+		return nil
+	}
+	var list []KeyValue
+	if err := json.Unmarshal([]byte(raw), &list); err != nil || len(list) == 0 {
+		return &Error{Call: "join", Key: "unknownError", Message: "join was redirected with unreadable errors"}
+	}
+	return &Error{Call: "join", Key: list[0].Key, Message: list[0].Message, Errors: list}
+}

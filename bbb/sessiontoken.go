@@ -1,0 +1,56 @@
+package bbb
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// GetJoinURLParams are the parameters of getJoinUrl (BigBlueButton 3.0):
+// a user who is already in a meeting asks for a URL that opens another
+// session (for example a second device or a presentation-only view).
+type GetJoinURLParams struct {
+	SessionToken   string // the user's session token (a credential)
+	ReplaceSession *bool
+	SessionName    string
+	EnforceLayout  string
+	UserData       map[string]string
+}
+
+// GetJoinURL calls getJoinUrl, which is authenticated by the user's session
+// token rather than by a checksum, and returns the new signed join URL.
+func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams) (string, error) {
+	const call = "getJoinUrl"
+	if p == nil || p.SessionToken == "" {
+		return "", &ParamError{Call: call, Param: "sessionToken", Msg: "required"}
+	}
+	v := url.Values{"sessionToken": {p.SessionToken}}
+	if p.ReplaceSession != nil {
+		v.Set("replaceSession", strconv.FormatBool(*p.ReplaceSession))
+	}
+	if p.SessionName != "" {
+		v.Set("sessionName", p.SessionName)
+	}
+	if p.EnforceLayout != "" {
+		v.Set("enforceLayout", p.EnforceLayout)
+	}
+	for k, val := range p.UserData {
+		if !ValidUserDataKey(k) {
+			return "", &ParamError{Call: call, Param: "userdata-" + k, Msg: "user data keys must not contain '-'"}
+		}
+		v.Set("userdata-"+k, val)
+	}
+	no := false
+	resp, err := c.send(ctx, &request{call: call, method: http.MethodGet, query: EncodeQuery(v), idempotent: &no})
+	if err != nil {
+		return "", err
+	}
+	var out struct {
+		URL string `json:"url"`
+	}
+	if err := decodeJSON(resp, &out); err != nil {
+		return "", err
+	}
+	return out.URL, nil
+}

@@ -1,0 +1,45 @@
+// Package scheduler is an embeddable least-load scheduler for BigBlueButton
+// servers, with the placement rules Scalelite uses and the fixes its users
+// keep asking for.
+//
+// A [Scheduler] knows a set of servers ([Server]), each with a URL, a shared
+// secret, an optional tag, an administrative [State] (enabled, cordoned or
+// disabled), an online flag maintained by a poller and a load multiplier.
+//
+// [Scheduler.Pick] maps a meeting ID to a server. If the meeting is already
+// placed, Pick returns the server that holds it. Otherwise it chooses the
+// least-loaded server that is enabled and online, records the placement and
+// adds a reservation to that server's load, all in one atomic step of the
+// [Store], so a burst of concurrent creates spreads over the cluster instead
+// of herding onto the server that looked emptiest. Tags follow Scalelite: the
+// tag argument is a ";"-separated list of acceptable server tags; a trailing
+// "!" makes the list mandatory; without "!" a request whose tags match no
+// available server falls back to untagged servers; a request without tags
+// only ever lands on untagged servers; the tag "none" names untagged servers.
+//
+// [Scheduler.Poll] (or [Scheduler.Run] in a loop) asks every server for its
+// meetings through a [MeetingLister], with bounded concurrency and a timeout
+// per server. The load of a server is computed by a [LoadFunc] (by default
+// [ScaleliteLoad]: the users of non-breakout meetings, counting a meeting
+// younger than a buffer time as at least a minimum number of users) times the
+// server's load multiplier. A server goes offline after a number of failed
+// polls in a row and back online after a number of good ones. Meeting
+// mappings live exactly as long as the meeting does: a poll that no longer
+// shows a meeting removes its mapping, and a server that goes offline, is
+// disabled or is deleted loses all of its mappings at once, so the next create
+// for those meeting IDs lands on a live server. A cordoned server takes no new
+// meetings, keeps the ones it has and turns disabled once a poll finds it
+// empty.
+//
+// State lives behind the [Store] interface: [NewMemoryStore] keeps it in
+// process (the default) and package redisstore keeps it in Redis so that
+// several processes can share one cluster view. The package storetest holds
+// a conformance suite for Store implementations.
+//
+// Observers ([WithObserver]) receive an [Event] for every placement, state
+// change, poll and poll failure, which is enough to build metrics without
+// this package depending on a metrics library.
+//
+// Nothing in this package prints, and no error, event or String method ever
+// contains a server secret.
+package scheduler

@@ -1,0 +1,90 @@
+package scheduler
+
+import (
+	"strconv"
+	"time"
+)
+
+// EventKind says what an Event reports.
+type EventKind int
+
+// The kinds of Event.
+const (
+	// EventPlaced: Pick placed a new meeting (MeetingID, ServerID, Load
+	// after the reservation).
+	EventPlaced EventKind = iota + 1
+	// EventReused: Pick found the meeting already placed (MeetingID,
+	// ServerID).
+	EventReused
+	// EventPickFailed: Pick found no server (MeetingID, Err).
+	EventPickFailed
+	// EventReleased: a meeting mapping was released (MeetingID, ServerID).
+	EventReleased
+	// EventServerAdded: a server was added (ServerID, State).
+	EventServerAdded
+	// EventServerDeleted: a server was deleted (ServerID, MeetingIDs
+	// cleared).
+	EventServerDeleted
+	// EventStateChanged: a server's administrative state changed, by an
+	// update or because a poll found a cordoned server empty (ServerID,
+	// State is the new state).
+	EventStateChanged
+	// EventOnline: a server came online (ServerID).
+	EventOnline
+	// EventOffline: a server went offline (ServerID).
+	EventOffline
+	// EventPolled: a server was polled successfully (ServerID, Load,
+	// Meetings, Users, Duration).
+	EventPolled
+	// EventPollFailed: polling a server failed (ServerID, Err is a
+	// *PollError, Duration).
+	EventPollFailed
+	// EventMeetingsCleared: meeting mappings of a server were removed
+	// because the server went away or a poll no longer showed them
+	// (ServerID, MeetingIDs).
+	EventMeetingsCleared
+)
+
+var eventKindNames = [...]string{
+	EventPlaced:          "placed",
+	EventReused:          "reused",
+	EventPickFailed:      "pick_failed",
+	EventReleased:        "released",
+	EventServerAdded:     "server_added",
+	EventServerDeleted:   "server_deleted",
+	EventStateChanged:    "state_changed",
+	EventOnline:          "online",
+	EventOffline:         "offline",
+	EventPolled:          "polled",
+	EventPollFailed:      "poll_failed",
+	EventMeetingsCleared: "meetings_cleared",
+}
+
+// String returns a short snake_case name, suitable as a metric label.
+func (k EventKind) String() string {
+	if k > 0 && int(k) < len(eventKindNames) {
+		return eventKindNames[k]
+	}
+	return "EventKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Event reports something the scheduler did. Fields that do not apply to
+// the Kind are zero. Events never carry secrets.
+type Event struct {
+	Kind       EventKind
+	Time       time.Time // from the Scheduler's clock
+	ServerID   string
+	MeetingID  string
+	State      State
+	Load       float64
+	Meetings   int
+	Users      int
+	MeetingIDs []string
+	Duration   time.Duration
+	Err        error
+}
+
+// Observer receives events. It is called synchronously from the goroutine
+// that caused the event, possibly from several goroutines at once, so it
+// must be fast and safe for concurrent use.
+type Observer func(Event)

@@ -1,0 +1,418 @@
+package scheduler
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a Store that keeps everything in process memory. Pick costs
+// O(log n) in the number of servers of the tag groups involved: available
+// servers sit in one min-heap per tag, keyed by load.
+type MemoryStore struct {
+	mu       sync.Mutex
+	servers  map[string]*memServer
+	meetings map[string]*memMeeting
+	groups   map[string]*loadHeap // tag ("" = untagged) -> available servers
+}
+
+type memServer struct {
+	srv       Server
+	healthy   int
+	unhealthy int
+	meetings  map[string]*memMeeting
+	heapIdx   int // index in groups[srv.Tag], -1 when not there
+}
+
+type memMeeting struct {
+	id          string
+	server      *memServer
+	placedAt    time.Time
+	seen        bool
+	reservation float64 // units, before the multiplier
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{
+		servers:  make(map[string]*memServer),
+		meetings: make(map[string]*memMeeting),
+		groups:   make(map[string]*loadHeap),
+	}
+}
+
+// AddServer implements Store.
+func (m *MemoryStore) AddServer(ctx context.Context, srv Server) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.servers[srv.ID]; ok {
+		return ErrServerExists
+	}
+	if !srv.Online {
+		srv.Load = 0
+	}
+	ms := &memServer{srv: srv, meetings: make(map[string]*memMeeting), heapIdx: -1}
+	m.servers[srv.ID] = ms
+	m.reindex(ms)
+	return nil
+}
+
+// Server implements Store.
+func (m *MemoryStore) Server(ctx context.Context, id string) (Server, error) {
+	if err := ctx.Err(); err != nil {
+		return Server{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms, ok := m.servers[id]
+	if !ok {
+		return Server{}, ErrServerNotFound
+	}
+	return ms.srv, nil
+}
+
+// Servers implements Store.
+func (m *MemoryStore) Servers(ctx context.Context) ([]Server, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	out := make([]Server, 0, len(m.servers))
+	for _, ms := range m.servers {
+		out = append(out, ms.srv)
+	}
+	m.mu.Unlock()
+	slices.SortFunc(out, func(a, b Server) int { return cmpString(a.ID, b.ID) })
+	return out, nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// UpdateServer implements Store.
+func (m *MemoryStore) UpdateServer(ctx context.Context, id string, u ServerUpdate) (Server, []string, error) {
+	if err := ctx.Err(); err != nil {
+		return Server{}, nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms, ok := m.servers[id]
+	if !ok {
+		return Server{}, nil, ErrServerNotFound
+	}
+	m.unindex(ms)
+	if u.Secret != nil {
+		ms.srv.Secret = *u.Secret
+	}
+	if u.Tag != nil {
+		ms.srv.Tag = *u.Tag
+	}
+	if u.LoadMultiplier != nil {
+		ms.srv.Load = ms.srv.Load / ms.srv.LoadMultiplier * *u.LoadMultiplier
+		ms.srv.LoadMultiplier = *u.LoadMultiplier
+	}
+	var cleared []string
+	if u.State != nil {
+		ms.srv.State = *u.State
+		if ms.srv.State == StateDisabled {
+			cleared = m.clear(ms)
+		}
+	}
+	m.reindex(ms)
+	return ms.srv, cleared, nil
+}
+
+// DeleteServer implements Store.
+func (m *MemoryStore) DeleteServer(ctx context.Context, id string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms, ok := m.servers[id]
+	if !ok {
+		return nil, ErrServerNotFound
+	}
+	m.unindex(ms)
+	cleared := m.clear(ms)
+	delete(m.servers, id)
+	return cleared, nil
+}
+
+// ClearServer implements Store.
+func (m *MemoryStore) ClearServer(ctx context.Context, id string, disable bool) (Server, []string, error) {
+	if err := ctx.Err(); err != nil {
+		return Server{}, nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms, ok := m.servers[id]
+	if !ok {
+		return Server{}, nil, ErrServerNotFound
+	}
+	m.unindex(ms)
+	cleared := m.clear(ms)
+	if disable {
+		ms.srv.State = StateDisabled
+	}
+	m.reindex(ms)
+	return ms.srv, cleared, nil
+}
+
+// clear removes every mapping of ms, and the pending reservations with them,
+// and returns the meeting IDs sorted. ms must not be in a heap.
+func (m *MemoryStore) clear(ms *memServer) []string {
+	if len(ms.meetings) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(ms.meetings))
+	for id, mm := range ms.meetings {
+		ids = append(ids, id)
+		delete(m.meetings, id)
+		if !mm.seen {
+			ms.srv.Load = max(ms.srv.Load-mm.reservation*ms.srv.LoadMultiplier, 0)
+		}
+	}
+	clear(ms.meetings)
+	slices.Sort(ids)
+	return ids
+}
+
+func (m *MemoryStore) unindex(ms *memServer) {
+	if ms.heapIdx >= 0 {
+		m.groups[ms.srv.Tag].remove(ms.heapIdx)
+	}
+}
+
+// reindex puts ms into its tag's heap if it is available.
+func (m *MemoryStore) reindex(ms *memServer) {
+	if !ms.srv.Available() {
+		return
+	}
+	h := m.groups[ms.srv.Tag]
+	if h == nil {
+		h = &loadHeap{}
+		m.groups[ms.srv.Tag] = h
+	}
+	h.push(ms)
+}
+
+// Pick implements Store.
+func (m *MemoryStore) Pick(ctx context.Context, req PickRequest) (Placement, error) {
+	if err := ctx.Err(); err != nil {
+		return Placement{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if mm, ok := m.meetings[req.MeetingID]; ok {
+		return Placement{MeetingID: req.MeetingID, Server: mm.server.srv, Existing: true}, nil
+	}
+	primary, fallback := req.Tags.Groups()
+	best := m.best(primary)
+	if best == nil {
+		if req.Tags.Required {
+			return Placement{}, &TagUnavailableError{Tag: req.Tags.String()}
+		}
+		if best = m.best(fallback); best == nil {
+			return Placement{}, ErrNoServer
+		}
+	}
+	mm := &memMeeting{id: req.MeetingID, server: best, placedAt: req.Now, reservation: req.Reservation}
+	m.meetings[req.MeetingID] = mm
+	best.meetings[req.MeetingID] = mm
+	best.srv.Load += req.Reservation * best.srv.LoadMultiplier
+	m.groups[best.srv.Tag].fix(best.heapIdx)
+	return Placement{MeetingID: req.MeetingID, Server: best.srv}, nil
+}
+
+// best returns the least-loaded available server among the tag groups.
+func (m *MemoryStore) best(tags []string) *memServer {
+	var best *memServer
+	for _, t := range tags {
+		h := m.groups[t]
+		if h == nil || len(h.s) == 0 {
+			continue
+		}
+		if c := h.s[0]; best == nil || less(c, best) {
+			best = c
+		}
+	}
+	return best
+}
+
+// Lookup implements Store.
+func (m *MemoryStore) Lookup(ctx context.Context, meetingID string) (Server, error) {
+	if err := ctx.Err(); err != nil {
+		return Server{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mm, ok := m.meetings[meetingID]
+	if !ok {
+		return Server{}, ErrMeetingNotFound
+	}
+	return mm.server.srv, nil
+}
+
+// Release implements Store.
+func (m *MemoryStore) Release(ctx context.Context, meetingID string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mm, ok := m.meetings[meetingID]
+	if !ok {
+		return "", ErrMeetingNotFound
+	}
+	ms := mm.server
+	delete(m.meetings, meetingID)
+	delete(ms.meetings, meetingID)
+	if !mm.seen {
+		ms.srv.Load = max(ms.srv.Load-mm.reservation*ms.srv.LoadMultiplier, 0)
+		if ms.heapIdx >= 0 {
+			m.groups[ms.srv.Tag].fix(ms.heapIdx)
+		}
+	}
+	return ms.srv.ID, nil
+}
+
+// AddLoad implements Store.
+func (m *MemoryStore) AddLoad(ctx context.Context, serverID string, units float64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms, ok := m.servers[serverID]
+	if !ok {
+		return ErrServerNotFound
+	}
+	if !ms.srv.Available() {
+		return nil
+	}
+	ms.srv.Load = max(ms.srv.Load+units*ms.srv.LoadMultiplier, 0)
+	m.groups[ms.srv.Tag].fix(ms.heapIdx)
+	return nil
+}
+
+// MeetingIDs implements Store.
+func (m *MemoryStore) MeetingIDs(ctx context.Context, serverID string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	ms, ok := m.servers[serverID]
+	if !ok {
+		m.mu.Unlock()
+		return nil, ErrServerNotFound
+	}
+	ids := make([]string, 0, len(ms.meetings))
+	for id := range ms.meetings {
+		ids = append(ids, id)
+	}
+	m.mu.Unlock()
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// ApplyPoll implements Store.
+func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResult) (PollOutcome, error) {
+	if err := ctx.Err(); err != nil {
+		return PollOutcome{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ms, ok := m.servers[serverID]
+	if !ok {
+		return PollOutcome{}, ErrServerNotFound
+	}
+	m.unindex(ms)
+	defer m.reindex(ms)
+	var out PollOutcome
+	if !r.OK {
+		ms.healthy = 0
+		if ms.srv.Online {
+			ms.unhealthy++
+			if ms.unhealthy >= r.UnhealthyThreshold {
+				ms.srv.Online = false
+				ms.healthy, ms.unhealthy = 0, 0
+				out.WentOffline = true
+				out.Cleared = m.clear(ms)
+				ms.srv.Load = 0
+			}
+		}
+		out.Server = ms.srv
+		return out, nil
+	}
+	ms.unhealthy = 0
+	ms.srv.Meetings = len(r.MeetingIDs)
+	ms.srv.Users = r.Users
+	ms.srv.PolledAt = r.Now
+	if !ms.srv.Online {
+		ms.healthy++
+		if ms.healthy >= r.HealthyThreshold {
+			ms.srv.Online = true
+			ms.healthy, ms.unhealthy = 0, 0
+			out.WentOnline = true
+		}
+	}
+	if !ms.srv.Online {
+		ms.srv.Load = 0
+		out.Server = ms.srv
+		return out, nil
+	}
+	pending := 0.0
+	pendingN := 0
+	if ms.srv.State != StateDisabled {
+		seen := make(map[string]struct{}, len(r.MeetingIDs))
+		for _, id := range r.MeetingIDs {
+			seen[id] = struct{}{}
+			mm, ok := m.meetings[id]
+			switch {
+			case !ok:
+				mm = &memMeeting{id: id, server: ms, placedAt: r.Now, seen: true}
+				m.meetings[id] = mm
+				ms.meetings[id] = mm
+				out.Adopted = append(out.Adopted, id)
+			case mm.server == ms:
+				mm.seen = true
+			}
+		}
+		for id, mm := range ms.meetings {
+			if _, ok := seen[id]; ok {
+				continue
+			}
+			if mm.seen || mm.placedAt.Before(r.PendingCutoff) {
+				delete(ms.meetings, id)
+				delete(m.meetings, id)
+				out.Cleared = append(out.Cleared, id)
+				continue
+			}
+			pending += mm.reservation
+			pendingN++
+		}
+		slices.Sort(out.Cleared)
+		slices.Sort(out.Adopted)
+		if ms.srv.State == StateCordoned && len(r.MeetingIDs) == 0 && pendingN == 0 {
+			ms.srv.State = StateDisabled
+			out.Disabled = true
+		}
+	}
+	ms.srv.Load = (r.Load + pending) * ms.srv.LoadMultiplier
+	out.Server = ms.srv
+	return out, nil
+}

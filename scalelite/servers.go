@@ -1,0 +1,230 @@
+package scalelite
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+)
+
+// GetServers lists every server, whatever its state. A Scalelite with no
+// servers answers 404 "No servers are configured"; GetServers returns an
+// empty list and no error for it.
+func (c *Client) GetServers(ctx context.Context) ([]Server, error) {
+	var out []Server
+	err := c.do(ctx, call{action: "getServers", method: http.MethodGet}, &out)
+	var e *Error
+	if errors.As(err, &e) && e.Key == "" && e.StatusCode == http.StatusNotFound {
+		return []Server{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []Server{}
+	}
+	return out, nil
+}
+
+// GetServerInfo returns one server. An unknown id is an error matching
+// ErrNotFound.
+func (c *Client) GetServerInfo(ctx context.Context, id string) (*Server, error) {
+	const action = "getServerInfo"
+	if id == "" {
+		return nil, &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+	}
+	var out Server
+	if err := c.do(ctx, call{action: action, method: http.MethodGet, query: url.Values{"id": {id}}}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AddServerParams describes a server to add.
+type AddServerParams struct {
+	// URL is the server's API URL, such as
+	// "https://bbb1.example.com/bigbluebutton/api". Required.
+	URL string
+	// Secret is the server's shared secret. Required.
+	Secret string
+	// LoadMultiplier scales the server's load; 0 means 1. A weaker server
+	// gets a higher multiplier.
+	LoadMultiplier float64
+	// Tag is an optional special-purpose tag (see meta_server-tag).
+	Tag string
+}
+
+type addServerBody struct {
+	Server struct {
+		URL            string   `json:"url"`
+		Secret         string   `json:"secret"`
+		LoadMultiplier *float64 `json:"load_multiplier,omitempty"`
+		Tag            string   `json:"tag,omitempty"`
+	} `json:"server"`
+}
+
+// AddServer adds a server and returns it as Scalelite stored it. The server
+// starts disabled: enable it with EnableServer once it is ready.
+func (c *Client) AddServer(ctx context.Context, p *AddServerParams) (*Server, error) {
+	const action = "addServer"
+	if p == nil {
+		return nil, &ArgumentError{Call: action, Field: "params", Reason: "is nil"}
+	}
+	if err := checkServerURL(action, p.URL); err != nil {
+		return nil, err
+	}
+	if p.Secret == "" {
+		return nil, &ArgumentError{Call: action, Field: "secret", Reason: "is empty"}
+	}
+	if err := checkMultiplier(action, p.LoadMultiplier); err != nil {
+		return nil, err
+	}
+	var b addServerBody
+	b.Server.URL, b.Server.Secret, b.Server.Tag = p.URL, p.Secret, p.Tag
+	if p.LoadMultiplier != 0 {
+		m := p.LoadMultiplier
+		b.Server.LoadMultiplier = &m
+	}
+	var out Server
+	if err := c.do(ctx, call{action: action, method: http.MethodPost, body: b, secrets: []string{p.Secret}}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateServerParams lists the changes to a server; zero fields are left as
+// they are.
+type UpdateServerParams struct {
+	// State moves the server to enabled, cordoned or disabled.
+	State State
+	// LoadMultiplier sets a new multiplier (0 leaves it).
+	LoadMultiplier float64
+	// Secret sets a new shared secret ("" leaves it).
+	Secret string
+	// Tag sets the tag when non-nil; a pointer to "" removes it. With Go 1.26:
+	// Tag: new("gpu").
+	Tag *string
+}
+
+type updateServerBody struct {
+	ID     string `json:"id"`
+	Server struct {
+		State          string   `json:"state,omitempty"`
+		LoadMultiplier *float64 `json:"load_multiplier,omitempty"`
+		Secret         string   `json:"secret,omitempty"`
+		Tag            *string  `json:"tag,omitempty"`
+	} `json:"server"`
+}
+
+// UpdateServer changes a server's state, load multiplier, secret or tag and
+// returns the server as updated.
+func (c *Client) UpdateServer(ctx context.Context, id string, p *UpdateServerParams) (*Server, error) {
+	const action = "updateServer"
+	if id == "" {
+		return nil, &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+	}
+	if p == nil || (p.State == "" && p.LoadMultiplier == 0 && p.Secret == "" && p.Tag == nil) {
+		return nil, &ArgumentError{Call: action, Field: "params", Reason: "change nothing"}
+	}
+	if p.State != "" && !p.State.Valid() {
+		return nil, &ArgumentError{Call: action, Field: "state", Reason: "is not enabled, cordoned or disabled"}
+	}
+	if err := checkMultiplier(action, p.LoadMultiplier); err != nil {
+		return nil, err
+	}
+	var b updateServerBody
+	b.ID = id
+	b.Server.State = p.State.action()
+	if p.LoadMultiplier != 0 {
+		m := p.LoadMultiplier
+		b.Server.LoadMultiplier = &m
+	}
+	b.Server.Secret, b.Server.Tag = p.Secret, p.Tag
+	var out Server
+	rq := call{action: action, method: http.MethodPost, body: b}
+	if p.Secret != "" {
+		rq.secrets = []string{p.Secret}
+	}
+	if err := c.do(ctx, rq, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// EnableServer lets a server take new meetings (once it is online).
+func (c *Client) EnableServer(ctx context.Context, id string) (*Server, error) {
+	return c.UpdateServer(ctx, id, &UpdateServerParams{State: StateEnabled})
+}
+
+// CordonServer stops new meetings on a server and keeps its running ones.
+func (c *Client) CordonServer(ctx context.Context, id string) (*Server, error) {
+	return c.UpdateServer(ctx, id, &UpdateServerParams{State: StateCordoned})
+}
+
+// DisableServer stops all use of a server. Scalelite keeps the meetings it
+// had mapped there; use PanicServer to clear them.
+func (c *Client) DisableServer(ctx context.Context, id string) (*Server, error) {
+	return c.UpdateServer(ctx, id, &UpdateServerParams{State: StateDisabled})
+}
+
+type idBody struct {
+	ID string `json:"id"`
+}
+
+// DeleteServer removes a server. Scalelite does not clear the meetings it
+// had mapped to it: call PanicServer first.
+func (c *Client) DeleteServer(ctx context.Context, id string) error {
+	const action = "deleteServer"
+	if id == "" {
+		return &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+	}
+	return c.do(ctx, call{action: action, method: http.MethodPost, body: idBody{ID: id}}, nil)
+}
+
+// PanicServerParams are the options of PanicServer.
+type PanicServerParams struct {
+	// KeepState leaves the server's state as it is; by default it becomes
+	// disabled.
+	KeepState bool
+}
+
+type panicBody struct {
+	ID        string `json:"id"`
+	KeepState bool   `json:"keep_state,omitempty"`
+}
+
+// PanicServer ends and forgets every meeting on a server and, unless
+// p.KeepState, disables it. p may be nil.
+func (c *Client) PanicServer(ctx context.Context, id string, p *PanicServerParams) error {
+	const action = "panicServer"
+	if id == "" {
+		return &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+	}
+	b := panicBody{ID: id}
+	if p != nil {
+		b.KeepState = p.KeepState
+	}
+	return c.do(ctx, call{action: action, method: http.MethodPost, body: b}, nil)
+}
+
+func checkServerURL(action, raw string) error {
+	if raw == "" {
+		return &ArgumentError{Call: action, Field: "url", Reason: "is empty"}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &ArgumentError{Call: action, Field: "url", Reason: "is not an absolute http(s) URL"}
+	}
+	if u.User != nil {
+		return &ArgumentError{Call: action, Field: "url", Reason: "must not carry credentials"}
+	}
+	return nil
+}
+
+func checkMultiplier(action string, m float64) error {
+	if m < 0 || math.IsNaN(m) || math.IsInf(m, 0) {
+		return &ArgumentError{Call: action, Field: "load_multiplier", Reason: "must be a positive finite number"}
+	}
+	return nil
+}

@@ -154,7 +154,9 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 		},
 		{
 			name: "panicServer keep state", status: 200, answer: `{"success":"ok"}`,
-			run:    func(c *Client) (any, error) { return nil, c.PanicServer(ctx, "s1", &PanicServerParams{KeepState: true}) },
+			run: func(c *Client) (any, error) {
+				return nil, c.PanicServer(ctx, "s1", &PanicServerParams{KeepState: true})
+			},
 			method: "POST", action: "panicServer", wantBody: `{"id":"s1","keep_state":true}`,
 		},
 		{
@@ -198,7 +200,9 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 		},
 		{
 			name: "updateTenant secrets", status: 200, answer: `{"tenant":{"id":"t9","name":"school10","secrets":"z1"}}`,
-			run:    func(c *Client) (any, error) { return c.UpdateTenant(ctx, "t9", &UpdateTenantParams{Secrets: []string{"z1"}}) },
+			run: func(c *Client) (any, error) {
+				return c.UpdateTenant(ctx, "t9", &UpdateTenantParams{Secrets: []string{"z1"}})
+			},
 			method: "POST", action: "updateTenant", wantBody: `{"id":"t9","tenant":{"secrets":"z1"}}`,
 		},
 		{
@@ -637,7 +641,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 			w.Header().Set("Content-Type", "application/xml")
 			fmt.Fprintf(w, "<response><returncode>FAILED</returncode><messageKey>checksumError</messageKey><message>bad %s</message></response>", testSecret)
 		default:
-			http.Error(w, r.URL.String(), 502)
+			http.Error(w, r.URL.String(), http.StatusBadGateway)
 		}
 	}))
 	var logs bytes.Buffer

@@ -1,0 +1,27 @@
+// Package mirror moves BigBlueButton recordings from the servers that
+// produce them to the Scalelite balancer that serves them, replacing the NFS
+// mounts, rsync jobs and Ruby post-publish script operators glue together.
+//
+// A recording lives in a published tree as one directory per playback
+// format: <published>/<format>/<recordID>/..., each with its metadata.xml.
+// The package offers:
+//
+//   - Sources: DirSource reads a tree on local disk; HTTPSource reads the
+//     export endpoint that Handler serves (a JSON Manifest of recordings,
+//     formats, files, sizes and SHA-256, and the files with Range support,
+//     authenticated by a shared-secret checksum in the BBB style).
+//   - Sync: brings new and changed recordings into a destination tree. Each
+//     recording is staged, verified (sizes, SHA-256, metadata.xml) and only
+//     then renamed into place; interrupted transfers resume; unchanged
+//     recordings cost a manifest comparison; concurrency, a bandwidth limit,
+//     progress events and mirrored deletions are options.
+//   - The Scalelite spool format both ways: Pack writes the uncompressed tar
+//     that scalelite_post_publish.rb writes, Import reads one into the
+//     published/unpublished trees as Scalelite's importer does and refuses
+//     unsafe archives before writing anything.
+//   - Prune: retention by age or count, with a dry run.
+//
+// Progress is reported through a callback of Events; Counters turns them
+// into totals that a metrics exporter can read without this package
+// importing one.
+package mirror

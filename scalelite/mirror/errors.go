@@ -1,0 +1,149 @@
+package mirror
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors for errors.Is. The typed errors below match them.
+var (
+	// ErrUnsafe matches every refusal of a path or archive entry that could
+	// escape the tree or is not a regular file or directory.
+	ErrUnsafe = errors.New("mirror: unsafe path or archive entry")
+	// ErrMetadata matches every metadata.xml that is missing or invalid.
+	ErrMetadata = errors.New("mirror: invalid metadata.xml")
+	// ErrVerify matches a transferred file whose size or SHA-256 does not
+	// match the manifest.
+	ErrVerify = errors.New("mirror: verification failed")
+	// ErrSourceChanged matches a file that changed at the source while it
+	// was being copied.
+	ErrSourceChanged = errors.New("mirror: source changed during transfer")
+	// ErrUnauthorized matches an export endpoint that refused the checksum.
+	ErrUnauthorized = errors.New("mirror: export endpoint refused the checksum")
+	// ErrNotFound matches a recording, format or file the source does not have.
+	ErrNotFound = errors.New("mirror: not found")
+	// ErrTooLarge matches a manifest or archive past a configured limit.
+	ErrTooLarge = errors.New("mirror: size limit exceeded")
+)
+
+// UnsafeError reports a path or archive entry that was refused. Name is the
+// offending name as found (quoted with %q in the message), Reason says why.
+type UnsafeError struct {
+	Name   string
+	Reason string
+}
+
+// Error implements error.
+func (e *UnsafeError) Error() string {
+	return fmt.Sprintf("mirror: unsafe entry %q: %s", e.Name, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrUnsafe) true; a size refusal also matches ErrTooLarge.
+func (e *UnsafeError) Is(target error) bool {
+	return target == ErrUnsafe || (target == ErrTooLarge && strings.Contains(e.Reason, "limit"))
+}
+
+// MetadataError reports a metadata.xml that is missing or does not describe
+// the recording and format it sits in.
+type MetadataError struct {
+	RecordID string
+	Format   string
+	Reason   string
+	Err      error // the XML decoding error, if any
+}
+
+// Error implements error.
+func (e *MetadataError) Error() string {
+	msg := "mirror: " + e.Format + "/" + e.RecordID + "/metadata.xml: " + e.Reason
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrMetadata) true.
+func (e *MetadataError) Is(target error) bool { return target == ErrMetadata }
+
+// Unwrap returns the decoding error.
+func (e *MetadataError) Unwrap() error { return e.Err }
+
+// VerifyError reports a file whose transferred bytes do not match the
+// manifest. The hashes are public content digests, not secrets.
+type VerifyError struct {
+	Path           string // format/recordID/path
+	WantSize       int64
+	GotSize        int64
+	WantSHA, GotSHA string
+}
+
+// Error implements error.
+func (e *VerifyError) Error() string {
+	if e.WantSize != e.GotSize {
+		return fmt.Sprintf("mirror: %s: size %d, want %d", e.Path, e.GotSize, e.WantSize)
+	}
+	return fmt.Sprintf("mirror: %s: sha256 %s, want %s", e.Path, e.GotSHA, e.WantSHA)
+}
+
+// Is makes errors.Is(err, ErrVerify) true.
+func (e *VerifyError) Is(target error) bool { return target == ErrVerify }
+
+// HTTPError is a non-success answer from an export endpoint.
+type HTTPError struct {
+	Op         string // "manifest" or "file"
+	StatusCode int
+	Message    string // the server's short error text, never a secret
+}
+
+// Error implements error.
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("mirror: %s: HTTP %d: %s", e.Op, e.StatusCode, e.Message)
+}
+
+// Is maps 401/403 to ErrUnauthorized and 404 to ErrNotFound.
+func (e *HTTPError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == 401 || e.StatusCode == 403
+	case ErrNotFound:
+		return e.StatusCode == 404
+	case ErrSourceChanged:
+		return e.StatusCode == 412
+	}
+	return false
+}
+
+// RecordingError is the failure of one recording during a Sync.
+type RecordingError struct {
+	RecordID string
+	Err      error
+}
+
+// Error implements error.
+func (e *RecordingError) Error() string { return "mirror: recording " + e.RecordID + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *RecordingError) Unwrap() error { return e.Err }
+
+// SyncError is returned by Sync when some recordings failed; the others were
+// mirrored. errors.Is and errors.As look through every failure.
+type SyncError struct {
+	Failed []*RecordingError
+}
+
+// Error implements error.
+func (e *SyncError) Error() string {
+	if len(e.Failed) == 1 {
+		return e.Failed[0].Error()
+	}
+	return fmt.Sprintf("mirror: %d recordings failed; first: %v", len(e.Failed), e.Failed[0])
+}
+
+// Unwrap returns every recording failure.
+func (e *SyncError) Unwrap() []error {
+	out := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		out[i] = f
+	}
+	return out
+}

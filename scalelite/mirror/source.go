@@ -1,0 +1,270 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// Source is where Sync reads recordings from: a published tree on disk
+// (DirSource) or a remote export endpoint (HTTPSource).
+type Source interface {
+	// Manifest lists the source's recordings. Files may lack SHA256 when
+	// the source does not hash eagerly (DirSource by default).
+	Manifest(ctx context.Context) (*Manifest, error)
+	// Open returns the content of one file starting at offset. want is the
+	// manifest entry the caller expects; a source that can tell the file
+	// changed since (size, modification time or hash) returns an error
+	// matching ErrSourceChanged, either from Open or from Read.
+	Open(ctx context.Context, recordID, format string, want File, offset int64) (io.ReadCloser, error)
+}
+
+// BrokenRecordings is implemented by sources that can report recordings
+// they had to leave out of the manifest (for example because they contain a
+// symbolic link). Sync reports them as failures.
+type BrokenRecordings interface {
+	Broken() map[string]error
+}
+
+// DirSource reads a BBB published tree on local disk:
+// <dir>/<format>/<recordID>/....
+type DirSource struct {
+	dir     string
+	hashes  bool
+	cache   *HashCache
+	workers int
+
+	mu     sync.Mutex
+	broken map[string]error
+}
+
+// DirOption configures a DirSource.
+type DirOption func(*DirSource)
+
+// WithHashes makes Manifest fill in the SHA-256 of every file (served by
+// Handler). Without it, Manifest only stats files and Sync hashes what it
+// copies.
+func WithHashes(on bool) DirOption { return func(s *DirSource) { s.hashes = on } }
+
+// WithSourceHashCache sets the cache used for source hashes (default: a
+// fresh in-memory cache per DirSource).
+func WithSourceHashCache(c *HashCache) DirOption { return func(s *DirSource) { s.cache = c } }
+
+// WithScanWorkers sets how many directories are scanned in parallel
+// (default 4).
+func WithScanWorkers(n int) DirOption { return func(s *DirSource) { s.workers = n } }
+
+// NewDirSource returns a source reading the published tree at dir, which
+// must be an existing directory.
+func NewDirSource(dir string, opts ...DirOption) (*DirSource, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mirror: source: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("mirror: source %s: not a directory", dir)
+	}
+	s := &DirSource{dir: dir, workers: 4}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.cache == nil {
+		s.cache = NewHashCache()
+	}
+	if s.workers < 1 {
+		return nil, errors.New("mirror: source: scan workers must be at least 1")
+	}
+	return s, nil
+}
+
+// Dir returns the tree's root directory.
+func (s *DirSource) Dir() string { return s.dir }
+
+// Broken returns the recordings the last Manifest call left out and why.
+func (s *DirSource) Broken() map[string]error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]error, len(s.broken))
+	for k, v := range s.broken {
+		out[k] = v
+	}
+	return out
+}
+
+// Manifest scans the tree. With WithHashes it also hashes every file, using
+// the hash cache so that unchanged files are not read again.
+func (s *DirSource) Manifest(ctx context.Context) (*Manifest, error) {
+	t, err := scanTree(ctx, s.dir, s.workers)
+	if err != nil {
+		return nil, fmt.Errorf("mirror: scan %s: %w", s.dir, err)
+	}
+	if s.hashes {
+		if err := s.fillHashes(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	s.broken = t.bad
+	s.mu.Unlock()
+	return t.m, nil
+}
+
+func (s *DirSource) fillHashes(ctx context.Context, t *tree) error {
+	type job struct{ r, f, x int }
+	var jobs []job
+	for i := range t.m.Recordings {
+		for j := range t.m.Recordings[i].Formats {
+			for k := range t.m.Recordings[i].Formats[j].Files {
+				jobs = append(jobs, job{i, j, k})
+			}
+		}
+	}
+	errs := make([]error, len(t.m.Recordings))
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < s.workers && w < len(jobs); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				jb := jobs[i]
+				rec := &t.m.Recordings[jb.r]
+				fm := &rec.Formats[jb.f]
+				fl := &fm.Files[jb.x]
+				p := filepath.Join(s.dir, fm.Name, rec.ID, filepath.FromSlash(fl.Path))
+				sum, err := hashFile(s.cache, p, fl.Size, fl.ModTime)
+				if err != nil {
+					mu.Lock()
+					errs[jb.r] = err
+					mu.Unlock()
+					continue
+				}
+				fl.SHA256 = sum
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Recordings whose files changed or vanished while hashing are left out
+	// of this manifest; the next one will list them.
+	kept := t.m.Recordings[:0]
+	for i, r := range t.m.Recordings {
+		if errs[i] != nil {
+			t.bad[r.ID] = errs[i]
+			continue
+		}
+		kept = append(kept, r)
+	}
+	t.m.Recordings = kept
+	return nil
+}
+
+// Open opens one file of the tree at offset. The file is opened inside the
+// tree (symbolic links cannot lead out of it); its size and modification
+// time must match want, and are checked again at end of file.
+func (s *DirSource) Open(ctx context.Context, recordID, format string, want File, offset int64) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := openInTree(s.dir, recordID, format, want.Path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &UnsafeError{Name: want.Path, Reason: "not a regular file"}
+	}
+	if fi.Size() != want.Size || !fi.ModTime().Equal(want.ModTime) {
+		f.Close()
+		return nil, fmt.Errorf("mirror: %s/%s/%s: %w", format, recordID, want.Path, ErrSourceChanged)
+	}
+	if offset < 0 || offset > want.Size {
+		f.Close()
+		return nil, fmt.Errorf("mirror: offset %d out of range", offset)
+	}
+	if offset > 0 {
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return &checkedFile{f: f, want: want, left: want.Size - offset, name: format + "/" + recordID + "/" + want.Path}, nil
+}
+
+// openInTree validates the names and opens <dir>/<format>/<recordID>/<rel>
+// without letting symbolic links escape dir.
+func openInTree(dir, recordID, format, rel string) (*os.File, error) {
+	if !ValidRecordID(recordID) {
+		return nil, &UnsafeError{Name: recordID, Reason: "invalid record ID"}
+	}
+	if !ValidFormat(format) {
+		return nil, &UnsafeError{Name: format, Reason: "invalid format name"}
+	}
+	if err := checkRelPath(rel); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenInRoot(dir, format+"/"+recordID+"/"+rel)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("mirror: %s/%s/%s: %w", format, recordID, rel, ErrNotFound)
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkedFile reads exactly the expected number of bytes and checks at end
+// of file that the file was not modified meanwhile.
+type checkedFile struct {
+	f    *os.File
+	want File
+	left int64
+	name string
+}
+
+func (c *checkedFile) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		fi, err := c.f.Stat()
+		if err != nil {
+			return 0, err
+		}
+		if fi.Size() != c.want.Size || !fi.ModTime().Equal(c.want.ModTime) {
+			return 0, fmt.Errorf("mirror: %s: %w", c.name, ErrSourceChanged)
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.f.Read(p)
+	c.left -= int64(n)
+	if err == io.EOF && c.left > 0 {
+		return n, fmt.Errorf("mirror: %s: %w", c.name, ErrSourceChanged)
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+func (c *checkedFile) Close() error { return c.f.Close() }

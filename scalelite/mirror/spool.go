@@ -1,0 +1,527 @@
+package mirror
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Pack writes the Scalelite spool archive of one recording to w: the plain,
+// uncompressed tar that Scalelite's post-publish script creates with
+// `tar --create <format>/<recordID> ...` from the published directory, one
+// top-level <format>/<recordID>/ tree per published format. Every format
+// must hold a valid metadata.xml; symbolic links and special files are
+// refused.
+func Pack(ctx context.Context, w io.Writer, publishedDir, recordID string) error {
+	if !ValidRecordID(recordID) {
+		return &UnsafeError{Name: recordID, Reason: "invalid record ID"}
+	}
+	entries, err := readDirNames(publishedDir)
+	if err != nil {
+		return fmt.Errorf("mirror: pack: %w", err)
+	}
+	var formats []string
+	for _, e := range entries {
+		if !e.IsDir() || !ValidFormat(e.Name()) {
+			continue
+		}
+		if fi, err := os.Lstat(filepath.Join(publishedDir, e.Name(), recordID)); err == nil && fi.IsDir() {
+			formats = append(formats, e.Name())
+		}
+	}
+	if len(formats) == 0 {
+		return fmt.Errorf("mirror: pack %s: no published formats: %w", recordID, ErrNotFound)
+	}
+	sort.Strings(formats)
+	// Check everything before writing a byte.
+	lists := make([][]File, len(formats))
+	for i, f := range formats {
+		dir := filepath.Join(publishedDir, f, recordID)
+		files, err := scanFormatDir(dir)
+		if err != nil {
+			return fmt.Errorf("mirror: pack %s/%s: %w", f, recordID, err)
+		}
+		md, err := os.ReadFile(filepath.Join(dir, "metadata.xml"))
+		if err != nil {
+			return &MetadataError{RecordID: recordID, Format: f, Reason: "missing", Err: err}
+		}
+		if _, err := ValidateMetadata(md, f, recordID); err != nil {
+			return err
+		}
+		lists[i] = files
+	}
+	tw := tar.NewWriter(w)
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	for i, f := range formats {
+		root := filepath.Join(publishedDir, f, recordID)
+		dirs := map[string]bool{}
+		addDir := func(name string, mt time.Time) error {
+			if dirs[name] {
+				return nil
+			}
+			dirs[name] = true
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: 0o755, ModTime: mt, Format: tar.FormatPAX})
+		}
+		fi, err := os.Stat(root)
+		if err != nil {
+			return err
+		}
+		if err := addDir(f+"/"+recordID, fi.ModTime()); err != nil {
+			return err
+		}
+		for _, file := range lists[i] {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			// Parent directories first, as tar does.
+			parts := strings.Split(file.Path, "/")
+			for j := 1; j < len(parts); j++ {
+				d := strings.Join(parts[:j], "/")
+				dfi, err := os.Stat(filepath.Join(root, filepath.FromSlash(d)))
+				if err != nil {
+					return err
+				}
+				if err := addDir(f+"/"+recordID+"/"+d, dfi.ModTime()); err != nil {
+					return err
+				}
+			}
+			src, err := openInTree(publishedDir, recordID, f, file.Path)
+			if err != nil {
+				return err
+			}
+			hdr := &tar.Header{Typeflag: tar.TypeReg, Name: f + "/" + recordID + "/" + file.Path, Size: file.Size, Mode: 0o644, ModTime: file.ModTime, Format: tar.FormatPAX}
+			if err := tw.WriteHeader(hdr); err != nil {
+				src.Close()
+				return err
+			}
+			n, err := io.CopyBuffer(tw, io.LimitReader(onlyReader{src}, file.Size), *buf)
+			src.Close()
+			if err != nil {
+				return err
+			}
+			if n != file.Size {
+				return fmt.Errorf("mirror: pack %s: %w", hdr.Name, ErrSourceChanged)
+			}
+		}
+	}
+	return tw.Close()
+}
+
+// PackFile writes <spoolDir>/<recordID>.tar atomically: the archive is
+// written under a name the importer ignores and renamed when complete.
+func PackFile(ctx context.Context, publishedDir, recordID, spoolDir string) (string, error) {
+	if !ValidRecordID(recordID) {
+		return "", &UnsafeError{Name: recordID, Reason: "invalid record ID"}
+	}
+	tmp, err := os.CreateTemp(spoolDir, "."+recordID+".tar.partial-*")
+	if err != nil {
+		return "", fmt.Errorf("mirror: pack: %w", err)
+	}
+	err = Pack(ctx, tmp, publishedDir, recordID)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	final := filepath.Join(spoolDir, recordID+".tar")
+	if err == nil {
+		err = os.Rename(tmp.Name(), final)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return final, nil
+}
+
+// Import limits, overridable with options.
+const (
+	DefaultMaxFileSize    = 16 << 30
+	DefaultMaxArchiveSize = 64 << 30
+	DefaultMaxEntries     = 100000
+)
+
+// ImportOption configures Import.
+type ImportOption func(*importConfig)
+
+type importConfig struct {
+	maxFile, maxTotal int64
+	maxEntries        int
+	unpublished       bool
+	workDir           string
+}
+
+// WithMaxFileSize refuses archives with a file larger than n bytes.
+func WithMaxFileSize(n int64) ImportOption { return func(c *importConfig) { c.maxFile = n } }
+
+// WithMaxArchiveSize refuses archives whose files add up to more than n bytes.
+func WithMaxArchiveSize(n int64) ImportOption { return func(c *importConfig) { c.maxTotal = n } }
+
+// WithMaxEntries refuses archives with more than n entries.
+func WithMaxEntries(n int) ImportOption { return func(c *importConfig) { c.maxEntries = n } }
+
+// WithImportUnpublished imports every format into the unpublished tree, as
+// Scalelite's RECORDING_IMPORT_UNPUBLISHED does.
+func WithImportUnpublished(on bool) ImportOption {
+	return func(c *importConfig) { c.unpublished = on }
+}
+
+// WithWorkDir sets where the archive is extracted before it is moved into
+// place; it must be on the same file system as the trees. Default: the
+// staging directory inside the published tree.
+func WithWorkDir(dir string) ImportOption { return func(c *importConfig) { c.workDir = dir } }
+
+// ImportedFormat describes one format brought in by Import.
+type ImportedFormat struct {
+	Name      string
+	Published bool   // placed in the published tree (else unpublished)
+	Dir       string // where it now lives
+	Files     int
+	Bytes     int64
+}
+
+// ImportResult describes an imported recording.
+type ImportResult struct {
+	RecordID string
+	Formats  []ImportedFormat
+	Metadata *Metadata // from the first format's metadata.xml
+}
+
+// archiveEntry is one validated tar entry.
+type archiveEntry struct {
+	name  string // cleaned, without trailing slash
+	dir   bool
+	size  int64
+	mtime time.Time
+}
+
+type archivePlan struct {
+	recordID string
+	entries  []archiveEntry
+	formats  []string
+	meta     map[string]*Metadata
+}
+
+// Import reads a Scalelite spool archive and moves each format into
+// <published>/<format>/<recordID> or <unpublished>/<format>/<recordID>
+// according to its metadata.xml, replacing an earlier copy in either tree,
+// as Scalelite's importer does. The archive is read twice: the first pass
+// checks every entry (absolute paths, "..", links, devices, entries outside
+// <format>/<recordID>, more than one recording, sizes and counts past the
+// limits, truncation, metadata.xml) and nothing is written unless all of it
+// is acceptable. The second pass extracts into a work directory, and each
+// format is renamed into place.
+func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string, opts ...ImportOption) (*ImportResult, error) {
+	cfg := importConfig{maxFile: DefaultMaxFileSize, maxTotal: DefaultMaxArchiveSize, maxEntries: DefaultMaxEntries}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if published == "" || unpublished == "" {
+		return nil, errors.New("mirror: import: published and unpublished directories are required")
+	}
+	start, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("mirror: import: %w", err)
+	}
+	plan, err := checkArchive(ctx, r, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(start, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("mirror: import: %w", err)
+	}
+	work := cfg.workDir
+	if work == "" {
+		work = filepath.Join(published, StagingDirName)
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, fmt.Errorf("mirror: import: %w", err)
+	}
+	tmp, err := os.MkdirTemp(work, "import-"+plan.recordID+"-")
+	if err != nil {
+		return nil, fmt.Errorf("mirror: import: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	res, err := extractArchive(ctx, r, plan, tmp, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res.Formats {
+		f := &res.Formats[i]
+		into := published
+		if !f.Published {
+			into = unpublished
+		}
+		f.Dir = filepath.Join(into, f.Name, plan.recordID)
+		staged := filepath.Join(tmp, f.Name, plan.recordID)
+		for _, tree := range []string{published, unpublished} {
+			old := filepath.Join(tree, f.Name, plan.recordID)
+			if _, err := os.Lstat(old); err == nil {
+				trash := filepath.Join(tmp, ".old-"+f.Name+"-"+filepath.Base(tree))
+				if err := os.Rename(old, trash); err != nil {
+					return nil, fmt.Errorf("mirror: import: %w", err)
+				}
+			}
+		}
+		if err := os.MkdirAll(filepath.Dir(f.Dir), 0o755); err != nil {
+			return nil, fmt.Errorf("mirror: import: %w", err)
+		}
+		if err := os.Rename(staged, f.Dir); err != nil {
+			return nil, fmt.Errorf("mirror: import: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// ImportFile imports the archive at path (see Import).
+func ImportFile(ctx context.Context, path, published, unpublished string, opts ...ImportOption) (*ImportResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("mirror: import: %w", err)
+	}
+	defer f.Close()
+	return Import(ctx, f, published, unpublished, opts...)
+}
+
+func unsafeEntry(name, reason string) error { return &UnsafeError{Name: name, Reason: reason} }
+
+// checkArchive is the first, read-only pass over an archive.
+func checkArchive(ctx context.Context, r io.Reader, cfg *importConfig) (*archivePlan, error) {
+	tr := tar.NewReader(r)
+	p := &archivePlan{meta: map[string]*Metadata{}}
+	kinds := map[string]bool{} // name -> is directory
+	var total int64
+	metaRaw := map[string][]byte{}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mirror: import: malformed or truncated archive: %w", unsafeEntry("", err.Error()))
+		}
+		if len(p.entries) >= cfg.maxEntries {
+			return nil, unsafeEntry(hdr.Name, "more entries than the limit")
+		}
+		e, err := checkHeader(hdr, cfg)
+		if err != nil {
+			return nil, err
+		}
+		parts := strings.Split(e.name, "/")
+		if len(parts) >= 2 {
+			if p.recordID == "" {
+				p.recordID = parts[1]
+			} else if parts[1] != p.recordID {
+				return nil, unsafeEntry(hdr.Name, "archive holds more than one recording")
+			}
+		}
+		if _, dup := kinds[e.name]; dup {
+			return nil, unsafeEntry(hdr.Name, "duplicate entry")
+		}
+		// A name must not be used both as a file and as a directory.
+		for j := 1; j < len(parts); j++ {
+			if isDir, seen := kinds[strings.Join(parts[:j], "/")]; seen && !isDir {
+				return nil, unsafeEntry(hdr.Name, "entry below a file")
+			}
+		}
+		kinds[e.name] = e.dir
+		if !e.dir {
+			total += e.size
+			if total > cfg.maxTotal {
+				return nil, unsafeEntry(hdr.Name, "archive larger than the limit")
+			}
+			if len(parts) == 3 && parts[2] == "metadata.xml" {
+				if e.size > MaxMetadataSize {
+					return nil, unsafeEntry(hdr.Name, "metadata.xml larger than the limit")
+				}
+				b, err := io.ReadAll(tr)
+				if err != nil || int64(len(b)) != e.size {
+					return nil, unsafeEntry(hdr.Name, "truncated archive")
+				}
+				metaRaw[parts[0]] = b
+			}
+		}
+		if len(parts) >= 2 && !contains(p.formats, parts[0]) {
+			p.formats = append(p.formats, parts[0])
+		}
+		p.entries = append(p.entries, e)
+	}
+	if p.recordID == "" || len(p.formats) == 0 {
+		return nil, unsafeEntry("", "archive holds no <format>/<recordID> tree")
+	}
+	sort.Strings(p.formats)
+	for _, f := range p.formats {
+		raw, ok := metaRaw[f]
+		if !ok {
+			return nil, &MetadataError{RecordID: p.recordID, Format: f, Reason: "missing from the archive"}
+		}
+		m, err := ValidateMetadata(raw, f, p.recordID)
+		if err != nil {
+			return nil, err
+		}
+		p.meta[f] = m
+	}
+	return p, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkHeader validates one tar header.
+func checkHeader(hdr *tar.Header, cfg *importConfig) (archiveEntry, error) {
+	raw := hdr.Name
+	name := strings.TrimPrefix(raw, "./")
+	var e archiveEntry
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		e.dir = true
+		name = strings.TrimSuffix(name, "/")
+	case tar.TypeReg:
+		if strings.HasSuffix(name, "/") {
+			return e, unsafeEntry(raw, "file name ends with a slash")
+		}
+	case tar.TypeSymlink, tar.TypeLink:
+		return e, unsafeEntry(raw, "links are not allowed")
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return e, unsafeEntry(raw, "devices and fifos are not allowed")
+	default:
+		return e, unsafeEntry(raw, fmt.Sprintf("entry type %q is not allowed", hdr.Typeflag))
+	}
+	if err := checkRelPath(name); err != nil {
+		return e, unsafeEntry(raw, err.(*UnsafeError).Reason)
+	}
+	parts := strings.Split(name, "/")
+	if !ValidFormat(parts[0]) {
+		return e, unsafeEntry(raw, "top level is not a format directory")
+	}
+	if len(parts) == 1 && !e.dir {
+		return e, unsafeEntry(raw, "file outside <format>/<recordID>")
+	}
+	if len(parts) >= 2 && !ValidRecordID(parts[1]) {
+		return e, unsafeEntry(raw, "second level is not a record ID")
+	}
+	if len(parts) == 2 && !e.dir {
+		return e, unsafeEntry(raw, "file outside <format>/<recordID>")
+	}
+	if hdr.Size < 0 || (e.dir && hdr.Size != 0) {
+		return e, unsafeEntry(raw, "invalid size")
+	}
+	if hdr.Size > cfg.maxFile {
+		return e, unsafeEntry(raw, "file larger than the limit")
+	}
+	e.name, e.size, e.mtime = name, hdr.Size, hdr.ModTime
+	return e, nil
+}
+
+// extractArchive is the second pass: it writes the checked entries under
+// tmp, insisting that the archive still reads the same.
+func extractArchive(ctx context.Context, r io.Reader, p *archivePlan, tmp string, cfg *importConfig) (*ImportResult, error) {
+	tr := tar.NewReader(r)
+	res := &ImportResult{RecordID: p.recordID, Metadata: p.meta[p.formats[0]]}
+	stats := map[string]*ImportedFormat{}
+	for _, f := range p.formats {
+		m := p.meta[f]
+		stats[f] = &ImportedFormat{Name: f, Published: m.Published && !cfg.unpublished}
+		if err := os.MkdirAll(filepath.Join(tmp, f, p.recordID), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	var dirTimes []archiveEntry
+	for i := 0; ; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			if i != len(p.entries) {
+				return nil, errors.New("mirror: import: archive changed while importing")
+			}
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mirror: import: %w", err)
+		}
+		e, err := checkHeader(hdr, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if i >= len(p.entries) || p.entries[i].name != e.name || p.entries[i].size != e.size || p.entries[i].dir != e.dir {
+			return nil, errors.New("mirror: import: archive changed while importing")
+		}
+		parts := strings.Split(e.name, "/")
+		if len(parts) < 2 {
+			continue
+		}
+		dst := filepath.Join(tmp, filepath.FromSlash(e.name))
+		if e.dir {
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return nil, err
+			}
+			dirTimes = append(dirTimes, e)
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		n, err := io.CopyBuffer(out, onlyReader{io.LimitReader(tr, e.size)}, *buf)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mirror: import: %w", err)
+		}
+		if n != e.size {
+			return nil, errors.New("mirror: import: truncated archive")
+		}
+		if !e.mtime.IsZero() {
+			os.Chtimes(dst, e.mtime, e.mtime)
+		}
+		st := stats[parts[0]]
+		st.Files++
+		st.Bytes += n
+	}
+	// The extracted metadata must still be what was checked.
+	for _, f := range p.formats {
+		b, err := os.ReadFile(filepath.Join(tmp, f, p.recordID, "metadata.xml"))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ValidateMetadata(b, f, p.recordID); err != nil {
+			return nil, err
+		}
+		if !bytes.Contains(b, []byte(p.recordID)) {
+			return nil, errors.New("mirror: import: archive changed while importing")
+		}
+	}
+	for j := len(dirTimes) - 1; j >= 0; j-- {
+		if !dirTimes[j].mtime.IsZero() {
+			os.Chtimes(filepath.Join(tmp, filepath.FromSlash(dirTimes[j].name)), dirTimes[j].mtime, dirTimes[j].mtime)
+		}
+	}
+	for _, f := range p.formats {
+		res.Formats = append(res.Formats, *stats[f])
+	}
+	return res, nil
+}

@@ -1,0 +1,164 @@
+package mirror
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// transfer brings one file into staged. With resume, bytes already staged
+// by an earlier attempt for the same source version are kept and the
+// transfer continues after them. It returns the bytes transferred.
+func (s *syncer) transfer(ctx context.Context, id, format string, f *File, staged string, resume bool, progress func(int64)) (int64, error) {
+	name := format + "/" + id + "/" + f.Path
+	var moved int64
+	for fresh := 0; fresh < 2; fresh++ {
+		n, h, out, err := openStaged(staged, f.Size, resume && fresh == 0)
+		if err != nil {
+			return moved, err
+		}
+		m, err := s.fill(ctx, id, format, f, out, h, n, progress)
+		moved += m
+		if err == nil && s.cfg.fsync {
+			err = out.Sync()
+		}
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			if errors.Is(err, ErrSourceChanged) {
+				os.Remove(staged)
+			}
+			return moved, err
+		}
+		sum := hex.EncodeToString(h.Sum(nil))
+		if f.SHA256 != "" && sum != f.SHA256 {
+			os.Remove(staged)
+			if n > 0 {
+				continue // the resumed prefix was bad: start over once
+			}
+			return moved, &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: f.SHA256, GotSHA: sum}
+		}
+		if err := os.Chtimes(staged, f.ModTime, f.ModTime); err != nil {
+			return moved, err
+		}
+		return moved, nil
+	}
+	return moved, &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: f.SHA256}
+}
+
+// openStaged opens the staging file. When resuming, it hashes the bytes
+// already there and positions after them; otherwise it truncates.
+func openStaged(path string, size int64, resume bool) (int64, hash.Hash, *os.File, error) {
+	h := sha256.New()
+	if resume {
+		if out, err := os.OpenFile(path, os.O_RDWR, 0o644); err == nil {
+			fi, err := out.Stat()
+			if err == nil && fi.Size() <= size {
+				buf := bufPool.Get().(*[]byte)
+				n, err := io.CopyBuffer(h, onlyReader{out}, *buf)
+				bufPool.Put(buf)
+				if err == nil && n == fi.Size() {
+					return n, h, out, nil
+				}
+			}
+			out.Close()
+			h.Reset()
+		}
+	}
+	out, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return 0, h, out, nil
+}
+
+// fill copies from the source into out from offset n until the file is
+// complete, resuming after transient read errors.
+func (s *syncer) fill(ctx context.Context, id, format string, f *File, out *os.File, h hash.Hash, n int64, progress func(int64)) (int64, error) {
+	name := format + "/" + id + "/" + f.Path
+	bufp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bufp)
+	buf := *bufp
+	if s.cfg.limiter != nil && s.cfg.limiter.Burst() < len(buf) {
+		buf = buf[:max(s.cfg.limiter.Burst(), 1)]
+	}
+	var moved int64
+	delay := s.cfg.retryDelay
+	for attempt := 0; ; attempt++ {
+		err := func() error {
+			rc, err := s.src.Open(ctx, id, format, *f, n)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			for {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				k, rerr := rc.Read(buf)
+				if k > 0 {
+					if n+int64(k) > f.Size {
+						return fmt.Errorf("mirror: %s: more bytes than the manifest says: %w", name, ErrSourceChanged)
+					}
+					if s.cfg.limiter != nil {
+						if err := s.cfg.limiter.WaitN(ctx, k); err != nil {
+							return err
+						}
+					}
+					if _, err := out.Write(buf[:k]); err != nil {
+						return &writeError{err}
+					}
+					h.Write(buf[:k])
+					n += int64(k)
+					moved += int64(k)
+					attempt = 0
+					progress(int64(k))
+				}
+				if rerr == io.EOF {
+					if n != f.Size {
+						return fmt.Errorf("mirror: %s: %d bytes, want %d: %w", name, n, f.Size, ErrSourceChanged)
+					}
+					return nil
+				}
+				if rerr != nil {
+					return rerr
+				}
+			}
+		}()
+		if err == nil {
+			return moved, nil
+		}
+		if ctx.Err() != nil {
+			return moved, ctx.Err()
+		}
+		var we *writeError
+		if errors.As(err, &we) || errors.Is(err, ErrSourceChanged) || errors.Is(err, ErrUnsafe) ||
+			errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) || attempt >= s.cfg.retries {
+			return moved, err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return moved, ctx.Err()
+		case <-t.C:
+		}
+		delay *= 2
+	}
+}
+
+// writeError marks a failure to write the destination (not retried).
+type writeError struct{ err error }
+
+func (w *writeError) Error() string { return "mirror: write: " + w.err.Error() }
+func (w *writeError) Unwrap() error { return w.err }

@@ -24,9 +24,6 @@ var (
 	// ErrInvalid means an argument failed validation. Errors that match it
 	// are *ValidationError.
 	ErrInvalid = errors.New("scheduler: invalid argument")
-	// ErrNoLister means Poll was called on a Scheduler without a
-	// MeetingLister.
-	ErrNoLister = errors.New("scheduler: no meeting lister configured")
 )
 
 // ValidationError reports an invalid argument. It never includes a secret.

@@ -65,8 +65,8 @@ func WithStore(s Store) Option {
 	}
 }
 
-// WithMeetingLister sets how the poller lists a server's meetings. Without
-// one, Poll, PollServer and Run return ErrNoLister.
+// WithMeetingLister sets how the poller lists a server's meetings; the
+// default is NewBBBLister(), BBB's getMeetings through a bbb.Client.
 func WithMeetingLister(l MeetingLister) Option {
 	return func(c *config) {
 		if l == nil {

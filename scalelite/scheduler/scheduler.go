@@ -49,6 +49,9 @@ func New(opts ...Option) (*Scheduler, error) {
 	if cfg.store == nil {
 		cfg.store = NewMemoryStore()
 	}
+	if cfg.lister == nil {
+		cfg.lister = NewBBBLister()
+	}
 	if cfg.load == nil {
 		cfg.load = ScaleliteLoad(DefaultMinUsers, DefaultJoinBuffer)
 	}
@@ -340,12 +343,9 @@ func (s *Scheduler) MeetingIDs(ctx context.Context, serverID string) ([]string, 
 // Poll polls every server once, at most WithPollConcurrency at a time, each
 // with the WithPollTimeout timeout, and applies the results. A server that
 // fails is reported through an EventPollFailed event and counted towards
-// its offline threshold; Poll itself only fails when the store fails, the
-// context ends or there is no MeetingLister.
+// its offline threshold; Poll itself only fails when the store fails or the
+// context ends.
 func (s *Scheduler) Poll(ctx context.Context) error {
-	if s.cfg.lister == nil {
-		return ErrNoLister
-	}
 	servers, err := s.cfg.store.Servers(ctx)
 	if err != nil {
 		return err
@@ -382,9 +382,6 @@ func (s *Scheduler) Poll(ctx context.Context) error {
 
 // PollServer polls one server now, e.g. right after enabling it.
 func (s *Scheduler) PollServer(ctx context.Context, id string) error {
-	if s.cfg.lister == nil {
-		return ErrNoLister
-	}
 	srv, err := s.cfg.store.Server(ctx, id)
 	if err != nil {
 		return err
@@ -450,13 +447,9 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
 }
 
 // Run polls all servers at once and then every WithPollInterval until ctx
-// ends, and returns ctx.Err(). Store failures do not stop it; they are
-// reported by the next successful round's events only, so watch the store
-// separately.
+// ends, and returns ctx.Err(). A round that fails because the store fails
+// does not stop it: the next round tries again.
 func (s *Scheduler) Run(ctx context.Context) error {
-	if s.cfg.lister == nil {
-		return ErrNoLister
-	}
 	t := time.NewTicker(s.cfg.interval)
 	defer t.Stop()
 	for {

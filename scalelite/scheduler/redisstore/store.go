@@ -1,7 +1,6 @@
 package redisstore
 
 import (
-	"context"
 	"errors"
 	"strings"
 
@@ -63,65 +62,3 @@ func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 
 // Prefix returns the key prefix.
 func (s *Store) Prefix() string { return s.prefix }
-
-var errNotImplemented = errors.New("redisstore: not implemented yet")
-
-// AddServer implements scheduler.Store.
-func (s *Store) AddServer(ctx context.Context, srv scheduler.Server) error {
-	return errNotImplemented
-}
-
-// Server implements scheduler.Store.
-func (s *Store) Server(ctx context.Context, id string) (scheduler.Server, error) {
-	return scheduler.Server{}, errNotImplemented
-}
-
-// Servers implements scheduler.Store.
-func (s *Store) Servers(ctx context.Context) ([]scheduler.Server, error) {
-	return nil, errNotImplemented
-}
-
-// UpdateServer implements scheduler.Store.
-func (s *Store) UpdateServer(ctx context.Context, id string, u scheduler.ServerUpdate) (scheduler.Server, []string, error) {
-	return scheduler.Server{}, nil, errNotImplemented
-}
-
-// DeleteServer implements scheduler.Store.
-func (s *Store) DeleteServer(ctx context.Context, id string) ([]string, error) {
-	return nil, errNotImplemented
-}
-
-// ClearServer implements scheduler.Store.
-func (s *Store) ClearServer(ctx context.Context, id string, disable bool) (scheduler.Server, []string, error) {
-	return scheduler.Server{}, nil, errNotImplemented
-}
-
-// Pick implements scheduler.Store.
-func (s *Store) Pick(ctx context.Context, req scheduler.PickRequest) (scheduler.Placement, error) {
-	return scheduler.Placement{}, errNotImplemented
-}
-
-// Lookup implements scheduler.Store.
-func (s *Store) Lookup(ctx context.Context, meetingID string) (scheduler.Server, error) {
-	return scheduler.Server{}, errNotImplemented
-}
-
-// Release implements scheduler.Store.
-func (s *Store) Release(ctx context.Context, meetingID string) (string, error) {
-	return "", errNotImplemented
-}
-
-// AddLoad implements scheduler.Store.
-func (s *Store) AddLoad(ctx context.Context, serverID string, units float64) error {
-	return errNotImplemented
-}
-
-// MeetingIDs implements scheduler.Store.
-func (s *Store) MeetingIDs(ctx context.Context, serverID string) ([]string, error) {
-	return nil, errNotImplemented
-}
-
-// ApplyPoll implements scheduler.Store.
-func (s *Store) ApplyPoll(ctx context.Context, serverID string, r scheduler.PollResult) (scheduler.PollOutcome, error) {
-	return scheduler.PollOutcome{}, errNotImplemented
-}

@@ -1,0 +1,331 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// prelude is shared by every script. ARGV[1] is always the key prefix;
+// KEYS[1] is "<prefix>servers", passed only so that a cluster client routes
+// the script to the slot of the prefix's hash tag.
+const prelude = `
+local P = ARGV[1]
+local function skey(id) return P .. 'server:' .. id end
+local function akey(tag) return P .. 'avail:' .. tag end
+local function mkey(mid) return P .. 'meeting:' .. mid end
+local function smkey(id) return P .. 'smeetings:' .. id end
+local FIELDS = {'url', 'secret', 'tag', 'state', 'online', 'mult', 'load', 'meetings', 'users', 'polled', 'healthy', 'unhealthy'}
+local function num(v) return tonumber(v or '0') or 0 end
+local function fmt(x) return string.format('%.17g', x) end
+local function get(id)
+  local h = redis.call('HGETALL', skey(id))
+  if #h == 0 then return nil end
+  local s = {id = id}
+  for i = 1, #h, 2 do s[h[i]] = h[i + 1] end
+  s.load = num(s.load)
+  s.mult = num(s.mult)
+  if s.mult <= 0 then s.mult = 1 end
+  s.healthy = num(s.healthy)
+  s.unhealthy = num(s.unhealthy)
+  s.tag = s.tag or ''
+  return s
+end
+local function available(s) return s.state == 'enabled' and s.online == '1' end
+local function put(s)
+  local args = {}
+  for _, f in ipairs(FIELDS) do
+    local v = s[f]
+    if v == nil then v = '' end
+    if type(v) == 'number' then v = fmt(v) end
+    table.insert(args, f)
+    table.insert(args, v)
+  end
+  redis.call('HSET', skey(s.id), unpack(args))
+  if available(s) then
+    redis.call('ZADD', akey(s.tag), fmt(s.load), s.id)
+  end
+end
+local function flat(s)
+  local out = {s.id}
+  for _, f in ipairs(FIELDS) do
+    local v = s[f]
+    if v == nil then v = '' end
+    if type(v) == 'number' then v = fmt(v) end
+    table.insert(out, v)
+  end
+  return out
+end
+local function unindex(s) redis.call('ZREM', akey(s.tag), s.id) end
+-- clear removes every mapping of s and the pending reservations with them.
+local function clear(s)
+  local cleared = {}
+  local k = smkey(s.id)
+  for _, mid in ipairs(redis.call('SMEMBERS', k)) do
+    local m = redis.call('HMGET', mkey(mid), 'server', 'seen', 'res')
+    if m[1] == s.id then
+      redis.call('DEL', mkey(mid))
+      if m[2] ~= '1' then
+        s.load = math.max(s.load - num(m[3]) * s.mult, 0)
+      end
+      table.insert(cleared, mid)
+    end
+  end
+  redis.call('DEL', k)
+  return cleared
+end
+`
+
+// Return conventions: a script returns {code, ...}; code 0 is success and
+// the negative codes are the errors below.
+const (
+	codeOK             = 0
+	codeExisting       = 1
+	codeServerNotFound = -1
+	codeServerExists   = -2
+	codeNoServer       = -3
+	codeTagUnavailable = -4
+	codeMeetingUnknown = -5
+)
+
+// addServer: ARGV[2] id, then the values of FIELDS in order.
+var addServerScript = redis.NewScript(prelude + `
+local id = ARGV[2]
+if redis.call('SISMEMBER', P .. 'servers', id) == 1 then return {-2} end
+local s = {id = id}
+for i, f in ipairs(FIELDS) do s[f] = ARGV[2 + i] end
+s.load = num(s.load)
+s.mult = num(s.mult)
+redis.call('SADD', P .. 'servers', id)
+put(s)
+return {0, flat(s)}
+`)
+
+// getServer: ARGV[2] id.
+var getServerScript = redis.NewScript(prelude + `
+local s = get(ARGV[2])
+if not s then return {-1} end
+return {0, flat(s)}
+`)
+
+// listServers: no arguments besides the prefix.
+var listServersScript = redis.NewScript(prelude + `
+local out = {0}
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'servers')) do
+  local s = get(id)
+  if s then table.insert(out, flat(s)) end
+end
+return out
+`)
+
+// updateServer: ARGV[2] id, then pairs (flag, value) for state, mult,
+// secret, tag; flag "1" means set.
+var updateServerScript = redis.NewScript(prelude + `
+local s = get(ARGV[2])
+if not s then return {-1} end
+unindex(s)
+local cleared = {}
+if ARGV[7] == '1' then s.secret = ARGV[8] end
+if ARGV[9] == '1' then s.tag = ARGV[10] end
+if ARGV[5] == '1' then
+  local m = tonumber(ARGV[6])
+  s.load = s.load / s.mult * m
+  s.mult = m
+end
+if ARGV[3] == '1' then
+  s.state = ARGV[4]
+  if s.state == 'disabled' then cleared = clear(s) end
+end
+put(s)
+return {0, flat(s), cleared}
+`)
+
+// deleteServer: ARGV[2] id.
+var deleteServerScript = redis.NewScript(prelude + `
+local s = get(ARGV[2])
+if not s then return {-1} end
+unindex(s)
+local cleared = clear(s)
+redis.call('DEL', skey(s.id))
+redis.call('SREM', P .. 'servers', s.id)
+return {0, cleared}
+`)
+
+// clearServer: ARGV[2] id, ARGV[3] "1" to disable.
+var clearServerScript = redis.NewScript(prelude + `
+local s = get(ARGV[2])
+if not s then return {-1} end
+unindex(s)
+local cleared = clear(s)
+if ARGV[3] == '1' then s.state = 'disabled' end
+put(s)
+return {0, flat(s), cleared}
+`)
+
+// pick: ARGV[2] meeting ID, ARGV[3] "1" if required, ARGV[4] reservation
+// units, ARGV[5] now (unix ms), ARGV[6] number of primary groups, then the
+// primary groups, then the number of fallback groups and the fallback
+// groups.
+var pickScript = redis.NewScript(prelude + `
+local mid = ARGV[2]
+local sid = redis.call('HGET', mkey(mid), 'server')
+if sid then
+  local s = get(sid)
+  if s then return {1, flat(s)} end
+  redis.call('DEL', mkey(mid))
+end
+local function best(from, n)
+  local bid, bload = nil, nil
+  for i = from, from + n - 1 do
+    local r = redis.call('ZRANGE', akey(ARGV[i]), 0, 0, 'WITHSCORES')
+    if #r == 2 then
+      local l = tonumber(r[2])
+      if bid == nil or l < bload or (l == bload and r[1] < bid) then
+        bid, bload = r[1], l
+      end
+    end
+  end
+  return bid
+end
+local np = tonumber(ARGV[6])
+local bid = best(7, np)
+if not bid then
+  if ARGV[3] == '1' then return {-4} end
+  local nf = tonumber(ARGV[7 + np])
+  bid = best(8 + np, nf)
+  if not bid then return {-3} end
+end
+local s = get(bid)
+local res = tonumber(ARGV[4])
+s.load = s.load + res * s.mult
+redis.call('HSET', skey(bid), 'load', fmt(s.load))
+redis.call('ZADD', akey(s.tag), fmt(s.load), bid)
+redis.call('HSET', mkey(mid), 'server', bid, 'placed', ARGV[5], 'seen', '0', 'res', ARGV[4])
+redis.call('SADD', smkey(bid), mid)
+return {0, flat(s)}
+`)
+
+// lookup: ARGV[2] meeting ID.
+var lookupScript = redis.NewScript(prelude + `
+local sid = redis.call('HGET', mkey(ARGV[2]), 'server')
+if not sid then return {-5} end
+local s = get(sid)
+if not s then return {-5} end
+return {0, flat(s)}
+`)
+
+// release: ARGV[2] meeting ID.
+var releaseScript = redis.NewScript(prelude + `
+local mid = ARGV[2]
+local m = redis.call('HMGET', mkey(mid), 'server', 'seen', 'res')
+if not m[1] then return {-5} end
+redis.call('DEL', mkey(mid))
+redis.call('SREM', smkey(m[1]), mid)
+if m[2] ~= '1' then
+  local s = get(m[1])
+  if s then
+    s.load = math.max(s.load - num(m[3]) * s.mult, 0)
+    redis.call('HSET', skey(s.id), 'load', fmt(s.load))
+    if available(s) then redis.call('ZADD', akey(s.tag), fmt(s.load), s.id) end
+  end
+end
+return {0, m[1]}
+`)
+
+// addLoad: ARGV[2] server ID, ARGV[3] units.
+var addLoadScript = redis.NewScript(prelude + `
+local s = get(ARGV[2])
+if not s then return {-1} end
+if available(s) then
+  s.load = math.max(s.load + tonumber(ARGV[3]) * s.mult, 0)
+  redis.call('HSET', skey(s.id), 'load', fmt(s.load))
+  redis.call('ZADD', akey(s.tag), fmt(s.load), s.id)
+end
+return {0}
+`)
+
+// meetingIDs: ARGV[2] server ID.
+var meetingIDsScript = redis.NewScript(prelude + `
+if redis.call('EXISTS', skey(ARGV[2])) == 0 then return {-1} end
+return {0, redis.call('SMEMBERS', smkey(ARGV[2]))}
+`)
+
+// applyPoll: ARGV[2] server ID, ARGV[3] "1" if OK, ARGV[4] now (unix ms),
+// ARGV[5] pending cutoff (unix ms), ARGV[6] load units, ARGV[7] users,
+// ARGV[8] healthy threshold, ARGV[9] unhealthy threshold, ARGV[10..] the
+// meeting IDs. Returns {0, flags, server, cleared, adopted} where flags is
+// {wentOnline, wentOffline, disabled}.
+var applyPollScript = redis.NewScript(prelude + `
+local s = get(ARGV[2])
+if not s then return {-1} end
+unindex(s)
+local on, off, dis = 0, 0, 0
+local cleared, adopted = {}, {}
+local now = ARGV[4]
+if ARGV[3] ~= '1' then
+  s.healthy = 0
+  if s.online == '1' then
+    s.unhealthy = s.unhealthy + 1
+    if s.unhealthy >= tonumber(ARGV[9]) then
+      s.online = '0'
+      s.healthy, s.unhealthy = 0, 0
+      off = 1
+      cleared = clear(s)
+      s.load = 0
+    end
+  end
+else
+  local n = #ARGV - 9
+  s.unhealthy = 0
+  s.meetings = n
+  s.users = ARGV[7]
+  s.polled = now
+  if s.online ~= '1' then
+    s.healthy = s.healthy + 1
+    if s.healthy >= tonumber(ARGV[8]) then
+      s.online = '1'
+      s.healthy, s.unhealthy = 0, 0
+      on = 1
+    end
+  end
+  if s.online ~= '1' then
+    s.load = 0
+  else
+    local pending, npending = 0, 0
+    if s.state ~= 'disabled' then
+      local seen = {}
+      for i = 10, #ARGV do
+        local mid = ARGV[i]
+        seen[mid] = true
+        local owner = redis.call('HGET', mkey(mid), 'server')
+        if not owner then
+          redis.call('HSET', mkey(mid), 'server', s.id, 'placed', now, 'seen', '1', 'res', '0')
+          redis.call('SADD', smkey(s.id), mid)
+          table.insert(adopted, mid)
+        elseif owner == s.id then
+          redis.call('HSET', mkey(mid), 'seen', '1')
+        end
+      end
+      local cutoff = tonumber(ARGV[5])
+      for _, mid in ipairs(redis.call('SMEMBERS', smkey(s.id))) do
+        if not seen[mid] then
+          local m = redis.call('HMGET', mkey(mid), 'server', 'placed', 'seen', 'res')
+          if m[1] ~= s.id then
+            redis.call('SREM', smkey(s.id), mid)
+          elseif m[3] == '1' or num(m[2]) < cutoff then
+            redis.call('DEL', mkey(mid))
+            redis.call('SREM', smkey(s.id), mid)
+            table.insert(cleared, mid)
+          else
+            pending = pending + num(m[4])
+            npending = npending + 1
+          end
+        end
+      end
+      if s.state == 'cordoned' and n == 0 and npending == 0 then
+        s.state = 'disabled'
+        dis = 1
+      end
+    end
+    s.load = (tonumber(ARGV[6]) + pending) * s.mult
+  end
+end
+put(s)
+return {0, {on, off, dis}, flat(s), cleared, adopted}
+`)

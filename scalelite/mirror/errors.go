@@ -71,9 +71,9 @@ func (e *MetadataError) Unwrap() error { return e.Err }
 // VerifyError reports a file whose transferred bytes do not match the
 // manifest. The hashes are public content digests, not secrets.
 type VerifyError struct {
-	Path           string // format/recordID/path
-	WantSize       int64
-	GotSize        int64
+	Path            string // format/recordID/path
+	WantSize        int64
+	GotSize         int64
 	WantSHA, GotSHA string
 }
 
@@ -120,7 +120,9 @@ type RecordingError struct {
 }
 
 // Error implements error.
-func (e *RecordingError) Error() string { return "mirror: recording " + e.RecordID + ": " + e.Err.Error() }
+func (e *RecordingError) Error() string {
+	return "mirror: recording " + e.RecordID + ": " + e.Err.Error()
+}
 
 // Unwrap returns the cause.
 func (e *RecordingError) Unwrap() error { return e.Err }

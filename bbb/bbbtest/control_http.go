@@ -1,0 +1,143 @@
+package bbbtest
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The test-control endpoints let tests written in any language drive the
+// fake over HTTP. Every request needs "Authorization: Bearer <secret>".
+// Parameters come from the query string or a form body; answers are JSON.
+//
+//	POST /bbbtest/join     meetingID, fullName, role, userID, clientType, guest,
+//	                       listenOnly, voice, video, userdata-<key>
+//	                       -> {"userID", "internalUserID", "sessionToken"}
+//	POST /bbbtest/leave    meetingID, userID
+//	POST /bbbtest/end      meetingID (as if the last user left)
+//	POST /bbbtest/process-recordings    publish recordings still processing
+//	POST /bbbtest/advance  duration (Go syntax, "90s"); only with a FakeClock
+//	POST /bbbtest/fault    call, count, key, message, status, drop, latency
+//	POST /bbbtest/clear-faults
+//	POST /bbbtest/down     POST /bbbtest/up
+//	POST /bbbtest/reset
+//	GET  /bbbtest/state    -> {"meetings": [...], "recordings": [...], "hooks": [...]}
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(s.Secret)) != 1 {
+		controlJSON(w, http.StatusUnauthorized, map[string]any{"error": "missing or wrong bearer secret"})
+		return
+	}
+	op := strings.TrimPrefix(r.URL.Path, "/bbbtest/")
+	if op == "state" {
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, "GET")
+			return
+		}
+		controlJSON(w, http.StatusOK, map[string]any{
+			"meetings": s.Meetings(), "recordings": s.Recordings(), "hooks": s.Hooks(),
+		})
+		return
+	}
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, "POST")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		controlJSON(w, http.StatusBadRequest, map[string]any{"error": "malformed form body"})
+		return
+	}
+	f := r.Form
+	flag := func(k string) bool { b, _ := parseBool(f.Get(k)); return b }
+	var err error
+	var result any = map[string]any{"ok": true}
+	switch op {
+	case "join":
+		var ju JoinedUser
+		ju, err = s.Join(f.Get("meetingID"), User{
+			FullName: f.Get("fullName"), Role: f.Get("role"), UserID: f.Get("userID"),
+			ClientType: f.Get("clientType"), Guest: flag("guest"), ListenOnly: flag("listenOnly"),
+			Voice: flag("voice"), Video: flag("video"), CustomData: userData(f),
+		})
+		result = map[string]any{"userID": ju.UserID, "internalUserID": ju.InternalUserID, "sessionToken": ju.SessionToken}
+	case "leave":
+		err = s.Leave(f.Get("meetingID"), f.Get("userID"))
+	case "end":
+		err = s.EndMeeting(f.Get("meetingID"))
+	case "process-recordings":
+		result = map[string]any{"published": s.ProcessRecordings()}
+	case "advance":
+		fc, ok := s.cfg.clock.(*FakeClock)
+		if !ok {
+			controlJSON(w, http.StatusConflict, map[string]any{"error": "the server does not run on a fake clock"})
+			return
+		}
+		d, perr := time.ParseDuration(f.Get("duration"))
+		if perr != nil || d < 0 {
+			controlJSON(w, http.StatusBadRequest, map[string]any{"error": "duration must be a non-negative Go duration such as 90s"})
+			return
+		}
+		fc.Advance(d)
+		result = map[string]any{"now": fc.Now().UTC().Format(time.RFC3339Nano)}
+	case "fault":
+		ft := Fault{Call: f.Get("call"), Key: f.Get("key"), Message: f.Get("message"), Drop: flag("drop")}
+		if v := f.Get("count"); v != "" {
+			ft.Count, err = strconv.Atoi(v)
+		}
+		if v := f.Get("status"); v != "" && err == nil {
+			ft.Status, err = strconv.Atoi(v)
+			if err == nil && (ft.Status < 100 || ft.Status > 599) {
+				err = errors.New("status out of range")
+			}
+		}
+		if v := f.Get("latency"); v != "" && err == nil {
+			ft.Latency, err = time.ParseDuration(v)
+		}
+		if err != nil {
+			controlJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid fault parameters"})
+			return
+		}
+		s.InjectFault(ft)
+	case "clear-faults":
+		s.ClearFaults()
+	case "down":
+		s.SetDown(true)
+	case "up":
+		s.SetDown(false)
+	case "reset":
+		s.Reset()
+	default:
+		controlJSON(w, http.StatusNotFound, map[string]any{"error": "unknown control endpoint"})
+		return
+	}
+	if err != nil {
+		status := http.StatusBadRequest
+		var je *JoinError
+		if errors.Is(err, ErrNotFound) {
+			status = http.StatusNotFound
+		}
+		body := map[string]any{"error": err.Error()}
+		if errors.As(err, &je) {
+			body["messageKey"] = je.Key
+		}
+		controlJSON(w, status, body)
+		return
+	}
+	controlJSON(w, http.StatusOK, result)
+}
+
+func controlJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}

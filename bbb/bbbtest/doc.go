@@ -1,0 +1,55 @@
+// Package bbbtest is a fake BigBlueButton server for tests, in the spirit of
+// net/http/httptest: real state, real checksums, the XML and JSON answers
+// and error keys of bbb-web 3.0, the hooks API of bbb-webhooks 3.x and its
+// signed callbacks.
+//
+//	srv := bbbtest.NewServer()
+//	defer srv.Close()
+//	client, _ := bbb.New(srv.URL, srv.Secret)
+//
+// Server.URL ends in "/bigbluebutton/"; the API lives under URL+"api/".
+//
+// What the fake does like bbb-web 3.0:
+//   - checksums over the raw query, algorithm chosen by length among the
+//     allowed set (WithAlgorithms); a missing or wrong one is checksumError;
+//     POST bodies are unsigned and need a supported Content-Type
+//     (unsupportedContentType); join is GET only;
+//   - create validates name and meetingID, repeats answer duplicateWarning,
+//     other passwords answer idNotUnique, voice bridges are unique,
+//     internalMeetingID is sha1(meetingID)-createTime, meta_* keys are
+//     lower-cased and filtered like bbb-web does, breakout rooms link to
+//     their parent, <modules> presentations are accepted;
+//   - join checks role or password, createTime and maxParticipants,
+//     redirects (302) to the client or answers XML with redirect=false, and
+//     redirects validation failures to the logout URL with errors=[...];
+//   - end, isMeetingRunning, getMeetings (noMeetings), getMeetingInfo,
+//     getSessions, insertDocument, sendChatMessage, getJoinUrl, signOut and
+//     the API root;
+//   - a meeting created with record=true that somebody joined becomes a
+//     recording when it ends: processing, then published after
+//     WithPublishDelay, with a presentation format and preview images;
+//     getRecordings filters and pages; publish, delete, update and text
+//     tracks work on it.
+//
+// Webhooks: hooks/create, hooks/destroy, hooks/list and hooks/ping answer as
+// bbb-webhooks 3.x does, and meeting, user, chat and rap-* events are
+// POSTed to the registered callbacks like bbb-webhooks 3.4+: form body
+// domain=…&event=[…]&timestamp=…, checksum=hex(H(callbackURL + body +
+// secret)) appended to the callback URL, retries on the schedule of
+// WithWebhookRetry, 401 counted as delivered, and a non-permanent hook
+// removed when its retries run out. Event order is not guaranteed, as in
+// bbb-webhooks 3.x; order by the event's ts.
+//
+// Simplifications, all documented on the functions concerned: the API join
+// counts as the client connecting (the user is an attendee at once); an
+// ended meeting disappears at once; recordings need somebody to have joined
+// (as if autoStartRecording were on); meta keys and userdata keys that
+// cannot be XML element names are dropped instead of producing broken XML.
+//
+// Test controls: Join, Leave, EndMeeting, ProcessRecordings, AddRecording,
+// a FakeClock (WithClock) to move time, faults (InjectFault, FailNext,
+// DropNext, SetLatency, SetDown) and snapshots (Meetings, Recordings,
+// Hooks, Deliveries, Calls). The same controls are served over HTTP under
+// /bbbtest/ for tests in other languages, guarded by the shared secret as a
+// bearer token (see examples/fakebbb).
+package bbbtest

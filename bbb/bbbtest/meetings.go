@@ -1,0 +1,734 @@
+package bbbtest
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// meeting is the server-side state of one meeting.
+type meeting struct {
+	name, extID, intID, parentID string
+	attendeePW, moderatorPW      string
+	createTime                   int64
+	voiceBridge, dialNumber      string
+	startTime, endTime           int64
+	duration                     int
+	maxUsers                     int
+	record                       bool
+	isBreakout                   bool
+	sequence                     int
+	freeJoin                     bool
+	breakoutRooms                []string
+	meta                         map[string]string
+	users                        []*user
+	everJoined                   map[string]bool
+	hasUserJoined                bool
+	running                      bool
+	logoutURL                    string
+	guestPolicy                  string
+	emptyTimeout                 time.Duration
+	emptyTimer                   int
+	durationTimer                int
+	documents                    []Document
+	chat                         []ChatMessage
+	audioBridge                  string
+	cameraBridge                 string
+	screenShareBridge            string
+}
+
+// user is one attendee of a meeting.
+type user struct {
+	intID, extID, name, role string
+	presenter, listenOnly    bool
+	voice, video, guest      bool
+	clientType               string
+	custom                   map[string]string
+	sessionToken, authToken  string
+}
+
+// session ties a session token (issued by join) to its user.
+type session struct {
+	meeting *meeting
+	user    *user
+}
+
+// Document is a presentation given to create (pre-uploaded) or to
+// insertDocument.
+type Document struct {
+	URL          string // url attribute, or the preUploadedPresentation parameter
+	Filename     string // filename or name attribute
+	Embedded     bool   // the document was sent inline (base64)
+	Size         int    // length of the inline content
+	Current      bool
+	Downloadable bool
+	Removable    bool
+}
+
+// ChatMessage is a message posted with sendChatMessage.
+type ChatMessage struct {
+	UserName string
+	Message  string
+	Time     time.Time
+}
+
+var metaKey = regexp.MustCompile(`^meta_[a-zA-Z][a-zA-Z0-9-]*$`)
+
+func javaDate(t time.Time) string {
+	return t.UTC().Format("Mon Jan 02 15:04:05 MST 2006")
+}
+
+func sha1Hex(s string) string {
+	h := sha1.Sum([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// parseBool accepts what bbb-web's IsBooleanConstraint accepts.
+func parseBool(v string) (val, ok bool) {
+	switch strings.ToLower(v) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
+func validateID(v, what string) (string, bool) {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case v == "":
+		return "You must provide a " + what, false
+	case n < 2 || n > 256:
+		return strings.ToUpper(what[:1]) + what[1:] + " must be between 2 and 256 characters", false
+	case strings.Contains(v, ","):
+		return strings.ToUpper(what[:1]) + what[1:] + " cannot contain ','", false
+	}
+	return "", true
+}
+
+func intParam(q url.Values, key string) (int, bool, bool) {
+	v := q.Get(key)
+	if v == "" {
+		return 0, false, true
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, true, false
+	}
+	return n, true, true
+}
+
+func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, q url.Values) {
+	name, id := q.Get("name"), q.Get("meetingID")
+	if msg, ok := validateID(name, "meeting name"); !ok {
+		s.writeXML(w, failedXML("validationError", msg))
+		return
+	}
+	if msg, ok := validateID(id, "meeting ID"); !ok {
+		s.writeXML(w, failedXML("validationError", msg))
+		return
+	}
+	for _, k := range []string{"attendeePW", "moderatorPW"} {
+		if v, ok := q[k]; ok && v[0] != "" {
+			if n := utf8.RuneCountInString(v[0]); n < 2 || n > 64 {
+				s.writeXML(w, failedXML("validationError", "Password must be between 2 and 64 characters"))
+				return
+			}
+		}
+	}
+	var record, isBreakout, freeJoin bool
+	for _, b := range []struct {
+		key string
+		dst *bool
+		msg string
+	}{
+		{"record", &record, "Record must be a boolean value (true or false)"},
+		{"isBreakout", &isBreakout, "You must provide a boolean value (true or false) for the breakout room"},
+		{"freeJoin", &freeJoin, "freeJoin must be a boolean value (true or false)"},
+	} {
+		if v := q.Get(b.key); v != "" {
+			val, ok := parseBool(v)
+			if !ok {
+				s.writeXML(w, failedXML("validationError", b.msg))
+				return
+			}
+			*b.dst = val
+		}
+	}
+	voiceBridge := q.Get("voiceBridge")
+	if voiceBridge != "" {
+		if _, err := strconv.Atoi(voiceBridge); err != nil {
+			s.writeXML(w, failedXML("validationError", "Voice bridge must be an integral value"))
+			return
+		}
+	}
+	ints := map[string]int{}
+	for _, k := range []string{"maxParticipants", "duration", "sequence", "meetingExpireWhenLastUserLeftInMinutes"} {
+		n, _, ok := intParam(q, k)
+		if !ok || n < 0 {
+			s.writeXML(w, failedXML("validationError", k+" must be a non-negative integral value"))
+			return
+		}
+		ints[k] = n
+	}
+	if ed := q.Get("sharedNotesEditor"); ed != "" && ed != "etherpad" && ed != "blockNote" {
+		s.writeXML(w, failedXML("invalidSharedNotesEditor", "sharedNotesEditor must be either etherpad or blockNote"))
+		return
+	}
+	var docs []Document
+	if r.Method == http.MethodPost && isXMLBody(r) {
+		d, err := readModules(r.Body)
+		if err != nil {
+			s.writeXML(w, failedXML("validationError", "The XML body of the request could not be parsed"))
+			return
+		}
+		docs = d
+	}
+	if u := q.Get("preUploadedPresentation"); u != "" {
+		docs = append(docs, Document{URL: u, Filename: q.Get("preUploadedPresentationName"), Current: true, Downloadable: false, Removable: true})
+	}
+
+	s.mu.Lock()
+	if existing := s.byExternal[id]; existing != nil {
+		if pw, ok := q["attendeePW"]; ok && pw[0] != existing.attendeePW {
+			s.mu.Unlock()
+			s.writeXML(w, failedXML("idNotUnique", "A meeting already exists with that meeting ID. Please use a different meeting ID."))
+			return
+		}
+		if pw, ok := q["moderatorPW"]; ok && pw[0] != existing.moderatorPW {
+			s.mu.Unlock()
+			s.writeXML(w, failedXML("idNotUnique", "A meeting already exists with that meeting ID. Please use a different meeting ID."))
+			return
+		}
+		body := createXML(existing, "duplicateWarning", "This conference was already in existence and may currently be in progress.")
+		s.mu.Unlock()
+		s.writeXML(w, body)
+		return
+	}
+	parentID := "bbb-none"
+	var parent *meeting
+	if isBreakout {
+		parentID = q.Get("parentMeetingID")
+		if parentID == "" {
+			s.mu.Unlock()
+			s.writeXML(w, failedXML("parentMeetingIdMissing", "No parent meeting ID was provided for the breakout room"))
+			return
+		}
+		if parent = s.byInternal[parentID]; parent == nil {
+			s.mu.Unlock()
+			s.writeXML(w, failedXML("parentMeetingDoesNotExist", "No parent meeting exists for the breakout room"))
+			return
+		}
+	}
+	if voiceBridge != "" && s.voiceBridges[voiceBridge] {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("nonUniqueVoiceBridge", "The selected voice bridge is already in use."))
+		return
+	}
+	if voiceBridge == "" {
+		for {
+			voiceBridge = strconv.Itoa(10000 + s.randIntN(90000))
+			if !s.voiceBridges[voiceBridge] {
+				break
+			}
+		}
+	}
+	createTime := s.nowMS()
+	if createTime <= s.lastCreateMS {
+		createTime = s.lastCreateMS + 1
+	}
+	intID := sha1Hex(id) + "-" + strconv.FormatInt(createTime, 10)
+	for s.byInternal[intID] != nil || s.recByID[intID] != nil {
+		createTime++
+		intID = sha1Hex(id) + "-" + strconv.FormatInt(createTime, 10)
+	}
+	s.lastCreateMS = createTime
+	m := &meeting{
+		name:              name,
+		extID:             id,
+		intID:             intID,
+		parentID:          parentID,
+		attendeePW:        q.Get("attendeePW"),
+		moderatorPW:       q.Get("moderatorPW"),
+		createTime:        createTime,
+		startTime:         createTime,
+		voiceBridge:       voiceBridge,
+		dialNumber:        q.Get("dialNumber"),
+		duration:          ints["duration"],
+		maxUsers:          ints["maxParticipants"],
+		record:            record,
+		isBreakout:        isBreakout,
+		sequence:          ints["sequence"],
+		freeJoin:          freeJoin,
+		meta:              map[string]string{},
+		everJoined:        map[string]bool{},
+		logoutURL:         q.Get("logoutURL"),
+		guestPolicy:       strings.ToUpper(q.Get("guestPolicy")),
+		emptyTimeout:      s.cfg.emptyTimeout,
+		documents:         docs,
+		audioBridge:       orDefault(q.Get("audioBridge"), "bbb-webrtc-sfu"),
+		cameraBridge:      orDefault(q.Get("cameraBridge"), "bbb-webrtc-sfu"),
+		screenShareBridge: orDefault(q.Get("screenShareBridge"), "bbb-webrtc-sfu"),
+	}
+	if m.dialNumber == "" {
+		m.dialNumber = s.cfg.dialNumber
+	}
+	if m.logoutURL == "" {
+		m.logoutURL = s.origin
+	}
+	if _, set := q["meetingExpireWhenLastUserLeftInMinutes"]; set {
+		m.emptyTimeout = time.Duration(ints["meetingExpireWhenLastUserLeftInMinutes"]) * time.Minute
+	}
+	for k, v := range q {
+		if metaKey.MatchString(k) {
+			m.meta[strings.ToLower(k[len("meta_"):])] = v[0]
+		}
+	}
+	s.meetings = append(s.meetings, m)
+	s.byExternal[id] = m
+	s.byInternal[intID] = m
+	s.voiceBridges[voiceBridge] = true
+	if parent != nil {
+		parent.breakoutRooms = append(parent.breakoutRooms, intID)
+	}
+	if m.duration > 0 {
+		m.durationTimer = s.scheduleLocked(time.Duration(m.duration)*time.Minute, func() { s.endByID(intID, false) })
+	}
+	evs := []Event{s.evMeetingCreated(m)}
+	body := createXML(m, "", "")
+	s.mu.Unlock()
+	s.emit(evs)
+	s.writeXML(w, body)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func isXMLBody(r *http.Request) bool {
+	ct := strings.ToLower(r.Header.Get("Content-Type"))
+	return strings.HasPrefix(ct, "application/xml") || strings.HasPrefix(ct, "text/xml")
+}
+
+// modulesXML is the <modules> body of create and insertDocument.
+type modulesXML struct {
+	Modules []struct {
+		Name      string `xml:"name,attr"`
+		Documents []struct {
+			URL          string `xml:"url,attr"`
+			Filename     string `xml:"filename,attr"`
+			Name         string `xml:"name,attr"`
+			Current      string `xml:"current,attr"`
+			Downloadable string `xml:"downloadable,attr"`
+			Removable    string `xml:"removable,attr"`
+			Content      string `xml:",chardata"`
+		} `xml:"document"`
+	} `xml:"module"`
+}
+
+func readModules(body io.Reader) ([]Document, error) {
+	var mx modulesXML
+	if err := xml.NewDecoder(body).Decode(&mx); err != nil {
+		return nil, err
+	}
+	var docs []Document
+	for _, mod := range mx.Modules {
+		if mod.Name != "presentation" {
+			continue
+		}
+		for _, d := range mod.Documents {
+			content := strings.TrimSpace(d.Content)
+			doc := Document{URL: d.URL, Filename: d.Filename, Embedded: content != "", Size: len(content)}
+			if doc.Filename == "" {
+				doc.Filename = d.Name
+			}
+			doc.Current, _ = parseBool(d.Current)
+			doc.Downloadable, _ = parseBool(d.Downloadable)
+			doc.Removable = true
+			if v, ok := parseBool(d.Removable); ok {
+				doc.Removable = v
+			}
+			docs = append(docs, doc)
+		}
+	}
+	return docs, nil
+}
+
+// createXML is create-meeting.ftlx.
+func createXML(m *meeting, key, msg string) []byte {
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.elem("meetingID", m.extID)
+	x.elem("internalMeetingID", m.intID)
+	x.elem("parentMeetingID", m.parentID)
+	if m.attendeePW != "" {
+		x.elem("attendeePW", m.attendeePW)
+	}
+	if m.moderatorPW != "" {
+		x.elem("moderatorPW", m.moderatorPW)
+	}
+	x.intElem("createTime", m.createTime)
+	x.elem("voiceBridge", m.voiceBridge)
+	x.elem("dialNumber", m.dialNumber)
+	x.elem("createDate", javaDate(time.UnixMilli(m.createTime)))
+	x.boolElem("hasUserJoined", m.hasUserJoined)
+	x.intElem("duration", int64(m.duration))
+	x.boolElem("hasBeenForciblyEnded", false)
+	x.elem("messageKey", key)
+	x.elem("message", msg)
+	x.close("response")
+	return x.b
+}
+
+// meetingXML prints the fields of get-meeting-info.ftlx (list=false) or of
+// one <meeting> of get-meetings.ftlx (list=true).
+func meetingXML(x *xmlWriter, m *meeting, list bool) {
+	x.elem("meetingName", m.name)
+	x.elem("meetingID", m.extID)
+	x.elem("internalMeetingID", m.intID)
+	x.intElem("createTime", m.createTime)
+	x.elem("createDate", javaDate(time.UnixMilli(m.createTime)))
+	x.elem("voiceBridge", m.voiceBridge)
+	x.elem("dialNumber", m.dialNumber)
+	if list || m.attendeePW != "" {
+		x.elem("attendeePW", m.attendeePW)
+	}
+	if list || m.moderatorPW != "" {
+		x.elem("moderatorPW", m.moderatorPW)
+	}
+	x.boolElem("running", m.running)
+	x.intElem("duration", int64(m.duration))
+	x.boolElem("hasUserJoined", m.hasUserJoined)
+	x.boolElem("recording", m.record)
+	x.boolElem("hasBeenForciblyEnded", false)
+	x.intElem("startTime", m.startTime)
+	x.intElem("endTime", m.endTime)
+	var listen, voice, video, mods int64
+	for _, u := range m.users {
+		if u.listenOnly {
+			listen++
+		}
+		if u.voice {
+			voice++
+		}
+		if u.video {
+			video++
+		}
+		if u.role == "MODERATOR" {
+			mods++
+		}
+	}
+	x.intElem("participantCount", int64(len(m.users)))
+	x.intElem("listenerCount", listen)
+	x.intElem("voiceParticipantCount", voice)
+	x.intElem("videoCount", video)
+	x.intElem("maxUsers", int64(m.maxUsers))
+	x.intElem("moderatorCount", mods)
+	x.open("attendees")
+	for _, u := range m.users {
+		x.open("attendee")
+		x.elem("userID", u.extID)
+		x.elem("fullName", u.name)
+		x.elem("role", u.role)
+		x.boolElem("isPresenter", u.presenter)
+		x.boolElem("isListeningOnly", u.listenOnly)
+		x.boolElem("hasJoinedVoice", u.voice)
+		x.boolElem("hasVideo", u.video)
+		x.elem("clientType", u.clientType)
+		x.open("customdata")
+		for _, k := range sortedKeys(u.custom) {
+			x.elem(k, u.custom[k])
+		}
+		x.close("customdata")
+		x.close("attendee")
+	}
+	x.close("attendees")
+	x.open("metadata")
+	for _, k := range sortedKeys(m.meta) {
+		x.elem(k, m.meta[k])
+	}
+	x.close("metadata")
+	x.boolElem("isBreakout", m.isBreakout)
+	if m.isBreakout {
+		x.elem("parentMeetingID", m.parentID)
+		x.intElem("sequence", int64(m.sequence))
+		x.boolElem("freeJoin", m.freeJoin)
+	}
+	if len(m.breakoutRooms) > 0 {
+		x.open("breakoutRooms")
+		for _, b := range m.breakoutRooms {
+			x.elem("breakout", b)
+		}
+		x.close("breakoutRooms")
+	}
+}
+
+// sortedKeys returns the keys of m that can be printed as XML element
+// names, sorted.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if isXMLName(k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (s *Server) apiGetMeetingInfo(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	id := q.Get("meetingID")
+	if id == "" {
+		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
+		return
+	}
+	buf := getBuf()
+	x := xmlWriter{b: buf.b[:0]}
+	s.mu.RLock()
+	m := s.byExternal[id]
+	if m != nil {
+		x.open("response")
+		x.elem("returncode", "SUCCESS")
+		meetingXML(&x, m, false)
+		x.close("response")
+	}
+	s.mu.RUnlock()
+	if m == nil {
+		putBuf(buf)
+		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
+		return
+	}
+	s.writeXML(w, x.b)
+	buf.b = x.b
+	putBuf(buf)
+}
+
+func (s *Server) apiGetMeetings(w http.ResponseWriter, _ *http.Request, _ url.Values) {
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	s.mu.RLock()
+	if len(s.meetings) == 0 {
+		x.empty("meetings")
+		x.elem("messageKey", "noMeetings")
+		x.elem("message", "no meetings were found on this server")
+	} else {
+		x.open("meetings")
+		for _, m := range s.meetings {
+			x.open("meeting")
+			meetingXML(&x, m, true)
+			x.close("meeting")
+		}
+		x.close("meetings")
+	}
+	s.mu.RUnlock()
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+func (s *Server) apiIsMeetingRunning(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	id := q.Get("meetingID")
+	if id == "" {
+		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
+		return
+	}
+	s.mu.RLock()
+	m := s.byExternal[id]
+	running := m != nil && m.running
+	s.mu.RUnlock()
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.boolElem("running", running)
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	id := q.Get("meetingID")
+	if id == "" {
+		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
+		return
+	}
+	s.mu.Lock()
+	m := s.byExternal[id]
+	if m == nil {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
+		return
+	}
+	evs := s.endMeetingLocked(m, true)
+	s.mu.Unlock()
+	s.emit(evs)
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.elem("messageKey", "sentEndMeetingRequest")
+	x.elem("message", "A request to end the meeting was sent. Please wait a few seconds, then use getMeetingInfo or isMeetingRunning to verify that it was ended.")
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+// endByID ends a meeting from a timer (duration reached, last user gone).
+func (s *Server) endByID(intID string, forcibly bool) {
+	s.mu.Lock()
+	m := s.byInternal[intID]
+	if m == nil {
+		s.mu.Unlock()
+		return
+	}
+	evs := s.endMeetingLocked(m, forcibly)
+	s.mu.Unlock()
+	s.emit(evs)
+}
+
+// endMeetingLocked removes a meeting: its users leave, its breakout rooms
+// end, and a recorded meeting that anybody joined becomes a recording.
+// Callers hold s.mu; the returned events are emitted after unlocking.
+func (s *Server) endMeetingLocked(m *meeting, forcibly bool) []Event {
+	if s.byInternal[m.intID] != m {
+		return nil
+	}
+	var evs []Event
+	for _, child := range m.breakoutRooms {
+		if b := s.byInternal[child]; b != nil {
+			evs = append(evs, s.endMeetingLocked(b, forcibly)...)
+		}
+	}
+	now := s.nowMS()
+	for _, u := range m.users {
+		delete(s.sessions, u.sessionToken)
+		evs = append(evs, s.evUserLeft(m, u))
+	}
+	m.users = nil
+	m.running = false
+	m.endTime = now
+	s.cancelTimerLocked(m.emptyTimer)
+	s.cancelTimerLocked(m.durationTimer)
+	delete(s.byExternal, m.extID)
+	delete(s.byInternal, m.intID)
+	delete(s.voiceBridges, m.voiceBridge)
+	for i, x := range s.meetings {
+		if x == m {
+			s.meetings = append(s.meetings[:i:i], s.meetings[i+1:]...)
+			break
+		}
+	}
+	evs = append(evs, s.evMeetingEnded(m))
+	if m.record && m.hasUserJoined {
+		evs = append(evs, s.recordMeetingLocked(m)...)
+	}
+	return evs
+}
+
+func (s *Server) apiGetSessions(w http.ResponseWriter, _ *http.Request, _ url.Values) {
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	s.mu.RLock()
+	n := 0
+	for _, m := range s.meetings {
+		n += len(m.users)
+	}
+	if n == 0 {
+		x.empty("sessions")
+		x.elem("messageKey", "noSessions")
+		x.elem("message", "no sessions were found on this server")
+	} else {
+		x.open("sessions")
+		for _, m := range s.meetings {
+			for _, u := range m.users {
+				x.open("meeting")
+				x.elem("meetingID", m.intID)
+				x.elem("meetingName", m.name)
+				x.elem("userName", u.name)
+				x.close("meeting")
+			}
+		}
+		x.close("sessions")
+	}
+	s.mu.RUnlock()
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+func (s *Server) apiSendChatMessage(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	id, msg, from := q.Get("meetingID"), q.Get("message"), q.Get("userName")
+	if id == "" {
+		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
+		return
+	}
+	if n := utf8.RuneCountInString(msg); n < 1 || n > 500 {
+		s.writeXML(w, failedXML("validationError", "Message must be between 1 and 500 characters"))
+		return
+	}
+	if utf8.RuneCountInString(from) > 255 {
+		s.writeXML(w, failedXML("validationError", "User name must be at most 255 characters"))
+		return
+	}
+	if from == "" {
+		from = "System"
+	}
+	s.mu.Lock()
+	m := s.byExternal[id]
+	if m == nil {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
+		return
+	}
+	cm := ChatMessage{UserName: from, Message: msg, Time: s.cfg.clock.Now()}
+	m.chat = append(m.chat, cm)
+	evs := []Event{s.evChat(m, cm)}
+	s.mu.Unlock()
+	s.emit(evs)
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.elem("messageKey", "")
+	x.elem("message", "")
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+func (s *Server) apiInsertDocument(w http.ResponseWriter, r *http.Request, q url.Values) {
+	id := q.Get("meetingID")
+	if id == "" {
+		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
+		return
+	}
+	docs, err := readModules(r.Body)
+	if err != nil || len(docs) == 0 {
+		s.writeXML(w, failedXML("validationError", "The XML body must contain a presentation module with at least one document"))
+		return
+	}
+	s.mu.Lock()
+	m := s.byExternal[id]
+	if m == nil {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
+		return
+	}
+	m.documents = append(m.documents, docs...)
+	s.mu.Unlock()
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.elem("messageKey", "")
+	x.elem("message", "Presentation is being uploaded")
+	x.close("response")
+	s.writeXML(w, x.b)
+}

@@ -1,0 +1,426 @@
+package bbbtest
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Recording states, as getRecordings reports them.
+const (
+	StateProcessing  = "processing"
+	StateProcessed   = "processed"
+	StatePublished   = "published"
+	StateUnpublished = "unpublished"
+	StateDeleted     = "deleted"
+)
+
+// recording is the server-side state of one recording.
+type recording struct {
+	id, extMeetingID, name string
+	isBreakout             bool
+	state                  string
+	startTime, endTime     int64
+	participants           int
+	rawSize, size          int64
+	meta                   map[string]string
+	processingTime         int64
+	tracks                 []TextTrack
+	publishTimer           int
+}
+
+// TextTrack is a caption or subtitle track of a recording.
+type TextTrack struct {
+	Href   string `json:"href"`
+	Kind   string `json:"kind"`
+	Label  string `json:"label"`
+	Lang   string `json:"lang"`
+	Source string `json:"source"`
+	// Content is the uploaded file; it is not part of the API answer.
+	Content []byte `json:"-"`
+}
+
+func (r *recording) published() bool { return r.state == StatePublished }
+
+// lengthMinutes is the playback length bbb-web prints: the duration in
+// minutes, rounded.
+func (r *recording) lengthMinutes() int64 {
+	if r.endTime <= r.startTime {
+		return 0
+	}
+	return (r.endTime - r.startTime + 30_000) / 60_000
+}
+
+// recordMeetingLocked turns an ended meeting into a recording in the
+// processing state and schedules its publication. Callers hold s.mu.
+func (s *Server) recordMeetingLocked(m *meeting) []Event {
+	dur := m.endTime - m.startTime
+	rec := &recording{
+		id:           m.intID,
+		extMeetingID: m.extID,
+		name:         m.name,
+		isBreakout:   m.isBreakout,
+		state:        StateProcessing,
+		startTime:    m.startTime,
+		endTime:      m.endTime,
+		participants: len(m.everJoined),
+		rawSize:      4096 + dur*32,
+		meta:         map[string]string{},
+	}
+	rec.size = rec.rawSize / 4
+	for k, v := range m.meta {
+		rec.meta[k] = v
+	}
+	rec.meta["isBreakout"] = strconv.FormatBool(m.isBreakout)
+	rec.meta["meetingId"] = m.extID
+	rec.meta["meetingName"] = m.name
+	s.recordings = append(s.recordings, rec)
+	s.recByID[rec.id] = rec
+	now := s.nowMS()
+	evs := []Event{
+		s.evRap("rap-archive-started", rec, now, nil),
+		s.evRap("rap-archive-ended", rec, now, map[string]any{"recorded": true, "duration": dur}),
+		s.evRap("rap-sanity-started", rec, now, nil),
+		s.evRap("rap-sanity-ended", rec, now, nil),
+		s.evRap("rap-process-started", rec, now, nil),
+	}
+	if s.cfg.publishDelay <= 0 {
+		return append(evs, s.publishProcessedLocked(rec)...)
+	}
+	id := rec.id
+	rec.publishTimer = s.scheduleLocked(s.cfg.publishDelay, func() {
+		s.mu.Lock()
+		var evs []Event
+		if r := s.recByID[id]; r != nil && r.state == StateProcessing {
+			evs = s.publishProcessedLocked(r)
+		}
+		s.mu.Unlock()
+		s.emit(evs)
+	})
+	return evs
+}
+
+// publishProcessedLocked ends processing: the recording is published.
+func (s *Server) publishProcessedLocked(rec *recording) []Event {
+	now := s.nowMS()
+	rec.processingTime = max(now-rec.endTime, 0)
+	rec.state = StatePublished
+	s.cancelTimerLocked(rec.publishTimer)
+	rec.publishTimer = 0
+	return []Event{
+		s.evRap("rap-process-ended", rec, now, nil),
+		s.evRap("rap-publish-started", rec, now, nil),
+		s.evRap("rap-publish-ended", rec, now, nil),
+		s.evRap("rap-post-publish-started", rec, now, nil),
+		s.evRap("rap-post-publish-ended", rec, now, nil),
+	}
+}
+
+func (s *Server) playbackURL(id string) string {
+	return s.origin + "/playback/presentation/2.3/" + id
+}
+
+type previewImage struct {
+	width, height int
+	alt, url      string
+}
+
+func (s *Server) previewImages(rec *recording) []previewImage {
+	base := s.origin + "/presentation/" + rec.id + "/presentation/" + sha1Hex(rec.id+"/default.pdf") + "-" + strconv.FormatInt(rec.startTime, 10) + "/thumbnails/"
+	alts := []string{"Welcome", "Getting started", "Thank you"}
+	out := make([]previewImage, len(alts))
+	for i, a := range alts {
+		out[i] = previewImage{width: 176, height: 136, alt: a, url: base + "thumb-" + strconv.Itoa(i+1) + ".png"}
+	}
+	return out
+}
+
+// recordingXML prints one <recording> following include-recording.ftlx,
+// with the rawSize and size elements of bbb-web's recordings service.
+func (s *Server) recordingXML(x *xmlWriter, r *recording) {
+	x.open("recording")
+	x.elem("recordID", r.id)
+	x.elem("meetingID", r.extMeetingID)
+	x.elem("internalMeetingID", r.id)
+	x.elem("name", r.name)
+	x.boolElem("isBreakout", r.isBreakout)
+	x.boolElem("published", r.published())
+	x.elem("state", r.state)
+	x.intElem("startTime", r.startTime)
+	x.intElem("endTime", r.endTime)
+	x.intElem("participants", int64(r.participants))
+	x.intElem("rawSize", r.rawSize)
+	x.intElem("size", r.size)
+	x.open("metadata")
+	for _, k := range sortedKeys(r.meta) {
+		x.elem(k, r.meta[k])
+	}
+	x.close("metadata")
+	x.open("playback")
+	if r.state != StateProcessing {
+		x.open("format")
+		x.elem("type", "presentation")
+		x.elem("url", s.playbackURL(r.id))
+		x.intElem("processingTime", r.processingTime)
+		x.intElem("length", r.lengthMinutes())
+		x.intElem("size", r.size)
+		x.open("preview")
+		x.open("images")
+		for _, im := range s.previewImages(r) {
+			x.image(im.width, im.height, im.alt, im.url)
+		}
+		x.close("images")
+		x.close("preview")
+		x.close("format")
+	}
+	x.close("playback")
+	x.close("recording")
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var validStates = map[string]bool{
+	StateProcessing: true, StateProcessed: true, StatePublished: true,
+	StateUnpublished: true, StateDeleted: true, "any": true,
+}
+
+func (s *Server) apiGetRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	meetingIDs := splitList(q.Get("meetingID"))
+	recordIDs := splitList(q.Get("recordID"))
+	states := splitList(strings.ToLower(q.Get("state")))
+	if len(states) == 0 {
+		states = []string{StatePublished, StateUnpublished}
+	}
+	for _, st := range states {
+		if !validStates[st] {
+			s.writeXML(w, failedXML("validationError", "Invalid recording state: must be processing, processed, published, unpublished, deleted or any"))
+			return
+		}
+	}
+	anyState := containsString(states, "any")
+	meta := map[string]string{}
+	for k, v := range q {
+		if metaKey.MatchString(k) {
+			meta[strings.ToLower(k[len("meta_"):])] = v[0]
+		}
+	}
+	_, paginated := q["limit"]
+	_, hasOffset := q["offset"]
+	paginated = paginated || hasOffset
+	offset, _, ok := intParam(q, "offset")
+	if !ok || offset < 0 {
+		s.writeXML(w, failedXML("validationError", "offset must be a non-negative integer"))
+		return
+	}
+	limit, hasLimit, ok := intParam(q, "limit")
+	if !ok || (hasLimit && limit < 1) {
+		s.writeXML(w, failedXML("validationError", "limit must be an integer between 1 and 100"))
+		return
+	}
+	if !hasLimit || limit > 100 {
+		limit = 100
+	}
+	if !paginated {
+		limit = -1
+	}
+
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	s.mu.RLock()
+	var match []*recording
+	for _, r := range s.recordings {
+		if len(meetingIDs) > 0 && !containsString(meetingIDs, r.extMeetingID) {
+			continue
+		}
+		if len(recordIDs) > 0 && !hasPrefixIn(r.id, recordIDs) {
+			continue
+		}
+		if !anyState && !containsString(states, r.state) {
+			continue
+		}
+		if !metaMatches(r.meta, meta) {
+			continue
+		}
+		match = append(match, r)
+	}
+	total := len(match)
+	page := match
+	if limit >= 0 {
+		page = nil
+		if offset < len(match) {
+			page = match[offset:min(offset+limit, len(match))]
+		}
+	}
+	if len(page) == 0 {
+		x.elem("messageKey", "noRecordings")
+		x.elem("message", "There are no recordings for the meeting(s).")
+		x.empty("recordings")
+	} else {
+		x.open("recordings")
+		for _, r := range page {
+			s.recordingXML(&x, r)
+		}
+		x.close("recordings")
+		if paginated {
+			x.intElem("totalElements", int64(total))
+		}
+	}
+	s.mu.RUnlock()
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+func hasPrefixIn(id string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func metaMatches(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// findRecordingsLocked resolves a comma-separated recordID list to existing,
+// not deleted recordings.
+func (s *Server) findRecordingsLocked(list string) []*recording {
+	var out []*recording
+	for _, id := range splitList(list) {
+		if r := s.recByID[id]; r != nil && r.state != StateDeleted {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	if q.Get("recordID") == "" {
+		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
+		return
+	}
+	if q.Get("publish") == "" {
+		s.writeXML(w, failedXML("missingParamPublish", "You must specify a publish value true or false."))
+		return
+	}
+	publish, ok := parseBool(q.Get("publish"))
+	if !ok {
+		s.writeXML(w, failedXML("validationError", "publish must be true or false"))
+		return
+	}
+	s.mu.Lock()
+	recs := s.findRecordingsLocked(q.Get("recordID"))
+	if len(recs) == 0 {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+		return
+	}
+	var evs []Event
+	now := s.nowMS()
+	for _, r := range recs {
+		switch {
+		case publish && r.state == StateUnpublished:
+			r.state = StatePublished
+			evs = append(evs, s.evRapFormat("rap-published", r, now))
+		case !publish && r.state == StatePublished:
+			r.state = StateUnpublished
+			evs = append(evs, s.evRapFormat("rap-unpublished", r, now))
+		}
+	}
+	s.mu.Unlock()
+	s.emit(evs)
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.boolElem("published", publish)
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	if q.Get("recordID") == "" {
+		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
+		return
+	}
+	s.mu.Lock()
+	recs := s.findRecordingsLocked(q.Get("recordID"))
+	if len(recs) == 0 {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+		return
+	}
+	var evs []Event
+	now := s.nowMS()
+	for _, r := range recs {
+		r.state = StateDeleted
+		s.cancelTimerLocked(r.publishTimer)
+		evs = append(evs, s.evRapFormat("rap-deleted", r, now))
+	}
+	s.mu.Unlock()
+	s.emit(evs)
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.boolElem("deleted", true)
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	if q.Get("recordID") == "" {
+		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
+		return
+	}
+	s.mu.Lock()
+	recs := s.findRecordingsLocked(q.Get("recordID"))
+	if len(recs) == 0 {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+		return
+	}
+	for _, r := range recs {
+		for k, v := range q {
+			if !metaKey.MatchString(k) {
+				continue
+			}
+			key := strings.ToLower(k[len("meta_"):])
+			if v[0] == "" {
+				delete(r.meta, key)
+			} else {
+				r.meta[key] = v[0]
+			}
+		}
+	}
+	s.mu.Unlock()
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.boolElem("updated", true)
+	x.close("response")
+	s.writeXML(w, x.b)
+}
+
+// msToTime converts epoch milliseconds, 0 meaning unset.
+func msToTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}

@@ -152,4 +152,3 @@ func (c *Client) ListServerRooms(ctx context.Context, search string, page int) (
 func (c *Client) AllServerRooms(ctx context.Context, search string) iter.Seq2[Room, error] {
 	return paginate(func(page int) ([]Room, Page, error) { return c.ListServerRooms(ctx, search, page) })
 }
-

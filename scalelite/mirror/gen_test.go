@@ -28,7 +28,11 @@ type genSpec struct {
 
 // genRecordID makes a BBB-shaped record ID: sha1 hex, '-', milliseconds.
 func genRecordID(i int, start time.Time) string {
-	h := sha1.Sum([]byte(fmt.Sprintf("meeting-%d", i)))
+	return genRecordIDSeed(0, i, start)
+}
+
+func genRecordIDSeed(seed uint64, i int, start time.Time) string {
+	h := sha1.Sum([]byte(fmt.Sprintf("meeting-%d-%d", seed, i)))
 	return hex.EncodeToString(h[:]) + "-" + fmt.Sprint(start.Add(time.Duration(i)*time.Hour).UnixMilli())
 }
 
@@ -71,7 +75,7 @@ func generate(t testing.TB, dir string, s genSpec) []string {
 	rng := rand.New(rand.NewPCG(s.Seed, 7))
 	var ids []string
 	for i := 0; i < s.Recordings; i++ {
-		id := genRecordID(i+int(s.Seed)*100000, s.Start)
+		id := genRecordIDSeed(s.Seed, i, s.Start)
 		start := recordTime(id)
 		ids = append(ids, id)
 		pres := map[string][]byte{

@@ -1,0 +1,74 @@
+package mirror
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	// Recordings start one hour apart from this time.
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	now := start.Add(10 * time.Hour)
+	cases := []struct {
+		name    string
+		opts    []PruneOption
+		removed int // the oldest n recordings
+	}{
+		{"older than", []PruneOption{WithOlderThan(5*time.Hour + time.Minute)}, 5},
+		{"keep newest", []PruneOption{WithKeep(3)}, 7},
+		{"either criterion", []PruneOption{WithKeep(7), WithOlderThan(3*time.Hour + time.Minute)}, 7},
+		{"nothing old", []PruneOption{WithOlderThan(1000 * time.Hour)}, 0},
+		{"keep zero", []PruneOption{WithKeep(0)}, 10},
+	}
+	for _, tc := range cases {
+		for _, dry := range []bool{true, false} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				dir, ids := newTree(t, genSpec{Recordings: 10, Seed: 31, Large: 10, Video: 10, Start: start})
+				// ids[i] started at start+i hours (from metadata.xml).
+				res, err := Prune(context.Background(), dir, append(tc.opts, WithDryRun(dry), WithPruneClock(func() time.Time { return now }))...)
+				require.NoError(t, err)
+				require.Len(t, res.Recordings, tc.removed)
+				require.Equal(t, 10-tc.removed, res.Kept)
+				for i, id := range ids {
+					gone := i < tc.removed && !dry
+					for _, f := range []string{"presentation", "video"} {
+						_, err := os.Stat(filepath.Join(dir, f, id))
+						require.Equal(t, gone, os.IsNotExist(err), "%s %d", f, i)
+					}
+				}
+				for _, r := range res.Recordings {
+					require.ElementsMatch(t, []string{"presentation", "video"}, r.Formats)
+					require.Positive(t, r.Bytes)
+				}
+			})
+		}
+	}
+}
+
+func TestPruneNeedsACriterion(t *testing.T) {
+	t.Parallel()
+	_, err := Prune(context.Background(), t.TempDir())
+	require.Error(t, err)
+}
+
+func TestPruneStartTimeFallbacks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// No metadata start time: the record ID's milliseconds count.
+	id := "0123456789abcdef0123456789abcdef01234567-1600000000000"
+	writeFormat(t, dir, "notes", id, map[string][]byte{"notes.pdf": []byte("%PDF")})
+	got := recordingStart(dir, &Recording{ID: id, Formats: []Format{{Name: "notes"}}})
+	require.Equal(t, time.UnixMilli(1600000000000).UTC(), got)
+	// Neither: the directory time.
+	writeFormat(t, dir, "notes", "handmade", map[string][]byte{"x": []byte("x")})
+	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, os.Chtimes(filepath.Join(dir, "notes", "handmade"), old, old))
+	require.True(t, old.Equal(recordingStart(dir, &Recording{ID: "handmade", Formats: []Format{{Name: "notes"}}})))
+}

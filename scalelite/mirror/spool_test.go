@@ -1,0 +1,234 @@
+package mirror
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPackImportRoundTrip(t *testing.T) {
+	t.Parallel()
+	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 21, Large: 300 << 10, Video: 100 << 10, Podcast: 0})
+	var buf bytes.Buffer
+	require.NoError(t, Pack(context.Background(), &buf, src, ids[0]))
+
+	// Every entry is <format>/<recordID>/..., uncompressed.
+	tr := tar.NewReader(bytes.NewReader(buf.Bytes()))
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		names = append(names, h.Name)
+		require.True(t, strings.HasPrefix(h.Name, "presentation/"+ids[0]+"/") || strings.HasPrefix(h.Name, "video/"+ids[0]+"/"), h.Name)
+	}
+	require.Contains(t, names, "presentation/"+ids[0]+"/metadata.xml")
+	require.Contains(t, names, "video/"+ids[0]+"/video-0.m4v")
+
+	pub, unpub := t.TempDir(), t.TempDir()
+	res, err := Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub)
+	require.NoError(t, err)
+	require.Equal(t, ids[0], res.RecordID)
+	require.Len(t, res.Formats, 2)
+	for _, f := range res.Formats {
+		require.True(t, f.Published)
+	}
+	for _, f := range []string{"presentation", "video"} {
+		requireSameTree(t, filepath.Join(src, f, ids[0]), filepath.Join(pub, f, ids[0]))
+	}
+	require.NoDirExists(t, filepath.Join(pub, StagingDirName, "import-"+ids[0]))
+
+	// Importing again replaces; importing unpublished moves it over.
+	res, err = Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub, WithImportUnpublished(true))
+	require.NoError(t, err)
+	require.False(t, res.Formats[0].Published)
+	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))
+	requireSameTree(t, filepath.Join(src, "presentation", ids[0]), filepath.Join(unpub, "presentation", ids[0]))
+}
+
+func TestImportUnpublishedByMetadata(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	id := genRecordID(1, time.Now())
+	writeFormat(t, dir, "presentation", id, map[string][]byte{"metadata.xml": genMetadata(id, "presentation", time.Now(), false), "a.txt": []byte("a")})
+	var buf bytes.Buffer
+	require.NoError(t, Pack(context.Background(), &buf, dir, id))
+	pub, unpub := t.TempDir(), t.TempDir()
+	res, err := Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub)
+	require.NoError(t, err)
+	require.False(t, res.Formats[0].Published)
+	require.FileExists(t, filepath.Join(unpub, "presentation", id, "a.txt"))
+}
+
+// The archive GNU tar writes for the post-publish script imports, and the
+// archive Pack writes extracts with GNU tar.
+func TestSpoolInteroperatesWithGNUTar(t *testing.T) {
+	t.Parallel()
+	tarBin, err := exec.LookPath("tar")
+	require.NoError(t, err, "GNU tar is needed to check the spool format")
+	src, ids := newTree(t, genSpec{Recordings: 1, Seed: 22, Large: 70 << 10, Video: 1 << 10, Podcast: 1 << 10})
+	id := ids[0]
+	archive := filepath.Join(t.TempDir(), id+".tar")
+	cmd := exec.Command(tarBin, "--create", "--file", archive, "podcast/"+id, "presentation/"+id, "video/"+id)
+	cmd.Dir = src
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	pub, unpub := t.TempDir(), t.TempDir()
+	_, err = ImportFile(context.Background(), archive, pub, unpub)
+	require.NoError(t, err)
+	requireSameTree(t, src, pub)
+
+	spool := t.TempDir()
+	packed, err := PackFile(context.Background(), src, id, spool)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(spool, id+".tar"), packed)
+	x := t.TempDir()
+	out, err = exec.Command(tarBin, "--extract", "--file", packed, "-C", x).CombinedOutput()
+	require.NoError(t, err, string(out))
+	requireSameTree(t, src, x)
+	left, _ := os.ReadDir(spool)
+	require.Len(t, left, 1, "no temporary file left in the spool")
+}
+
+func TestPackRefuses(t *testing.T) {
+	t.Parallel()
+	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 23, Large: 10})
+	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(src, "presentation", ids[0], "x")))
+	require.ErrorIs(t, Pack(context.Background(), &bytes.Buffer{}, src, ids[0]), ErrUnsafe)
+	require.ErrorIs(t, Pack(context.Background(), &bytes.Buffer{}, src, "nope-1"), ErrNotFound)
+	require.ErrorIs(t, Pack(context.Background(), &bytes.Buffer{}, src, "../x"), ErrUnsafe)
+	require.NoError(t, os.Remove(filepath.Join(src, "presentation", ids[1], "metadata.xml")))
+	var buf bytes.Buffer
+	require.ErrorIs(t, Pack(context.Background(), &buf, src, ids[1]), ErrMetadata)
+	require.Zero(t, buf.Len(), "nothing written for a refused recording")
+}
+
+type entry struct {
+	name     string
+	typ      byte
+	body     string
+	size     int64 // when not len(body)
+	linkname string
+}
+
+const hid = "0123456789abcdef0123456789abcdef01234567-1700000000000"
+
+func meta(format string) string {
+	return string(genMetadata(hid, format, time.UnixMilli(1700000000000), true))
+}
+
+func buildTar(t testing.TB, entries []entry) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		typ := e.typ
+		if typ == 0 {
+			typ = tar.TypeReg
+		}
+		h := &tar.Header{Name: e.name, Typeflag: typ, Mode: 0o644, Linkname: e.linkname, ModTime: time.Unix(1700000000, 0), Format: tar.FormatPAX}
+		if typ == tar.TypeReg {
+			h.Size = int64(len(e.body))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if typ == tar.TypeReg {
+			tw.Write([]byte(e.body))
+		}
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+func good() []entry {
+	return []entry{
+		{name: "presentation/" + hid + "/", typ: tar.TypeDir},
+		{name: "presentation/" + hid + "/metadata.xml", body: meta("presentation")},
+		{name: "presentation/" + hid + "/shapes.svg", body: "<svg/>"},
+	}
+}
+
+func TestImportRefusesHostileArchives(t *testing.T) {
+	t.Parallel()
+	with := func(extra ...entry) []byte { return buildTar(t, append(good(), extra...)) }
+	p := "presentation/" + hid + "/"
+	truncated := with(entry{name: p + "big.bin", body: strings.Repeat("x", 4096)})
+	cases := []struct {
+		name    string
+		archive []byte
+		opts    []ImportOption
+		want    error
+	}{
+		{"absolute path", with(entry{name: "/etc/cron.d/evil", body: "x"}), nil, ErrUnsafe},
+		{"dot dot", with(entry{name: p + "../../../etc/passwd", body: "x"}), nil, ErrUnsafe},
+		{"dot dot at top", with(entry{name: "../presentation/" + hid + "/x", body: "x"}), nil, ErrUnsafe},
+		{"symlink", with(entry{name: p + "link", typ: tar.TypeSymlink, linkname: "/etc/passwd"}), nil, ErrUnsafe},
+		{"hard link", with(entry{name: p + "hard", typ: tar.TypeLink, linkname: "/etc/passwd"}), nil, ErrUnsafe},
+		{"char device", with(entry{name: p + "null", typ: tar.TypeChar}), nil, ErrUnsafe},
+		{"block device", with(entry{name: p + "sda", typ: tar.TypeBlock}), nil, ErrUnsafe},
+		{"fifo", with(entry{name: p + "fifo", typ: tar.TypeFifo}), nil, ErrUnsafe},
+		{"file at top level", with(entry{name: "evil.sh", body: "x"}), nil, ErrUnsafe},
+		{"file at format level", with(entry{name: "presentation/evil.sh", body: "x"}), nil, ErrUnsafe},
+		{"not a format", with(entry{name: "Bad Format/" + hid + "/x", body: "x"}), nil, ErrUnsafe},
+		{"two recordings", with(entry{name: "video/other-1700000000000/metadata.xml", body: meta("video")}), nil, ErrUnsafe},
+		{"backslash", with(entry{name: p + `..\..\x`, body: "x"}), nil, ErrUnsafe},
+		{"duplicate entry", with(entry{name: p + "shapes.svg", body: "again"}), nil, ErrUnsafe},
+		{"entry below a file", with(entry{name: p + "shapes.svg/x", body: "x"}), nil, ErrUnsafe},
+		{"file past the size limit", with(entry{name: p + "big.bin", body: strings.Repeat("x", 2048)}), []ImportOption{WithMaxFileSize(1024)}, ErrTooLarge},
+		{"archive past the size limit", with(entry{name: p + "a", body: strings.Repeat("x", 900)}, entry{name: p + "b", body: strings.Repeat("x", 900)}), []ImportOption{WithMaxArchiveSize(2000)}, ErrTooLarge},
+		{"too many entries", with(entry{name: p + "a", body: "x"}, entry{name: p + "b", body: "x"}), []ImportOption{WithMaxEntries(4)}, ErrUnsafe},
+		{"truncated", truncated[:len(truncated)-2048], nil, ErrUnsafe},
+		{"not a tar", []byte("this is not an archive at all, just text that is long enough to look like a header block maybe"), nil, ErrUnsafe},
+		{"empty", nil, nil, ErrUnsafe},
+		{"metadata missing", buildTar(t, []entry{{name: p + "x", body: "x"}}), nil, ErrMetadata},
+		{"metadata of another recording", buildTar(t, []entry{{name: p + "metadata.xml", body: strings.ReplaceAll(meta("presentation"), hid, "zzz-1")}}), nil, ErrMetadata},
+		{"metadata of another format", with(entry{name: "video/" + hid + "/metadata.xml", body: meta("presentation")}), nil, ErrMetadata},
+		{"second format without metadata", with(entry{name: "video/" + hid + "/video.mp4", body: "x"}), nil, ErrMetadata},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			pub, unpub := filepath.Join(root, "published"), filepath.Join(root, "unpublished")
+			_, err := Import(context.Background(), bytes.NewReader(tc.archive), pub, unpub, tc.opts...)
+			require.ErrorIs(t, err, tc.want)
+			require.Empty(t, listAll(t, root), "nothing may be written for a refused archive")
+		})
+	}
+}
+
+func listAll(t testing.TB, root string) []string {
+	var out []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if p != root && err == nil {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+func TestImportAcceptsGoodArchive(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	pub, unpub := filepath.Join(root, "published"), filepath.Join(root, "unpublished")
+	res, err := Import(context.Background(), bytes.NewReader(buildTar(t, good())), pub, unpub)
+	require.NoError(t, err)
+	require.Equal(t, hid, res.RecordID)
+	require.Equal(t, 2, res.Formats[0].Files)
+	b, err := os.ReadFile(filepath.Join(pub, "presentation", hid, "shapes.svg"))
+	require.NoError(t, err)
+	require.Equal(t, "<svg/>", string(b))
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func ParseDelivery(body []byte) (*Delivery, error) {
 		}
 		d.Timestamp = time.UnixMilli(ms).UTC()
 	}
-	d.Events, err = ParseEvents(f.event)
+	d.Events, err = parseEvents(f.event)
 	if err != nil {
 		return nil, err
 	}
@@ -187,19 +188,56 @@ func unhex(c byte) (byte, bool) {
 // mapped or raw events. An empty array, an element that is not an object or
 // a mapped event without an id is an error (*DecodeError); a field of
 // data.attributes with an unexpected shape is not (see Event.DecodeErr).
+// The events do not share memory with data.
 func ParseEvents(data []byte) ([]Event, error) {
-	var elems []json.RawMessage
-	if err := json.Unmarshal(data, &elems); err != nil {
+	return parseEvents(bytes.Clone(data))
+}
+
+// parseEvents decodes the array with one json.Decoder, so that each element
+// is scanned and decoded once, and slices each element's original text out
+// of data by the decoder's offsets. The events keep references into data.
+func parseEvents(data []byte) ([]Event, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
 		return nil, malformed("event", -1, "not a JSON array: "+jsonErrorText(err))
 	}
-	if len(elems) == 0 {
-		return nil, malformed("event", -1, "empty array")
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, malformed("event", -1, "not a JSON array")
 	}
-	events := make([]Event, len(elems))
-	for i, el := range elems {
-		if err := decodeEvent(&events[i], el); err != nil {
+	var events []Event
+	for i := 0; dec.More(); i++ {
+		start := dec.InputOffset()
+		var w wireEvent
+		err := dec.Decode(&w)
+		var soft error
+		if err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "data.attributes") {
+				if errors.As(err, &te) && te.Field == "" {
+					return nil, malformed("event", i, "not a JSON object")
+				}
+				return nil, malformed("event", i, jsonErrorText(err))
+			}
+			soft = errors.New("webhooks: " + jsonErrorText(err))
+		}
+		el := bytes.TrimLeft(data[start:dec.InputOffset()], ", \t\r\n")
+		if len(el) == 0 || el[0] != '{' {
+			return nil, malformed("event", i, "not a JSON object")
+		}
+		events = append(events, Event{JSON: el, DecodeErr: soft})
+		if err := events[i].fill(&w); err != nil {
 			return nil, malformed("event", i, err.Error())
 		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+		return nil, malformed("event", -1, "truncated JSON array")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, malformed("event", -1, "data after the JSON array")
+	}
+	if len(events) == 0 {
+		return nil, malformed("event", -1, "empty array")
 	}
 	return events, nil
 }
@@ -251,20 +289,8 @@ type rawIDs struct {
 	} `json:"props"`
 }
 
-func decodeEvent(ev *Event, el json.RawMessage) error {
-	el = bytes.TrimSpace(el)
-	if len(el) == 0 || el[0] != '{' {
-		return errors.New("not a JSON object")
-	}
-	ev.JSON = el
-	var w wireEvent
-	if err := json.Unmarshal(el, &w); err != nil {
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "data.attributes") {
-			return errors.New(jsonErrorText(err))
-		}
-		ev.DecodeErr = errors.New("webhooks: " + jsonErrorText(err))
-	}
+// fill sets ev's fields from a decoded element.
+func (ev *Event) fill(w *wireEvent) error {
 	if d := w.Data; d != nil {
 		if d.ID == nil || *d.ID == "" {
 			return errors.New("data without an id")

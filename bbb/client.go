@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -405,7 +404,7 @@ func checkEnvelope(resp *rawResponse, env *Envelope) error {
 		}
 		return e
 	}
-	return &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("returncode %q is neither SUCCESS nor FAILED", truncate(env.ReturnCode))}
+	return &DecodeError{Call: resp.call, URL: resp.url, Err: errors.New("returncode is neither SUCCESS nor FAILED")}
 }
 
 // describeXMLError keeps XML syntax errors but never quotes document text at

@@ -12,7 +12,14 @@ import (
 // byte of the UTF-8 encoding becomes %XX with upper-case hex.
 func appendEscaped(dst []byte, s string) []byte {
 	const hexDigits = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
+	// Most values (IDs, roles, numbers) need no escaping: copy the longest
+	// clean prefix at once.
+	i := 0
+	for i < len(s) && unreserved[s[i]] {
+		i++
+	}
+	dst = append(dst, s[:i]...)
+	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
@@ -26,6 +33,14 @@ func appendEscaped(dst []byte, s string) []byte {
 	}
 	return dst
 }
+
+// unreserved marks the bytes Java's URLEncoder keeps as they are.
+var unreserved = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_' || c == '*'
+	}
+	return t
+}()
 
 // Escape escapes a query component the way Java's URLEncoder does (space as
 // '+'); it is the encoding bbbkit signs and sends.

@@ -179,38 +179,25 @@ func (c *Client) JoinURL(p *JoinParams) (string, error) {
 	if p == nil {
 		return "", &ParamError{Call: "join", Param: "params", Msg: "nil"}
 	}
-	// One buffer holds the URL: API base, call, query, checksum.
-	buf := make([]byte, 0, len(c.apiURL)+160+c.alg.HexLen()+estimateJoin(p))
-	buf = append(buf, c.apiURL...)
-	buf = append(buf, "join?"...)
-	start := len(buf)
-	buf, err := p.appendQuery(buf)
+	// The bytes to hash ("join" + query + secret) are laid out on the stack
+	// so they are hashed in place; the URL is then allocated once at its
+	// exact size.
+	var stack [512]byte
+	scratch := append(stack[:0], "join"...)
+	scratch, err := p.appendQuery(scratch)
 	if err != nil {
 		return "", err
 	}
-	query := buf[start:]
+	query := scratch[len("join"):]
+	var sum [128]byte
+	hexSum := checksum.AppendSumOf(sum[:0], c.alg, append(scratch, c.secret...))
+	buf := make([]byte, 0, len(c.apiURL)+len("join?")+len(query)+len("&checksum=")+len(hexSum))
+	buf = append(buf, c.apiURL...)
+	buf = append(buf, "join?"...)
+	buf = append(buf, query...)
 	buf = append(buf, "&checksum="...)
-	buf = appendSumBytes(buf, c.alg, "join", query, c.secret)
+	buf = append(buf, hexSum...)
 	return unsafeString(buf), nil
-}
-
-func estimateJoin(p *JoinParams) int {
-	n := 3 * (len(p.FullName) + len(p.MeetingID) + len(p.UserID) + len(p.AvatarURL) + len(p.LogoutURL))
-	for k, v := range p.UserData {
-		n += 16 + 3*(len(k)+len(v))
-	}
-	for k, vs := range p.Extra {
-		for _, v := range vs {
-			n += 2 + 3*(len(k)+len(v))
-		}
-	}
-	return n
-}
-
-// appendSumBytes is checksum.AppendSum for a query held in a byte slice
-// that dst may share.
-func appendSumBytes(dst []byte, alg checksum.Algorithm, call string, query []byte, secret string) []byte {
-	return checksum.AppendSum(dst, alg, call, unsafeString(query), secret)
 }
 
 // JoinResponse is the XML answer of a server-side join (redirect=false). It

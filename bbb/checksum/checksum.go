@@ -4,7 +4,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -147,9 +146,40 @@ func AppendSum(dst []byte, alg Algorithm, call, query, secret string) []byte {
 	if d == nil {
 		return dst
 	}
-	n := len(dst)
-	dst = append(dst, make([]byte, hex.EncodedLen(len(d)))...)
-	hex.Encode(dst[n:], d)
+	return appendHex(dst, d)
+}
+
+// AppendSumOf appends the hexadecimal checksum of data, which the caller has
+// already laid out as call + query + secret, to dst. It is the allocation-free
+// core of AppendSum for signers that build the hashed bytes themselves.
+func AppendSumOf(dst []byte, alg Algorithm, data []byte) []byte {
+	var digest [sha512.Size]byte
+	var d []byte
+	switch alg {
+	case SHA1:
+		s := sha1.Sum(data)
+		d = append(digest[:0], s[:]...)
+	case SHA256:
+		s := sha256.Sum256(data)
+		d = append(digest[:0], s[:]...)
+	case SHA384:
+		s := sha512.Sum384(data)
+		d = append(digest[:0], s[:]...)
+	case SHA512:
+		s := sha512.Sum512(data)
+		d = append(digest[:0], s[:]...)
+	default:
+		return dst
+	}
+	return appendHex(dst, d)
+}
+
+// appendHex is hex.AppendEncode without its generic growth path.
+func appendHex(dst, src []byte) []byte {
+	const digits = "0123456789abcdef"
+	for _, c := range src {
+		dst = append(dst, digits[c>>4], digits[c&15])
+	}
 	return dst
 }
 
@@ -162,8 +192,8 @@ func digestInto(dst []byte, alg Algorithm, parts ...string) []byte {
 	for _, p := range parts {
 		total += len(p)
 	}
-	if total <= 2048 {
-		var stack [2048]byte
+	if total <= 512 {
+		var stack [512]byte
 		b := stack[:0]
 		for _, p := range parts {
 			b = append(b, p...)
@@ -191,5 +221,5 @@ func digestInto(dst []byte, alg Algorithm, parts ...string) []byte {
 	for _, p := range parts {
 		h.Write([]byte(p))
 	}
-	return h.Sum(dst)
+	return append(dst, h.Sum(nil)...)
 }

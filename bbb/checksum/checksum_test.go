@@ -1,6 +1,7 @@
 package checksum
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -54,19 +55,10 @@ func TestSumLongInputStreams(t *testing.T) {
 		if len(want) != alg.HexLen() {
 			t.Fatalf("%v: length %d", alg, len(want))
 		}
-		if got := string(appendHex(h.Sum(nil))); got != want {
+		if got := hex.EncodeToString(h.Sum(nil)); got != want {
 			t.Errorf("%v: long input: got %s want %s", alg, want, got)
 		}
 	}
-}
-
-func appendHex(b []byte) []byte {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return out
 }
 
 func TestVerify(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"strings"
 )
 
 // ErrUnexpectedEOF is returned when a document ends inside an element.
@@ -37,11 +36,10 @@ func Children(d *xml.Decoder, fn func(start xml.StartElement) error) error {
 // surrounding white space. Text inside nested elements is ignored (the nested
 // elements are skipped), CDATA sections count as text.
 func Text(d *xml.Decoder) (string, error) {
-	var (
-		first []byte
-		buf   []byte
-		n     int
-	)
+	// Token's CharData is only valid until the next call, so it is copied
+	// into a buffer that stays on the stack for short values.
+	var stack [128]byte
+	buf := stack[:0]
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -49,25 +47,13 @@ func Text(d *xml.Decoder) (string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
-			// The common case is one chunk; avoid copying it twice.
-			switch n {
-			case 0:
-				first = t
-			case 1:
-				buf = append(append(buf, first...), t...)
-			default:
-				buf = append(buf, t...)
-			}
-			n++
+			buf = append(buf, t...)
 		case xml.StartElement:
 			if err := d.Skip(); err != nil {
 				return "", eof(err)
 			}
 		case xml.EndElement:
-			if n > 1 {
-				return strings.TrimSpace(string(buf)), nil
-			}
-			return trimString(first), nil
+			return trimString(buf), nil
 		}
 	}
 }

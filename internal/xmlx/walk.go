@@ -93,7 +93,8 @@ func trimString(b []byte) string {
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
 func eof(err error) error {
-	if errors.Is(err, io.EOF) {
+	var se *xml.SyntaxError
+	if errors.Is(err, io.EOF) || errors.As(err, &se) && se.Msg == "unexpected EOF" {
 		return ErrUnexpectedEOF
 	}
 	return err

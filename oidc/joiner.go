@@ -527,7 +527,9 @@ func (j *Joiner) join(w http.ResponseWriter, r *http.Request, op string, room *R
 	noStore(w)
 	j.o.logger.LogAttrs(ctx, slog.LevelInfo, "oidc join",
 		slog.String("meeting", room.ID), slog.String("role", string(p.Role)))
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	// No body: http.Redirect would repeat the signed URL in an HTML link.
+	w.Header().Set("Location", target)
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // isJoinURL reports whether target is the join call of the configured BBB

@@ -197,6 +197,11 @@ func WithAuthStyle(s oauth2.AuthStyle) Option {
 // defaults (see DefaultClaimMapping).
 func WithClaimMapping(m ClaimMapping) Option {
 	return func(o *options) error {
+		for _, k := range m.UserData {
+			if err := checkUserDataKey(strings.TrimPrefix(k, "userdata-")); err != nil {
+				return err
+			}
+		}
 		o.mapping = m.withDefaults()
 		return nil
 	}
@@ -254,7 +259,11 @@ func WithUserData(data map[string]string) Option {
 	return func(o *options) error {
 		o.userData = make(map[string]string, len(data))
 		for k, v := range data {
-			o.userData[strings.TrimPrefix(k, "userdata-")] = v
+			k = strings.TrimPrefix(k, "userdata-")
+			if err := checkUserDataKey(k); err != nil {
+				return err
+			}
+			o.userData[k] = v
 		}
 		return nil
 	}
@@ -268,7 +277,11 @@ func WithUserDataPassthrough(keys ...string) Option {
 	return func(o *options) error {
 		o.passthrough = make(map[string]bool, len(keys))
 		for _, k := range keys {
-			o.passthrough[strings.TrimPrefix(k, "userdata-")] = true
+			k = strings.TrimPrefix(k, "userdata-")
+			if err := checkUserDataKey(k); err != nil {
+				return err
+			}
+			o.passthrough[k] = true
 		}
 		return nil
 	}
@@ -318,4 +331,18 @@ func randomKey() ([]byte, error) {
 		return nil, err
 	}
 	return k, nil
+}
+
+// checkUserDataKey accepts the keys BBB passes through: letters, digits and
+// underscores (a '-' would be taken as part of the prefix).
+func checkUserDataKey(k string) error {
+	if k == "" || len(k) > 64 {
+		return fmt.Errorf("invalid userdata key %q", k)
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return fmt.Errorf("invalid userdata key %q: use letters, digits and '_'", k)
+		}
+	}
+	return nil
 }

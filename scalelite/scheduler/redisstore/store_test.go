@@ -1,0 +1,182 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
+	"github.com/bbbkit/bbbkit/internal/redistest"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/redisstore"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/storetest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// newClient returns a client of a Redis server shared by the calling test
+// and its subtests, closed at the end.
+func newClient(t testing.TB, addr string) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, DisableIdentity: true})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func newStore(t testing.TB, c redis.Scripter, prefix string) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(c, redisstore.WithPrefix(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	addr := redistest.Addr(t)
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) scheduler.Store {
+			return newStore(t, newClient(t, addr), redistest.Prefix(t))
+		},
+		Shared: func(t *testing.T) (scheduler.Store, scheduler.Store) {
+			p := redistest.Prefix(t)
+			return newStore(t, newClient(t, addr), p), newStore(t, newClient(t, addr), p)
+		},
+	})
+}
+
+func TestNewValidates(t *testing.T) {
+	t.Parallel()
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer c.Close()
+	for _, tc := range []struct {
+		name string
+		rdb  redis.Scripter
+		opts []redisstore.Option
+	}{
+		{"nil client", nil, nil},
+		{"empty prefix", c, []redisstore.Option{redisstore.WithPrefix("")}},
+		{"prefix with space", c, []redisstore.Option{redisstore.WithPrefix("a b")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := redisstore.New(tc.rdb, tc.opts...); !errors.Is(err, scheduler.ErrInvalid) {
+				t.Fatalf("New: %v, want ErrInvalid", err)
+			}
+		})
+	}
+	s, err := redisstore.New(c)
+	if err != nil || s.Prefix() != redisstore.DefaultPrefix {
+		t.Fatalf("New() = %v, %v", s, err)
+	}
+}
+
+func TestKeysAreNamespaced(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClient(t, redistest.Addr(t))
+	prefix := redistest.Prefix(t)
+	other := redistest.Prefix(t)
+	sched, err := scheduler.New(scheduler.WithStore(newStore(t, c, prefix)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sched.AddServer(ctx, scheduler.ServerConfig{ID: "a", URL: "https://a.example.com/", Secret: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) == 0 {
+		t.Fatal("no keys written")
+	}
+	for _, k := range keys {
+		if !strings.HasPrefix(k, prefix) {
+			t.Errorf("key %q outside the prefix %q", k, prefix)
+		}
+	}
+	list, err := newStore(t, c, other).Servers(ctx)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("another prefix sees %v, %v", list, err)
+	}
+}
+
+func TestMappingsHaveNoTTL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClient(t, redistest.Addr(t))
+	prefix := redistest.Prefix(t)
+	clock := storetest.NewClock(storetest.Epoch)
+	sched, err := scheduler.New(scheduler.WithStore(newStore(t, c, prefix)), scheduler.WithClock(clock),
+		scheduler.WithMeetingLister(storetest.NewCluster()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sched.AddServer(ctx, scheduler.ServerConfig{ID: "a", URL: "https://a.example.com/", Secret: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sched.SetState(ctx, "a", scheduler.StateEnabled); err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.PollServer(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sched.Pick(ctx, "m", ""); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if ttl := c.TTL(ctx, k).Val(); ttl != -1 {
+			t.Errorf("key %q has TTL %v, want none", k, ttl)
+		}
+	}
+}
+
+func TestForeignDataIsADecodeError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClient(t, redistest.Addr(t))
+	prefix := redistest.Prefix(t)
+	s := newStore(t, c, prefix)
+	c.SAdd(ctx, prefix+"servers", "x")
+	c.HSet(ctx, prefix+"server:x", "url", "https://x/", "state", "bogus")
+	_, err := s.Server(ctx, "x")
+	var de *redisstore.DecodeError
+	if !errors.As(err, &de) {
+		t.Fatalf("Server on foreign data: %v, want *DecodeError", err)
+	}
+	if _, err := s.Servers(ctx); !errors.As(err, &de) {
+		t.Fatalf("Servers on foreign data: %v, want *DecodeError", err)
+	}
+}
+
+func TestRedisDownNoSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "top-secret-value-42"
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer c.Close()
+	s := newStore(t, c, "p:")
+	err := s.AddServer(context.Background(), scheduler.Server{ID: "a", URL: "https://a/", Secret: secret,
+		State: scheduler.StateDisabled, LoadMultiplier: 1})
+	if err == nil {
+		t.Fatal("AddServer against a closed port succeeded")
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Fatalf("error shows the secret: %v", err)
+	}
+	if _, err := s.Pick(context.Background(), scheduler.PickRequest{MeetingID: "m"}); err == nil ||
+		errors.Is(err, scheduler.ErrNoServer) {
+		t.Fatalf("Pick against a closed port: %v, want a connection error", err)
+	}
+}

@@ -103,3 +103,55 @@ func BenchmarkDecodeRecordingsBaselineTokenScan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJoinURLVsHash interleaves blocks of JoinURL with blocks of the
+// baseline hash in the same loop and reports their ratio ("x-hash"), which
+// stays meaningful on a busy machine where separate benchmarks drift.
+func BenchmarkJoinURLVsHash(b *testing.B) {
+	c, _ := bbb.New("https://bbb.example.org/bigbluebutton/", testSecret)
+	u, _ := c.JoinURL(benchJoin)
+	_, raw, _ := strings.Cut(u, "?")
+	q, _, _ := strings.Cut(raw, "&checksum=")
+	in := []byte("join" + q + testSecret)
+	const block = 256
+	var tJoin, tHash time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		for range block {
+			if _, err := c.JoinURL(benchJoin); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t1 := time.Now()
+		for range block {
+			_ = sha256.Sum256(in)
+		}
+		tJoin += t1.Sub(t0)
+		tHash += time.Since(t1)
+	}
+	b.ReportMetric(float64(tJoin)/float64(tHash), "x-hash")
+}
+
+// BenchmarkDecodeRecordingsVsTokenScan does the same for decoding 1,000
+// recordings against a bare encoding/xml token scan ("x-scan").
+func BenchmarkDecodeRecordingsVsTokenScan(b *testing.B) {
+	doc := recordingsDoc(1000)
+	var tDecode, tScan time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := bbb.ParseRecordings(doc); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		d := xml.NewDecoder(bytes.NewReader(doc))
+		for {
+			if _, err := d.Token(); err != nil {
+				break
+			}
+		}
+		tDecode += t1.Sub(t0)
+		tScan += time.Since(t1)
+	}
+	b.ReportMetric(float64(tDecode)/float64(tScan), "x-scan")
+}

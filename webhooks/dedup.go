@@ -120,10 +120,3 @@ func (d *dedup) pruneLocked(now time.Time) {
 		d.head = 0
 	}
 }
-
-// size returns the number of remembered and in-flight bodies (for tests).
-func (d *dedup) size() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.entries)
-}

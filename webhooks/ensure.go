@@ -1,0 +1,158 @@
+package webhooks
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// EnsureResult is the outcome of one EnsureOnce check.
+type EnsureResult struct {
+	// Hook is the hook as registered after the check.
+	Hook Hook
+	// Created is true when the hook was missing and has been created.
+	Created bool
+	// Replaced is true when a hook for the callback URL existed with another
+	// meeting, event list or raw flag, and was destroyed and created anew.
+	Replaced bool
+}
+
+// EnsureOnce makes sure the server has a hook as described by p: it lists
+// the hooks and creates the hook if none has p.CallbackURL. A hook for the
+// URL that differs in meeting, event list or raw flag is destroyed and
+// created again, unless it is permanent (then it is left alone and
+// reported as is).
+func (c *Client) EnsureOnce(ctx context.Context, p CreateParams) (*EnsureResult, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	hooks, err := c.List(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	replaced := false
+	for _, h := range hooks {
+		if h.CallbackURL != p.CallbackURL {
+			continue
+		}
+		if h.Permanent || p.matches(h) {
+			return &EnsureResult{Hook: h}, nil
+		}
+		if err := c.Destroy(ctx, h.ID); err != nil {
+			return nil, err
+		}
+		replaced = true
+	}
+	res, err := c.Create(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &EnsureResult{Hook: res.Hook, Created: !replaced, Replaced: replaced}, nil
+}
+
+// EnsureEvent reports one check of Ensure to the function given with
+// WithEnsureObserver.
+type EnsureEvent struct {
+	// Result is the outcome of a successful check, nil after an error.
+	Result *EnsureResult
+	// Err is the error of a failed check (a *bbb.Error, *bbb.TransportError,
+	// …); it never contains the secret or a checksum.
+	Err error
+	// Failures counts consecutive failed checks, including this one.
+	Failures int
+	// Next is the wait before the next check.
+	Next time.Duration
+}
+
+// EnsureOption configures Ensure.
+type EnsureOption func(*ensureConfig)
+
+type ensureConfig struct {
+	interval   time.Duration
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	observe    func(EnsureEvent)
+}
+
+// WithInterval sets the time between two checks while all is well (default
+// one minute). bbb-webhooks removes a hook after about five minutes of
+// failed deliveries, so the interval should be well below that.
+func WithInterval(d time.Duration) EnsureOption {
+	return func(c *ensureConfig) {
+		if d > 0 {
+			c.interval = d
+		}
+	}
+}
+
+// WithBackoff sets the wait after a failed check: it starts at lo and
+// doubles up to hi, with jitter (defaults one second and one minute).
+func WithBackoff(lo, hi time.Duration) EnsureOption {
+	return func(c *ensureConfig) {
+		if lo > 0 {
+			c.minBackoff = lo
+		}
+		if hi > 0 {
+			c.maxBackoff = hi
+		}
+	}
+}
+
+// WithEnsureObserver calls fn after every check, for logs and metrics.
+func WithEnsureObserver(fn func(EnsureEvent)) EnsureOption {
+	return func(c *ensureConfig) { c.observe = fn }
+}
+
+// Ensure keeps the hook described by p registered until ctx ends: it runs
+// EnsureOnce at once and then every interval, and after a failure retries
+// with exponential backoff. It returns ctx's error when ctx ends, or at once
+// when p is invalid; other failures (an unreachable server, a refused
+// checksum) are retried and reported to the observer, never returned. It
+// starts no goroutine of its own.
+func (c *Client) Ensure(ctx context.Context, p CreateParams, opts ...EnsureOption) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	cfg := ensureConfig{interval: time.Minute, minBackoff: time.Second, maxBackoff: time.Minute}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cfg.maxBackoff = max(cfg.maxBackoff, cfg.minBackoff)
+	failures := 0
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+		}
+		res, err := c.EnsureOnce(ctx, p)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var next time.Duration
+		if err != nil {
+			failures++
+			next = backoff(cfg.minBackoff, cfg.maxBackoff, failures)
+		} else {
+			failures = 0
+			next = cfg.interval
+		}
+		if cfg.observe != nil {
+			cfg.observe(EnsureEvent{Result: res, Err: err, Failures: failures, Next: next})
+		}
+		timer.Reset(next)
+	}
+}
+
+// backoff returns the wait after n consecutive failures: lo·2^(n-1) capped
+// at hi, then reduced by up to half at random so that many clients do not
+// retry in step.
+func backoff(lo, hi time.Duration, n int) time.Duration {
+	d := lo
+	for i := 1; i < n && d < hi; i++ {
+		d *= 2
+	}
+	return time.Duration(float64(min(d, hi)) * (0.5 + rand.Float64()/2))
+}

@@ -1,0 +1,40 @@
+// Package scalelitetest is a fake Scalelite: the BigBlueButton API that
+// frontends call, placed on BigBlueButton servers by a scheduler.Scheduler,
+// and the /scalelite/api admin API that package scalelite's Client drives.
+// It is meant for tests of frontends and tooling (with bbb/bbbtest servers as
+// the workers) and, served by examples/balancer, as a small balancer of its
+// own.
+//
+// The BigBlueButton front behaves like Scalelite:
+//
+//   - create is placed by the scheduler (an existing meeting stays where it
+//     is; a new one goes to the least-loaded enabled, online server allowed
+//     by meta_server-tag) and forwarded, signed with that server's own
+//     secret; the server's answer is returned verbatim. A create that fails
+//     on the server releases the placement.
+//   - join answers 302 with the server's signed join URL and adds one user
+//     to the server's load until the next poll.
+//   - end forgets the meeting and forwards; isMeetingRunning answers false
+//     for an unknown meeting without asking any server; getMeetingInfo
+//     answers notFound for an unknown meeting.
+//   - getMeetings and getRecordings ask every online, enabled or cordoned
+//     server at once and merge the answers; a server that fails is left out
+//     (and logged) instead of failing the whole call.
+//   - everything else answers unsupportedRequest.
+//
+// Checksums are verified with checksum.Verify against the balancer secret,
+// or, with WithMultitenancy, against the secrets of the tenant named by the
+// first DNS label of the Host header. Unlike Scalelite, a host that names no
+// tenant falls back to the balancer secret (Scalelite refuses it, see
+// Scalelite issue 968).
+//
+// The admin API answers like Scalelite 1.6+: XML with HTTP 200 for checksum
+// and content-type failures, JSON with 4xx statuses otherwise. Unlike
+// Scalelite, adding or enabling a server polls it at once, so it takes
+// meetings without waiting for the next poll round; disabling or deleting a
+// server forgets its meetings (the scheduler guarantees no mapping points at
+// a server that cannot hold it).
+//
+// Tenants and the meeting-to-tenant map live in the Handler's memory even
+// when the scheduler keeps its state in Redis.
+package scalelitetest

@@ -1,0 +1,114 @@
+package scalelitetest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/scalelite"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// testCluster is a fake Scalelite in front of fake BigBlueButton workers.
+type testCluster struct {
+	sl      *Server
+	workers []*bbbtest.Server
+	ids     []string // server IDs, in the order of workers
+	admin   *scalelite.Client
+	front   *bbb.Client
+	hc      *http.Client
+}
+
+// newHTTPClient returns a client with its own transport, closed at the end of
+// the test so that no connection goroutine outlives it.
+func newHTTPClient(t *testing.T) *http.Client {
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// newCluster starts n workers and a fake Scalelite, adds the workers through
+// the admin API and enables them.
+func newCluster(t *testing.T, n int, opts ...Option) *testCluster {
+	t.Helper()
+	hc := newHTTPClient(t)
+	sched, err := scheduler.New(
+		scheduler.WithMeetingLister(scheduler.NewBBBLister(bbb.WithHTTPClient(hc))),
+		scheduler.WithPollTimeout(2*time.Second),
+		scheduler.WithPendingGrace(time.Hour),
+	)
+	require.NoError(t, err)
+	all := append([]Option{WithHTTPClient(hc), WithScheduler(sched), WithForwardTimeout(2 * time.Second)}, opts...)
+	sl, err := NewServer(all...)
+	require.NoError(t, err)
+	t.Cleanup(sl.Close)
+	c := &testCluster{sl: sl, hc: hc}
+	c.admin, err = sl.AdminClient(scalelite.WithHTTPClient(hc))
+	require.NoError(t, err)
+	c.front, err = sl.Client(bbb.WithHTTPClient(hc))
+	require.NoError(t, err)
+	for range n {
+		c.addWorker(t, "")
+	}
+	return c
+}
+
+// addWorker starts a worker, adds it with the tag and enables it.
+func (c *testCluster) addWorker(t *testing.T, tag string) *bbbtest.Server {
+	t.Helper()
+	ctx := context.Background()
+	w := bbbtest.NewServer()
+	t.Cleanup(w.Close)
+	srv, err := c.admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.URL + "api", Secret: w.Secret, Tag: tag})
+	require.NoError(t, err)
+	require.Equal(t, scalelite.StateDisabled, srv.State)
+	srv, err = c.admin.EnableServer(ctx, srv.ID)
+	require.NoError(t, err)
+	require.True(t, srv.Online, "enabling polls the server at once")
+	c.workers = append(c.workers, w)
+	c.ids = append(c.ids, srv.ID)
+	return w
+}
+
+// create creates a meeting through the fake.
+func (c *testCluster) create(ctx context.Context, id string, meta map[string]string) (*bbb.CreateMeetingResponse, error) {
+	return c.front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "meeting " + id, MeetingID: id, Meta: meta})
+}
+
+// placement counts the meetings each worker really holds.
+func (c *testCluster) placement() []int {
+	out := make([]int, len(c.workers))
+	for i, w := range c.workers {
+		out[i] = len(w.Meetings())
+	}
+	return out
+}
+
+// holder returns the index of the worker that holds a meeting, or -1.
+func (c *testCluster) holder(meetingID string) int {
+	for i, w := range c.workers {
+		if _, ok := w.Meeting(meetingID); ok {
+			return i
+		}
+	}
+	return -1
+}
+
+func meetingIDs(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%03d", prefix, i)
+	}
+	return out
+}

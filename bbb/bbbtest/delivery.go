@@ -122,7 +122,7 @@ func (s *Server) attempt(h *hook, ev Event, body []byte, n int) Delivery {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.hookTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wireURL(target), bytes.NewReader(body))
 	if err != nil {
 		d.Err = "invalid callback URL"
 		return d
@@ -202,4 +202,29 @@ func (s *Server) logDelivery(d Delivery) {
 		s.faults.deliveries = s.faults.deliveries[1:]
 	}
 	s.faults.deliveries = append(s.faults.deliveries, d)
+}
+
+// wireURL percent-encodes what a WHATWG URL parser (node-fetch in
+// bbb-webhooks) would encode before sending: controls, space, non-ASCII
+// bytes and " < > `. The checksum still covers the URL as registered.
+func wireURL(u string) string {
+	const hexu = "0123456789ABCDEF"
+	var b []byte
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '`' {
+			if b == nil {
+				b = append(make([]byte, 0, len(u)+16), u[:i]...)
+			}
+			b = append(b, '%', hexu[c>>4], hexu[c&0xf])
+			continue
+		}
+		if b != nil {
+			b = append(b, c)
+		}
+	}
+	if b == nil {
+		return u
+	}
+	return string(b)
 }

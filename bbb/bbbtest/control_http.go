@@ -36,7 +36,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.URL.Path, "/bbbtest/")
 	if op == "state" {
 		if r.Method != http.MethodGet {
-			methodNotAllowed(w, "GET")
+			w.Header().Set("Allow", "GET")
+			controlJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "use GET"})
 			return
 		}
 		controlJSON(w, http.StatusOK, map[string]any{
@@ -45,7 +46,8 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodPost {
-		methodNotAllowed(w, "POST")
+		w.Header().Set("Allow", "POST")
+		controlJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "use POST"})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)

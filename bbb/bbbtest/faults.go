@@ -79,17 +79,14 @@ func (s *Server) SetLatency(d time.Duration) {
 }
 
 // SetDown takes the API down (true) or up again (false). While down, every
-// API request has its connection closed without an answer, and
-// connections kept alive by clients are cut. The /bbbtest/ control
+// API request has its connection closed without an answer (a kept-alive
+// connection is closed at its next request). The /bbbtest/ control
 // endpoints keep working.
 func (s *Server) SetDown(down bool) {
 	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
 	s.faults.down = down
 	s.faults.recompute()
-	s.faults.mu.Unlock()
-	if down && s.ts != nil {
-		s.ts.CloseClientConnections()
-	}
 }
 
 // ClearFaults removes pending faults, latency and the down state.

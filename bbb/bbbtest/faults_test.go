@@ -1,0 +1,138 @@
+package bbbtest
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bbbkit/bbbkit/bbb/checksum"
+)
+
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	s.FailNext("getMeetings", 2, "internalError", "boom")
+	expectKey(t, get(t, s, "getMeetings", ""), "FAILED", "internalError")
+	expectKey(t, get(t, s, "isMeetingRunning", q("meetingID", "x")), "SUCCESS", "")
+	expectKey(t, get(t, s, "getMeetings", ""), "FAILED", "internalError")
+	expectKey(t, get(t, s, "getMeetings", ""), "SUCCESS", "noMeetings")
+
+	s.InjectFault(Fault{Call: "getMeetings", Status: http.StatusBadGateway})
+	if a := get(t, s, "getMeetings", ""); a.status != http.StatusBadGateway || !strings.Contains(string(a.body), "<html>") {
+		t.Errorf("status fault: %d %s", a.status, a.body)
+	}
+	s.InjectFault(Fault{Call: "hooks/list", Key: "listHookError", Message: "x"})
+	if a := get(t, s, "hooks/list", ""); strings.Contains(string(a.body), "\n") || !strings.Contains(string(a.body), "listHookError") {
+		t.Errorf("hooks fault: %s", a.body)
+	}
+	s.InjectFault(Fault{Call: "getRecordingTextTracks", Key: "noRecordings", Message: "x"})
+	if a := get(t, s, "getRecordingTextTracks", q("recordID", "r")); a.header.Get("Content-Type") != "application/json" {
+		t.Errorf("JSON call answered %s", a.header.Get("Content-Type"))
+	}
+
+	// A fresh connection per request: Go's transport retries a GET that
+	// failed on a reused connection, which would hide the drop.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	s.DropNext("*", 1)
+	req, _ := http.NewRequest(http.MethodGet, signedURL(s, checksum.SHA1, "getMeetings", ""), nil)
+	if resp, err := fresh.Do(req); err == nil {
+		resp.Body.Close()
+		t.Error("dropped connection answered")
+	}
+	expectKey(t, get(t, s, "getMeetings", ""), "SUCCESS", "noMeetings")
+
+	s.SetDown(true)
+	if resp, err := fresh.Get(s.URL + "api"); err == nil {
+		resp.Body.Close()
+		t.Error("server answered while down")
+	}
+	s.SetDown(false)
+	expectKey(t, get(t, s, "getMeetings", ""), "SUCCESS", "noMeetings")
+
+	s.SetLatency(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, signedURL(s, checksum.SHA1, "getMeetings", ""), nil)
+	if resp, err := fresh.Do(req); err == nil {
+		resp.Body.Close()
+		t.Error("latency not applied")
+	}
+	start := time.Now()
+	expectKey(t, get(t, s, "getMeetings", ""), "SUCCESS", "noMeetings")
+	if time.Since(start) < 50*time.Millisecond {
+		t.Error("answer came before the latency")
+	}
+	s.ClearFaults()
+	before := s.Calls("getMeetings")
+	expectKey(t, get(t, s, "getMeetings", ""), "SUCCESS", "noMeetings")
+	if n := s.Calls("getMeetings"); n != before+1 || before < 8 {
+		t.Errorf("Calls(getMeetings) = %d then %d", before, n)
+	}
+}
+
+func TestNewValidatesOptions(t *testing.T) {
+	t.Parallel()
+	bad := map[string]Option{
+		"empty secret":      WithSecret(""),
+		"padded secret":     WithSecret(" s "),
+		"no algorithms":     WithAlgorithms(),
+		"bad algorithm":     WithAlgorithms(checksum.Algorithm(9)),
+		"nil clock":         WithClock(nil),
+		"negative delay":    WithPublishDelay(-1),
+		"relative base URL": WithBaseURL("/bigbluebutton/"),
+		"base URL path":     WithBaseURL("http://h/api/"),
+		"negative retry":    WithWebhookRetry(-time.Second),
+		"bad hook alg":      WithWebhookChecksum(0),
+		"zero timeout":      WithWebhookTimeout(0),
+		"nil client":        WithWebhookHTTPClient(nil),
+		"bad permanent":     WithPermanentHook("::", false),
+		"empty version":     WithBBBVersion(""),
+		"zero body limit":   WithMaxBodyBytes(0),
+		"negative empty":    WithEmptyMeetingTimeout(-1),
+	}
+	for name, opt := range bad {
+		if _, err := New(opt); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	s, err := New(WithBaseURL("https://bbb.example.com/bigbluebutton/"), WithSecret("s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.URL != "https://bbb.example.com/bigbluebutton/" || s.Secret != "s3cret" {
+		t.Errorf("New: %q", s.URL)
+	}
+}
+
+func TestFakeClock(t *testing.T) {
+	t.Parallel()
+	c := NewFakeClock(time.Time{})
+	var fired []int
+	c.AfterFunc(2*time.Second, func() { fired = append(fired, 2) })
+	stop := c.AfterFunc(time.Second, func() { fired = append(fired, 1) })
+	c.AfterFunc(time.Second, func() {
+		fired = append(fired, 10)
+		c.AfterFunc(0, func() { fired = append(fired, 11) })
+	})
+	if !stop() || stop() {
+		t.Error("stop should succeed once")
+	}
+	if c.Pending() != 2 {
+		t.Errorf("pending %d", c.Pending())
+	}
+	c.Advance(1500 * time.Millisecond)
+	c.Advance(-time.Hour)
+	if len(fired) != 2 || fired[0] != 10 || fired[1] != 11 {
+		t.Errorf("fired %v", fired)
+	}
+	c.Advance(time.Second)
+	if len(fired) != 3 || fired[2] != 2 || c.Pending() != 0 {
+		t.Errorf("fired %v", fired)
+	}
+	if want := time.Date(2026, 1, 1, 0, 0, 2, 500e6, time.UTC); !c.Now().Equal(want) {
+		t.Errorf("now %v", c.Now())
+	}
+}

@@ -12,24 +12,23 @@ import (
 // byte of the UTF-8 encoding becomes %XX with upper-case hex.
 func appendEscaped(dst []byte, s string) []byte {
 	const hexDigits = "0123456789ABCDEF"
-	// Most values (IDs, roles, numbers) need no escaping: copy the longest
-	// clean prefix at once.
-	i := 0
-	for i < len(s) && unreserved[s[i]] {
-		i++
-	}
-	dst = append(dst, s[:i]...)
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
-			c == '.', c == '-', c == '_', c == '*':
-			dst = append(dst, c)
-		case c == ' ':
+	for i := 0; i < len(s); {
+		// Copy the run of bytes that need no escaping at once: most values
+		// (IDs, roles, numbers) are a single run.
+		j := i
+		for j < len(s) && unreserved[s[j]] {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if j == len(s) {
+			break
+		}
+		if c := s[j]; c == ' ' {
 			dst = append(dst, '+')
-		default:
+		} else {
 			dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
 		}
+		i = j + 1
 	}
 	return dst
 }

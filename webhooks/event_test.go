@@ -335,3 +335,35 @@ func TestFixturesAreValidJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactedJSON(t *testing.T) {
+	t.Parallel()
+	created := decodeOne(t, "mapped/meeting-created.json")
+	want := strings.NewReplacer(`"mod-secret-pw"`, `"[REDACTED]"`, `"view-secret-pw"`, `"[REDACTED]"`).Replace(string(created.JSON))
+	assert.Equal(t, want, string(created.RedactedJSON()), "only the secret values change; order and text are kept")
+
+	joined := decodeOne(t, "mapped/user-joined.json")
+	red := string(joined.RedactedJSON())
+	assert.NotContains(t, red, "tok-9z8y7x6w5v4u")
+	assert.Equal(t, strings.Replace(string(joined.JSON), `"tok-9z8y7x6w5v4u"`, `"[REDACTED]"`, 1), red)
+
+	left := decodeOne(t, "mapped/user-left.json")
+	assert.Equal(t, string(left.JSON), string(left.RedactedJSON()), "events without secrets are unchanged")
+
+	for _, tt := range []struct{ in, want string }{
+		{`{"a":[1,{"viewer-pass":{"x":[1,2]},"b":true}],"moderatorPass":null,"c":"d"}`, `{"a":[1,{"viewer-pass":"[REDACTED]","b":true}],"moderatorPass":"[REDACTED]","c":"d"}`},
+		{`[{"session-token":"s"},{"session-token":["a"]}]`, `[{"session-token":"[REDACTED]"},{"session-token":"[REDACTED]"}]`},
+		{`{"x":{"y":{}},"authToken":1.50e3,"z":[]}`, `{"x":{"y":{}},"authToken":"[REDACTED]","z":[]}`},
+		{`{"note":"the moderator-pass is secret"}`, `{"note":"the moderator-pass is secret"}`},
+	} {
+		assert.Equal(t, tt.want, string(webhooks.RedactJSON([]byte(tt.in))), tt.in)
+	}
+	assert.Nil(t, webhooks.RedactJSON([]byte(`{"viewer-pass":`)))
+	assert.Nil(t, webhooks.RedactJSON([]byte(`{nope`)))
+}
+
+func TestRedactEscapedKey(t *testing.T) {
+	t.Parallel()
+	got := string(webhooks.RedactJSON([]byte(`{"viewer\u002dpass":"pw","x":"\u00e9"}`)))
+	assert.Equal(t, `{"viewer-pass":"[REDACTED]","x":"é"}`, got)
+}

@@ -70,7 +70,8 @@ func FuzzParseEvents(f *testing.F) {
 	addFixtureSeeds(f, func(ev string) string { return "[" + ev + "]" })
 	for _, s := range []string{"[]", "[{}]", "[1]", "{}", `[{"data":null}]`, `[{"data":{"id":""}}]`,
 		`[{"data":{"id":"a","attributes":{"user":[],"meeting":7}}}]`, `[{"envelope":{"name":5}}]`,
-		`[{"core":{"body":{"props":{"meetingProp":"x"}}}}]`, `[{"header":{"current_time":"1e400"}}]`} {
+		`[{"core":{"body":{"props":{"meetingProp":"x"}}}}]`, `[{"header":{"current_time":"1e400"}}]`,
+		`[{"data":{"id":"x","attributes":{"meeting":{"moderator-pass":"a","viewer-pass":[1,{"b":2}]},"user":{"session-token":{"t":[]},"n":[{"authToken":null}]}}}}]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -91,6 +92,40 @@ func FuzzParseEvents(f *testing.F) {
 			if !e.Raw && e.Type == "" {
 				t.Fatal("mapped event without a type")
 			}
+			red := e.RedactedJSON()
+			var v any
+			if err := json.Unmarshal(red, &v); err != nil {
+				t.Fatalf("redacted JSON not valid: %s", red)
+			}
+			if k := leakedSecret(v); k != "" {
+				t.Fatalf("%s not redacted in %s", k, red)
+			}
 		}
 	})
+}
+
+// leakedSecret returns a credential key whose value is not redacted.
+func leakedSecret(v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			switch k {
+			case "moderator-pass", "viewer-pass", "session-token", "moderatorPass", "viewerPass",
+				"learningDashboardAccessToken", "authToken", "sessionToken":
+				if val != webhooks.Redacted {
+					return k
+				}
+			}
+			if s := leakedSecret(val); s != "" {
+				return s
+			}
+		}
+	case []any:
+		for _, val := range x {
+			if s := leakedSecret(val); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }

@@ -45,11 +45,11 @@ func newCluster(t *testing.T, n int, opts ...Option) *testCluster {
 	hc := newHTTPClient(t)
 	sched, err := scheduler.New(
 		scheduler.WithMeetingLister(scheduler.NewBBBLister(bbb.WithHTTPClient(hc))),
-		scheduler.WithPollTimeout(2*time.Second),
+		scheduler.WithPollTimeout(20*time.Second),
 		scheduler.WithPendingGrace(time.Hour),
 	)
 	require.NoError(t, err)
-	all := append([]Option{WithHTTPClient(hc), WithScheduler(sched), WithForwardTimeout(2 * time.Second)}, opts...)
+	all := append([]Option{WithHTTPClient(hc), WithScheduler(sched), WithForwardTimeout(30 * time.Second)}, opts...)
 	sl, err := NewServer(all...)
 	require.NoError(t, err)
 	t.Cleanup(sl.Close)

@@ -288,14 +288,23 @@ func TestViewerWaitsThenJoins(t *testing.T) {
 	h.op.set(func(op *fakeOP) {
 		op.user["sub"], op.user["name"], op.user["groups"] = "u-2002", "Grace Hopper", []any{"students"}
 	})
-	_, ans := viewer.login("physics-101")
-	if ans.status != http.StatusAccepted || !strings.Contains(ans.body, "Waiting for Physics 101") || ans.header.Get("Retry-After") == "" {
-		t.Fatalf("viewer before start: %d %s", ans.status, ans.body)
+	cb, ans := viewer.login("physics-101")
+	waitURL := h.portal.URL + "/oidc/wait?meeting=physics-101"
+	if ans.status != http.StatusSeeOther || ans.location != waitURL || ans.body != "" {
+		t.Fatalf("viewer before start: %d %q %s", ans.status, ans.location, ans.body)
 	}
 	if att := h.attendees("physics-101"); att != nil {
 		t.Fatalf("a viewer created or joined the meeting: %+v", att)
 	}
-	waitURL := h.portal.URL + "/oidc/wait?meeting=physics-101"
+	page := viewer.get(waitURL)
+	if page.status != http.StatusAccepted || !strings.Contains(page.body, "Waiting for Physics 101") || page.header.Get("Retry-After") == "" ||
+		!strings.Contains(page.body, `content="5;url=/oidc/wait?meeting=physics-101"`) {
+		t.Fatalf("waiting page: %d %s", page.status, page.body)
+	}
+	// Reloading the callback URL does not sign in twice.
+	if again := viewer.get(cb); again.status != http.StatusBadRequest {
+		t.Fatalf("callback reload: %d", again.status)
+	}
 	if again := viewer.get(waitURL); again.status != http.StatusAccepted {
 		t.Fatalf("wait before start: %d %s", again.status, again.body)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -262,4 +263,36 @@ func TestDefaultErrorPage(t *testing.T) {
 			t.Errorf("%s: headers %v", c.target, rec.Header())
 		}
 	}
+}
+
+// FuzzCallback feeds arbitrary callback queries and cookie values: the
+// callback must refuse them with a 4xx and never redirect.
+func FuzzCallback(f *testing.F) {
+	op := newFakeOP(f)
+	j, err := New(context.Background(), newBBBForTest(f), Config{Issuer: op.issuer(), ClientID: op.client, RedirectURL: "https://p.example/cb"},
+		WithRooms(testRooms...), WithCookieKeys(testKey(7)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := j.Handler()
+	f.Add("state=abc&code=def", "AQ")
+	f.Add("error=access_denied&state=x", "")
+	f.Add("state=%00&code=&iss=http://x", "////")
+	f.Fuzz(func(t *testing.T, rawQuery, cookie string) {
+		req := httptest.NewRequest(http.MethodGet, "/cb", nil)
+		req.URL.RawQuery = rawQuery
+		if state := req.URL.Query().Get("state"); state != "" && cookie != "" {
+			req.AddCookie(&http.Cookie{Name: j.loginCookieName(state), Value: strings.Map(func(r rune) rune {
+				if r < 0x21 || r > 0x7e || r == ';' || r == '"' || r == ',' || r == '\\' {
+					return 'A'
+				}
+				return r
+			}, cookie)})
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code < 400 || rec.Code >= 600 || rec.Header().Get("Location") != "" {
+			t.Fatalf("query %q cookie %q: %d %q", rawQuery, cookie, rec.Code, rec.Header().Get("Location"))
+		}
+	})
 }

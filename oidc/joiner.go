@@ -96,7 +96,11 @@ func New(ctx context.Context, client *bbb.Client, cfg Config, opts ...Option) (*
 	}
 	provider, err := gooidc.NewProvider(gooidc.ClientContext(ctx, hc), cfg.Issuer)
 	if err != nil {
-		return nil, fmt.Errorf("oidc: discovery at %s: %w", cfg.Issuer, &ProviderError{Endpoint: "discovery"})
+		msg := err.Error()
+		if len(msg) > 300 {
+			msg = msg[:300] + "..."
+		}
+		return nil, &Error{Op: "discovery", Kind: ErrProvider, Status: http.StatusBadGateway, Err: errors.New(msg)}
 	}
 	j := &Joiner{
 		bbb:        client,
@@ -548,14 +552,26 @@ func (j *Joiner) notStarted(w http.ResponseWriter, r *http.Request, op string, r
 		j.fail(w, r, newError(op, ErrNotStarted, http.StatusConflict, room.ID, nil))
 		return
 	}
+	noStore(w)
 	if !waiting {
+		// Park the verified user in a sealed cookie and move the browser off
+		// the callback URL (whose code and state are single-use) to the wait
+		// path, which a reload can repeat.
 		if err := j.setCookie(w, j.waitCookieName(room.ID), p, j.o.waitTTL); err != nil {
 			j.fail(w, r, newError(op, ErrBBB, http.StatusInternalServerError, room.ID, err))
 			return
 		}
+		j.o.logger.LogAttrs(r.Context(), slog.LevelInfo, "oidc waiting for meeting start",
+			slog.String("meeting", room.ID), slog.String("role", string(p.Role)))
+		w.Header().Set("Location", j.waitURL(room.ID))
+		w.WriteHeader(http.StatusSeeOther)
+		return
 	}
-	noStore(w)
 	j.renderWaiting(w, room)
+}
+
+func (j *Joiner) waitURL(meetingID string) string {
+	return j.o.waitPath + "?" + url.Values{"meeting": {meetingID}}.Encode()
 }
 
 // waitRoom re-checks the meeting for a waiting user.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 )
 
@@ -83,7 +82,7 @@ func (j *Joiner) renderWaiting(w http.ResponseWriter, room *Room) {
 		Title:      "Waiting for " + name,
 		Message:    "The meeting has not started yet. This page joins you automatically once a moderator starts it.",
 		Refresh:    secs,
-		RefreshURL: j.o.waitPath + "?" + url.Values{"meeting": {room.ID}}.Encode(),
+		RefreshURL: j.waitURL(room.ID),
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Retry-After", strconv.Itoa(secs))

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bbbkit/bbbkit/scalelite/mirror"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const secret = "cli-test-secret-5f1e"
+
+// syncBuffer is a goroutine-safe buffer for logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func recID(i int) string { return fmt.Sprintf("%040x-%d", i+1, 1767600000000+int64(i)*3600000) }
+
+// writeTree writes n small recordings in two formats.
+func writeTree(t *testing.T, dir string, n int) []string {
+	t.Helper()
+	var ids []string
+	for i := 0; i < n; i++ {
+		id := recID(i)
+		ids = append(ids, id)
+		for _, f := range []string{"presentation", "video"} {
+			base := filepath.Join(dir, f, id)
+			require.NoError(t, os.MkdirAll(filepath.Join(base, "video"), 0o755))
+			md := fmt.Sprintf(`<recording><id>%s</id><state>published</state><published>true</published><start_time>%d</start_time><playback><format>%s</format></playback></recording>`, id, 1767600000000+int64(i)*3600000, f)
+			require.NoError(t, os.WriteFile(filepath.Join(base, "metadata.xml"), []byte(md), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(base, "video", "webcams.webm"), bytes.Repeat([]byte{byte(i)}, 10000+i), 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(base, "deskshare.xml"), nil, 0o644))
+		}
+	}
+	return ids
+}
+
+func runCLI(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out, errb syncBuffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String() + errb.String()
+}
+
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	ids := writeTree(t, src, 3)
+	h, err := mirror.NewHandler(src, secret)
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	bad := t.TempDir()
+	writeTree(t, bad, 2)
+	require.NoError(t, os.WriteFile(filepath.Join(bad, "video", recID(1), "metadata.xml"), []byte("<recording><id>x</id></recording>"), 0o644))
+	hostile := filepath.Join(t.TempDir(), "evil.tar")
+	writeHostileTar(t, hostile)
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no command", nil, exitUsage, "usage"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"help", []string{"help"}, exitOK, "commands"},
+		{"sync help", []string{"sync", "-h"}, exitOK, "-concurrency"},
+		{"sync without flags", []string{"sync"}, exitUsage, "-from and -to"},
+		{"sync bad flag", []string{"sync", "-nope"}, exitUsage, "not defined"},
+		{"sync bad limit", []string{"sync", "-from", src, "-to", t.TempDir(), "-limit", "fast"}, exitUsage, "-limit"},
+		{"sync bad progress", []string{"sync", "-from", src, "-to", t.TempDir(), "-progress", "loud"}, exitUsage, "-progress"},
+		{"sync local", []string{"sync", "-from", src, "-to", t.TempDir(), "-limit", "500MB/s"}, exitOK, "sync finished"},
+		{"sync http", []string{"sync", "-from", srv.URL, "-to", t.TempDir(), "-secret", secret}, exitOK, "copied=3"},
+		{"sync http no secret", []string{"sync", "-from", srv.URL, "-to", t.TempDir()}, exitUsage, "needs a secret"},
+		{"sync http wrong secret", []string{"sync", "-from", srv.URL, "-to", t.TempDir(), "-secret", "wrong-value"}, exitAuth, "HTTP 401"},
+		{"sync missing source", []string{"sync", "-from", filepath.Join(src, "nope"), "-to", t.TempDir()}, exitUnavailable, "no such file"},
+		{"sync partial failure", []string{"sync", "-from", bad, "-to", t.TempDir()}, exitPartial, "recording failed"},
+		{"import hostile", []string{"import", "-published", t.TempDir(), "-unpublished", t.TempDir(), hostile}, exitRefused, "unsafe"},
+		{"import nothing", []string{"import"}, exitUsage, "give archives"},
+		{"pack bad id", []string{"pack", "-published", src, "-id", "../x", "-o", "x.tar"}, exitUsage, "invalid record ID"},
+		{"pack both outputs", []string{"pack", "-published", src, "-id", ids[0]}, exitUsage, "exactly one"},
+		{"pack missing", []string{"pack", "-published", src, "-id", "abc-1", "-spool", t.TempDir()}, exitUnavailable, "no published formats"},
+		{"prune no criterion", []string{"prune", "-dir", src}, exitUsage, "-older-than or -keep"},
+		{"prune bad age", []string{"prune", "-dir", src, "-older-than", "soon"}, exitUsage, "invalid -older-than"},
+		{"prune dry run", []string{"prune", "-dir", src, "-older-than", "1d", "-dry-run"}, exitOK, "would remove"},
+		{"serve no secret", []string{"serve", "-dir", src}, exitUsage, "secret is required"},
+		{"serve bad listen", []string{"serve", "-dir", src, "-secret", secret, "-listen", "256.0.0.1:99999"}, exitUnavailable, "listen"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out := runCLI(t, tc.args...)
+			require.Equal(t, tc.code, code, out)
+			require.Contains(t, out, tc.want)
+			require.NotContains(t, out, secret)
+			require.NotContains(t, out, "wrong-value")
+		})
+	}
+	// Nothing was pruned by the dry run.
+	for _, id := range ids {
+		require.DirExists(t, filepath.Join(src, "presentation", id))
+	}
+}
+
+func writeHostileTar(t *testing.T, path string) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "presentation/" + recID(0) + "/../../../etc/cron.d/x", Typeflag: tar.TypeReg, Size: 1, Mode: 0o644})
+	tw.Write([]byte("x"))
+	tw.Close()
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+}
+
+func TestPackImportPrune(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	ids := writeTree(t, src, 3)
+	spool := t.TempDir()
+	for _, id := range ids {
+		code, out := runCLI(t, "pack", "-published", src, "-id", id, "-spool", spool)
+		require.Equal(t, exitOK, code, out)
+	}
+	pub, unpub := t.TempDir(), t.TempDir()
+	code, out := runCLI(t, "import", "-published", pub, "-unpublished", unpub, "-spool", spool, "-remove")
+	require.Equal(t, exitOK, code, out)
+	left, _ := filepath.Glob(filepath.Join(spool, "*.tar"))
+	require.Empty(t, left)
+	for _, id := range ids {
+		b1, _ := os.ReadFile(filepath.Join(src, "video", id, "video", "webcams.webm"))
+		b2, err := os.ReadFile(filepath.Join(pub, "video", id, "video", "webcams.webm"))
+		require.NoError(t, err)
+		require.Equal(t, b1, b2)
+	}
+	code, out = runCLI(t, "prune", "-dir", pub, "-keep", "1")
+	require.Equal(t, exitOK, code, out)
+	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))
+	require.DirExists(t, filepath.Join(pub, "presentation", ids[2]))
+}
+
+func TestServeThenSync(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	writeTree(t, src, 2)
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(secretFile, []byte(secret+"\n"), 0o600))
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "-dir", src, "-listen", "127.0.0.1:0", "-prefix", "/mirror", "-secret-file", secretFile,
+			"-hash-cache", filepath.Join(t.TempDir(), "cache.json")}, &logs, &logs)
+	}()
+	addr := ""
+	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(5 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	require.NotEmpty(t, addr, logs.String())
+	dst := t.TempDir()
+	code, out := runCLI(t, "sync", "-from", "http://"+addr+"/mirror/", "-to", dst, "-secret", secret, "-progress", "lines")
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, "recording mirrored")
+	code, out = runCLI(t, "sync", "-from", "http://"+addr+"/mirror/", "-to", dst, "-secret", secret, "-progress", "bar")
+	require.Equal(t, exitOK, code, out)
+	require.Contains(t, out, "unchanged=2")
+	cancel()
+	require.Equal(t, exitOK, <-done)
+	require.NotContains(t, logs.String(), secret)
+}
+
+func TestUnits(t *testing.T) {
+	t.Parallel()
+	rates := map[string]int64{"": 0, "0": 0, "100": 100, "50MB/s": 50e6, "800KiB/s": 800 << 10, "1G": 1e9, "1.5MiB": 3 << 19, "2MBps": 2e6}
+	for in, want := range rates {
+		got, err := parseRate(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"fast", "10XB", "-5MB", "1e400"} {
+		_, err := parseRate(in)
+		require.Error(t, err, in)
+	}
+	ages := map[string]time.Duration{"90d": 90 * 24 * time.Hour, "36h": 36 * time.Hour, "1d12h": 36 * time.Hour, "15m": 15 * time.Minute}
+	for in, want := range ages {
+		got, err := parseAge(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"soon", "xd", "-1d", "1d-5h"} {
+		_, err := parseAge(in)
+		require.Error(t, err, in)
+	}
+}

@@ -108,11 +108,9 @@ func TestSessionRecoveryIsSharedAcrossGoroutines(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	// Goroutines that failed with the same session share one re-sign-in.
-	// A second one can happen when a request raced the first re-sign-in,
-	// because the new sign-in replaces the session token.
-	assert.LessOrEqual(t, e.fake.SignIns()-before, n)
-	assert.GreaterOrEqual(t, e.fake.SignIns()-before, 1)
+	// Goroutines that failed with the same session share one re-sign-in:
+	// the others see the new generation and only repeat their request.
+	assert.Equal(t, before+1, e.fake.SignIns())
 }
 
 // TestSecretsNeverLeak drives failures and checks that the password, the

@@ -175,7 +175,10 @@ func (op *fakeOP) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
+	access := randomToken()
+	atSum := sha256.Sum256([]byte(access))
 	claims := maps.Clone(op.user)
+	claims["at_hash"] = base64.RawURLEncoding.EncodeToString(atSum[:16]) // as Keycloak sends it
 	claims["iss"] = op.srv.URL
 	claims["aud"] = op.client
 	claims["iat"] = now.Unix()
@@ -191,7 +194,6 @@ func (op *fakeOP) token(w http.ResponseWriter, r *http.Request) {
 		key = op.other
 	}
 	idt := signJWT(op.t, key, claims)
-	access := randomToken()
 	refresh := randomToken()
 	info := maps.Clone(op.user)
 	maps.Copy(info, op.userinfo)

@@ -150,6 +150,7 @@ func TestHostileCallbacks(t *testing.T) {
 		tokenCase("several audiences without azp", func(c map[string]any) { c["aud"] = []string{"portal-client", "another-client"} }, ErrToken),
 		tokenCase("azp of another client", func(c map[string]any) { c["azp"] = "another-client" }, ErrToken),
 		tokenCase("wrong issuer", func(c map[string]any) { c["iss"] = "https://evil.example" }, ErrToken),
+		tokenCase("at_hash of another access token", func(c map[string]any) { c["at_hash"] = "x4Q8c6uDmDJCn-cSPQ2Xpg" }, ErrToken),
 		tokenCase("not yet valid", func(c map[string]any) { c["nbf"] = time.Now().Add(time.Hour).Unix() }, ErrToken),
 		{name: "foreign signature", op: func(op *fakeOP) { op.foreign = true }, run: callback, status: http.StatusUnauthorized, kind: ErrToken},
 		{name: "missing name", op: func(op *fakeOP) { delete(op.user, "name") }, run: callback, status: http.StatusForbidden, kind: ErrMissingClaim},

@@ -92,7 +92,7 @@ func New(ctx context.Context, client *bbb.Client, cfg Config, opts ...Option) (*
 	}
 	hc := o.httpClient
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	provider, err := gooidc.NewProvider(gooidc.ClientContext(ctx, hc), cfg.Issuer)
 	if err != nil {
@@ -117,13 +117,16 @@ func New(ctx context.Context, client *bbb.Client, cfg Config, opts ...Option) (*
 			RedirectURL:  cfg.RedirectURL,
 			Scopes:       o.scopes,
 		},
-		callbackPath: redirect.EscapedPath(),
+		callbackPath: redirect.Path,
 		cookiePrefix: "__Host-bbbkit-oidc-",
 	}
 	if j.callbackPath == "" {
 		j.callbackPath = "/"
 	}
 	j.oauth.Endpoint.AuthStyle = o.authStyle
+	if o.userInfo && provider.UserInfoEndpoint() == "" {
+		return nil, &Error{Op: "discovery", Kind: ErrProvider, Status: http.StatusBadGateway, Err: errors.New("UserInfo requested but the provider has no userinfo_endpoint")}
+	}
 	j.verifier = provider.VerifierContext(gooidc.ClientContext(context.WithoutCancel(ctx), hc), &gooidc.Config{
 		ClientID: cfg.ClientID,
 		Now:      o.now,
@@ -358,7 +361,7 @@ func (j *Joiner) callback(w http.ResponseWriter, r *http.Request) {
 		j.fail(w, r, newError(op, ErrToken, http.StatusUnauthorized, meeting, errors.New("token response has no id_token")))
 		return
 	}
-	claims, e := j.verify(pctx, op, meeting, rawID, ls.Nonce)
+	claims, e := j.verify(pctx, op, meeting, rawID, tok.AccessToken, ls.Nonce)
 	if e != nil {
 		j.fail(w, r, e)
 		return
@@ -421,7 +424,7 @@ func sanitizeProviderError(endpoint string, err error) error {
 	return pe
 }
 
-func (j *Joiner) verify(ctx context.Context, op, meeting, rawID, nonce string) (map[string]any, *Error) {
+func (j *Joiner) verify(ctx context.Context, op, meeting, rawID, accessToken, nonce string) (map[string]any, *Error) {
 	idt, err := j.verifier.Verify(ctx, rawID)
 	if err != nil {
 		var exp *gooidc.TokenExpiredError
@@ -432,6 +435,10 @@ func (j *Joiner) verify(ctx context.Context, op, meeting, rawID, nonce string) (
 	}
 	if !constantTimeEqual(idt.Nonce, nonce) {
 		return nil, newError(op, ErrNonce, http.StatusUnauthorized, meeting, nil)
+	}
+	// at_hash is optional in the code flow; when present it must match.
+	if idt.AccessTokenHash != "" && idt.VerifyAccessToken(accessToken) != nil {
+		return nil, newError(op, ErrToken, http.StatusUnauthorized, meeting, errors.New("at_hash does not match the access token"))
 	}
 	claims := map[string]any{}
 	if err := idt.Claims(&claims); err != nil {

@@ -57,7 +57,8 @@ func defaultOptions() *options {
 }
 
 // WithHTTPClient sets the client used for discovery, the token exchange,
-// the key set and UserInfo. Default: http.DefaultClient.
+// the key set and UserInfo. Default: a client with a 30 second timeout
+// over http.DefaultTransport.
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) error {
 		if c == nil {

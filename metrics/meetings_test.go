@@ -107,4 +107,3 @@ func TestSummarize(t *testing.T) {
 		})
 	}
 }
-

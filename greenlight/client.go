@@ -54,6 +54,7 @@ type credentials struct {
 	email, password string
 }
 
+// String hides the credentials from fmt and log output.
 func (c *credentials) String() string { return "credentials(redacted)" }
 
 // New returns a client for the Greenlight installation at baseURL (for
@@ -272,6 +273,7 @@ type cancelBody struct {
 	cancel context.CancelFunc
 }
 
+// Close closes the body and releases the request timeout.
 func (b *cancelBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()

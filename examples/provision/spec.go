@@ -38,6 +38,7 @@ type lineError struct {
 	msg  string
 }
 
+// Error implements error.
 func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
 
 var columns = []string{"kind", "email", "name", "password", "role", "room", "settings", "shared_with"}

@@ -339,39 +339,3 @@ func TestClientRecordingsPaging(t *testing.T) {
 		t.Errorf("last page: %d recordings, total %d, paged %v, %v", len(page.Recordings), page.TotalElements, page.Paged, err)
 	}
 }
-
-// handlerTransport serves requests with a handler, in process.
-type handlerTransport struct{ h http.Handler }
-
-func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	pr, pw := io.Pipe()
-	rec := &pipeRecorder{header: http.Header{}, pw: pw, ready: make(chan struct{})}
-	go func() {
-		t.h.ServeHTTP(rec, r)
-		rec.WriteHeader(http.StatusOK)
-		_ = pw.Close()
-	}()
-	<-rec.ready
-	return &http.Response{StatusCode: rec.code, Header: rec.header, Body: pr, Request: r, ContentLength: -1}, nil
-}
-
-type pipeRecorder struct {
-	header http.Header
-	code   int
-	pw     *io.PipeWriter
-	ready  chan struct{}
-}
-
-func (p *pipeRecorder) Header() http.Header { return p.header }
-
-func (p *pipeRecorder) WriteHeader(code int) {
-	if p.code == 0 {
-		p.code = code
-		close(p.ready)
-	}
-}
-
-func (p *pipeRecorder) Write(b []byte) (int, error) {
-	p.WriteHeader(http.StatusOK)
-	return p.pw.Write(b)
-}

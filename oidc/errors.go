@@ -56,7 +56,8 @@ var (
 // checksum: causes from the OAuth2 library (whose messages can echo what the
 // provider returned) are reduced to their error code before they get here.
 type Error struct {
-	// Op is the step that failed: "login", "callback", "wait" or "join".
+	// Op is the step that failed: "discovery" (from New), "login",
+	// "callback" or "wait".
 	Op string
 	// Kind is one of the package's sentinel errors.
 	Kind error

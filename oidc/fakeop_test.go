@@ -39,6 +39,7 @@ type fakeOP struct {
 	foreign  bool   // sign with other
 	tokenErr string // error code the token endpoint answers with
 	noIDTok  bool
+	infoFail bool     // UserInfo answers 500
 	issued   []string // every token and code handed out, for the leak test
 	requests []url.Values
 }
@@ -211,7 +212,12 @@ func (op *fakeOP) userinfoHandler(w http.ResponseWriter, r *http.Request) {
 	h := r.Header.Get("Authorization")
 	op.mu.Lock()
 	info, ok := op.tokens[h[min(len(prefix), len(h)):]]
+	fail := op.infoFail
 	op.mu.Unlock()
+	if fail {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": "token " + h})
+		return
+	}
 	if len(h) <= len(prefix) || !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return

@@ -142,6 +142,7 @@ func TestHostileCallbacks(t *testing.T) {
 		}, status: http.StatusBadGateway, kind: ErrProvider},
 		{name: "token endpoint error", op: func(op *fakeOP) { op.tokenErr = "invalid_grant" }, run: callback, status: http.StatusBadGateway, kind: ErrProvider},
 		{name: "wrong client secret", op: func(op *fakeOP) { op.secret = "rotated-" + randomToken() }, run: callback, status: http.StatusBadGateway, kind: ErrProvider},
+		{name: "userinfo endpoint error", opts: []Option{WithUserInfo()}, op: func(op *fakeOP) { op.infoFail = true }, run: callback, status: http.StatusBadGateway, kind: ErrProvider},
 		{name: "no id_token", op: func(op *fakeOP) { op.noIDTok = true }, run: callback, status: http.StatusUnauthorized, kind: ErrToken},
 		tokenCase("wrong nonce", func(c map[string]any) { c["nonce"] = randomToken() }, ErrNonce),
 		tokenCase("no nonce", func(c map[string]any) { delete(c, "nonce") }, ErrNonce),

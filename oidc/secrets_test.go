@@ -46,7 +46,8 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 		func(op *fakeOP) { op.secret = op.secret[1:]; op.mutate = func(c map[string]any) { c["aud"] = "other" } },
 		func(op *fakeOP) { op.mutate = func(c map[string]any) { c["nonce"] = "n" } },
 		func(op *fakeOP) { op.mutate = func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() } },
-		func(op *fakeOP) { op.mutate = nil; op.foreign = true },
+		func(op *fakeOP) { op.mutate = nil; op.infoFail = true }, // error body echoes the access token
+		func(op *fakeOP) { op.infoFail = false; op.foreign = true },
 	} {
 		h.op.set(op)
 		_, ans := h.browser().login("physics-101")

@@ -3,7 +3,6 @@ package bbbtest_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"

@@ -342,3 +342,41 @@ func TestRecordings(t *testing.T) {
 	}
 	require.Error(t, alice.DeleteRecording(ctx, "a/b"))
 }
+
+func TestEverySettingRoundTrips(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	fid, err := e.admin.CreateRoom(ctx, "All settings", e.me.ID)
+	require.NoError(t, err)
+	tests := []struct{ name, value string }{
+		{greenlight.SettingRecord, "true"},
+		{greenlight.SettingMuteOnStart, "true"},
+		{greenlight.SettingGuestPolicy, greenlight.GuestAlwaysDeny},
+		{greenlight.SettingAnyoneCanStart, "true"},
+		{greenlight.SettingAnyoneJoinAsModerator, "true"},
+		{greenlight.SettingRequireAuthentication, "true"},
+		{greenlight.SettingServerTag, "gpu"},
+		{greenlight.SettingServerTagRequired, "true"},
+		{greenlight.SettingRecord, "false"},
+		{greenlight.SettingServerTag, ""},
+	}
+	for _, tt := range tests {
+		require.NoError(t, e.admin.UpdateRoomSetting(ctx, fid, tt.name, tt.value), tt.name)
+		s, err := e.admin.GetRoomSettings(ctx, fid)
+		require.NoError(t, err)
+		assert.Equal(t, tt.value, s[tt.name], tt.name)
+	}
+	// A forced-on configuration shows the forced value whatever the room says.
+	require.NoError(t, e.fake.SetRoomsConfiguration(greenlight.SettingGuestPolicy, "true"))
+	s, err := e.admin.GetRoomSettings(ctx, fid)
+	require.NoError(t, err)
+	assert.Equal(t, greenlight.GuestAskModerator, s[greenlight.SettingGuestPolicy])
+	require.ErrorIs(t, e.admin.UpdateRoomSetting(ctx, fid, greenlight.SettingGuestPolicy, greenlight.GuestAlwaysAccept), greenlight.ErrForbidden)
+	// Access codes may still be generated when forced on.
+	require.NoError(t, e.fake.SetRoomsConfiguration(greenlight.SettingViewerAccessCode, "true"))
+	code, err := e.admin.GenerateAccessCode(ctx, fid, greenlight.ViewerCode)
+	require.NoError(t, err)
+	assert.Len(t, code, 6)
+	require.ErrorIs(t, e.admin.RemoveAccessCode(ctx, fid, greenlight.ViewerCode), greenlight.ErrForbidden)
+}

@@ -14,20 +14,20 @@ import (
 func TestNewRejectsBadOptions(t *testing.T) {
 	t.Parallel()
 	cases := map[string]scheduler.Option{
-		"nil option":          nil,
-		"nil store":           scheduler.WithStore(nil),
-		"nil lister":          scheduler.WithMeetingLister(nil),
-		"nil load func":       scheduler.WithLoadFunc(nil),
-		"negative reserve":    scheduler.WithReservation(-1),
-		"NaN reserve":         scheduler.WithReservation(math.NaN()),
-		"nil clock":           scheduler.WithClock(nil),
-		"nil observer":        scheduler.WithObserver(nil),
-		"zero interval":       scheduler.WithPollInterval(0),
-		"zero timeout":        scheduler.WithPollTimeout(0),
-		"zero concurrency":    scheduler.WithPollConcurrency(0),
-		"zero healthy":        scheduler.WithHealthThresholds(0, 2),
-		"zero unhealthy":      scheduler.WithHealthThresholds(1, 0),
-		"negative grace":      scheduler.WithPendingGrace(-time.Second),
+		"nil option":       nil,
+		"nil store":        scheduler.WithStore(nil),
+		"nil lister":       scheduler.WithMeetingLister(nil),
+		"nil load func":    scheduler.WithLoadFunc(nil),
+		"negative reserve": scheduler.WithReservation(-1),
+		"NaN reserve":      scheduler.WithReservation(math.NaN()),
+		"nil clock":        scheduler.WithClock(nil),
+		"nil observer":     scheduler.WithObserver(nil),
+		"zero interval":    scheduler.WithPollInterval(0),
+		"zero timeout":     scheduler.WithPollTimeout(0),
+		"zero concurrency": scheduler.WithPollConcurrency(0),
+		"zero healthy":     scheduler.WithHealthThresholds(0, 2),
+		"zero unhealthy":   scheduler.WithHealthThresholds(1, 0),
+		"negative grace":   scheduler.WithPendingGrace(-time.Second),
 	}
 	for name, opt := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -22,8 +22,11 @@
 //	P servers             set of server IDs
 //	P server:<id>         hash: url, secret, tag, state, online, mult, load,
 //	                      meetings, users, polled (unix ms), healthy, unhealthy
-//	P avail:<tag>         sorted set of available servers by load, one per
-//	                      tag; the untagged group is "P avail:" (empty tag)
-//	P meeting:<meetingID> hash: server, placed (unix ms), seen (0/1), res
-//	P smeetings:<id>      set of the meeting IDs mapped to server <id>
+//	P avail:<tag>         sorted set of the available (enabled and online)
+//	                      servers of one tag, scored by load; the untagged
+//	                      group is "P avail:". While a server is available its
+//	                      load lives here, so that Pick bumps it with ZINCRBY.
+//	P meeting:<meetingID> string: the ID of the server holding the meeting
+//	P smeetings:<id>      hash: meeting ID -> "placed|seen|reservation" for
+//	                      the meetings of server <id>
 package redisstore

@@ -13,10 +13,6 @@ import (
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
-// fieldCount is the number of values after the ID in a flattened server
-// (the Lua FIELDS list).
-const fieldCount = 12
-
 // DecodeError reports a reply from Redis that the Store cannot read, e.g.
 // because another program wrote keys under the same prefix.
 type DecodeError struct {
@@ -78,22 +74,18 @@ func boolFlag(b bool) string {
 	return "0"
 }
 
-// decodeServer reads a flattened server: ID then the FIELDS values.
+// decodeServer reads a server returned by a script: {id, HGETALL pairs,
+// load}.
 func decodeServer(name string, v any) (scheduler.Server, error) {
 	arr, ok := v.([]any)
-	if !ok || len(arr) != fieldCount+1 {
+	if !ok || len(arr) != 3 {
 		return scheduler.Server{}, &DecodeError{Script: name, Reason: "malformed server"}
 	}
-	str := make([]string, len(arr))
-	for i, x := range arr {
-		switch x := x.(type) {
-		case string:
-			str[i] = x
-		case int64:
-			str[i] = strconv.FormatInt(x, 10)
-		default:
-			return scheduler.Server{}, &DecodeError{Script: name, Reason: "malformed server field"}
-		}
+	id, ok1 := arr[0].(string)
+	pairs, ok2 := arr[1].([]any)
+	load, ok3 := arr[2].(string)
+	if !ok1 || !ok2 || !ok3 || len(pairs)%2 != 0 {
+		return scheduler.Server{}, &DecodeError{Script: name, Reason: "malformed server"}
 	}
 	num := func(s string) float64 {
 		f, err := strconv.ParseFloat(s, 64)
@@ -102,20 +94,35 @@ func decodeServer(name string, v any) (scheduler.Server, error) {
 		}
 		return f
 	}
-	srv := scheduler.Server{
-		ID:             str[0],
-		URL:            str[1],
-		Secret:         str[2],
-		Tag:            str[3],
-		State:          scheduler.State(str[4]),
-		Online:         str[5] == "1",
-		LoadMultiplier: num(str[6]),
-		Load:           num(str[7]),
-		Meetings:       int(num(str[8])),
-		Users:          int(num(str[9])),
-	}
-	if ms := int64(num(str[10])); ms > 0 {
-		srv.PolledAt = time.UnixMilli(ms)
+	srv := scheduler.Server{ID: id, Load: num(load)}
+	for i := 0; i < len(pairs); i += 2 {
+		k, _ := pairs[i].(string)
+		v, ok := pairs[i+1].(string)
+		if !ok {
+			return scheduler.Server{}, &DecodeError{Script: name, Reason: "malformed server field"}
+		}
+		switch k {
+		case "url":
+			srv.URL = v
+		case "secret":
+			srv.Secret = v
+		case "tag":
+			srv.Tag = v
+		case "state":
+			srv.State = scheduler.State(v)
+		case "online":
+			srv.Online = v == "1"
+		case "mult":
+			srv.LoadMultiplier = num(v)
+		case "meetings":
+			srv.Meetings = int(num(v))
+		case "users":
+			srv.Users = int(num(v))
+		case "polled":
+			if ms := int64(num(v)); ms > 0 {
+				srv.PolledAt = time.UnixMilli(ms)
+			}
+		}
 	}
 	if !srv.State.Valid() {
 		return scheduler.Server{}, &DecodeError{Script: name, Reason: "unknown state"}

@@ -5,6 +5,14 @@ import "github.com/redis/go-redis/v9"
 // prelude is shared by every script. ARGV[1] is always the key prefix;
 // KEYS[1] is "<prefix>servers", passed only so that a cluster client routes
 // the script to the slot of the prefix's hash tag.
+//
+// A server's load lives in its "avail:<tag>" sorted set while it is
+// available (enabled and online), so that Pick can bump it with one
+// ZINCRBY; otherwise it lives in the "load" field of its hash. A meeting's
+// record is "placed|seen|res" in its server's "smeetings" hash, and
+// "meeting:<id>" holds the server ID.
+//
+// Scripts return servers as {id, HGETALL pairs, load}.
 const prelude = `
 local P = ARGV[1]
 local function skey(id) return P .. 'server:' .. id end
@@ -14,20 +22,24 @@ local function smkey(id) return P .. 'smeetings:' .. id end
 local FIELDS = {'url', 'secret', 'tag', 'state', 'online', 'mult', 'load', 'meetings', 'users', 'polled', 'healthy', 'unhealthy'}
 local function num(v) return tonumber(v or '0') or 0 end
 local function fmt(x) return string.format('%.17g', x) end
+local function available(s) return s.state == 'enabled' and s.online == '1' end
 local function get(id)
   local h = redis.call('HGETALL', skey(id))
   if #h == 0 then return nil end
   local s = {id = id}
   for i = 1, #h, 2 do s[h[i]] = h[i + 1] end
+  s.tag = s.tag or ''
   s.load = num(s.load)
   s.mult = num(s.mult)
   if s.mult <= 0 then s.mult = 1 end
   s.healthy = num(s.healthy)
   s.unhealthy = num(s.unhealthy)
-  s.tag = s.tag or ''
+  if available(s) then
+    local z = redis.call('ZSCORE', akey(s.tag), id)
+    if z then s.load = tonumber(z) end
+  end
   return s
 end
-local function available(s) return s.state == 'enabled' and s.online == '1' end
 local function put(s)
   local args = {}
   for _, f in ipairs(FIELDS) do
@@ -43,29 +55,36 @@ local function put(s)
   end
 end
 local function flat(s)
-  local out = {s.id}
+  local pairs_ = {}
   for _, f in ipairs(FIELDS) do
     local v = s[f]
     if v == nil then v = '' end
     if type(v) == 'number' then v = fmt(v) end
-    table.insert(out, v)
+    table.insert(pairs_, f)
+    table.insert(pairs_, v)
   end
-  return out
+  return {s.id, pairs_, fmt(s.load)}
 end
 local function unindex(s) redis.call('ZREM', akey(s.tag), s.id) end
+local function unpackm(v)
+  local placed, seen, res = string.match(v or '', '^([^|]*)|([^|]*)|(.*)$')
+  return num(placed), seen == '1', num(res)
+end
 -- clear removes every mapping of s and the pending reservations with them.
 local function clear(s)
   local cleared = {}
   local k = smkey(s.id)
-  for _, mid in ipairs(redis.call('SMEMBERS', k)) do
-    local m = redis.call('HMGET', mkey(mid), 'server', 'seen', 'res')
-    if m[1] == s.id then
+  local h = redis.call('HGETALL', k)
+  for i = 1, #h, 2 do
+    local mid = h[i]
+    if redis.call('GET', mkey(mid)) == s.id then
       redis.call('DEL', mkey(mid))
-      if m[2] ~= '1' then
-        s.load = math.max(s.load - num(m[3]) * s.mult, 0)
-      end
-      table.insert(cleared, mid)
     end
+    local _, seen, res = unpackm(h[i + 1])
+    if not seen then
+      s.load = math.max(s.load - res * s.mult, 0)
+    end
+    table.insert(cleared, mid)
   end
   redis.call('DEL', k)
   return cleared
@@ -92,6 +111,7 @@ local s = {id = id}
 for i, f in ipairs(FIELDS) do s[f] = ARGV[2 + i] end
 s.load = num(s.load)
 s.mult = num(s.mult)
+s.tag = s.tag or ''
 redis.call('SADD', P .. 'servers', id)
 put(s)
 return {0, flat(s)}
@@ -161,49 +181,60 @@ return {0, flat(s), cleared}
 // pick: ARGV[2] meeting ID, ARGV[3] "1" if required, ARGV[4] reservation
 // units, ARGV[5] now (unix ms), ARGV[6] number of primary groups, then the
 // primary groups, then the number of fallback groups and the fallback
-// groups.
-var pickScript = redis.NewScript(prelude + `
+// groups. This is the hot path: it does without the prelude and returns the
+// raw hash.
+var pickScript = redis.NewScript(`
+local P = ARGV[1]
 local mid = ARGV[2]
-local sid = redis.call('HGET', mkey(mid), 'server')
-if sid then
-  local s = get(sid)
-  if s then return {1, flat(s)} end
-  redis.call('DEL', mkey(mid))
+local function field(h, name)
+  for i = 1, #h, 2 do
+    if h[i] == name then return h[i + 1] end
+  end
+  return nil
 end
+local sid = redis.call('GET', P .. 'meeting:' .. mid)
+if sid then
+  local h = redis.call('HGETALL', P .. 'server:' .. sid)
+  if #h > 0 then
+    local load = field(h, 'load') or '0'
+    if field(h, 'state') == 'enabled' and field(h, 'online') == '1' then
+      load = redis.call('ZSCORE', P .. 'avail:' .. (field(h, 'tag') or ''), sid) or load
+    end
+    return {1, {sid, h, load}}
+  end
+  redis.call('DEL', P .. 'meeting:' .. mid)
+end
+local bid, bload, btag = nil, nil, nil
 local function best(from, n)
-  local bid, bload = nil, nil
   for i = from, from + n - 1 do
-    local r = redis.call('ZRANGE', akey(ARGV[i]), 0, 0, 'WITHSCORES')
+    local r = redis.call('ZRANGE', P .. 'avail:' .. ARGV[i], 0, 0, 'WITHSCORES')
     if #r == 2 then
       local l = tonumber(r[2])
       if bid == nil or l < bload or (l == bload and r[1] < bid) then
-        bid, bload = r[1], l
+        bid, bload, btag = r[1], l, ARGV[i]
       end
     end
   end
-  return bid
 end
 local np = tonumber(ARGV[6])
-local bid = best(7, np)
+best(7, np)
 if not bid then
   if ARGV[3] == '1' then return {-4} end
-  local nf = tonumber(ARGV[7 + np])
-  bid = best(8 + np, nf)
+  best(8 + np, tonumber(ARGV[7 + np]))
   if not bid then return {-3} end
 end
-local s = get(bid)
-local res = tonumber(ARGV[4])
-s.load = s.load + res * s.mult
-redis.call('HSET', skey(bid), 'load', fmt(s.load))
-redis.call('ZADD', akey(s.tag), fmt(s.load), bid)
-redis.call('HSET', mkey(mid), 'server', bid, 'placed', ARGV[5], 'seen', '0', 'res', ARGV[4])
-redis.call('SADD', smkey(bid), mid)
-return {0, flat(s)}
+local h = redis.call('HGETALL', P .. 'server:' .. bid)
+local mult = tonumber(field(h, 'mult') or '1') or 1
+if mult <= 0 then mult = 1 end
+local load = redis.call('ZINCRBY', P .. 'avail:' .. btag, string.format('%.17g', tonumber(ARGV[4]) * mult), bid)
+redis.call('SET', P .. 'meeting:' .. mid, bid)
+redis.call('HSET', P .. 'smeetings:' .. bid, mid, ARGV[5] .. '|0|' .. ARGV[4])
+return {0, {bid, h, load}}
 `)
 
 // lookup: ARGV[2] meeting ID.
 var lookupScript = redis.NewScript(prelude + `
-local sid = redis.call('HGET', mkey(ARGV[2]), 'server')
+local sid = redis.call('GET', mkey(ARGV[2]))
 if not sid then return {-5} end
 local s = get(sid)
 if not s then return {-5} end
@@ -213,19 +244,24 @@ return {0, flat(s)}
 // release: ARGV[2] meeting ID.
 var releaseScript = redis.NewScript(prelude + `
 local mid = ARGV[2]
-local m = redis.call('HMGET', mkey(mid), 'server', 'seen', 'res')
-if not m[1] then return {-5} end
+local sid = redis.call('GET', mkey(mid))
+if not sid then return {-5} end
 redis.call('DEL', mkey(mid))
-redis.call('SREM', smkey(m[1]), mid)
-if m[2] ~= '1' then
-  local s = get(m[1])
+local v = redis.call('HGET', smkey(sid), mid)
+redis.call('HDEL', smkey(sid), mid)
+local _, seen, res = unpackm(v)
+if v and not seen then
+  local s = get(sid)
   if s then
-    s.load = math.max(s.load - num(m[3]) * s.mult, 0)
-    redis.call('HSET', skey(s.id), 'load', fmt(s.load))
-    if available(s) then redis.call('ZADD', akey(s.tag), fmt(s.load), s.id) end
+    s.load = math.max(s.load - res * s.mult, 0)
+    if available(s) then
+      redis.call('ZADD', akey(s.tag), fmt(s.load), s.id)
+    else
+      redis.call('HSET', skey(s.id), 'load', fmt(s.load))
+    end
   end
 end
-return {0, m[1]}
+return {0, sid}
 `)
 
 // addLoad: ARGV[2] server ID, ARGV[3] units.
@@ -234,7 +270,6 @@ local s = get(ARGV[2])
 if not s then return {-1} end
 if available(s) then
   s.load = math.max(s.load + tonumber(ARGV[3]) * s.mult, 0)
-  redis.call('HSET', skey(s.id), 'load', fmt(s.load))
   redis.call('ZADD', akey(s.tag), fmt(s.load), s.id)
 end
 return {0}
@@ -243,7 +278,7 @@ return {0}
 // meetingIDs: ARGV[2] server ID.
 var meetingIDsScript = redis.NewScript(prelude + `
 if redis.call('EXISTS', skey(ARGV[2])) == 0 then return {-1} end
-return {0, redis.call('SMEMBERS', smkey(ARGV[2]))}
+return {0, redis.call('HKEYS', smkey(ARGV[2]))}
 `)
 
 // applyPoll: ARGV[2] server ID, ARGV[3] "1" if OK, ARGV[4] now (unix ms),
@@ -290,30 +325,35 @@ else
     local pending, npending = 0, 0
     if s.state ~= 'disabled' then
       local seen = {}
+      local sk = smkey(s.id)
       for i = 10, #ARGV do
         local mid = ARGV[i]
-        seen[mid] = true
-        local owner = redis.call('HGET', mkey(mid), 'server')
-        if not owner then
-          redis.call('HSET', mkey(mid), 'server', s.id, 'placed', now, 'seen', '1', 'res', '0')
-          redis.call('SADD', smkey(s.id), mid)
-          table.insert(adopted, mid)
-        elseif owner == s.id then
-          redis.call('HSET', mkey(mid), 'seen', '1')
+        if not seen[mid] then
+          seen[mid] = true
+          local owner = redis.call('GET', mkey(mid))
+          if not owner then
+            redis.call('SET', mkey(mid), s.id)
+            redis.call('HSET', sk, mid, now .. '|1|0')
+            table.insert(adopted, mid)
+          elseif owner == s.id then
+            redis.call('HSET', sk, mid, now .. '|1|0')
+          end
         end
       end
       local cutoff = tonumber(ARGV[5])
-      for _, mid in ipairs(redis.call('SMEMBERS', smkey(s.id))) do
+      local h = redis.call('HGETALL', sk)
+      for i = 1, #h, 2 do
+        local mid = h[i]
         if not seen[mid] then
-          local m = redis.call('HMGET', mkey(mid), 'server', 'placed', 'seen', 'res')
-          if m[1] ~= s.id then
-            redis.call('SREM', smkey(s.id), mid)
-          elseif m[3] == '1' or num(m[2]) < cutoff then
+          local placed, wasSeen, res = unpackm(h[i + 1])
+          if redis.call('GET', mkey(mid)) ~= s.id then
+            redis.call('HDEL', sk, mid)
+          elseif wasSeen or placed < cutoff then
             redis.call('DEL', mkey(mid))
-            redis.call('SREM', smkey(s.id), mid)
+            redis.call('HDEL', sk, mid)
             table.insert(cleared, mid)
           else
-            pending = pending + num(m[4])
+            pending = pending + res
             npending = npending + 1
           end
         end

@@ -332,7 +332,8 @@ func (j *Joiner) callback(w http.ResponseWriter, r *http.Request) {
 		j.fail(w, r, newError(op, ErrProvider, http.StatusBadRequest, meeting, errors.New("authorization response from another issuer")))
 		return
 	}
-	first, err := j.o.replay.Use(ctx, "login:"+ls.State, time.Unix(ls.Expires, 0))
+	// The cache sees a hash, not the state itself (it may be an external store).
+	first, err := j.o.replay.Use(ctx, cookieID("replay", ls.State), time.Unix(ls.Expires, 0))
 	if err != nil {
 		j.fail(w, r, newError(op, ErrStateReplayed, http.StatusServiceUnavailable, meeting, errors.New("replay cache unavailable")))
 		return

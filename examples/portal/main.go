@@ -77,19 +77,30 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "listen address")
 	fs.StringVar(&c.issuer, "issuer", "", "OpenID provider issuer URL (empty: embedded mock provider with demo users)")
 	fs.StringVar(&c.clientID, "client-id", "", "OAuth2 client ID at the provider")
-	fs.StringVar(&c.clientSecret, "client-secret", os.Getenv("OIDC_CLIENT_SECRET"), "OAuth2 client secret (default $OIDC_CLIENT_SECRET)")
+	fs.StringVar(&c.clientSecret, "client-secret", "", "OAuth2 client secret (default $OIDC_CLIENT_SECRET)")
 	fs.StringVar(&c.redirectURL, "redirect-url", "", "callback URL registered at the provider (default http://<addr>/oidc/callback)")
 	fs.StringVar(&c.bbbURL, "bbb-url", "", "BBB server URL, e.g. https://bbb.example/bigbluebutton/ (empty: embedded fake BBB)")
-	fs.StringVar(&c.bbbSecret, "bbb-secret", os.Getenv("BBB_SECRET"), "BBB shared secret (default $BBB_SECRET)")
+	fs.StringVar(&c.bbbSecret, "bbb-secret", "", "BBB shared secret (default $BBB_SECRET)")
 	fs.StringVar(&rooms, "rooms", "physics-101=Physics 101,open-lab=Open lab", "rooms as id=Name pairs separated by commas")
 	fs.StringVar(&c.moderatorGroup, "moderator-group", "teachers", "members of this group are moderators (empty: nobody by group)")
 	fs.StringVar(&c.groupsClaim, "groups-claim", "groups", "claim holding the user's groups or roles, e.g. realm_access.roles")
 	fs.StringVar(&c.moderatorDomain, "moderator-domain", "", "users with a verified email in this domain are moderators")
-	fs.StringVar(&cookieKey, "cookie-key", os.Getenv("PORTAL_COOKIE_KEY"), "hex key (32+ bytes) sealing the login cookie; needed when several portals share a redirect URL (default $PORTAL_COOKIE_KEY, else random)")
+	fs.StringVar(&cookieKey, "cookie-key", "", "hex key (32+ bytes) sealing the login cookie; needed when several portals share a redirect URL (default $PORTAL_COOKIE_KEY, else random)")
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop the Secure cookie attribute (plain http on a host other than localhost; development only)")
 	fs.BoolVar(&c.userInfo, "userinfo", false, "also read claims from the UserInfo endpoint")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	// Secrets come from the environment unless given as flags; they are not
+	// flag defaults so that -h does not print them.
+	if c.clientSecret == "" {
+		c.clientSecret = os.Getenv("OIDC_CLIENT_SECRET")
+	}
+	if c.bbbSecret == "" {
+		c.bbbSecret = os.Getenv("BBB_SECRET")
+	}
+	if cookieKey == "" {
+		cookieKey = os.Getenv("PORTAL_COOKIE_KEY")
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())

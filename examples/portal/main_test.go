@@ -197,3 +197,19 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretsFromEnvironmentStayOutOfHelp(t *testing.T) {
+	t.Setenv("OIDC_CLIENT_SECRET", "env-client-secret-123")
+	t.Setenv("BBB_SECRET", "env-bbb-secret-456")
+	var out lockedBuffer
+	if code := run(context.Background(), []string{"-h"}, &out, nil); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.Contains(out.String(), "env-client-secret-123") || strings.Contains(out.String(), "env-bbb-secret-456") {
+		t.Fatal("help output shows a secret")
+	}
+	c, err := parseFlags([]string{"-bbb-url", "https://bbb.example/bigbluebutton/"}, io.Discard)
+	if err != nil || c.bbbSecret != "env-bbb-secret-456" || c.clientSecret != "env-client-secret-123" {
+		t.Fatalf("environment not used: %v", err)
+	}
+}

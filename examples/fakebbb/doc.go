@@ -1,0 +1,47 @@
+// Command fakebbb serves the bbbtest fake BigBlueButton server as a
+// standalone program, for containers and for tests written in other
+// languages.
+//
+// Usage:
+//
+//	BBB_SECRET=s3cret fakebbb -listen 127.0.0.1:8090
+//
+// Flags:
+//
+//	-listen           address to listen on (default 127.0.0.1:8090)
+//	-secret           shared secret (default: $BBB_SECRET; one of them is required)
+//	-algorithms       accepted checksum algorithms (default sha1,sha256,sha384,sha512)
+//	-publish-delay    time a recording stays "processing" (default 0s)
+//	-empty-timeout    time an empty meeting keeps running (default 1m)
+//	-webhook-retry    delays between webhook delivery attempts (default 1s,2s,5s,10s,30s)
+//	-webhook-checksum algorithm of callback checksums (default sha1)
+//	-webhook-bearer   send "Authorization: Bearer <secret>" instead of a checksum
+//	-base-url         public URL ending in /bigbluebutton/ (default http://<listen address>/bigbluebutton/)
+//	-no-control       disable the /bbbtest/ control endpoints
+//
+// It serves the BBB API under /bigbluebutton/api/ (hooks/* included),
+// answers GET /health with "ok", and logs one line per request (method,
+// path, status, duration: never the query string, which carries checksums
+// and passwords). SIGINT or SIGTERM shut it down cleanly; exit codes are 0
+// after a clean shutdown, 1 when the server fails, 2 for bad flags.
+//
+// Test controls, for tests that are not written in Go: every request needs
+// the header "Authorization: Bearer <secret>"; parameters go in the query
+// string or a form body; answers are JSON.
+//
+//	POST /bbbtest/join     meetingID, fullName, role, userID, clientType, guest,
+//	                       listenOnly, voice, video, userdata-<key>
+//	POST /bbbtest/leave    meetingID, userID
+//	POST /bbbtest/end      meetingID (ends it as if the last user had left)
+//	POST /bbbtest/process-recordings   publish recordings still processing
+//	POST /bbbtest/fault    call, count, key, message, status, drop, latency
+//	POST /bbbtest/clear-faults
+//	POST /bbbtest/down     POST /bbbtest/up
+//	POST /bbbtest/reset
+//	GET  /bbbtest/state
+//
+// For example, to make a user join from a shell:
+//
+//	curl -H "Authorization: Bearer $BBB_SECRET" -d meetingID=room1 -d fullName=Alice \
+//	     http://127.0.0.1:8090/bbbtest/join
+package main

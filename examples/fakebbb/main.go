@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/bbb/checksum"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil))
+}
+
+// config is the parsed command line.
+type config struct {
+	listen       string
+	opts         []bbbtest.Option
+	baseURL      string
+}
+
+// parseFlags turns the arguments into server options. It never puts the
+// secret in an error.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("fakebbb", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on")
+	secret := fs.String("secret", "", "shared secret (default $BBB_SECRET)")
+	algs := fs.String("algorithms", "sha1,sha256,sha384,sha512", "accepted checksum algorithms")
+	publishDelay := fs.Duration("publish-delay", 0, "time a recording stays processing")
+	emptyTimeout := fs.Duration("empty-timeout", time.Minute, "time an empty meeting keeps running (0: forever)")
+	retry := fs.String("webhook-retry", "1s,2s,5s,10s,30s", "delays between webhook delivery attempts")
+	hookAlg := fs.String("webhook-checksum", "sha1", "algorithm of webhook callback checksums")
+	bearer := fs.Bool("webhook-bearer", false, "authenticate callbacks with a bearer token instead of a checksum")
+	baseURL := fs.String("base-url", "", "public URL ending in /bigbluebutton/")
+	noControl := fs.Bool("no-control", false, "disable the /bbbtest/ control endpoints")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	s := *secret
+	if s == "" {
+		s = getenv("BBB_SECRET")
+	}
+	if s == "" {
+		return nil, errors.New("a shared secret is required: -secret or BBB_SECRET")
+	}
+	allowed, err := checksum.ParseAlgorithms(*algs)
+	if err != nil {
+		return nil, fmt.Errorf("-algorithms: %w", err)
+	}
+	ha, err := checksum.ParseAlgorithm(*hookAlg)
+	if err != nil {
+		return nil, fmt.Errorf("-webhook-checksum: %w", err)
+	}
+	var delays []time.Duration
+	for _, f := range strings.Split(*retry, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("-webhook-retry: %q is not a duration", f)
+		}
+		delays = append(delays, d)
+	}
+	if *publishDelay < 0 || *emptyTimeout < 0 {
+		return nil, errors.New("-publish-delay and -empty-timeout must not be negative")
+	}
+	cfg := &config{listen: *listen, baseURL: *baseURL}
+	cfg.opts = []bbbtest.Option{
+		bbbtest.WithSecret(s),
+		bbbtest.WithAlgorithms(allowed...),
+		bbbtest.WithPublishDelay(*publishDelay),
+		bbbtest.WithEmptyMeetingTimeout(*emptyTimeout),
+		bbbtest.WithWebhookRetry(delays...),
+		bbbtest.WithWebhookChecksum(ha),
+	}
+	if *bearer {
+		cfg.opts = append(cfg.opts, bbbtest.WithWebhookBearer())
+	}
+	if *noControl {
+		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
+	}
+	return cfg, nil
+}
+
+// run serves until ctx is done. ready, if not nil, gets the listening
+// address once the server accepts connections.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(addr string)) int {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		log.Error("bad command line", "err", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		log.Error("cannot listen", "addr", cfg.listen, "err", err)
+		return 1
+	}
+	base := cfg.baseURL
+	if base == "" {
+		base = "http://" + ln.Addr().String() + "/bigbluebutton/"
+	}
+	fake, err := bbbtest.New(append(cfg.opts, bbbtest.WithBaseURL(base))...)
+	if err != nil {
+		_ = ln.Close()
+		log.Error("bad configuration", "err", err)
+		return 2
+	}
+	defer fake.Close()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/", fake)
+	srv := &http.Server{
+		Handler:           logRequests(log, mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("fake BigBlueButton listening", "addr", ln.Addr().String(), "api", base+"api/")
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		log.Error("server failed", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Error("shutdown", "err", err)
+		return 1
+	}
+	<-errc
+	log.Info("stopped")
+	return 0
+}
+
+// statusWriter remembers the status and size of an answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (the fake hijacks
+// it to simulate dropped connections).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Hijack passes hijacking through, for the fake's dropped-connection faults.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// logRequests logs one line per request: method, path, status, size and
+// duration. The query string is left out: it carries checksums, passwords
+// and session tokens.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = -1 // connection dropped by a fault
+			}
+			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", status, "bytes", sw.bytes, "duration", time.Since(start).Round(time.Microsecond))
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}

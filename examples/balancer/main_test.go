@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/redistest"
+	"github.com/bbbkit/bbbkit/scalelite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const secret = "balancer-test-secret"
+
+func noEnv(string) string { return "" }
+
+func TestFlagErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no secret", []string{"-listen", "127.0.0.1:0"}, nil, "a secret is required"},
+		{"unknown flag", []string{"-secret", "x", "-bogus"}, nil, "flag provided but not defined"},
+		{"bad interval", []string{"-secret", "x", "-poll-interval", "0s"}, nil, "durations must be positive"},
+		{"bad algorithm", []string{"-secret", "x", "-checksum-algorithms", "md5"}, nil, "-checksum-algorithms"},
+		{"bad level", []string{"-secret", "x", "-log-level", "loud"}, nil, "-log-level"},
+		{"extra args", []string{"-secret", "x", "more"}, nil, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var stderr bytes.Buffer
+			code := run(context.Background(), tt.args, noEnv, &stderr, nil)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr.String(), tt.want)
+		})
+	}
+}
+
+func TestListenFailureExitsOne(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"-secret", secret, "-listen", "256.0.0.1:1"}, noEnv, &stderr, nil)
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, stderr.String(), secret)
+}
+
+// balancer runs the program until the test ends and returns its address.
+func balancer(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan int, 1)
+	logs = &syncBuffer{}
+	env := func(k string) string {
+		if k == "BALANCER_SECRET" {
+			return secret
+		}
+		return ""
+	}
+	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), env, logs, ready) }()
+	select {
+	case addr = <-ready:
+	case code := <-done:
+		cancel()
+		t.Fatalf("balancer exited with %d: %s", code, logs.String())
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("balancer did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			assert.Equal(t, 0, code, "clean shutdown")
+		case <-time.After(20 * time.Second):
+			t.Error("balancer did not stop")
+		}
+		assert.NotContains(t, logs.String(), secret)
+	})
+	return addr, logs
+}
+
+// TestBalancerEndToEnd drives the program like an operator and a frontend:
+// workers added and enabled through the admin API, a burst of creates, joins,
+// a worker stopped. Placement is checked on the workers themselves.
+func TestBalancerEndToEnd(t *testing.T) {
+	t.Parallel()
+	addr, _ := balancer(t, "-poll-interval", "50ms", "-poll-timeout", "5s")
+	base := "http://" + addr
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	ctx := context.Background()
+
+	resp, err := hc.Get(base + "/health")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "success\n", string(body))
+
+	admin, err := scalelite.New(base, secret, scalelite.WithHTTPClient(hc))
+	require.NoError(t, err)
+	workers := make([]*bbbtest.Server, 3)
+	ids := make([]string, 3)
+	for i := range workers {
+		workers[i] = bbbtest.NewServer()
+		defer workers[i].Close()
+		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].URL + "api", Secret: workers[i].Secret})
+		require.NoError(t, err)
+		srv, err = admin.EnableServer(ctx, srv.ID)
+		require.NoError(t, err)
+		require.True(t, srv.Online)
+		ids[i] = srv.ID
+	}
+
+	front, err := bbb.New(base+"/bigbluebutton/api/", secret, bbb.WithHTTPClient(hc))
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "burst room", MeetingID: fmt.Sprintf("b-%02d", i)})
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	for i, w := range workers {
+		assert.InDelta(t, 20, len(w.Meetings()), 1, "worker %d", i)
+	}
+
+	// A join lands on the worker that holds the meeting.
+	joinURL, err := front.JoinURL(&bbb.JoinParams{FullName: "Ada", MeetingID: "b-07", Role: bbb.RoleModerator})
+	require.NoError(t, err)
+	resp, err = hc.Get(joinURL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	loc := resp.Header.Get("Location")
+	holder := -1
+	for i, w := range workers {
+		if _, ok := w.Meeting("b-07"); ok {
+			holder = i
+		}
+	}
+	require.GreaterOrEqual(t, holder, 0)
+	assert.True(t, strings.HasPrefix(loc, workers[holder].URL), loc)
+
+	// Stop a worker: the poller takes it offline within a few intervals.
+	workers[2].SetDown(true)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		srv, err := admin.GetServerInfo(ctx, ids[2])
+		require.NoError(t, err)
+		if !srv.Online {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "worker never went offline")
+		time.Sleep(20 * time.Millisecond)
+	}
+	before := len(workers[2].Meetings())
+	for i := range 20 {
+		id := fmt.Sprintf("after-%02d", i)
+		_, err := front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "after room", MeetingID: id})
+		require.NoError(t, err)
+		_, onDead := workers[2].Meeting(id)
+		assert.False(t, onDead, "nothing lands on the dead worker")
+	}
+	assert.Equal(t, before, len(workers[2].Meetings()))
+	ms, err := front.GetMeetings(ctx)
+	require.NoError(t, err)
+	assert.Len(t, ms, 60-before+20, "getMeetings answers without the dead worker")
+}
+
+// TestTwoBalancersShareRedis runs two balancer processes on one Redis (one
+// of them polling) and sends a burst through both: the placement is even
+// across the workers because pick-and-reserve is one atomic step in Redis.
+func TestTwoBalancersShareRedis(t *testing.T) {
+	t.Parallel()
+	raddr := redistest.Addr(t)
+	prefix := redistest.Prefix(t)
+	a, _ := balancer(t, "-redis", raddr, "-redis-prefix", prefix, "-poll-interval", "1h")
+	b, _ := balancer(t, "-redis", raddr, "-redis-prefix", prefix, "-poller=false")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	ctx := context.Background()
+
+	admin, err := scalelite.New("http://"+a, secret, scalelite.WithHTTPClient(hc))
+	require.NoError(t, err)
+	workers := make([]*bbbtest.Server, 4)
+	for i := range workers {
+		workers[i] = bbbtest.NewServer()
+		defer workers[i].Close()
+		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].URL + "api", Secret: workers[i].Secret})
+		require.NoError(t, err)
+		_, err = admin.EnableServer(ctx, srv.ID)
+		require.NoError(t, err)
+	}
+	// The other process sees the servers at once.
+	adminB, err := scalelite.New("http://"+b, secret, scalelite.WithHTTPClient(hc))
+	require.NoError(t, err)
+	list, err := adminB.GetServers(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 4)
+
+	fronts := make([]*bbb.Client, 2)
+	for i, addr := range []string{a, b} {
+		fronts[i], err = bbb.New("http://"+addr+"/bigbluebutton/api/", secret, bbb.WithHTTPClient(hc))
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	for i := range 80 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := fronts[i%2].CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "shared room", MeetingID: fmt.Sprintf("r-%02d", i)})
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	for i, w := range workers {
+		assert.InDelta(t, 20, len(w.Meetings()), 1, "worker %d", i)
+	}
+	// A meeting created through one process is found through the other.
+	running, err := fronts[1].IsMeetingRunning(ctx, "r-00")
+	require.NoError(t, err)
+	assert.False(t, running)
+	info, err := fronts[1].GetMeetingInfo(ctx, "r-00")
+	require.NoError(t, err)
+	assert.Equal(t, "r-00", info.MeetingID)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

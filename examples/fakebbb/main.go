@@ -28,9 +28,9 @@ func main() {
 
 // config is the parsed command line.
 type config struct {
-	listen       string
-	opts         []bbbtest.Option
-	baseURL      string
+	listen  string
+	opts    []bbbtest.Option
+	baseURL string
 }
 
 // parseFlags turns the arguments into server options. It never puts the

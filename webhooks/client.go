@@ -100,7 +100,8 @@ type listResponse struct {
 
 // Create registers a hook. When the server already has a hook for the
 // callback URL, the result has Duplicate set and describes the existing hook
-// (read back with hooks/list). A FAILED answer is a *bbb.Error (for example
+// (read back with hooks/list; should that call fail, only ID and
+// CallbackURL are set). A FAILED answer is a *bbb.Error (for example
 // with key createHookError).
 func (c *Client) Create(ctx context.Context, p CreateParams) (*CreateResult, error) {
 	if err := p.validate(); err != nil {

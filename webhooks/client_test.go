@@ -30,6 +30,7 @@ type hooksAPI struct {
 	t       testing.TB
 	secret  string
 	intIDs  bool // bbb-webhooks 2.x style IDs
+	noRaw   bool // stores every hook with rawData false
 	mu      sync.Mutex
 	hooks   []apiHook
 	next    int
@@ -96,7 +97,7 @@ func (a *hooksAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if a.intIDs {
 			id = fmt.Sprint(a.next)
 		}
-		h := apiHook{id: id, callback: cb, meeting: q.Get("meetingID"), raw: q.Get("getRaw") == "true"}
+		h := apiHook{id: id, callback: cb, meeting: q.Get("meetingID"), raw: q.Get("getRaw") == "true" && !a.noRaw}
 		if e := q.Get("eventID"); e != "" {
 			h.events = strings.Split(strings.ToLower(e), ",")
 		}
@@ -425,4 +426,30 @@ func TestEnsureStopsBeforeTheFirstCheck(t *testing.T) {
 	err = c.Ensure(context.Background(), webhooks.CreateParams{CallbackURL: "nope"})
 	var pe *bbb.ParamError
 	assert.ErrorAs(t, err, &pe, "invalid parameters are returned at once")
+}
+
+func TestEnsureDoesNotFightTheServer(t *testing.T) {
+	t.Parallel()
+	// A server that stores the hook differently from the request (here it
+	// drops getRaw): Ensure creates it once and then leaves it alone.
+	api, srv := newHooksAPI(t)
+	api.noRaw = true
+	c := newClient(t, srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	var checks atomic.Int32
+	done := make(chan error)
+	go func() {
+		done <- c.Ensure(ctx, webhooks.CreateParams{CallbackURL: "https://portal.example.org/raw", Raw: true},
+			webhooks.WithInterval(time.Millisecond),
+			webhooks.WithEnsureObserver(func(e webhooks.EnsureEvent) {
+				if checks.Add(1) == 10 {
+					cancel()
+				}
+			}))
+	}()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	assert.Equal(t, 1, strings.Count(strings.Join(api.calls, " "), "hooks/create"))
+	assert.Zero(t, strings.Count(strings.Join(api.calls, " "), "hooks/destroy"))
 }

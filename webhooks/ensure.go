@@ -23,6 +23,14 @@ type EnsureResult struct {
 // created again, unless it is permanent (then it is left alone and
 // reported as is).
 func (c *Client) EnsureOnce(ctx context.Context, p CreateParams) (*EnsureResult, error) {
+	return c.ensureOnce(ctx, p, "")
+}
+
+// ensureOnce is EnsureOnce that also accepts, as is, the hook with ID known
+// (the one an earlier check created): if the server stored it differently
+// from the request (a server that ignores getRaw, say), replacing it again
+// at every check would only lose events.
+func (c *Client) ensureOnce(ctx context.Context, p CreateParams, known string) (*EnsureResult, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
@@ -35,7 +43,7 @@ func (c *Client) EnsureOnce(ctx context.Context, p CreateParams) (*EnsureResult,
 		if h.CallbackURL != p.CallbackURL {
 			continue
 		}
-		if h.Permanent || p.matches(h) {
+		if h.Permanent || p.matches(h) || (known != "" && h.ID == known) {
 			return &EnsureResult{Hook: h}, nil
 		}
 		if err := c.Destroy(ctx, h.ID); err != nil {
@@ -119,6 +127,7 @@ func (c *Client) Ensure(ctx context.Context, p CreateParams, opts ...EnsureOptio
 	}
 	cfg.maxBackoff = max(cfg.maxBackoff, cfg.minBackoff)
 	failures := 0
+	known := ""
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -127,7 +136,10 @@ func (c *Client) Ensure(ctx context.Context, p CreateParams, opts ...EnsureOptio
 			return ctx.Err()
 		case <-timer.C:
 		}
-		res, err := c.EnsureOnce(ctx, p)
+		res, err := c.ensureOnce(ctx, p, known)
+		if err == nil {
+			known = res.Hook.ID
+		}
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err()
 		}

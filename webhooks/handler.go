@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -212,6 +213,15 @@ func NewHandler(secret, callbackURL string, fn DeliveryFunc, opts ...HandlerOpti
 	h.v.bearerSum = sha256.Sum256([]byte(secret))
 	return h, nil
 }
+
+// String describes the Handler without its secret, so that printing it
+// (with %v or %+v) cannot leak the secret.
+func (h *Handler) String() string {
+	return "webhooks.Handler{callbackURL: " + strconv.Quote(h.v.callbackURL) + "}"
+}
+
+// GoString is String for %#v.
+func (h *Handler) GoString() string { return h.String() }
 
 // Stats returns a snapshot of the counters.
 func (h *Handler) Stats() Stats { return h.stats.snapshot() }

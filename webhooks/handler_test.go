@@ -605,3 +605,13 @@ func TestHandlerOverRealServer(t *testing.T) {
 	}
 	assert.Len(t, s.deliveries(), 3)
 }
+
+func TestHandlerPrintsWithoutSecret(t *testing.T) {
+	t.Parallel()
+	h := newHandler(t, (&sink{}).fn, webhooks.WithBearer())
+	for _, f := range []string{"%v", "%+v", "%#v", "%s"} {
+		s := fmt.Sprintf(f, h)
+		assert.NotContains(t, s, testSecret, f)
+		assert.Contains(t, s, testCallback, f)
+	}
+}

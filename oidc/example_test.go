@@ -131,3 +131,15 @@ func ExampleClaimMapping_Identity() {
 	// 4711 Grace Hopper <nil>
 	// claim "employee_number" missing, empty or too long
 }
+
+// Portals that own their routing call Login from their own handler and
+// mount the callback and wait handlers on the paths the Joiner expects.
+func ExampleJoiner_Login() {
+	var joiner *oidc.Joiner // from oidc.New, with RedirectURL https://meet.example/oidc/callback
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /rooms/{id}/join", func(w http.ResponseWriter, r *http.Request) {
+		joiner.Login(w, r, r.PathValue("id"))
+	})
+	mux.Handle("GET /oidc/callback", joiner.CallbackHandler())
+	mux.Handle("GET /oidc/wait", joiner.WaitHandler())
+}

@@ -59,7 +59,7 @@ func (s *syncBuffer) String() string {
 }
 
 var testRooms = []Room{
-	{ID: "physics-101", Name: "Physics 101"},
+	{ID: "physics-101", Name: "Physics 101", Create: bbb.CreateMeetingParams{Meta: map[string]string{"origin": "bbbkit-oidc"}, MaxParticipants: 40}},
 	{ID: "open-lab", Name: "Open lab", AnyoneMayStart: true},
 	{ID: "board", Name: "Board room", Rules: []RoleRule{ClaimRule("groups", "board", RoleModerator), func(*Identity, *Room) (Role, bool) { return RoleDenied, true }}},
 }
@@ -227,6 +227,10 @@ func TestJoinModeratorCreatesMeeting(t *testing.T) {
 	att := h.attendees("physics-101")
 	if len(att) != 1 || att[0].FullName != "Ada Lovelace" || att[0].Role != bbb.RoleModerator || att[0].UserID != "u-1001" {
 		t.Fatalf("attendees = %+v", att)
+	}
+	info, err := h.bbb.GetMeetingInfo(context.Background(), "physics-101")
+	if err != nil || info.MeetingName != "Physics 101" || info.Metadata["origin"] != "bbbkit-oidc" || info.MaxUsers != 40 {
+		t.Errorf("room defaults not applied on create: %+v, %v", info, err)
 	}
 	if att[0].CustomData["email"] != "ada@uni.example" {
 		t.Errorf("custom data = %v", att[0].CustomData)

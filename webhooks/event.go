@@ -85,20 +85,20 @@ type Attributes struct {
 // Meeting is attributes.meeting. Only the two IDs are present in every
 // event; meeting-created carries the rest.
 type Meeting struct {
-	InternalID string `json:"internal-meeting-id"`
-	ExternalID string `json:"external-meeting-id"`
+	InternalID string `json:"internal-meeting-id"` // BigBlueButton's meeting ID
+	ExternalID string `json:"external-meeting-id"` // the meetingID given to create
 
-	Name       string   `json:"name,omitempty"`
-	IsBreakout Bool     `json:"is-breakout,omitempty"`
-	ParentID   string   `json:"parent-id,omitempty"` // "bbb-none" when not a breakout room
-	Duration   Int      `json:"duration,omitempty"`  // minutes, 0 for unlimited
-	CreateTime Millis   `json:"create-time,omitempty"`
-	CreateDate string   `json:"create-date,omitempty"`
-	Record     Bool     `json:"record,omitempty"`
-	VoiceConf  string   `json:"voice-conf,omitempty"`
-	DialNumber string   `json:"dial-number,omitempty"`
-	MaxUsers   Int      `json:"max-users,omitempty"`
-	Metadata   Metadata `json:"metadata,omitempty"`
+	Name       string   `json:"name,omitempty"`        // meeting name
+	IsBreakout Bool     `json:"is-breakout,omitempty"` // a breakout room
+	ParentID   string   `json:"parent-id,omitempty"`   // "bbb-none" when not a breakout room
+	Duration   Int      `json:"duration,omitempty"`    // minutes, 0 for unlimited
+	CreateTime Millis   `json:"create-time,omitempty"` // createTime of the API
+	CreateDate string   `json:"create-date,omitempty"` // the same as text, in the server's zone
+	Record     Bool     `json:"record,omitempty"`      // record=true was given to create
+	VoiceConf  string   `json:"voice-conf,omitempty"`  // voice bridge number
+	DialNumber string   `json:"dial-number,omitempty"` // phone number to dial in
+	MaxUsers   Int      `json:"max-users,omitempty"`   // maxParticipants, 0 for no limit
+	Metadata   Metadata `json:"metadata,omitempty"`    // meta_* parameters of create, without the prefix
 	// ModeratorPass and ViewerPass are the meeting's passwords, sent with
 	// meeting-created. Treat them as secrets.
 	ModeratorPass string `json:"moderator-pass,omitempty"`
@@ -113,13 +113,13 @@ type Meeting struct {
 
 // User is attributes.user. Which fields are set depends on the event.
 type User struct {
-	InternalID string   `json:"internal-user-id"`
-	ExternalID string   `json:"external-user-id"`
-	Name       string   `json:"name,omitempty"`
-	Role       string   `json:"role,omitempty"` // "MODERATOR" or "VIEWER"
-	Presenter  Bool     `json:"presenter,omitempty"`
-	Guest      Bool     `json:"guest,omitempty"`
-	UserData   Metadata `json:"userdata,omitempty"`
+	InternalID string   `json:"internal-user-id"`    // BigBlueButton's user ID, such as "w_abc123"
+	ExternalID string   `json:"external-user-id"`    // the userID given to join (or the internal ID)
+	Name       string   `json:"name,omitempty"`      // full name
+	Role       string   `json:"role,omitempty"`      // "MODERATOR" or "VIEWER"
+	Presenter  Bool     `json:"presenter,omitempty"` // is the presenter
+	Guest      Bool     `json:"guest,omitempty"`     // joined as a guest
+	UserData   Metadata `json:"userdata,omitempty"`  // userdata-* parameters of join
 	// Stream is the camera stream of user-cam-broadcast-*.
 	Stream string `json:"stream,omitempty"`
 	// ListeningOnly, SharingMic and Muted describe the audio state in
@@ -142,61 +142,61 @@ type User struct {
 // ChatMessage is attributes["chat-message"] of chat-group-message-sent
 // (public chat only).
 type ChatMessage struct {
-	ID      string     `json:"id"`
-	Message string     `json:"message"`
-	Sender  ChatSender `json:"sender"`
+	ID      string     `json:"id"`      // message ID
+	Message string     `json:"message"` // text as typed (it may contain markup)
+	Sender  ChatSender `json:"sender"`  // author
 }
 
 // ChatSender is the author of a ChatMessage.
 type ChatSender struct {
-	InternalID string `json:"internal-user-id"`
-	ExternalID string `json:"external-user-id,omitempty"`
-	Name       string `json:"name"`
-	Time       Millis `json:"time"`
+	InternalID string `json:"internal-user-id"`           // BigBlueButton's user ID
+	ExternalID string `json:"external-user-id,omitempty"` // external user ID, when sent
+	Name       string `json:"name"`                       // full name
+	Time       Millis `json:"time"`                       // when the message was sent
 }
 
 // Poll is attributes.poll of poll-started (ID, Question, Answers) and
 // poll-responded (ID, AnswerIDs).
 type Poll struct {
-	ID        string       `json:"id"`
-	Question  string       `json:"question,omitempty"`
-	Answers   []PollAnswer `json:"answers,omitempty"`
-	AnswerIDs []Int        `json:"answerIds,omitempty"`
+	ID        string       `json:"id"`                  // poll ID
+	Question  string       `json:"question,omitempty"`  // question text (poll-started)
+	Answers   []PollAnswer `json:"answers,omitempty"`   // possible answers (poll-started)
+	AnswerIDs []Int        `json:"answerIds,omitempty"` // chosen answers (poll-responded)
 }
 
 // PollAnswer is one possible answer of a poll.
 type PollAnswer struct {
-	ID  Int    `json:"id"`
-	Key string `json:"key"`
+	ID  Int    `json:"id"`  // answer number, from 0
+	Key string `json:"key"` // answer text
 }
 
 // Pad is attributes.pad of pad-content (shared notes).
 type Pad struct {
-	ID         string `json:"id"`
-	ExternalID string `json:"external-pad-id,omitempty"`
-	Rev        Int    `json:"rev,omitempty"`
-	Start      Int    `json:"start,omitempty"`
-	End        Int    `json:"end,omitempty"`
-	Text       string `json:"text,omitempty"`
+	ID         string `json:"id"`                        // pad ID
+	ExternalID string `json:"external-pad-id,omitempty"` // pad name, such as "notes"
+	Rev        Int    `json:"rev,omitempty"`             // revision
+	Start      Int    `json:"start,omitempty"`           // offset of the changed text
+	End        Int    `json:"end,omitempty"`             // end of the changed text
+	Text       string `json:"text,omitempty"`            // the changed text
 }
 
 // Transcript is attributes.transcript of transcript-updated.
 type Transcript struct {
-	ID     string `json:"id,omitempty"`
-	Text   string `json:"transcript"`
-	Locale string `json:"locale,omitempty"`
-	Final  Bool   `json:"final,omitempty"`
+	ID     string `json:"id,omitempty"`     // transcript segment ID
+	Text   string `json:"transcript"`       // recognized text
+	Locale string `json:"locale,omitempty"` // language, such as "en-US"
+	Final  Bool   `json:"final,omitempty"`  // the segment will not change any more
 }
 
 // Recording is attributes.recording of rap-publish-ended.
 type Recording struct {
-	Name       string   `json:"name"`
-	IsBreakout Bool     `json:"is-breakout,omitempty"`
-	StartTime  Millis   `json:"start-time,omitempty"`
-	EndTime    Millis   `json:"end-time,omitempty"`
-	Size       Int      `json:"size,omitempty"`
-	RawSize    Int      `json:"raw-size,omitempty"`
-	Metadata   Metadata `json:"metadata,omitempty"`
+	Name       string   `json:"name"`                  // meeting name
+	IsBreakout Bool     `json:"is-breakout,omitempty"` // recording of a breakout room
+	StartTime  Millis   `json:"start-time,omitempty"`  // start of the recording
+	EndTime    Millis   `json:"end-time,omitempty"`    // end of the recording
+	Size       Int      `json:"size,omitempty"`        // bytes of the published playback
+	RawSize    Int      `json:"raw-size,omitempty"`    // bytes of the raw recording
+	Metadata   Metadata `json:"metadata,omitempty"`    // recording metadata
 	// Playback and Download are passed through as sent by the recording
 	// scripts (their shape differs between formats).
 	Playback json.RawMessage `json:"playback,omitempty"`

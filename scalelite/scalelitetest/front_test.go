@@ -419,3 +419,23 @@ func (h hostRewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.Host = r.URL.Host
 	return h.rt.RoundTrip(r2)
 }
+
+// TestPostCreateForwardsTheBody sends a create with pre-uploaded slides (an
+// XML body): the worker receives the body and the meeting has the document.
+func TestPostCreateForwardsTheBody(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 1)
+	q := url.Values{"name": {"slides room"}, "meetingID": {"slides"}}
+	raw := bbb.EncodeQuery(q)
+	u := c.sl.APIURL() + "create?" + raw + "&checksum=" + checksum.Sum(checksum.SHA256, "create", raw, c.sl.Secret)
+	body := `<modules><module name="presentation"><document url="https://example.org/deck.pdf" filename="deck.pdf"/></module></modules>`
+	resp, err := c.hc.Post(u, "application/xml", strings.NewReader(body))
+	require.NoError(t, err)
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Contains(t, string(answer), "<returncode>SUCCESS</returncode>")
+	m, ok := c.workers[0].Meeting("slides")
+	require.True(t, ok)
+	require.Len(t, m.Documents, 1)
+	assert.Equal(t, "https://example.org/deck.pdf", m.Documents[0].URL)
+}

@@ -1,0 +1,333 @@
+// Command exporter is a Prometheus exporter for BigBlueButton servers that
+// drops in for greenstatic/bigbluebutton-exporter: same metric names, types
+// and labels (see package metrics for the few differences), any checksum
+// algorithm, several servers per process, and recording counts cached so
+// a scrape never waits on a huge getRecordings listing.
+//
+// Usage:
+//
+//	exporter                                   # embedded fake BBB with demo meetings
+//	exporter -server https://bbb1.example.org/bigbluebutton/,env:BBB1_SECRET
+//	exporter -server bbb1=https://bbb1.example.org/bigbluebutton/,SECRET,sha512 \
+//	         -server bbb2=https://bbb2.example.org/bigbluebutton/,env:BBB2_SECRET
+//	exporter -servers-file /etc/bbb-exporter/servers.txt -recordings-interval 10m
+//
+// A server is "[name=]URL,SECRET[,ALGORITHM]"; SECRET "env:NAME" reads the
+// secret from the environment variable NAME (keeps it out of the process
+// list). A servers file holds one such specification per line, with blank
+// lines and # comments. name is the value of the "server" label, which is
+// added when more than one server is watched.
+//
+// Without -server and -servers-file the exporter starts an embedded fake
+// BigBlueButton server (bbbtest) on loopback with a few meetings,
+// attendees, a breakout room and recordings, and moves users in and out of
+// one meeting every -demo-interval, so that a newcomer sees metrics at once.
+//
+// Endpoints: GET /metrics (Prometheus text or OpenMetrics), GET /health
+// (200 with a JSON status of every server as of the last scrape; the
+// exporter is healthy even when a BBB server is not — see bbb_api_up).
+//
+// Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when serving
+// fails, 2 for invalid flags or server specifications.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/metrics"
+)
+
+type config struct {
+	listen             string
+	servers            serverFlags
+	serversFile        string
+	checksum           string
+	recordingsInterval time.Duration
+	noRecordings       bool
+	scrapeTimeout      time.Duration
+	requestTimeout     time.Duration
+	roomBuckets        [4]bucketsFlag
+	processMetrics     bool
+	demoInterval       time.Duration
+	verbose            bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stderr, os.Getenv, nil)
+	stop()
+	os.Exit(code)
+}
+
+// run is main with its environment injected: it serves until ctx ends.
+// ready, if not nil, receives the listening address once the server accepts
+// connections.
+func run(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, ready chan<- string) int {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "exporter:", err)
+		return 2
+	}
+	level := slog.LevelInfo
+	if cfg.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	specs, err := loadSpecs(cfg, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "exporter:", err)
+		return 2
+	}
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if len(specs) == 0 {
+		demo, err := startDemo(ctx)
+		if err != nil {
+			log.Error("cannot start the embedded fake BigBlueButton server", "error", err)
+			return 1
+		}
+		defer demo.Close()
+		specs = []serverSpec{{name: "demo", url: demo.URL, secret: demo.Secret}}
+		log.Info("no -server given: watching an embedded fake BigBlueButton server with demo meetings", "url", demo.URL)
+		if cfg.demoInterval > 0 {
+			bg.Go(func() { churnDemo(ctx, demo, cfg.demoInterval) })
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	cm, err := metrics.NewClientMetrics()
+	if err != nil {
+		log.Error("client metrics", "error", err)
+		return 1
+	}
+	reg.MustRegister(cm)
+	if cfg.processMetrics {
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	col, err := newCollector(cfg, specs, cm, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "exporter:", err)
+		return 2
+	}
+	defer col.Close()
+	reg.MustRegister(col)
+	if !cfg.noRecordings {
+		// Counts for the first scrape; later refreshes happen in the
+		// background of scrapes.
+		bg.Go(func() {
+			if err := col.RefreshRecordings(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("first refresh of recording counts failed", "error", err)
+			}
+		})
+	}
+
+	srv := &http.Server{
+		Handler:           newMux(reg, col, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      cfg.scrapeTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		log.Error("cannot listen", "addr", cfg.listen, "error", err)
+		return 1
+	}
+	names := make([]string, len(specs))
+	for i, s := range col.Status() {
+		names[i] = s.Name
+	}
+	log.Info("serving BigBlueButton metrics", "addr", ln.Addr().String(), "servers", names,
+		"recordings_interval", cfg.recordingsInterval, "recordings", !cfg.noRecordings)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		log.Error("server failed", "error", err)
+		return 1
+	case <-ctx.Done():
+	}
+	cancel()
+	shutdown, stopShutdown := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stopShutdown()
+	if err := srv.Shutdown(shutdown); err != nil {
+		log.Error("shutdown", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("exporter", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := &config{}
+	fs.StringVar(&cfg.listen, "listen", ":9688", "address to serve /metrics and /health on")
+	fs.Var(&cfg.servers, "server", "a server to watch, `[name=]URL,SECRET[,ALGORITHM]` (repeatable; SECRET env:NAME reads $NAME)")
+	fs.StringVar(&cfg.serversFile, "servers-file", "", "file with one server specification per line")
+	fs.StringVar(&cfg.checksum, "checksum", "sha256", "default checksum algorithm (sha1 for servers older than 2.5)")
+	fs.DurationVar(&cfg.recordingsInterval, "recordings-interval", 5*time.Minute, "how long recording counts are reused before a background refresh")
+	fs.BoolVar(&cfg.noRecordings, "no-recordings", false, "do not expose bbb_recordings_* (like RECORDINGS_METRICS=false)")
+	fs.DurationVar(&cfg.scrapeTimeout, "scrape-timeout", 10*time.Second, "deadline of one scrape of all servers")
+	fs.DurationVar(&cfg.requestTimeout, "request-timeout", time.Minute, "timeout of one API request (recording listings of old servers can be slow)")
+	for i, name := range []string{"participants", "listeners", "voice-participants", "video-participants"} {
+		fs.Var(&cfg.roomBuckets[i], "room-"+name+"-buckets", "bounds of bbb_room_"+name+" as a comma list (default: bigbluebutton-exporter's)")
+	}
+	fs.BoolVar(&cfg.processMetrics, "process-metrics", true, "also expose go_* and process_* metrics")
+	fs.DurationVar(&cfg.demoInterval, "demo-interval", 15*time.Second, "with the embedded fake: how often a user joins or leaves (0 disables)")
+	fs.BoolVar(&cfg.verbose, "v", false, "log every API request")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.recordingsInterval <= 0 || cfg.scrapeTimeout <= 0 || cfg.requestTimeout <= 0 {
+		return nil, errors.New("-recordings-interval, -scrape-timeout and -request-timeout must be positive")
+	}
+	if cfg.demoInterval < 0 {
+		return nil, errors.New("-demo-interval must not be negative")
+	}
+	if _, err := checksum.ParseAlgorithm(cfg.checksum); err != nil {
+		return nil, fmt.Errorf("-checksum: unknown algorithm %q", cfg.checksum)
+	}
+	return cfg, nil
+}
+
+// loadSpecs collects the servers of -server flags and -servers-file. No
+// servers means the embedded demo.
+func loadSpecs(cfg *config, getenv func(string) string) ([]serverSpec, error) {
+	var specs []serverSpec
+	for i, s := range cfg.servers {
+		sp, err := parseServerSpec(s, fmt.Sprintf("-server %d", i+1), getenv)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, sp)
+	}
+	if cfg.serversFile != "" {
+		f, err := os.Open(cfg.serversFile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		more, err := parseServersFile(f, cfg.serversFile, getenv)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, more...)
+	}
+	return specs, nil
+}
+
+func newCollector(cfg *config, specs []serverSpec, cm *metrics.ClientMetrics, log *slog.Logger) (*metrics.Collector, error) {
+	def, _ := checksum.ParseAlgorithm(cfg.checksum) // checked in parseFlags
+	targets := make([]metrics.Target, len(specs))
+	for i, sp := range specs {
+		alg := sp.alg
+		if alg == 0 {
+			alg = def
+		}
+		label := sp.name
+		if label == "" {
+			u, err := url.Parse(sp.url) // checked in parseServerSpec
+			if err != nil {
+				return nil, fmt.Errorf("server %d: bad URL", i+1)
+			}
+			label = u.Host
+		}
+		opts := []bbb.Option{
+			bbb.WithChecksum(alg), bbb.WithTimeout(cfg.requestTimeout),
+			bbb.WithObserver(cm.Observer(label)), bbb.WithLogger(log),
+		}
+		c, err := bbb.New(sp.url, sp.secret, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("server %s: %w", label, err)
+		}
+		targets[i] = metrics.Target{Name: label, Client: c}
+	}
+	opts := []metrics.Option{
+		metrics.WithScrapeTimeout(cfg.scrapeTimeout),
+		metrics.WithRecordingsInterval(cfg.recordingsInterval),
+		metrics.WithLogger(log),
+	}
+	if cfg.noRecordings {
+		opts = append(opts, metrics.WithoutRecordings())
+	}
+	for i, b := range cfg.roomBuckets {
+		if len(b) > 0 {
+			opts = append(opts, metrics.WithRoomBuckets(metrics.Room(i), b...))
+		}
+	}
+	return metrics.NewCollector(targets, opts...)
+}
+
+// healthStatus is the JSON body of /health.
+type healthStatus struct {
+	Status  string         `json:"status"`
+	Servers []serverHealth `json:"servers"`
+}
+
+type serverHealth struct {
+	Name       string     `json:"name"`
+	Up         bool       `json:"up"`
+	LastScrape *time.Time `json:"last_scrape,omitempty"`
+	Error      string     `json:"error,omitempty"`
+}
+
+func newMux(reg *prometheus.Registry, col *metrics.Collector, log *slog.Logger) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorHandling:     promhttp.ContinueOnError,
+		EnableOpenMetrics: true,
+	}))
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		h := healthStatus{Status: "ok"}
+		for _, s := range col.Status() {
+			sh := serverHealth{Name: s.Name, Up: s.Up, Error: s.Err}
+			if !s.LastScrape.IsZero() {
+				ts := s.LastScrape.UTC()
+				sh.LastScrape = &ts
+			}
+			h.Servers = append(h.Servers, sh)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(h)
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<html><head><title>BigBlueButton exporter</title></head><body>`+
+			`<h1>BigBlueButton exporter</h1><p><a href="/metrics">Metrics</a> · <a href="/health">Health</a></p></body></html>`+"\n")
+	})
+	return mux
+}

@@ -200,7 +200,7 @@ func TestEndToEndWithFakeServer(t *testing.T) {
 			st := env.handler.Stats()
 			assert.Empty(t, st.Rejected)
 			for _, d := range env.fake.Deliveries() {
-				assert.Equal(t, http.StatusNoContent, d.StatusCode)
+				assert.Equal(t, http.StatusOK, d.StatusCode)
 			}
 		})
 	}

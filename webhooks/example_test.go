@@ -43,7 +43,7 @@ func ExampleNewHandler() {
 	fmt.Println(w.Code)
 	// Output:
 	// user-joined room-1 Grace 2025-11-26T00:00:00Z
-	// 204
+	// 200
 }
 
 func ExampleParseEvents() {

@@ -33,7 +33,7 @@ type DeliveryFunc func(ctx context.Context, d *Delivery) error
 // answers so that the sender neither retries a good delivery nor drops a bad
 // one silently:
 //
-//	204  the DeliveryFunc accepted the delivery (or it is a duplicate of one)
+//	200  the DeliveryFunc accepted the delivery (or it is a duplicate of one)
 //	400  the body is truncated or the form or event JSON is malformed
 //	401  authentication failed, or the timestamp is too old (bbb-webhooks
 //	     counts 401 as delivered and will not retry; Handler logs it at error
@@ -121,7 +121,7 @@ func WithLogger(l *slog.Logger) HandlerOption {
 }
 
 // WithDedup makes Handler remember the bodies of accepted deliveries for
-// window and answer a repeat within it with 204 without calling the
+// window and answer a repeat within it with 200 without calling the
 // DeliveryFunc again. bbb-webhooks retries a delivery with the same body
 // when it did not see a 2xx in time (its timeout is 5 s), so this turns
 // at-least-once into exactly-once for retries. At most maxEntries bodies are
@@ -281,10 +281,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) Outcome {
 				errors.New("webhooks: request ended while a copy of the delivery was being handled"), auth)
 		}
 		if !proceed {
-			w.WriteHeader(http.StatusNoContent)
+			w.WriteHeader(http.StatusOK)
 			h.log.LogAttrs(r.Context(), slog.LevelDebug, "webhooks: duplicate delivery absorbed",
 				slog.Int("events", len(d.Events)))
-			return Outcome{Status: http.StatusNoContent, Accepted: true, Duplicate: true, Events: len(d.Events), Auth: auth}
+			return Outcome{Status: http.StatusOK, Accepted: true, Duplicate: true, Events: len(d.Events), Auth: auth}
 		}
 	}
 	err = h.call(r.Context(), d)
@@ -297,10 +297,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) Outcome {
 		http.Error(w, "delivery not accepted", http.StatusInternalServerError)
 		return Outcome{Status: http.StatusInternalServerError, Reason: ReasonCallback, Events: len(d.Events), Auth: auth, Err: err}
 	}
-	w.WriteHeader(http.StatusNoContent)
+	w.WriteHeader(http.StatusOK)
 	h.log.LogAttrs(r.Context(), slog.LevelDebug, "webhooks: delivery accepted",
 		slog.Int("events", len(d.Events)), slog.String("auth", auth.String()))
-	return Outcome{Status: http.StatusNoContent, Accepted: true, Events: len(d.Events), Auth: auth}
+	return Outcome{Status: http.StatusOK, Accepted: true, Events: len(d.Events), Auth: auth}
 }
 
 // call runs the DeliveryFunc, turning a panic into an error so that the

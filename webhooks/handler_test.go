@@ -73,7 +73,7 @@ func TestHandlerAcceptsValidDeliveries(t *testing.T) {
 				require.NoError(t, err)
 				body := deliveryBody(userJoined(t), testTS)
 				w := serve(h, postDelivery(alg, cb, body, testSecret))
-				require.Equal(t, http.StatusNoContent, w.Code, w.Body.String())
+				require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 				got := s.deliveries()
 				require.Len(t, got, 1)
 				d := got[0]
@@ -96,7 +96,7 @@ func TestHandlerUpperCaseChecksum(t *testing.T) {
 	sum := strings.ToUpper(refSum(checksum.SHA256, testCallback, body, testSecret))
 	r := httptest.NewRequest(http.MethodPost, signedURL(testCallback, sum), strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	assert.Equal(t, http.StatusNoContent, serve(h, r).Code)
+	assert.Equal(t, http.StatusOK, serve(h, r).Code)
 }
 
 func TestHandlerRefusesForgedDeliveries(t *testing.T) {
@@ -166,8 +166,8 @@ func TestHandlerBearerAndLegacyModes(t *testing.T) {
 
 	s := &sink{}
 	h := newHandler(t, s.fn, webhooks.WithBearer())
-	require.Equal(t, http.StatusNoContent, serve(h, bearerReq(testSecret, body)).Code)
-	require.Equal(t, http.StatusNoContent, serve(h, postDelivery(checksum.SHA256, testCallback, body, testSecret)).Code,
+	require.Equal(t, http.StatusOK, serve(h, bearerReq(testSecret, body)).Code)
+	require.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA256, testCallback, body, testSecret)).Code,
 		"checksum mode stays on with WithBearer")
 	got := s.deliveries()
 	require.Len(t, got, 2)
@@ -183,14 +183,14 @@ func TestHandlerBearerAndLegacyModes(t *testing.T) {
 	for _, b := range []string{body, other} {
 		r := httptest.NewRequest(http.MethodPost, legacy, strings.NewReader(b))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		require.Equal(t, http.StatusNoContent, serve(h, r).Code)
+		require.Equal(t, http.StatusOK, serve(h, r).Code)
 	}
 	got = s.deliveries()
 	require.Len(t, got, 2)
 	assert.Equal(t, webhooks.AuthLegacyChecksum, got[0].Auth)
 	assert.Equal(t, webhooks.EventUserLeft, got[1].Events[0].Type)
 	// A real 3.4 checksum still reports AuthChecksum.
-	require.Equal(t, http.StatusNoContent, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
+	require.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
 	assert.Equal(t, webhooks.AuthChecksum, s.deliveries()[2].Auth)
 }
 
@@ -207,7 +207,7 @@ func TestHandlerReplayedDeliveries(t *testing.T) {
 		s := &sink{}
 		h := newHandler(t, s.fn)
 		for range 2 {
-			require.Equal(t, http.StatusNoContent, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
+			require.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
 		}
 		assert.Len(t, s.deliveries(), 2)
 	})
@@ -217,7 +217,7 @@ func TestHandlerReplayedDeliveries(t *testing.T) {
 		webhooks.WithDedup(11*time.Minute, 0), webhooks.WithMaxAge(10*time.Minute, time.Minute))
 	for i := range 3 { // a sender retry and two replays inside the window
 		w := serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret))
-		require.Equal(t, http.StatusNoContent, w.Code, "attempt %d", i)
+		require.Equal(t, http.StatusOK, w.Code, "attempt %d", i)
 		advance(time.Minute)
 	}
 	assert.Len(t, s.deliveries(), 1, "retries and replays inside the window are absorbed")
@@ -250,7 +250,7 @@ func TestHandlerReorderedDeliveries(t *testing.T) {
 	// Send them newest first, as independent retries in 3.x can.
 	for i := len(names) - 1; i >= 0; i-- {
 		body := deliveryBody(readFixture(t, "mapped/"+names[i]+".json"), testTS+int64(i))
-		require.Equal(t, http.StatusNoContent, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
+		require.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
 	}
 	got := s.deliveries()
 	require.Len(t, got, len(names), "reordered deliveries are all kept; none is mistaken for a duplicate")
@@ -290,7 +290,7 @@ func TestHandlerSizeLimit(t *testing.T) {
 	require.Positive(t, pad)
 	exact := small + "&x=" + strings.Repeat("p", pad)
 	require.Len(t, exact, 2048)
-	assert.Equal(t, http.StatusNoContent, serve(h, postDelivery(checksum.SHA1, testCallback, exact, testSecret)).Code)
+	assert.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, exact, testSecret)).Code)
 	assert.Len(t, s.deliveries(), 1)
 	assert.Equal(t, uint64(2), h.Stats().Rejected[webhooks.ReasonTooLarge])
 }
@@ -350,9 +350,9 @@ func TestHandlerContentTypeAndMethod(t *testing.T) {
 		ct   string
 		want int
 	}{
-		{"application/x-www-form-urlencoded", http.StatusNoContent},
-		{"application/x-www-form-urlencoded;charset=UTF-8", http.StatusNoContent},
-		{"Application/X-WWW-Form-Urlencoded ; charset=utf-8", http.StatusNoContent},
+		{"application/x-www-form-urlencoded", http.StatusOK},
+		{"application/x-www-form-urlencoded;charset=UTF-8", http.StatusOK},
+		{"Application/X-WWW-Form-Urlencoded ; charset=utf-8", http.StatusOK},
 		{"application/json", http.StatusUnsupportedMediaType},
 		{"multipart/form-data; boundary=x", http.StatusUnsupportedMediaType},
 		{"text/plain", http.StatusUnsupportedMediaType},
@@ -429,7 +429,7 @@ func TestHandlerCallbackFailure(t *testing.T) {
 	s.mu.Lock()
 	s.fail = nil
 	s.mu.Unlock()
-	assert.Equal(t, http.StatusNoContent, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
+	assert.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
 	assert.Len(t, s.deliveries(), 1)
 
 	ph := newHandler(t, func(context.Context, *webhooks.Delivery) error { panic("boom") })
@@ -469,13 +469,13 @@ func TestHandlerDuplicateInFlight(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
 	assert.NotEmpty(t, w.Header().Get("Retry-After"))
 
-	// A copy that waits gets 204 once the first is accepted, without a
+	// A copy that waits gets 200 once the first is accepted, without a
 	// second call.
 	third := make(chan int)
 	go func() { third <- serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code }()
 	close(release)
-	assert.Equal(t, http.StatusNoContent, <-first)
-	assert.Equal(t, http.StatusNoContent, <-third)
+	assert.Equal(t, http.StatusOK, <-first)
+	assert.Equal(t, http.StatusOK, <-third)
 	mu.Lock()
 	assert.Equal(t, 1, calls)
 	mu.Unlock()
@@ -490,7 +490,7 @@ func TestHandlerDedupForgetsOldest(t *testing.T) {
 		bodies = append(bodies, deliveryBody(userJoined(t), testTS+int64(i)))
 	}
 	for _, b := range bodies {
-		require.Equal(t, http.StatusNoContent, serve(h, postDelivery(checksum.SHA1, testCallback, b, testSecret)).Code)
+		require.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, b, testSecret)).Code)
 	}
 	// The newest is still remembered, the oldest was forgotten.
 	serve(h, postDelivery(checksum.SHA1, testCallback, bodies[2], testSecret))
@@ -601,7 +601,7 @@ func TestHandlerOverRealServer(t *testing.T) {
 			"application/x-www-form-urlencoded;charset=UTF-8", strings.NewReader(body))
 		require.NoError(t, err)
 		resp.Body.Close()
-		require.Equal(t, http.StatusNoContent, resp.StatusCode, strconv.Itoa(i))
+		require.Equal(t, http.StatusOK, resp.StatusCode, strconv.Itoa(i))
 	}
 	assert.Len(t, s.deliveries(), 3)
 }

@@ -112,12 +112,12 @@ func TestReceiverPrintsAcceptedEventsOnce(t *testing.T) {
 	valid := []string{body(created, 1764150000100), body(joined, 1764150001100), body(raw, 1764150009100)}
 
 	for _, b := range valid {
-		require.Equal(t, http.StatusNoContent, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b))
+		require.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b))
 	}
 	// A retry of the second delivery and a SHA-256 signed copy of the first:
 	// both already printed.
-	assert.Equal(t, http.StatusNoContent, post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, valid[1]))
-	assert.Equal(t, http.StatusNoContent, post(t, addr, "?checksum="+sha256Hex(callbackURL+valid[0]+secret), form, valid[0]))
+	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, valid[1]))
+	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha256Hex(callbackURL+valid[0]+secret), form, valid[0]))
 
 	// Hostile deliveries.
 	forged := body(strings.Replace(joined, "VIEWER", "MODERATOR", 1), 1764150001100)
@@ -174,7 +174,7 @@ func TestReceiverBearerMode(t *testing.T) {
 	defer http.DefaultClient.CloseIdleConnections()
 	ev := `{"data":{"type":"event","id":"meeting-ended","attributes":{"meeting":{"internal-meeting-id":"i","external-meeting-id":"e"}},"event":{"ts":1}}}`
 	b := body(ev, 2)
-	assert.Equal(t, http.StatusNoContent, post(t, addr, "", form, b, "Authorization", "Bearer "+secret))
+	assert.Equal(t, http.StatusOK, post(t, addr, "", form, b, "Authorization", "Bearer "+secret))
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b), "SHA-1 not allowed")
 	assert.Equal(t, 0, stop())
 	assert.Equal(t, 1, strings.Count(stdout.String(), "\n"))

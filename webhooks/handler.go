@@ -146,7 +146,10 @@ func WithDedup(window time.Duration, maxEntries int) HandlerOption {
 // retries, and its shipped retry schedule spans about five minutes, so
 // maxAge should be longer than that. Together with WithDedup and a window of
 // at least maxAge+maxSkew, every replay of a captured delivery is either
-// absorbed or refused.
+// absorbed or refused. The timestamp comes from the sender's clock, and a
+// stale delivery is answered 401, which bbb-webhooks counts as delivered:
+// keep both clocks synchronized, or events are lost (each refusal is logged
+// at error level).
 func WithMaxAge(maxAge, maxSkew time.Duration) HandlerOption {
 	return func(h *Handler) error {
 		if maxAge <= 0 || maxSkew < 0 {

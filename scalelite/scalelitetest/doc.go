@@ -17,9 +17,13 @@
 //   - end forgets the meeting and forwards; isMeetingRunning answers false
 //     for an unknown meeting without asking any server; getMeetingInfo
 //     answers notFound for an unknown meeting.
-//   - getMeetings and getRecordings ask every online, enabled or cordoned
-//     server at once and merge the answers; a server that fails is left out
-//     (and logged) instead of failing the whole call.
+//   - getMeetings asks every online, enabled or cordoned server at once and
+//     merges the answers; getRecordings does the same with every online
+//     server (paging parameters are not forwarded); a server that fails is
+//     left out (and logged) instead of failing the whole call.
+//   - insertDocument goes to the meeting's server; publishRecordings,
+//     updateRecordings and deleteRecordings go to every online server and
+//     answer SUCCESS when one of them did.
 //   - everything else answers unsupportedRequest.
 //
 // Checksums are verified with checksum.Verify against the balancer secret,

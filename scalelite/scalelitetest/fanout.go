@@ -141,3 +141,71 @@ func (h *Handler) getRecordings(w http.ResponseWriter, r *http.Request, fr front
 	}
 	writeXML(w, b.String())
 }
+
+// changeRecordings forwards publishRecordings, updateRecordings and
+// deleteRecordings to every online server, since a recording lives on one
+// server the fake does not track. The first SUCCESS answer is returned; when
+// no server succeeded, the first server's answer (usually notFound).
+func (h *Handler) changeRecordings(w http.ResponseWriter, r *http.Request, fr frontRequest) {
+	ctx := r.Context()
+	if fr.query.Get("recordID") == "" {
+		writeFailed(w, "missingParamRecordID", "You must specify one or more a record IDs.")
+		return
+	}
+	body, ok := readBody(r)
+	if !ok {
+		writeFailed(w, "internalError", "Unable to read the request body.")
+		return
+	}
+	all, err := h.sched.Servers(ctx)
+	if err != nil {
+		h.writeLookupError(w, err)
+		return
+	}
+	var servers []scheduler.Server
+	for _, s := range all {
+		if s.Online {
+			servers = append(servers, s)
+		}
+	}
+	answers := make([][]byte, len(servers))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxFanout)
+	for i, srv := range servers {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			method := http.MethodGet
+			if len(body) > 0 {
+				method = http.MethodPost
+			}
+			status, answer, err := h.forward(ctx, srv, fr.call, fr.query, method, body, r.Header.Get("Content-Type"))
+			if err != nil || status != http.StatusOK {
+				h.cfg.log.Warn("server left out of "+fr.call, slog.String("server", srv.ID), slog.Int("status", status), slog.Any("error", err))
+				return
+			}
+			answers[i] = answer
+		}()
+	}
+	wg.Wait()
+	var first []byte
+	for _, a := range answers {
+		if a == nil {
+			continue
+		}
+		if succeeded(a) {
+			writeRaw(w, a)
+			return
+		}
+		if first == nil {
+			first = a
+		}
+	}
+	if first == nil {
+		writeFailed(w, "notFound", "We could not find recordings")
+		return
+	}
+	writeRaw(w, first)
+}

@@ -33,7 +33,18 @@ func (h *Handler) serveFront(w http.ResponseWriter, r *http.Request, call string
 			writeFailed(w, "unsupportedRequest", "This request is not supported.")
 			return
 		}
-	case "join", "end", "isMeetingRunning", "getMeetingInfo", "getMeetings", "getRecordings":
+	case "insertDocument":
+		if r.Method != http.MethodPost {
+			writeFailed(w, "unsupportedRequest", "This request is not supported.")
+			return
+		}
+	case "updateRecordings":
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			writeFailed(w, "unsupportedRequest", "This request is not supported.")
+			return
+		}
+	case "join", "end", "isMeetingRunning", "getMeetingInfo", "getMeetings", "getRecordings",
+		"publishRecordings", "deleteRecordings":
 		if r.Method != http.MethodGet {
 			writeFailed(w, "unsupportedRequest", "This request is not supported.")
 			return
@@ -62,6 +73,10 @@ func (h *Handler) serveFront(w http.ResponseWriter, r *http.Request, call string
 		h.getMeetings(w, r, fr)
 	case "getRecordings":
 		h.getRecordings(w, r, fr)
+	case "insertDocument":
+		h.insertDocument(w, r, fr)
+	case "publishRecordings", "updateRecordings", "deleteRecordings":
+		h.changeRecordings(w, r, fr)
 	}
 }
 
@@ -121,6 +136,44 @@ func (h *Handler) lookup(ctx context.Context, fr frontRequest, meetingID string)
 	return srv, err
 }
 
+// readBody reads a POST body up to maxForwardBytes; nil for other methods.
+func readBody(r *http.Request) ([]byte, bool) {
+	if r.Method != http.MethodPost {
+		return nil, true
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxForwardBytes+1))
+	if err != nil || len(b) > maxForwardBytes {
+		return nil, false
+	}
+	return b, true
+}
+
+// insertDocument forwards the XML body to the meeting's server.
+func (h *Handler) insertDocument(w http.ResponseWriter, r *http.Request, fr frontRequest) {
+	ctx := r.Context()
+	meetingID := fr.query.Get("meetingID")
+	if meetingID == "" {
+		writeFailed(w, "missingParamMeetingID", "You must specify a meeting ID for the meeting.")
+		return
+	}
+	body, ok := readBody(r)
+	if !ok {
+		writeFailed(w, "internalError", "Unable to read the request body.")
+		return
+	}
+	srv, err := h.lookup(ctx, fr, meetingID)
+	if err != nil {
+		h.writeLookupError(w, err)
+		return
+	}
+	status, answer, err := h.forward(ctx, srv, "insertDocument", fr.query, http.MethodPost, body, r.Header.Get("Content-Type"))
+	if err != nil || status != http.StatusOK {
+		writeFailed(w, "internalError", "Unable to access meeting on server.")
+		return
+	}
+	writeRaw(w, answer)
+}
+
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 	ctx := r.Context()
 	meetingID := fr.query.Get("meetingID")
@@ -132,14 +185,10 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 		writeFailed(w, "internalError", "The meeting ID is in use by another tenant.")
 		return
 	}
-	var body []byte
-	if r.Method == http.MethodPost {
-		b, err := io.ReadAll(io.LimitReader(r.Body, maxForwardBytes+1))
-		if err != nil || len(b) > maxForwardBytes {
-			writeFailed(w, "internalError", "Unable to read the request body.")
-			return
-		}
-		body = b
+	body, ok := readBody(r)
+	if !ok {
+		writeFailed(w, "internalError", "Unable to read the request body.")
+		return
 	}
 	tag := fr.query.Get("meta_server-tag")
 	pl, err := h.sched.Pick(ctx, meetingID, tag)

@@ -439,3 +439,49 @@ func TestPostCreateForwardsTheBody(t *testing.T) {
 	require.Len(t, m.Documents, 1)
 	assert.Equal(t, "https://example.org/deck.pdf", m.Documents[0].URL)
 }
+
+func TestRecordingChangesReachTheRightWorker(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 3)
+	ctx := context.Background()
+	id, err := c.workers[1].AddRecording(recordingSpec("rec-room"))
+	require.NoError(t, err)
+
+	published, err := c.front.PublishRecordings(ctx, []string{id}, false)
+	require.NoError(t, err)
+	assert.False(t, published)
+	page, err := c.front.GetRecordings(ctx, &bbb.GetRecordingsParams{RecordIDs: []string{id}})
+	require.NoError(t, err)
+	require.Len(t, page.Recordings, 1)
+	assert.False(t, page.Recordings[0].Published)
+
+	ok, err := c.front.UpdateRecordings(ctx, []string{id}, map[string]string{"course": "physics"})
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = c.front.DeleteRecordings(ctx, []string{id})
+	require.NoError(t, err)
+	assert.True(t, ok)
+	recs := c.workers[1].Recordings()
+	require.Len(t, recs, 1)
+	assert.Equal(t, "deleted", recs[0].State)
+	assert.Equal(t, "physics", recs[0].Metadata["course"])
+
+	_, err = c.front.DeleteRecordings(ctx, []string{"no-such-recording"})
+	assert.ErrorIs(t, err, bbb.ErrNotFound)
+}
+
+func TestInsertDocumentGoesToTheMeetingsWorker(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 2)
+	ctx := context.Background()
+	_, err := c.create(ctx, "docs", nil)
+	require.NoError(t, err)
+	err = c.front.InsertDocument(ctx, "docs", []bbb.Document{{URL: "https://example.org/extra.pdf", Filename: "extra.pdf"}})
+	require.NoError(t, err)
+	m, ok := c.workers[c.holder("docs")].Meeting("docs")
+	require.True(t, ok)
+	require.Len(t, m.Documents, 1)
+	assert.Equal(t, "https://example.org/extra.pdf", m.Documents[0].URL)
+	err = c.front.InsertDocument(ctx, "unknown", []bbb.Document{{URL: "https://example.org/x.pdf", Filename: "x.pdf"}})
+	assert.ErrorIs(t, err, bbb.ErrNotFound)
+}

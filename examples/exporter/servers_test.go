@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -140,4 +141,19 @@ func FuzzParseBuckets(f *testing.F) {
 			t.Fatalf("%q gave %d bounds", s, len(b))
 		}
 	})
+}
+
+func Example_serverSpec() {
+	getenv := func(name string) string { return map[string]string{"BBB1_SECRET": "0123456789"}[name] }
+	sp, err := parseServerSpec("bbb1=https://bbb1.example.org/bigbluebutton/,env:BBB1_SECRET,sha512", "-server 1", getenv)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sp.name, sp.url, sp.alg, len(sp.secret))
+	_, err = parseServerSpec("https://bbb1.example.org/bigbluebutton/", "-server 2", getenv)
+	fmt.Println(err)
+	// Output:
+	// bbb1 https://bbb1.example.org/bigbluebutton/ sha512 10
+	// -server 2: want [name=]URL,SECRET[,ALGORITHM]
 }

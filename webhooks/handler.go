@@ -40,7 +40,8 @@ type DeliveryFunc func(ctx context.Context, d *Delivery) error
 //	     level, without secrets)
 //	405  not a POST
 //	413  the body exceeds the size limit
-//	415  the content type is not application/x-www-form-urlencoded
+//	415  the content type is not application/x-www-form-urlencoded, or the
+//	     body is compressed
 //	500  the DeliveryFunc returned an error or panicked (the sender retries)
 //	503  a copy of the same delivery is still being handled (WithDedup)
 //
@@ -248,6 +249,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) Outcome {
 	if !isFormContentType(r.Header.Get("Content-Type")) {
 		return h.refuse(w, r, http.StatusUnsupportedMediaType, ReasonContentType,
 			errors.New("webhooks: content type is not application/x-www-form-urlencoded"), 0)
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		// bbb-webhooks never compresses; the checksum covers the body as sent.
+		return h.refuse(w, r, http.StatusUnsupportedMediaType, ReasonContentType,
+			errors.New("webhooks: content encoding not supported"), 0)
 	}
 	if r.ContentLength > h.maxBytes {
 		return h.refuse(w, r, http.StatusRequestEntityTooLarge, ReasonTooLarge, errTooLarge, 0)

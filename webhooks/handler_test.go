@@ -369,6 +369,9 @@ func TestHandlerContentTypeAndMethod(t *testing.T) {
 	}
 	s := &sink{}
 	h := newHandler(t, s.fn)
+	gz := postDelivery(checksum.SHA1, testCallback, body, testSecret)
+	gz.Header.Set("Content-Encoding", "gzip")
+	assert.Equal(t, http.StatusUnsupportedMediaType, serve(h, gz).Code)
 	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodHead} {
 		r := postDelivery(checksum.SHA1, testCallback, body, testSecret)
 		r.Method = m

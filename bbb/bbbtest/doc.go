@@ -29,7 +29,11 @@
 //     recording when it ends: processing, then published after
 //     WithPublishDelay, with a presentation format and preview images;
 //     getRecordings filters and pages; publish, delete, update and text
-//     tracks work on it.
+//     tracks work on it;
+//   - the callbacks bbb-web sends itself: meta_endCallbackUrl and
+//     meetingEndedURL get a GET with meetingID and recordingmarks when the
+//     meeting ends, meta_bbb-recording-ready-url a POST with an HS256 JWT
+//     (signed_parameters) when the recording is published.
 //
 // Webhooks: hooks/create, hooks/destroy, hooks/list and hooks/ping answer as
 // bbb-webhooks 3.x does, and meeting, user, chat and rap-* events are

@@ -44,6 +44,7 @@ type meeting struct {
 	audioBridge                  string
 	cameraBridge                 string
 	screenShareBridge            string
+	meetingEndedURL              string
 }
 
 // user is one attendee of a meeting.
@@ -279,6 +280,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, q url.Values)
 		audioBridge:       orDefault(q.Get("audioBridge"), "bbb-webrtc-sfu"),
 		cameraBridge:      orDefault(q.Get("cameraBridge"), "bbb-webrtc-sfu"),
 		screenShareBridge: orDefault(q.Get("screenShareBridge"), "bbb-webrtc-sfu"),
+		meetingEndedURL:   q.Get("meetingEndedURL"),
 	}
 	if m.dialNumber == "" {
 		m.dialNumber = s.cfg.dialNumber
@@ -629,6 +631,7 @@ func (s *Server) endMeetingLocked(m *meeting, forcibly bool) []Event {
 		}
 	}
 	evs = append(evs, s.evMeetingEnded(m))
+	s.sendEndCallbackLocked(m)
 	if m.record && m.hasUserJoined {
 		evs = append(evs, s.recordMeetingLocked(m)...)
 	}

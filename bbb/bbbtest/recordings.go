@@ -109,6 +109,7 @@ func (s *Server) publishProcessedLocked(rec *recording) []Event {
 	rec.state = StatePublished
 	s.cancelTimerLocked(rec.publishTimer)
 	rec.publishTimer = 0
+	s.sendRecordingReadyLocked(rec)
 	return []Event{
 		s.evRap("rap-process-ended", rec, now, nil),
 		s.evRap("rap-publish-started", rec, now, nil),

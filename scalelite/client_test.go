@@ -262,6 +262,13 @@ func TestGetServersEmptyIsNotAnError(t *testing.T) {
 	assert.Empty(t, got)
 }
 
+func TestGetServersOther404IsAnError(t *testing.T) {
+	t.Parallel()
+	c, _ := adminServer(t, 404, "application/json", `{"error":"Not Found"}`)
+	_, err := c.GetServers(context.Background())
+	assert.ErrorIs(t, err, ErrNotFound)
+}
+
 func TestGetTenantInfoDecodesModelJSON(t *testing.T) {
 	t.Parallel()
 	c, _ := adminServer(t, 200, "application/json", readTestdata(t, "tenant_info.json"))

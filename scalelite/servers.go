@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // GetServers lists every server, whatever its state. A Scalelite with no
@@ -15,7 +16,7 @@ func (c *Client) GetServers(ctx context.Context) ([]Server, error) {
 	var out []Server
 	err := c.do(ctx, call{action: "getServers", method: http.MethodGet}, &out)
 	var e *Error
-	if errors.As(err, &e) && e.Key == "" && e.StatusCode == http.StatusNotFound {
+	if errors.As(err, &e) && e.Key == "" && e.StatusCode == http.StatusNotFound && strings.Contains(e.Message, "No servers") {
 		return []Server{}, nil
 	}
 	if err != nil {

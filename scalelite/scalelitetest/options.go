@@ -70,8 +70,8 @@ func WithMultitenancy() Option {
 }
 
 // WithHTTPClient sets the HTTP client used to call the BigBlueButton servers
-// (default http.DefaultClient). It must not follow redirects for join to
-// matter; the fake never asks servers for joins, only signs their URLs.
+// (default http.DefaultClient). The fake never sends joins to the servers;
+// it only signs their join URLs for the 302.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

@@ -254,7 +254,11 @@ func TestEndToEndTimeoutRetryIsAbsorbed(t *testing.T) {
 	// The consumer is slower than the sender's timeout for meeting-created:
 	// the sender gives up and retries while the first copy is still being
 	// handled. The copy waits and is absorbed, so the event comes out once.
-	env := newE2E(t, []bbbtest.Option{bbbtest.WithWebhookTimeout(60 * time.Millisecond)}, nil, webhooks.WithDedup(time.Minute, 0))
+	env := newE2E(t, []bbbtest.Option{bbbtest.WithWebhookTimeout(60 * time.Millisecond),
+		// Enough retries that a loaded test machine cannot exhaust them.
+		bbbtest.WithWebhookRetry(5*time.Millisecond, 10*time.Millisecond, 20*time.Millisecond, 50*time.Millisecond,
+			100*time.Millisecond, 200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond)},
+		nil, webhooks.WithDedup(time.Minute, 0))
 	var slowed atomic.Bool
 	env.col.delay = func(e webhooks.Event) time.Duration {
 		if e.Type == webhooks.EventMeetingCreated && slowed.CompareAndSwap(false, true) {

@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	base := cfg.baseURL
 	if base == "" {
-		base = "http://" + ln.Addr().String() + "/bigbluebutton/"
+		base = "http://" + publicHostPort(ln.Addr()) + "/bigbluebutton/"
 	}
 	fake, err := bbbtest.New(append(cfg.opts, bbbtest.WithBaseURL(base))...)
 	if err != nil {
@@ -162,6 +162,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	<-errc
 	log.Info("stopped")
 	return 0
+}
+
+// publicHostPort is the listening address as clients on this machine
+// reach it: an unspecified address (":8090", "0.0.0.0:8090") becomes
+// localhost. Containers reached under another name should set -base-url.
+func publicHostPort(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // statusWriter remembers the status and size of an answer.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,5 +157,17 @@ func TestRunRefusesBadFlags(t *testing.T) {
 				t.Error("secret echoed")
 			}
 		})
+	}
+}
+
+func TestPublicHostPort(t *testing.T) {
+	for in, want := range map[string]string{"[::]:8090": "localhost:8090", "0.0.0.0:1": "localhost:1", "127.0.0.1:5": "127.0.0.1:5", "[::1]:7": "[::1]:7"} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := publicHostPort(addr); got != want {
+			t.Errorf("%s -> %s, want %s", in, got, want)
+		}
 	}
 }

@@ -189,7 +189,8 @@ func TestBalancerEndToEnd(t *testing.T) {
 }
 
 // TestTwoBalancersShareRedis runs two balancer processes on one Redis (one
-// of them polling) and sends a burst through both: the placement is even
+// of them polling) and sends a burst of 200 creates through both to five
+// workers: the placement is even
 // across the workers because pick-and-reserve is one atomic step in Redis.
 func TestTwoBalancersShareRedis(t *testing.T) {
 	t.Parallel()
@@ -204,7 +205,7 @@ func TestTwoBalancersShareRedis(t *testing.T) {
 
 	admin, err := scalelite.New("http://"+a, secret, scalelite.WithHTTPClient(hc))
 	require.NoError(t, err)
-	workers := make([]*bbbtest.Server, 4)
+	workers := make([]*bbbtest.Server, 5)
 	for i := range workers {
 		workers[i] = bbbtest.NewServer()
 		defer workers[i].Close()
@@ -218,7 +219,7 @@ func TestTwoBalancersShareRedis(t *testing.T) {
 	require.NoError(t, err)
 	list, err := adminB.GetServers(ctx)
 	require.NoError(t, err)
-	require.Len(t, list, 4)
+	require.Len(t, list, 5)
 
 	fronts := make([]*bbb.Client, 2)
 	for i, addr := range []string{a, b} {
@@ -226,25 +227,25 @@ func TestTwoBalancersShareRedis(t *testing.T) {
 		require.NoError(t, err)
 	}
 	var wg sync.WaitGroup
-	for i := range 80 {
+	for i := range 200 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := fronts[i%2].CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "shared room", MeetingID: fmt.Sprintf("r-%02d", i)})
+			_, err := fronts[i%2].CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "shared room", MeetingID: fmt.Sprintf("r-%03d", i)})
 			assert.NoError(t, err)
 		}()
 	}
 	wg.Wait()
 	for i, w := range workers {
-		assert.InDelta(t, 20, len(w.Meetings()), 1, "worker %d", i)
+		assert.InDelta(t, 40, len(w.Meetings()), 1, "worker %d", i)
 	}
 	// A meeting created through one process is found through the other.
-	running, err := fronts[1].IsMeetingRunning(ctx, "r-00")
+	running, err := fronts[1].IsMeetingRunning(ctx, "r-000")
 	require.NoError(t, err)
 	assert.False(t, running)
-	info, err := fronts[1].GetMeetingInfo(ctx, "r-00")
+	info, err := fronts[1].GetMeetingInfo(ctx, "r-000")
 	require.NoError(t, err)
-	assert.Equal(t, "r-00", info.MeetingID)
+	assert.Equal(t, "r-000", info.MeetingID)
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.

@@ -485,3 +485,55 @@ func TestInsertDocumentGoesToTheMeetingsWorker(t *testing.T) {
 	err = c.front.InsertDocument(ctx, "unknown", []bbb.Document{{URL: "https://example.org/x.pdf", Filename: "x.pdf"}})
 	assert.ErrorIs(t, err, bbb.ErrNotFound)
 }
+
+// TestDisableAndDeleteForgetMeetings checks the fix for Scalelite's stale
+// meetings: after disable or delete, the next create of the same meeting ID
+// lands on a live worker.
+func TestDisableAndDeleteForgetMeetings(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 3)
+	ctx := context.Background()
+	for _, id := range meetingIDs("stale", 6) {
+		_, err := c.create(ctx, id, nil)
+		require.NoError(t, err)
+	}
+	onServer := func(idx int) []string {
+		ids, err := c.sl.Scheduler().MeetingIDs(ctx, c.ids[idx])
+		require.NoError(t, err)
+		return ids
+	}
+	disabled, deleted := onServer(0), onServer(1)
+	require.NotEmpty(t, disabled)
+	require.NotEmpty(t, deleted)
+
+	_, err := c.admin.DisableServer(ctx, c.ids[0])
+	require.NoError(t, err)
+	require.NoError(t, c.admin.DeleteServer(ctx, c.ids[1]))
+	for _, id := range append(disabled, deleted...) {
+		_, err := c.front.GetMeetingInfo(ctx, id)
+		assert.ErrorIs(t, err, bbb.ErrNotFound, id)
+		_, err = c.create(ctx, id, nil)
+		require.NoError(t, err)
+		srv, err := c.sl.Scheduler().Lookup(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, c.ids[2], srv.ID, "re-created on the only live worker")
+	}
+}
+
+// TestLoadMultiplierWeighsPlacement gives one worker multiplier 2: it gets
+// half as many meetings as each of the others.
+func TestLoadMultiplierWeighsPlacement(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 3)
+	ctx := context.Background()
+	_, err := c.admin.UpdateServer(ctx, c.ids[2], &scalelite.UpdateServerParams{LoadMultiplier: 2})
+	require.NoError(t, err)
+	for _, id := range meetingIDs("weighted", 30) {
+		_, err := c.create(ctx, id, nil)
+		require.NoError(t, err)
+	}
+	counts := c.placement()
+	assert.InDelta(t, 12, counts[0], 1, "%v", counts)
+	assert.InDelta(t, 12, counts[1], 1, "%v", counts)
+	assert.InDelta(t, 6, counts[2], 1, "%v", counts)
+}

@@ -190,8 +190,8 @@ func TestBalancerEndToEnd(t *testing.T) {
 
 // TestTwoBalancersShareRedis runs two balancer processes on one Redis (one
 // of them polling) and sends a burst of 200 creates through both to five
-// workers: the placement is even
-// across the workers because pick-and-reserve is one atomic step in Redis.
+// workers: the placement is even because pick-and-reserve is one atomic step
+// in Redis.
 func TestTwoBalancersShareRedis(t *testing.T) {
 	t.Parallel()
 	raddr := redistest.Addr(t)

@@ -286,10 +286,7 @@ func (s *Scheduler) Pick(ctx context.Context, meetingID, tag string) (Placement,
 	})
 	if err != nil {
 		if errors.Is(err, ErrTagUnavailable) {
-			var te *TagUnavailableError
-			if !errors.As(err, &te) {
-				err = &TagUnavailableError{Tag: tag}
-			}
+			err = &TagUnavailableError{Tag: tag} // the argument as the caller gave it
 		}
 		s.emit(Event{Kind: EventPickFailed, MeetingID: meetingID, Err: err})
 		return Placement{}, err

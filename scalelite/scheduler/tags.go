@@ -37,11 +37,17 @@ func ParseTags(s string) TagQuery {
 	return q
 }
 
-// String formats q back into Scalelite's syntax.
+// String formats q back into Scalelite's syntax, so that ParseTags gives
+// q back. (When q is not required and its last tag ends in "!", a ";" is
+// appended to keep that "!" from reading as "required".)
 func (q TagQuery) String() string {
 	s := strings.Join(q.Tags, ";")
-	if q.Required && s != "" {
+	switch {
+	case s == "":
+	case q.Required:
 		s += "!"
+	case strings.HasSuffix(s, "!"):
+		s += ";"
 	}
 	return s
 }

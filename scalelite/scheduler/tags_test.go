@@ -29,6 +29,7 @@ func TestParseTags(t *testing.T) {
 		{"none;gpu!", []string{"none", "gpu"}, true, []string{"", "gpu"}, nil, "none;gpu!"},
 		{"gpu!!", []string{"gpu!"}, true, []string{"gpu!"}, nil, "gpu!!"},
 		{" gpu ", []string{" gpu "}, false, []string{" gpu "}, []string{""}, " gpu "},
+		{"a!;", []string{"a!"}, false, []string{"a!"}, []string{""}, "a!;"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {

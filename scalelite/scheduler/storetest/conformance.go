@@ -450,6 +450,7 @@ func testTags(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, sche
 		{"list with none", loadGPU, "gpu;none", "u1", nil},
 		{"unknown falls back to untagged", nil, "nope", "u1", nil},
 		{"unknown required", nil, "nope!", "", scheduler.ErrTagUnavailable},
+		{"unknown required, untidy list", nil, ";nope;;!", "", scheduler.ErrTagUnavailable},
 		{"list required, one known", nil, "nope;big!", "b1", nil},
 		{"tags are case sensitive", nil, "GPU!", "", scheduler.ErrTagUnavailable},
 		{"untagged gone", disable("u1"), "", "", scheduler.ErrNoServer},

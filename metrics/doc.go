@@ -64,7 +64,22 @@
 //
 // # Metrics of bbbkit's own pieces
 //
-// ClientMetrics counts bbb.Client requests by call and outcome and
-// observes their latency (install it with bbb.WithObserver). The caller
-// registers it; nothing in this package registers globally.
+// Each is a prometheus.Collector that the caller registers; nothing in this
+// package registers globally or starts goroutines, except the Collector's
+// background refresh of recording counts (stopped by Close).
+//
+//   - ClientMetrics: bbb.Client requests per server, call and outcome, and
+//     their latency; install Observer(name) with bbb.WithObserver.
+//   - SchedulerMetrics: scalelite/scheduler placements, polls and poll
+//     failures from its events (scheduler.WithObserver), and each server's
+//     state, online flag, load, meetings and users read from the
+//     scheduler at scrape time (Watch).
+//   - WebhookMetrics: webhooks.Handler deliveries accepted and rejected by
+//     reason (webhooks.WithObserver), and webhooks.Client.Ensure checks
+//     (webhooks.WithEnsureObserver).
+//   - MirrorMetrics: scalelite/mirror bytes, recordings by result and the
+//     progress of the current sync (mirror.WithProgress).
+//
+// Metrics of these pieces are named bbbkit_*, apart from the
+// bigbluebutton-exporter names above.
 package metrics

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
@@ -100,3 +102,61 @@ func BenchmarkGetMeetingInfoBaseline(b *testing.B) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkGetMeetingInfoInterleaved runs the fake and the bare handler in
+// the same loop, each of the 64 clients alternating between them, so that
+// both see the same machine load (the machine running the benchmarks is
+// shared and noisy). It reports the calls per second each would sustain
+// with 64 clients and their ratio (fake/bare, at least 0.5 is the goal).
+func BenchmarkGetMeetingInfoInterleaved(b *testing.B) {
+	srv := bbbtest.NewServer()
+	defer srv.Close()
+	c := benchClient()
+	defer c.CloseIdleConnections()
+	fakeURL, body := setupMeeting(b, srv, c)
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(body)
+	}))
+	defer bare.Close()
+	bareURL := bare.URL + "/bigbluebutton/api/getMeetingInfo?meetingID=bench&checksum=x"
+	var fakeNS, bareNS atomic.Int64
+	fetch := func(target string, buf []byte) bool {
+		resp, err := c.Get(target)
+		if err != nil {
+			b.Error(err)
+			return false
+		}
+		n, _ := io.Copy(bytes.NewBuffer(buf[:0]), resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || int(n) != len(body) {
+			b.Errorf("status %d, %d bytes", resp.StatusCode, n)
+			return false
+		}
+		return true
+	}
+	b.SetParallelism(64 / max(1, runtimeProcs()))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		buf := make([]byte, 0, 8192)
+		for pb.Next() {
+			t0 := time.Now()
+			if !fetch(fakeURL, buf) {
+				return
+			}
+			t1 := time.Now()
+			if !fetch(bareURL, buf) {
+				return
+			}
+			fakeNS.Add(int64(t1.Sub(t0)))
+			bareNS.Add(int64(time.Since(t1)))
+		}
+	})
+	clients := float64(64 / max(1, runtimeProcs()) * runtimeProcs())
+	fake := clients * float64(b.N) / (float64(fakeNS.Load()) / 1e9)
+	bareRate := clients * float64(b.N) / (float64(bareNS.Load()) / 1e9)
+	b.ReportMetric(fake, "fake-calls/s")
+	b.ReportMetric(bareRate, "bare-calls/s")
+	b.ReportMetric(fake/bareRate, "ratio")
+}

@@ -84,19 +84,32 @@ func TestKeysAreNamespaced(t *testing.T) {
 	c := newClient(t, redistest.Addr(t))
 	prefix := redistest.Prefix(t)
 	other := redistest.Prefix(t)
-	sched, err := scheduler.New(scheduler.WithStore(newStore(t, c, prefix)))
+	// The Redis may be shared with other tests (BBBKIT_REDIS_ADDR), so look
+	// only at keys that mention names unique to this test.
+	token := strings.Trim(redistest.Prefix(t), ":")
+	token = strings.ReplaceAll(token, ":", "-")
+	sched, err := scheduler.New(scheduler.WithStore(newStore(t, c, prefix)), scheduler.WithMeetingLister(storetest.NewCluster()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sched.AddServer(ctx, scheduler.ServerConfig{ID: "a", URL: "https://a.example.com/", Secret: "x"}); err != nil {
+	if _, err := sched.AddServer(ctx, scheduler.ServerConfig{ID: token, URL: "https://a.example.com/", Secret: "x", Tag: token}); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := c.Keys(ctx, "*").Result()
+	if _, err := sched.SetState(ctx, token, scheduler.StateEnabled); err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.PollServer(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sched.Pick(ctx, "meeting-"+token, token+"!"); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.Keys(ctx, "*"+token+"*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) == 0 {
-		t.Fatal("no keys written")
+	if len(keys) < 4 { // server, avail:<tag>, meeting, smeetings
+		t.Fatalf("keys %q, want at least 4", keys)
 	}
 	for _, k := range keys {
 		if !strings.HasPrefix(k, prefix) {

@@ -166,3 +166,65 @@ func TestMeetingFromBBB(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestKilledServerOverHTTP runs three fake BBB servers, stops one of them
+// mid-run and checks that the poller takes it offline after the threshold
+// and that its meetings move on the next Pick.
+func TestKilledServerOverHTTP(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const secret = "http-secret-123"
+	empty := "<response><returncode>SUCCESS</returncode><meetings/><messageKey>noMeetings</messageKey></response>"
+	s, err := scheduler.New(scheduler.WithPendingGrace(time.Hour), scheduler.WithPollTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	servers := map[string]*httptest.Server{}
+	for _, id := range []string{"a", "b", "c"} {
+		ts := httptest.NewServer(&fakeBBB{secret: secret, body: empty})
+		servers[id] = ts
+		t.Cleanup(ts.Close)
+		if _, err := s.AddServer(ctx, scheduler.ServerConfig{ID: id, URL: ts.URL + "/bigbluebutton/api/", Secret: secret}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetState(ctx, id, scheduler.StateEnabled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	placed := map[string]string{}
+	for i := range 9 {
+		m := "m" + string(rune('0'+i))
+		p, err := s.Pick(ctx, m, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		placed[m] = p.Server.ID
+	}
+	servers["a"].Close()
+	for i := range scheduler.DefaultUnhealthyThreshold {
+		if srv, _ := s.Server(ctx, "a"); !srv.Online {
+			t.Fatalf("a offline after %d failed polls, want %d", i, scheduler.DefaultUnhealthyThreshold)
+		}
+		if err := s.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if srv, _ := s.Server(ctx, "a"); srv.Online {
+		t.Fatal("stopped server still online")
+	}
+	if ids, _ := s.MeetingIDs(ctx, "a"); len(ids) != 0 {
+		t.Fatalf("stopped server still holds %v", ids)
+	}
+	for m, was := range placed {
+		p, err := s.Pick(ctx, m, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Server.ID == "a" || p.Existing != (was != "a") {
+			t.Fatalf("%s (was on %s) -> %s existing %v", m, was, p.Server.ID, p.Existing)
+		}
+	}
+}

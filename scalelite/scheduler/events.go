@@ -71,17 +71,17 @@ func (k EventKind) String() string {
 // Event reports something the scheduler did. Fields that do not apply to
 // the Kind are zero. Events never carry secrets.
 type Event struct {
-	Kind       EventKind
-	Time       time.Time // from the Scheduler's clock
-	ServerID   string
-	MeetingID  string
-	State      State
-	Load       float64
-	Meetings   int
-	Users      int
-	MeetingIDs []string
-	Duration   time.Duration
-	Err        error
+	Kind       EventKind     // what happened
+	Time       time.Time     // when, from the Scheduler's clock
+	ServerID   string        // the server concerned
+	MeetingID  string        // the meeting concerned (placements, releases)
+	State      State         // the new state (EventStateChanged, EventServerAdded)
+	Load       float64       // the server's load afterwards (placements, polls)
+	Meetings   int           // meetings seen by a poll
+	Users      int           // users seen by a poll
+	MeetingIDs []string      // mappings removed (EventMeetingsCleared, EventServerDeleted)
+	Duration   time.Duration // how long a poll took
+	Err        error         // the failure (EventPickFailed, EventPollFailed)
 }
 
 // Observer receives events. It is called synchronously from the goroutine

@@ -438,3 +438,27 @@ func sessionOf(s *Server, meetingID, intUserID string) string {
 	}
 	return ""
 }
+
+func TestRefusalsInTheCallsFormat(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	// join: a checksum failure is a redirect with errors=, like every
+	// validation failure of join.
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"api/join?fullName=A&meetingID=m&role=VIEWER&checksum=00", nil)
+	a := do(t, s, req)
+	loc, _ := url.Parse(a.header.Get("Location"))
+	if a.status != http.StatusFound || !strings.Contains(loc.Query().Get("errors"), `"key":"checksumError"`) {
+		t.Errorf("join checksum failure: %d %q", a.status, a.header.Get("Location"))
+	}
+	// text tracks: JSON.
+	req, _ = http.NewRequest(http.MethodGet, s.URL+"api/getRecordingTextTracks?recordID=r&checksum=00", nil)
+	a = do(t, s, req)
+	var out struct{ Response map[string]string }
+	if err := json.Unmarshal(a.body, &out); err != nil || out.Response["messageKey"] != "checksumError" {
+		t.Errorf("text tracks checksum failure: %s", a.body)
+	}
+	a = post(t, s, "putRecordingTextTrack", q("recordID", "r", "kind", "captions", "lang", "en"), "text/plain", []byte("x"))
+	if err := json.Unmarshal(a.body, &out); err != nil || out.Response["messageKey"] != "unsupportedContentType" {
+		t.Errorf("text track content type: %s", a.body)
+	}
+}

@@ -167,12 +167,7 @@ func (s *Server) apiJoin(w http.ResponseWriter, r *http.Request, q url.Values) {
 			return
 		}
 		target := orDefault(q.Get("errorRedirectUrl"), orDefault(q.Get("redirectErrorUrl"), orDefault(logoutURL, s.origin)))
-		errs, _ := json.Marshal([]map[string]string{{"key": jerr.key, "message": jerr.msg}})
-		sep := "?"
-		if strings.Contains(target, "?") {
-			sep = "&"
-		}
-		http.Redirect(w, r, target+sep+"errors="+url.QueryEscape(string(errs)), http.StatusFound)
+		redirectWithErrors(w, r, target, jerr.key, jerr.msg)
 		return
 	}
 	clientURL := s.origin + "/html5client/join?sessionToken=" + token
@@ -311,4 +306,15 @@ func mustJSON(v any) []byte {
 		return []byte(`{"response":{"returncode":"FAILED","message":"internal error"}}`)
 	}
 	return b
+}
+
+// redirectWithErrors answers a refused join the way bbb-web does: a 302 to
+// target with errors=[{"key":...,"message":...}] appended.
+func redirectWithErrors(w http.ResponseWriter, r *http.Request, target, key, msg string) {
+	errs, _ := json.Marshal([]map[string]string{{"key": key, "message": msg}})
+	sep := "?"
+	if strings.Contains(target, "?") {
+		sep = "&"
+	}
+	http.Redirect(w, r, target+sep+"errors="+url.QueryEscape(string(errs)), http.StatusFound)
 }

@@ -275,19 +275,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, allowed(spec))
 		return
 	}
-	q, body, ok := s.readParams(w, r, spec)
+	q, body, ok := s.readParams(w, r, call, spec)
 	if !ok {
 		return
 	}
 	switch spec.auth {
 	case authChecksum:
 		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, s.cfg.algorithms...); err != nil {
-			s.writeXML(w, failedXML("checksumError", "Checksums do not match"))
+			s.fail(w, r, call, "checksumError", "Checksums do not match")
 			return
 		}
 		for k := range body {
 			if _, dup := r.URL.Query()[k]; dup {
-				s.writeXML(w, failedXML("checksumError", "Checksums do not match"))
+				s.fail(w, r, call, "checksumError", "Checksums do not match")
 				return
 			}
 		}
@@ -300,6 +300,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	spec.handle(s, w, r, q)
+}
+
+// fail answers a refused request in the call's own format: JSON for the
+// text-track calls, a redirect to the logout URL with errors=[...] for
+// join (as bbb-web does for join's validation failures), XML otherwise.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, call, key, msg string) {
+	switch {
+	case isJSONCall(call):
+		s.writeJSON(w, jsonFailed(key, msg))
+	case call == "join":
+		q := r.URL.Query()
+		target := orDefault(q.Get("errorRedirectUrl"), orDefault(q.Get("redirectErrorUrl"), s.origin))
+		redirectWithErrors(w, r, target, key, msg)
+	default:
+		s.writeXML(w, failedXML(key, msg))
+	}
 }
 
 func allowed(spec callSpec) string {
@@ -322,7 +338,7 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 // enforces the Content-Type rules of bbb-web 2.6.18+/2.7.8+/3.0. It returns
 // the body's own form values separately so that the checksum step can
 // refuse parameters sent twice.
-func (s *Server) readParams(w http.ResponseWriter, r *http.Request, spec callSpec) (q, bodyForm url.Values, ok bool) {
+func (s *Server) readParams(w http.ResponseWriter, r *http.Request, call string, spec callSpec) (q, bodyForm url.Values, ok bool) {
 	q = r.URL.Query()
 	if r.Method != http.MethodPost {
 		return q, nil, true
@@ -338,7 +354,7 @@ func (s *Server) readParams(w http.ResponseWriter, r *http.Request, spec callSpe
 		types = formTypes
 	}
 	if err != nil || !containsString(types, strings.ToLower(mt)) {
-		s.writeXML(w, failedXML("unsupportedContentType", "POST request Content-Type is missing or unsupported"))
+		s.fail(w, r, call, "unsupportedContentType", "POST request Content-Type is missing or unsupported")
 		return nil, nil, false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxBodyBytes)

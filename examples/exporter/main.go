@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -37,6 +39,9 @@ type config struct {
 	requestTimeout     time.Duration
 	roomBuckets        [4]bucketsFlag
 	processMetrics     bool
+	serverLabel        string
+	caFile             string
+	insecure           bool
 	demoInterval       time.Duration
 	verbose            bool
 }
@@ -99,7 +104,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	if cfg.processMetrics {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	col, err := newCollector(cfg, specs, cm, log)
+	hc, err := httpClient(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "exporter:", err)
+		return 2
+	}
+	if cfg.insecure {
+		log.Warn("TLS certificates of the servers are not verified (-insecure-skip-verify)")
+	}
+	col, err := newCollector(cfg, specs, hc, cm, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "exporter:", err)
 		return 2
@@ -172,6 +185,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fs.Var(&cfg.roomBuckets[i], "room-"+name+"-buckets", "bounds of bbb_room_"+name+" as a comma list (default: bigbluebutton-exporter's)")
 	}
 	fs.BoolVar(&cfg.processMetrics, "process-metrics", true, "also expose go_* and process_* metrics")
+	fs.StringVar(&cfg.serverLabel, "server-label", "", "name of the label telling servers apart, added even for one server (default: \"server\", only with several servers)")
+	fs.StringVar(&cfg.caFile, "ca-file", "", "PEM file of CA certificates to trust for https servers (like TLS_VERIFY=<path>)")
+	fs.BoolVar(&cfg.insecure, "insecure-skip-verify", false, "do not verify TLS certificates of the servers (like TLS_VERIFY=false; for tests only)")
 	fs.DurationVar(&cfg.demoInterval, "demo-interval", 15*time.Second, "with the embedded fake: how often a user joins or leaves (0 disables)")
 	fs.BoolVar(&cfg.verbose, "v", false, "log every API request")
 	if err := fs.Parse(args); err != nil {
@@ -218,7 +234,29 @@ func loadSpecs(cfg *config, getenv func(string) string) ([]serverSpec, error) {
 	return specs, nil
 }
 
-func newCollector(cfg *config, specs []serverSpec, cm *metrics.ClientMetrics, log *slog.Logger) (*metrics.Collector, error) {
+// httpClient is the client for every server: the default transport, with
+// the TLS settings of -ca-file and -insecure-skip-verify.
+func httpClient(cfg *config) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.caFile != "" || cfg.insecure {
+		tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.insecure} //nolint:gosec // opt-in flag for tests
+		if cfg.caFile != "" {
+			pem, err := os.ReadFile(cfg.caFile)
+			if err != nil {
+				return nil, fmt.Errorf("-ca-file: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("-ca-file: no PEM certificate in %s", cfg.caFile)
+			}
+			tc.RootCAs = pool
+		}
+		tr.TLSClientConfig = tc
+	}
+	return &http.Client{Transport: tr}, nil
+}
+
+func newCollector(cfg *config, specs []serverSpec, hc *http.Client, cm *metrics.ClientMetrics, log *slog.Logger) (*metrics.Collector, error) {
 	def, _ := checksum.ParseAlgorithm(cfg.checksum) // checked in parseFlags
 	targets := make([]metrics.Target, len(specs))
 	for i, sp := range specs {
@@ -235,7 +273,7 @@ func newCollector(cfg *config, specs []serverSpec, cm *metrics.ClientMetrics, lo
 			label = u.Host
 		}
 		opts := []bbb.Option{
-			bbb.WithChecksum(alg), bbb.WithTimeout(cfg.requestTimeout),
+			bbb.WithHTTPClient(hc), bbb.WithChecksum(alg), bbb.WithTimeout(cfg.requestTimeout),
 			bbb.WithObserver(cm.Observer(label)), bbb.WithLogger(log),
 		}
 		c, err := bbb.New(sp.url, sp.secret, opts...)
@@ -251,6 +289,9 @@ func newCollector(cfg *config, specs []serverSpec, cm *metrics.ClientMetrics, lo
 	}
 	if cfg.noRecordings {
 		opts = append(opts, metrics.WithoutRecordings())
+	}
+	if cfg.serverLabel != "" {
+		opts = append(opts, metrics.WithServerLabel(cfg.serverLabel))
 	}
 	for i, b := range cfg.roomBuckets {
 		if len(b) > 0 {

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -162,8 +166,11 @@ func TestDemoExposesEveryExporterMetric(t *testing.T) {
 	base, _ := startExporter(t, nil, "-demo-interval", "0")
 	var text string
 	waitFor(t, func() bool {
+		// Collectors run concurrently: the client metrics show a scrape's
+		// getMeetings from the next scrape on.
 		text = get(t, base+"/metrics")
-		return strings.Contains(text, "bbb_recordings_published 3\n")
+		return strings.Contains(text, "bbb_recordings_published 3\n") &&
+			strings.Contains(text, `bbbkit_client_requests_total{call="getMeetings",outcome="success",server="demo"}`)
 	})
 	for _, m := range exporterMetrics {
 		if !strings.Contains(text, "# TYPE "+m.name+" "+m.typ+"\n") {
@@ -278,6 +285,8 @@ func TestInvalidInvocations(t *testing.T) {
 		{"unsorted buckets", []string{"-room-listeners-buckets", "5,1", "-server", "https://x.example.org/bigbluebutton/," + secret}, 2},
 		{"bad default checksum", []string{"-checksum", "crc32"}, 2},
 		{"zero interval", []string{"-recordings-interval", "0s"}, 2},
+		{"missing CA file", []string{"-ca-file", "/nonexistent/ca.pem"}, 2},
+		{"reserved server label", []string{"-server-label", "le"}, 2},
 		{"unusable listen address", []string{"-listen", "256.0.0.1:1", "-server", "https://x.example.org/bigbluebutton/," + secret}, 1},
 	}
 	for _, tt := range tests {
@@ -290,6 +299,44 @@ func TestInvalidInvocations(t *testing.T) {
 			}
 			if strings.Contains(stderr.String(), secret) {
 				t.Errorf("stderr contains the secret:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+func TestTLSServerWithCAFile(t *testing.T) {
+	fake, err := bbbtest.New(bbbtest.WithSecret("tls-secret-0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	hs := httptest.NewUnstartedServer(fake)
+	hs.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted case logs handshake errors
+	hs.StartTLS()
+	defer hs.Close()
+	dir := t.TempDir()
+	writeFile(t, dir+"/ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw})))
+	writeFile(t, dir+"/not.pem", "hello")
+	spec := "tls=" + hs.URL + "/bigbluebutton/," + fake.Secret
+
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-ca-file", dir + "/not.pem", "-server", spec}, &stderr, os.Getenv, nil); code != 2 {
+		t.Errorf("a CA file without certificates: exit %d, want 2", code)
+	}
+	tests := []struct {
+		name string
+		args []string
+		up   string
+	}{
+		{"untrusted certificate", nil, "0"},
+		{"trusted through -ca-file", []string{"-ca-file", dir + "/ca.pem"}, "1"},
+		{"verification off", []string{"-insecure-skip-verify"}, "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base, _ := startExporter(t, nil, append(tt.args, "-server", spec, "-no-recordings", "-server-label", "node")...)
+			if want := `bbb_api_up{node="tls"} ` + tt.up + "\n"; !strings.Contains(get(t, base+"/metrics"), want) {
+				t.Errorf("exposition lacks %q", want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -88,18 +89,8 @@ func (m *MemoryStore) Servers(ctx context.Context) ([]Server, error) {
 		out = append(out, ms.srv)
 	}
 	m.mu.Unlock()
-	slices.SortFunc(out, func(a, b Server) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Server) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // UpdateServer implements Store.

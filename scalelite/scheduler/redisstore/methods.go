@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -191,15 +192,7 @@ func (s *Store) Servers(ctx context.Context) ([]scheduler.Server, error) {
 		}
 		out = append(out, srv)
 	}
-	slices.SortFunc(out, func(a, b scheduler.Server) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b scheduler.Server) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

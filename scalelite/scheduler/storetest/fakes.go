@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,15 +102,7 @@ func (c *Cluster) ListMeetings(ctx context.Context, srv scheduler.Server) ([]sch
 	for _, m := range c.meetings[srv.ID] {
 		out = append(out, m)
 	}
-	slices.SortFunc(out, func(a, b scheduler.Meeting) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, func(a, b scheduler.Meeting) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

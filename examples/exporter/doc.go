@@ -23,6 +23,13 @@
 // attendees, a breakout room and recordings, and moves users in and out of
 // one meeting every -demo-interval, so that a newcomer sees metrics at once.
 //
+// Other flags: -checksum (default algorithm), -scrape-timeout,
+// -request-timeout, -no-recordings, -room-*-buckets (like
+// ROOM_*_CUSTOM_BUCKETS), -server-label, -ca-file and
+// -insecure-skip-verify (like TLS_VERIFY), -process-metrics, -v; run with
+// -h for the list. The exporter also exposes bbbkit_client_* request
+// metrics for every server.
+//
 // Endpoints: GET /metrics (Prometheus text or OpenMetrics), GET /health
 // (200 with a JSON status of every server as of the last scrape; the
 // exporter is healthy even when a BBB server is not — see bbb_api_up).

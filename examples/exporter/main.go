@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/metrics"
 )
@@ -76,12 +77,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		fmt.Fprintln(stderr, "exporter:", err)
 		return 2
 	}
-	var bg sync.WaitGroup
-	defer bg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var demo *bbbtest.Server
 	if len(specs) == 0 {
-		demo, err := startDemo(ctx)
+		demo, err = startDemo(ctx)
 		if err != nil {
 			log.Error("cannot start the embedded fake BigBlueButton server", "error", err)
 			return 1
@@ -89,9 +89,6 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		defer demo.Close()
 		specs = []serverSpec{{name: "demo", url: demo.URL, secret: demo.Secret}}
 		log.Info("no -server given: watching an embedded fake BigBlueButton server with demo meetings", "url", demo.URL)
-		if cfg.demoInterval > 0 {
-			bg.Go(func() { churnDemo(ctx, demo, cfg.demoInterval) })
-		}
 	}
 
 	reg := prometheus.NewRegistry()
@@ -119,6 +116,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	}
 	defer col.Close()
 	reg.MustRegister(col)
+
+	// Background work ends before the collector and the demo are closed
+	// (deferred calls run last-in first-out).
+	var bg sync.WaitGroup
+	defer func() {
+		cancel()
+		bg.Wait()
+	}()
+	if demo != nil && cfg.demoInterval > 0 {
+		bg.Go(func() { churnDemo(ctx, demo, cfg.demoInterval) })
+	}
 	if !cfg.noRecordings {
 		// Counts for the first scrape; later refreshes happen in the
 		// background of scrapes.

@@ -74,7 +74,7 @@ func TestControlEndpoints(t *testing.T) {
 	}
 	control(t, s, http.MethodPost, "up", nil, s.Secret)
 	st, out = control(t, s, http.MethodGet, "state", nil, s.Secret)
-	if recs, _ := out["recordings"].([]any); st != 200 || len(recs) != 1 {
+	if recs, _ := out["recordings"].([]any); st != 200 || len(recs) != 1 || recs[0].(map[string]any)["meetingID"] != "ctl" {
 		t.Errorf("state: %d %v", st, out)
 	}
 	control(t, s, http.MethodPost, "reset", nil, s.Secret)

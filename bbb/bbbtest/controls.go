@@ -220,59 +220,59 @@ func (s *Server) Reset() {
 
 // MeetingState is a snapshot of a meeting.
 type MeetingState struct {
-	MeetingID         string
-	InternalMeetingID string
-	Name              string
-	ParentMeetingID   string
-	Running           bool
-	Record            bool
-	HasUserJoined     bool
-	CreateTime        time.Time
-	VoiceBridge       string
-	MaxParticipants   int
-	Metadata          map[string]string
-	Attendees         []AttendeeState
-	BreakoutRooms     []string
-	Documents         []Document
-	Chat              []ChatMessage
+	MeetingID         string            `json:"meetingID"`
+	InternalMeetingID string            `json:"internalMeetingID"`
+	Name              string            `json:"name"`
+	ParentMeetingID   string            `json:"parentMeetingID"`
+	Running           bool              `json:"running"`
+	Record            bool              `json:"record"`
+	HasUserJoined     bool              `json:"hasUserJoined"`
+	CreateTime        time.Time         `json:"createTime"`
+	VoiceBridge       string            `json:"voiceBridge"`
+	MaxParticipants   int               `json:"maxParticipants"`
+	Metadata          map[string]string `json:"metadata"`
+	Attendees         []AttendeeState   `json:"attendees"`
+	BreakoutRooms     []string          `json:"breakoutRooms"`
+	Documents         []Document        `json:"documents"`
+	Chat              []ChatMessage     `json:"chat"`
 }
 
 // AttendeeState is a snapshot of a user in a meeting.
 type AttendeeState struct {
-	UserID         string
-	InternalUserID string
-	FullName       string
-	Role           string
-	Presenter      bool
-	Guest          bool
-	ListenOnly     bool
-	Voice          bool
-	Video          bool
-	ClientType     string
-	CustomData     map[string]string
+	UserID         string            `json:"userID"`
+	InternalUserID string            `json:"internalUserID"`
+	FullName       string            `json:"fullName"`
+	Role           string            `json:"role"`
+	Presenter      bool              `json:"presenter"`
+	Guest          bool              `json:"guest"`
+	ListenOnly     bool              `json:"listenOnly"`
+	Voice          bool              `json:"voice"`
+	Video          bool              `json:"video"`
+	ClientType     string            `json:"clientType"`
+	CustomData     map[string]string `json:"customData"`
 }
 
 // RecordingState is a snapshot of a recording.
 type RecordingState struct {
-	RecordID     string
-	MeetingID    string
-	Name         string
-	State        string
-	StartTime    time.Time
-	EndTime      time.Time
-	Participants int
-	Metadata     map[string]string
-	TextTracks   []TextTrack
+	RecordID     string            `json:"recordID"`
+	MeetingID    string            `json:"meetingID"`
+	Name         string            `json:"name"`
+	State        string            `json:"state"`
+	StartTime    time.Time         `json:"startTime"`
+	EndTime      time.Time         `json:"endTime"`
+	Participants int               `json:"participants"`
+	Metadata     map[string]string `json:"metadata"`
+	TextTracks   []TextTrack       `json:"textTracks"`
 }
 
 // HookState is a snapshot of a registered webhook.
 type HookState struct {
-	HookID      string
-	CallbackURL string
-	MeetingID   string
-	EventIDs    []string
-	Raw         bool
-	Permanent   bool
+	HookID      string   `json:"hookID"`
+	CallbackURL string   `json:"callbackURL"`
+	MeetingID   string   `json:"meetingID"`
+	EventIDs    []string `json:"eventIDs"`
+	Raw         bool     `json:"raw"`
+	Permanent   bool     `json:"permanent"`
 }
 
 func snapshotMeeting(m *meeting) MeetingState {

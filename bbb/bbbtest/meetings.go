@@ -66,20 +66,20 @@ type session struct {
 // Document is a presentation given to create (pre-uploaded) or to
 // insertDocument.
 type Document struct {
-	URL          string // url attribute, or the preUploadedPresentation parameter
-	Filename     string // filename or name attribute
-	Embedded     bool   // the document was sent inline (base64)
-	Size         int    // length of the inline content
-	Current      bool
-	Downloadable bool
-	Removable    bool
+	URL          string `json:"url"`      // url attribute, or the preUploadedPresentation parameter
+	Filename     string `json:"filename"` // filename or name attribute
+	Embedded     bool   `json:"embedded"` // the document was sent inline (base64)
+	Size         int    `json:"size"`     // length of the inline content
+	Current      bool   `json:"current"`
+	Downloadable bool   `json:"downloadable"`
+	Removable    bool   `json:"removable"`
 }
 
 // ChatMessage is a message posted with sendChatMessage.
 type ChatMessage struct {
-	UserName string
-	Message  string
-	Time     time.Time
+	UserName string    `json:"userName"`
+	Message  string    `json:"message"`
+	Time     time.Time `json:"time"`
 }
 
 var metaKey = regexp.MustCompile(`^meta_[a-zA-Z][a-zA-Z0-9-]*$`)

@@ -56,7 +56,7 @@ func defaultConfig() *config {
 		bbbVersion:    "3.0.19",
 		dialNumber:    "613-555-1234",
 		maxBodyBytes:  2 << 20,
-		hookRetry:     DefaultWebhookRetry,
+		hookRetry:     append([]time.Duration(nil), DefaultWebhookRetry...),
 		hookPermReset: time.Minute,
 		hookAlgorithm: checksum.SHA1,
 		hookTimeout:   5 * time.Second,

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,11 +33,12 @@ type Collector struct {
 	targets []*target
 	latency *prometheus.HistogramVec
 
-	ctx    context.Context // canceled by Close; parent of refreshes
-	cancel context.CancelFunc
-	mu     sync.Mutex // guards closed and wg.Add
-	closed bool
-	wg     sync.WaitGroup
+	ctx        context.Context // canceled by Close; parent of refreshes
+	cancel     context.CancelFunc
+	refreshSem chan struct{} // bounds concurrent background refreshes
+	mu         sync.Mutex    // guards closed and wg.Add
+	closed     bool
+	wg         sync.WaitGroup
 }
 
 // target is a Target and what the collector remembers about it.
@@ -81,6 +83,9 @@ func NewCollector(targets []Target, opts ...Option) (*Collector, error) {
 			}
 			name = u.Host
 		}
+		if !utf8.ValidString(name) {
+			return nil, &ConfigError{Option: "NewCollector", Msg: "target name is not valid UTF-8"}
+		}
 		if seen[name] {
 			return nil, &ConfigError{Option: "NewCollector", Msg: "duplicate target name " + name + " (set Target.Name)"}
 		}
@@ -101,6 +106,7 @@ func NewCollector(targets []Target, opts ...Option) (*Collector, error) {
 		Buckets: cfg.latencyBuckets,
 	}, c.d.latencyLabels)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.refreshSem = make(chan struct{}, cfg.maxConcurrency)
 	return c, nil
 }
 

@@ -440,6 +440,7 @@ func TestNewCollectorRejectsBadConfig(t *testing.T) {
 		{"no targets", nil, nil, "NewCollector"},
 		{"nil client", []Target{{Name: "a"}}, nil, "NewCollector"},
 		{"duplicate names", []Target{{Name: "a", Client: client}, {Name: "a", Client: other}}, nil, "NewCollector"},
+		{"invalid UTF-8 name", []Target{{Name: "a\xff", Client: client}}, nil, "NewCollector"},
 		{"duplicate default names", []Target{{Client: other}, {Client: twin}}, nil, "NewCollector"},
 		{"zero scrape timeout", []Target{{Client: client}}, []Option{WithScrapeTimeout(0)}, "WithScrapeTimeout"},
 		{"zero concurrency", []Target{{Client: client}}, []Option{WithMaxConcurrency(0)}, "WithMaxConcurrency"},

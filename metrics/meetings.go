@@ -3,6 +3,7 @@ package metrics
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bbbkit/bbbkit/bbb"
 )
@@ -68,8 +69,8 @@ func summarize(ms []bbb.Meeting, cfg *config) *meetingStats {
 		}
 		if m.ParticipantCount > 0 {
 			k := originKey{
-				server: strings.ToLower(m.Metadata["bbb-origin-server-name"]),
-				name:   strings.ToLower(m.Metadata["bbb-origin"]),
+				server: labelValue(strings.ToLower(m.Metadata["bbb-origin-server-name"])),
+				name:   labelValue(strings.ToLower(m.Metadata["bbb-origin"])),
 			}
 			if _, ok := s.origins[k]; !ok && len(s.origins) >= cfg.maxLabelValues {
 				k = originKey{otherLabel, otherLabel}
@@ -99,7 +100,7 @@ func clientLabel(t string) string {
 	case "":
 		return "unknown"
 	}
-	return strings.ToLower(t)
+	return labelValue(strings.ToLower(t))
 }
 
 func (s *meetingStats) addClient(label string, limit int) {
@@ -125,4 +126,16 @@ func (h *roomHist) cumulative(bounds []float64) (map[float64]uint64, uint64) {
 		out[b] = acc
 	}
 	return out, acc + h.counts[len(bounds)]
+}
+
+// labelValue makes a server-provided string safe as a label value: valid
+// UTF-8 (Prometheus refuses anything else) and at most 128 bytes.
+func labelValue(s string) string {
+	if len(s) > 128 {
+		s = s[:128]
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return s
 }

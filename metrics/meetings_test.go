@@ -3,6 +3,7 @@ package metrics
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bbbkit/bbbkit/bbb"
@@ -65,6 +66,19 @@ func TestSummarize(t *testing.T) {
 				return c
 			}(),
 			max: 4,
+		},
+		{
+			name: "label values made valid and short",
+			meetings: []bbb.Meeting{{ParticipantCount: 1, Attendees: att("X\xff"),
+				Metadata: map[string]string{"bbb-origin": strings.Repeat("a", 300)}}},
+			clients: map[string]int{"html5": 0, "dial-in": 0, "flash": 0, "x\uFFFD": 1},
+			origins: map[originKey]int{{"", strings.Repeat("a", 128)}: 1},
+			participant: func() []uint64 {
+				c := make([]uint64, 15)
+				c[1] = 1
+				return c
+			}(),
+			max: 1,
 		},
 		{
 			name:      "client types capped",

@@ -61,6 +61,16 @@ func (c *Collector) maybeRefreshRecordings(t *target) {
 		defer c.wg.Done()
 		ctx, cancel := context.WithTimeout(c.ctx, c.cfg.recordingsTimeout)
 		defer cancel()
+		// At most WithMaxConcurrency refreshes run at once.
+		select {
+		case c.refreshSem <- struct{}{}:
+			defer func() { <-c.refreshSem }()
+		case <-ctx.Done():
+			t.mu.Lock()
+			t.rec.running, t.rec.failed = false, true
+			t.mu.Unlock()
+			return
+		}
 		if err := c.refreshOne(ctx, t); err != nil {
 			c.cfg.log.Warn("refreshing recording counts failed", "server", t.name, "err", err)
 		}
@@ -132,7 +142,7 @@ func (c *Collector) refreshOne(ctx context.Context, t *target) (err error) {
 	v, verr := t.client.Version(ctx)
 	t.mu.Lock()
 	if verr == nil {
-		t.rec.version = v.BBBVersion
+		t.rec.version = labelValue(v.BBBVersion)
 	}
 	t.mu.Unlock()
 	if verr != nil {

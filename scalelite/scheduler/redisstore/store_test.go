@@ -127,7 +127,7 @@ func TestMappingsHaveNoTTL(t *testing.T) {
 	ctx := context.Background()
 	c := newClient(t, redistest.Addr(t))
 	prefix := redistest.Prefix(t)
-	clock := storetest.NewClock(storetest.Epoch)
+	clock := storetest.NewClock(storetest.Epoch())
 	sched, err := scheduler.New(scheduler.WithStore(newStore(t, c, prefix)), scheduler.WithClock(clock),
 		scheduler.WithMeetingLister(storetest.NewCluster()))
 	if err != nil {

@@ -23,8 +23,9 @@ type Harness struct {
 	Shared func(t *testing.T) (scheduler.Store, scheduler.Store)
 }
 
-// Epoch is the start time of the fake clock in Run's tests.
-var Epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// Epoch returns the start time of the fake clock in Run's tests,
+// 2026-01-01T00:00:00Z.
+func Epoch() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 const testSecret = "s3cr3t-never-shown-0123456789"
 
@@ -41,7 +42,7 @@ type env struct {
 
 func newEnv(t *testing.T, store scheduler.Store, opts ...scheduler.Option) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), store: store, clock: NewClock(Epoch), cluster: NewCluster(), rec: &Recorder{}}
+	e := &env{t: t, ctx: context.Background(), store: store, clock: NewClock(Epoch()), cluster: NewCluster(), rec: &Recorder{}}
 	base := []scheduler.Option{
 		scheduler.WithStore(store),
 		scheduler.WithClock(e.clock),
@@ -234,7 +235,7 @@ func testServers(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, s
 		"AddLoad":      e.s.AddLoad(ctx, "b", 1),
 		"PollServer":   e.s.PollServer(ctx, "b"),
 		"ApplyPoll": func() error {
-			_, err := e.store.ApplyPoll(ctx, "b", scheduler.PollResult{OK: true, Now: Epoch, HealthyThreshold: 1, UnhealthyThreshold: 1})
+			_, err := e.store.ApplyPoll(ctx, "b", scheduler.PollResult{OK: true, Now: Epoch(), HealthyThreshold: 1, UnhealthyThreshold: 1})
 			return err
 		}(),
 	} {
@@ -531,7 +532,7 @@ func testCordon(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, sc
 	if p := e.pick("m1", ""); p.Server.ID != "c1" {
 		t.Fatalf("m1 on %s, want c1", p.Server.ID)
 	}
-	e.cluster.Start("c1", scheduler.Meeting{ID: "m1", CreateTime: Epoch, ParticipantCount: 2})
+	e.cluster.Start("c1", scheduler.Meeting{ID: "m1", CreateTime: Epoch(), ParticipantCount: 2})
 	e.poll()
 	if _, err := e.s.SetState(e.ctx, "c1", scheduler.StateCordoned); err != nil {
 		t.Fatal(err)
@@ -542,7 +543,7 @@ func testCordon(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, sc
 	if p := e.pick("m2", ""); p.Server.ID != "c2" {
 		t.Fatalf("new meeting on %s, want c2 (c1 is cordoned)", p.Server.ID)
 	}
-	e.cluster.Start("c2", scheduler.Meeting{ID: "m2", CreateTime: Epoch})
+	e.cluster.Start("c2", scheduler.Meeting{ID: "m2", CreateTime: Epoch()})
 	e.poll()
 	if st := e.server("c1").State; st != scheduler.StateCordoned {
 		t.Fatalf("c1 with a meeting is %s, want cordoned", st)
@@ -667,7 +668,7 @@ func testKilled(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, sc
 	for i := range 30 {
 		m := fmt.Sprintf("m%02d", i)
 		p := e.pick(m, "")
-		e.cluster.Start(p.Server.ID, scheduler.Meeting{ID: m, CreateTime: Epoch, ParticipantCount: 1})
+		e.cluster.Start(p.Server.ID, scheduler.Meeting{ID: m, CreateTime: Epoch(), ParticipantCount: 1})
 		all = append(all, m)
 	}
 	e.poll()
@@ -790,7 +791,7 @@ func testPollMappings(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Sto
 	e.wantLoad("a", 0)
 
 	// A meeting the server runs without a mapping is adopted.
-	e.cluster.Start("a", scheduler.Meeting{ID: "orphan", CreateTime: Epoch.Add(-time.Hour), ParticipantCount: 4})
+	e.cluster.Start("a", scheduler.Meeting{ID: "orphan", CreateTime: Epoch().Add(-time.Hour), ParticipantCount: 4})
 	e.poll()
 	if srv, err := e.s.Lookup(e.ctx, "orphan"); err != nil || srv.ID != "a" {
 		t.Fatalf("orphan not adopted: %v, %v", srv.ID, err)
@@ -802,7 +803,7 @@ func testPollMappings(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Sto
 
 	// A meeting mapped to another server is not stolen.
 	e.add("b", "", 1)
-	e.cluster.Start("b", scheduler.Meeting{ID: "orphan", CreateTime: Epoch, ParticipantCount: 4})
+	e.cluster.Start("b", scheduler.Meeting{ID: "orphan", CreateTime: Epoch(), ParticipantCount: 4})
 	e.poll()
 	if srv, _ := e.s.Lookup(e.ctx, "orphan"); srv.ID != "a" {
 		t.Fatalf("orphan moved to %s", srv.ID)
@@ -812,7 +813,7 @@ func testPollMappings(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Sto
 	if _, err := e.s.SetState(e.ctx, "b", scheduler.StateDisabled); err != nil {
 		t.Fatal(err)
 	}
-	e.cluster.Start("b", scheduler.Meeting{ID: "stray", CreateTime: Epoch})
+	e.cluster.Start("b", scheduler.Meeting{ID: "stray", CreateTime: Epoch()})
 	e.poll()
 	e.wantNotFound("stray")
 	if srv := e.server("b"); srv.Meetings != 2 || !srv.Online {
@@ -836,7 +837,7 @@ func testRelease(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, s
 	}
 	// Once a poll has seen a meeting, its users are in the polled load and
 	// releasing it leaves the load to the next poll.
-	e.cluster.Start("a", scheduler.Meeting{ID: "m2", CreateTime: Epoch.Add(-time.Hour), ParticipantCount: 5})
+	e.cluster.Start("a", scheduler.Meeting{ID: "m2", CreateTime: Epoch().Add(-time.Hour), ParticipantCount: 5})
 	e.poll()
 	e.wantLoad("a", 10)
 	if err := e.s.Release(e.ctx, "m2"); err != nil {
@@ -876,8 +877,8 @@ func testLoadFormula(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Stor
 		t.Parallel()
 		e := newEnv(t, h.New(t), scheduler.WithLoadFunc(scheduler.MeetingCountLoad), scheduler.WithReservation(1))
 		e.add("a", "", 1.5)
-		e.cluster.Start("a", scheduler.Meeting{ID: "x", CreateTime: Epoch, ParticipantCount: 50})
-		e.cluster.Start("a", scheduler.Meeting{ID: "y", CreateTime: Epoch, ParticipantCount: 50})
+		e.cluster.Start("a", scheduler.Meeting{ID: "x", CreateTime: Epoch(), ParticipantCount: 50})
+		e.cluster.Start("a", scheduler.Meeting{ID: "y", CreateTime: Epoch(), ParticipantCount: 50})
 		e.poll()
 		e.wantLoad("a", 3)
 		e.pick("z", "")

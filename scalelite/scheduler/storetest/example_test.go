@@ -15,7 +15,7 @@ import (
 func ExampleCluster() {
 	ctx := context.Background()
 	cluster := storetest.NewCluster()
-	clock := storetest.NewClock(storetest.Epoch)
+	clock := storetest.NewClock(storetest.Epoch())
 	s, err := scheduler.New(scheduler.WithMeetingLister(cluster), scheduler.WithClock(clock))
 	if err != nil {
 		fmt.Println(err)

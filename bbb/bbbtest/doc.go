@@ -44,11 +44,14 @@
 // removed when its retries run out. Event order is not guaranteed, as in
 // bbb-webhooks 3.x; order by the event's ts.
 //
-// Simplifications, all documented on the functions concerned: the API join
-// counts as the client connecting (the user is an attendee at once); an
-// ended meeting disappears at once; recordings need somebody to have joined
-// (as if autoStartRecording were on); meta keys and userdata keys that
-// cannot be XML element names are dropped instead of producing broken XML.
+// Simplifications: the API join counts as the client connecting (the user
+// is an attendee at once); an ended meeting disappears at once; recordings
+// need somebody to have joined (as if autoStartRecording were on) and have
+// one playback format, presentation; guestPolicy ALWAYS_DENY refuses
+// guests but ASK_MODERATOR admits them (there is no waiting room); meta
+// and userdata keys that cannot be XML element names are dropped instead of
+// producing broken XML; new meetings get no generated passwords (join with
+// a role), as the 3.0 templates that omit empty passwords imply.
 //
 // Test controls: Join, Leave, EndMeeting, ProcessRecordings, AddRecording,
 // a FakeClock (WithClock) to move time, faults (InjectFault, FailNext,

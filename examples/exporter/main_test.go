@@ -239,7 +239,7 @@ func TestServersFromFlagsAndFile(t *testing.T) {
 	base, logs := startExporter(t, func(k string) string { return env[k] },
 		"-server", "up="+up.URL+","+up.Secret,
 		"-server", "down="+down.URL+",env:DOWN_SECRET",
-		"-servers-file", file, "-scrape-timeout", "2s", "-no-recordings")
+		"-servers-file", file, "-scrape-timeout", "5s", "-no-recordings")
 	text := get(t, base+"/metrics")
 	for _, want := range []string{
 		`bbb_api_up{server="up"} 1`, `bbb_api_up{server="down"} 0`, `bbb_api_up{server="strict"} 1`,

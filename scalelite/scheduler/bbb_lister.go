@@ -67,8 +67,8 @@ func (l *BBBLister) ListMeetings(ctx context.Context, srv Server) ([]Meeting, er
 	return out, nil
 }
 
-// Forget drops the cached client of a server (call it after deleting the
-// server to free memory; a changed URL or secret is noticed anyway).
+// Forget drops the cached client of a server. Scheduler.DeleteServer calls
+// it; a changed URL or secret is noticed without it.
 func (l *BBBLister) Forget(serverID string) {
 	l.mu.Lock()
 	delete(l.clients, serverID)

@@ -236,11 +236,16 @@ func (s *Scheduler) SetState(ctx context.Context, id string, st State) (Server, 
 	return s.UpdateServer(ctx, id, ServerUpdate{State: &st})
 }
 
-// DeleteServer removes a server and its meeting mappings.
+// DeleteServer removes a server and its meeting mappings. If the
+// MeetingLister has a Forget(serverID string) method (BBBLister does), it is
+// called so that the lister can drop what it cached for the server.
 func (s *Scheduler) DeleteServer(ctx context.Context, id string) error {
 	cleared, err := s.cfg.store.DeleteServer(ctx, id)
 	if err != nil {
 		return err
+	}
+	if f, ok := s.cfg.lister.(interface{ Forget(serverID string) }); ok {
+		f.Forget(id)
 	}
 	s.emit(Event{Kind: EventServerDeleted, ServerID: id, MeetingIDs: cleared})
 	return nil

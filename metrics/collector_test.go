@@ -271,7 +271,11 @@ func TestRecordingsRefreshDoesNotBlockScrapes(t *testing.T) {
 	// The first scrape starts a refresh, which hangs on getRecordings; the
 	// scrape itself completes without recording counts.
 	text := exposition(t, col)
-	<-gate.entered
+	select {
+	case <-gate.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scrape started no refresh of recording counts")
+	}
 	if strings.Contains(text, "bbb_recordings_published") {
 		t.Fatal("recording counts exposed before any refresh finished")
 	}

@@ -3,6 +3,7 @@ package bbbtest_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -336,5 +337,28 @@ func TestClientRecordingsPaging(t *testing.T) {
 	page, err := c.GetRecordings(context.Background(), &bbb.GetRecordingsParams{Limit: 10, Offset: 245})
 	if err != nil || !page.Paged || page.TotalElements != 250 || len(page.Recordings) != 5 {
 		t.Errorf("last page: %d recordings, total %d, paged %v, %v", len(page.Recordings), page.TotalElements, page.Paged, err)
+	}
+}
+
+func TestClientParsesGroupedNumbers(t *testing.T) {
+	t.Parallel()
+	s := bbbtest.NewServer(bbbtest.WithThousandsSeparators())
+	defer s.Close()
+	c := newClient(t, s)
+	if _, err := c.CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Big", MeetingID: "big", MaxParticipants: 1500}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Client().Get(c.SignedURL("getMeetings", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "<maxUsers>1,500</maxUsers>") {
+		t.Fatalf("no grouped number: %s", body)
+	}
+	ms, err := c.GetMeetings(context.Background())
+	if err != nil || len(ms) != 1 || ms[0].MaxUsers != 1500 {
+		t.Errorf("GetMeetings: %+v %v", ms, err)
 	}
 }

@@ -398,7 +398,7 @@ func createXML(m *meeting, key, msg string) []byte {
 
 // meetingXML prints the fields of get-meeting-info.ftlx (list=false) or of
 // one <meeting> of get-meetings.ftlx (list=true).
-func meetingXML(x *xmlWriter, m *meeting, list bool) {
+func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 	x.elem("meetingName", m.name)
 	x.elem("meetingID", m.extID)
 	x.elem("internalMeetingID", m.intID)
@@ -434,12 +434,16 @@ func meetingXML(x *xmlWriter, m *meeting, list bool) {
 			mods++
 		}
 	}
-	x.intElem("participantCount", int64(len(m.users)))
-	x.intElem("listenerCount", listen)
-	x.intElem("voiceParticipantCount", voice)
-	x.intElem("videoCount", video)
-	x.intElem("maxUsers", int64(m.maxUsers))
-	x.intElem("moderatorCount", mods)
+	count := x.intElem
+	if list && grouped {
+		count = func(name string, v int64) { x.elem(name, groupThousands(v)) }
+	}
+	count("participantCount", int64(len(m.users)))
+	count("listenerCount", listen)
+	count("voiceParticipantCount", voice)
+	count("videoCount", video)
+	count("maxUsers", int64(m.maxUsers))
+	count("moderatorCount", mods)
 	x.open("attendees")
 	for _, u := range m.users {
 		x.open("attendee")
@@ -479,6 +483,25 @@ func meetingXML(x *xmlWriter, m *meeting, list bool) {
 	}
 }
 
+// groupThousands prints n with a comma every three digits, like Java's
+// default number format.
+func groupThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
 // sortedKeys returns the keys of m that can be printed as XML element
 // names, sorted.
 func sortedKeys(m map[string]string) []string {
@@ -505,7 +528,7 @@ func (s *Server) apiGetMeetingInfo(w http.ResponseWriter, _ *http.Request, q url
 	if m != nil {
 		x.open("response")
 		x.elem("returncode", "SUCCESS")
-		meetingXML(&x, m, false)
+		meetingXML(&x, m, false, false)
 		x.close("response")
 	}
 	s.mu.RUnlock()
@@ -532,7 +555,7 @@ func (s *Server) apiGetMeetings(w http.ResponseWriter, _ *http.Request, _ url.Va
 		x.open("meetings")
 		for _, m := range s.meetings {
 			x.open("meeting")
-			meetingXML(&x, m, true)
+			meetingXML(&x, m, true, s.cfg.groupedNumbers)
 			x.close("meeting")
 		}
 		x.close("meetings")

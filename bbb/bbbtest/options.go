@@ -36,6 +36,7 @@ type config struct {
 	permanentHooks  []permanentHook
 	observer        func(Event)
 	controlDisabled bool
+	groupedNumbers  bool
 }
 
 type permanentHook struct {
@@ -285,6 +286,16 @@ func WithObserver(f func(Event)) Option {
 func WithoutControlEndpoints() Option {
 	return func(c *config) error {
 		c.controlDisabled = true
+		return nil
+	}
+}
+
+// WithThousandsSeparators makes getMeetings print its counts the way
+// bbb-web 2.5 and 2.6 did (maxUsers 1000 as "1,000", bigbluebutton issue
+// 17688), to test that a client parses them leniently.
+func WithThousandsSeparators() Option {
+	return func(c *config) error {
+		c.groupedNumbers = true
 		return nil
 	}
 }

@@ -196,3 +196,20 @@ func TestErrorsAndStrings(t *testing.T) {
 		t.Error("enabled online server is not available")
 	}
 }
+
+func TestClockFuncStampsEvents(t *testing.T) {
+	t.Parallel()
+	fixed := time.Date(2030, 6, 1, 8, 0, 0, 0, time.UTC)
+	var got []time.Time
+	s, err := scheduler.New(scheduler.WithClock(scheduler.ClockFunc(func() time.Time { return fixed })),
+		scheduler.WithObserver(func(e scheduler.Event) { got = append(got, e.Time) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pick(context.Background(), "m", ""); !errors.Is(err, scheduler.ErrNoServer) {
+		t.Fatalf("Pick: %v", err)
+	}
+	if len(got) != 1 || !got[0].Equal(fixed) {
+		t.Fatalf("event times %v, want [%v]", got, fixed)
+	}
+}

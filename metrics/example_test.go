@@ -11,6 +11,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/metrics"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
 // A collector for one server exposes bigbluebutton-exporter's metrics with
@@ -95,4 +96,40 @@ func ExampleClientMetrics() {
 	// Output:
 	// call=getMeetings,outcome=success,server=bbb1 1
 	// call=getMeetings,outcome=transport_error,server=bbb1 1
+}
+
+// SchedulerMetrics observes a scheduler's events and reads its servers at
+// scrape time.
+func ExampleSchedulerMetrics() {
+	ctx := context.Background()
+	sm := metrics.NewSchedulerMetrics()
+	lister := scheduler.MeetingListerFunc(func(context.Context, scheduler.Server) ([]scheduler.Meeting, error) {
+		return nil, nil
+	})
+	s, err := scheduler.New(scheduler.WithMeetingLister(lister), scheduler.WithObserver(sm.Observe))
+	if err != nil {
+		log.Fatal(err)
+	}
+	sm.Watch(s)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(sm)
+
+	_, _ = s.AddServer(ctx, scheduler.ServerConfig{ID: "bbb1", URL: "https://bbb1.example.org/bigbluebutton/api/", Secret: "x"})
+	_, _ = s.SetState(ctx, "bbb1", scheduler.StateEnabled)
+	_ = s.Poll(ctx)
+	_, _ = s.Pick(ctx, "math", "")
+
+	mfs, _ := reg.Gather()
+	for _, mf := range mfs {
+		switch mf.GetName() {
+		case "bbbkit_scheduler_placements_total", "bbbkit_scheduler_server_online":
+			for _, m := range mf.GetMetric() {
+				v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+				fmt.Println(mf.GetName(), m.GetLabel()[0].GetValue(), v)
+			}
+		}
+	}
+	// Output:
+	// bbbkit_scheduler_placements_total placed 1
+	// bbbkit_scheduler_server_online bbb1 1
 }

@@ -515,3 +515,40 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func nan() float64 { return math.NaN() }
+
+func TestCloseCancelsAHangingRefresh(t *testing.T) {
+	t.Parallel()
+	fake, err := bbbtest.New(bbbtest.WithSecret("hanging-secret-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	gate := &gatedHandler{next: fake, release: make(chan struct{}), entered: make(chan struct{}, 1)}
+	hs := httptest.NewServer(gate)
+	defer hs.Close()
+	defer close(gate.release)
+	client, err := bbb.New(hs.URL+"/bigbluebutton/", fake.Secret, bbb.WithTimeout(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, err := NewCollector([]Target{{Client: client}}, WithRecordingsTimeout(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposition(t, col)
+	select {
+	case <-gate.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the scrape started no refresh of recording counts")
+	}
+	done := make(chan struct{})
+	go func() {
+		col.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return while a refresh hung")
+	}
+}

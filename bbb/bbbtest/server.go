@@ -3,6 +3,7 @@ package bbbtest
 import (
 	"context"
 	crand "crypto/rand"
+	"crypto/sha1"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -109,7 +110,7 @@ func New(opts ...Option) (*Server, error) {
 	}
 	for _, p := range cfg.permanentHooks {
 		s.hooks = append(s.hooks, &hook{
-			id:        s.uuid(),
+			id:        uuidV5URL(p.url),
 			callback:  p.url,
 			rawData:   p.getRaw,
 			permanent: true,
@@ -480,6 +481,20 @@ func (s *Server) uuid() string {
 	binary.LittleEndian.PutUint64(b[8:], s.rng.Uint64())
 	s.rngMu.Unlock()
 	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// uuidV5URL is the name-based (SHA-1, version 5) UUID of u in the URL
+// namespace: bbb-webhooks 3.x gives permanent hooks this ID.
+func uuidV5URL(u string) string {
+	ns := [16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(u))
+	var b [16]byte
+	copy(b[:], h.Sum(nil))
+	b[6] = b[6]&0x0f | 0x50
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

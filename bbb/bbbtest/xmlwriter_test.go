@@ -30,3 +30,11 @@ func TestAppendEscaped(t *testing.T) {
 		}
 	}
 }
+
+func TestUUIDv5(t *testing.T) {
+	t.Parallel()
+	// Expected value from Python: uuid.uuid5(uuid.NAMESPACE_URL, "https://example.com/hook").
+	if got, want := uuidV5URL("https://example.com/hook"), "f2a278a1-d4bc-525a-b983-e08432b0e043"; got != want {
+		t.Errorf("uuidV5URL = %s, want %s", got, want)
+	}
+}

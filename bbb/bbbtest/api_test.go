@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -460,5 +461,43 @@ func TestRefusalsInTheCallsFormat(t *testing.T) {
 	a = post(t, s, "putRecordingTextTrack", q("recordID", "r", "kind", "captions", "lang", "en"), "text/plain", []byte("x"))
 	if err := json.Unmarshal(a.body, &out); err != nil || out.Response["messageKey"] != "unsupportedContentType" {
 		t.Errorf("text track content type: %s", a.body)
+	}
+}
+
+func TestGuestWaitingRoom(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	expectKey(t, get(t, s, "create", q("name", "Lobby", "meetingID", "lobby", "guestPolicy", "ASK_MODERATOR")), "SUCCESS", "")
+	expectKey(t, get(t, s, "create", q("name", "Closed", "meetingID", "closed", "guestPolicy", "ALWAYS_DENY")), "SUCCESS", "")
+	a := get(t, s, "join", q("fullName", "Guest", "meetingID", "lobby", "role", "VIEWER", "guest", "true", "userID", "g1", "redirect", "false"))
+	expectKey(t, a, "SUCCESS", "guestWait")
+	if xmlField(t, a.body, "guestStatus") != "WAIT" || !strings.Contains(xmlField(t, a.body, "url"), "/guestWait?sessionToken=") {
+		t.Errorf("guest join: %s", a.body)
+	}
+	a = get(t, s, "join", q("fullName", "Guest 2", "meetingID", "lobby", "role", "VIEWER", "guest", "true", "userID", "g2"))
+	if a.status != http.StatusFound || !strings.Contains(a.header.Get("Location"), "/guestWait?") {
+		t.Errorf("guest redirect: %d %s", a.status, a.header.Get("Location"))
+	}
+	expectKey(t, get(t, s, "join", q("fullName", "Member", "meetingID", "lobby", "role", "MODERATOR", "redirect", "false")), "SUCCESS", "successfullyJoined")
+	m, _ := s.Meeting("lobby")
+	if len(m.Attendees) != 1 || len(m.WaitingGuests) != 2 {
+		t.Fatalf("attendees %+v waiting %+v", m.Attendees, m.WaitingGuests)
+	}
+	if err := s.AdmitGuest("lobby", "g1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AdmitGuest("lobby", "g2", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AdmitGuest("lobby", "g2", true); !errors.Is(err, ErrNotFound) {
+		t.Errorf("admit a turned-away guest: %v", err)
+	}
+	m, _ = s.Meeting("lobby")
+	if len(m.Attendees) != 2 || m.Attendees[1].UserID != "g1" || len(m.WaitingGuests) != 0 {
+		t.Errorf("after admission: %+v %+v", m.Attendees, m.WaitingGuests)
+	}
+	a = get(t, s, "join", q("fullName", "Guest", "meetingID", "closed", "role", "VIEWER", "guest", "true"))
+	if a.status != http.StatusFound || !strings.Contains(a.header.Get("Location"), "guestDeniedAccess") {
+		t.Errorf("ALWAYS_DENY: %d %s", a.status, a.header.Get("Location"))
 	}
 }

@@ -18,6 +18,7 @@ import (
 //	                       listenOnly, voice, video, userdata-<key>
 //	                       -> {"userID", "internalUserID", "sessionToken"}
 //	POST /bbbtest/leave    meetingID, userID
+//	POST /bbbtest/admit-guest  meetingID, userID, allow (true lets a waiting guest in)
 //	POST /bbbtest/end      meetingID (as if the last user left)
 //	POST /bbbtest/process-recordings    publish recordings still processing
 //	POST /bbbtest/advance  duration (Go syntax, "90s"); only with a FakeClock
@@ -67,7 +68,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			ClientType: f.Get("clientType"), Guest: flag("guest"), ListenOnly: flag("listenOnly"),
 			Voice: flag("voice"), Video: flag("video"), CustomData: userData(f),
 		})
-		result = map[string]any{"userID": ju.UserID, "internalUserID": ju.InternalUserID, "sessionToken": ju.SessionToken}
+		result = map[string]any{"userID": ju.UserID, "internalUserID": ju.InternalUserID, "sessionToken": ju.SessionToken, "waiting": ju.Waiting}
+	case "admit-guest":
+		err = s.AdmitGuest(f.Get("meetingID"), f.Get("userID"), flag("allow"))
 	case "leave":
 		err = s.Leave(f.Get("meetingID"), f.Get("userID"))
 	case "end":

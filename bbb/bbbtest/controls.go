@@ -43,6 +43,9 @@ type JoinedUser struct {
 	UserID         string // external user ID
 	InternalUserID string
 	SessionToken   string
+	// Waiting is true for a guest held in the waiting room of a meeting
+	// created with guestPolicy=ASK_MODERATOR; see AdmitGuest.
+	Waiting bool
 }
 
 // Join makes a user join a meeting, with the checks of the join API call
@@ -62,7 +65,7 @@ func (s *Server) Join(meetingID string, u User) (JoinedUser, error) {
 	})
 	var out JoinedUser
 	if jerr == nil {
-		out = JoinedUser{UserID: usr.extID, InternalUserID: usr.intID, SessionToken: usr.sessionToken}
+		out = JoinedUser{UserID: usr.extID, InternalUserID: usr.intID, SessionToken: usr.sessionToken, Waiting: usr.waiting}
 	}
 	s.mu.Unlock()
 	s.emit(evs)
@@ -81,17 +84,57 @@ func (s *Server) Leave(meetingID, userID string) error {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: meeting", ErrNotFound)
 	}
-	var evs []Event
-	for _, u := range m.users {
-		if u.extID == userID || u.intID == userID {
-			evs = s.leaveLocked(m, u)
+	u := findUser(m, userID)
+	if u == nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: user", ErrNotFound)
+	}
+	evs := s.leaveLocked(m, u)
+	s.mu.Unlock()
+	s.emit(evs)
+	return nil
+}
+
+// findUser looks a user up by external or internal ID among the attendees
+// and the waiting guests of m.
+func findUser(m *meeting, userID string) *user {
+	for _, list := range [][]*user{m.users, m.waiting} {
+		for _, u := range list {
+			if u.extID == userID || u.intID == userID {
+				return u
+			}
+		}
+	}
+	return nil
+}
+
+// AdmitGuest lets a waiting guest in (allow true: the guest becomes an
+// attendee and user-joined is delivered) or turns it away (allow false: its
+// session ends), as a moderator does in the waiting room.
+func (s *Server) AdmitGuest(meetingID, userID string, allow bool) error {
+	s.mu.Lock()
+	m := s.byExternal[meetingID]
+	var u *user
+	if m != nil {
+		u = findUser(m, userID)
+	}
+	if u == nil || !u.waiting {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: waiting guest", ErrNotFound)
+	}
+	for i, x := range m.waiting {
+		if x == u {
+			m.waiting = append(m.waiting[:i:i], m.waiting[i+1:]...)
 			break
 		}
 	}
-	s.mu.Unlock()
-	if evs == nil {
-		return fmt.Errorf("%w: user", ErrNotFound)
+	var evs []Event
+	if allow {
+		evs = []Event{s.admitLocked(m, u)}
+	} else {
+		delete(s.sessions, u.sessionToken)
 	}
+	s.mu.Unlock()
 	s.emit(evs)
 	return nil
 }
@@ -232,6 +275,7 @@ type MeetingState struct {
 	MaxParticipants   int               `json:"maxParticipants"`
 	Metadata          map[string]string `json:"metadata"`
 	Attendees         []AttendeeState   `json:"attendees"`
+	WaitingGuests     []AttendeeState   `json:"waitingGuests"`
 	BreakoutRooms     []string          `json:"breakoutRooms"`
 	Documents         []Document        `json:"documents"`
 	Chat              []ChatMessage     `json:"chat"`
@@ -285,12 +329,18 @@ func snapshotMeeting(m *meeting) MeetingState {
 		Documents:     append([]Document(nil), m.documents...),
 		Chat:          append([]ChatMessage(nil), m.chat...),
 	}
-	for _, u := range m.users {
-		ms.Attendees = append(ms.Attendees, AttendeeState{
+	snap := func(u *user) AttendeeState {
+		return AttendeeState{
 			UserID: u.extID, InternalUserID: u.intID, FullName: u.name, Role: u.role,
 			Presenter: u.presenter, Guest: u.guest, ListenOnly: u.listenOnly, Voice: u.voice,
 			Video: u.video, ClientType: u.clientType, CustomData: copyMap(u.custom),
-		})
+		}
+	}
+	for _, u := range m.users {
+		ms.Attendees = append(ms.Attendees, snap(u))
+	}
+	for _, u := range m.waiting {
+		ms.WaitingGuests = append(ms.WaitingGuests, snap(u))
 	}
 	return ms
 }

@@ -47,16 +47,17 @@
 // Simplifications: the API join counts as the client connecting (the user
 // is an attendee at once); an ended meeting disappears at once; recordings
 // need somebody to have joined (as if autoStartRecording were on) and have
-// one playback format, presentation; guestPolicy ALWAYS_DENY refuses
-// guests but ASK_MODERATOR admits them (there is no waiting room); meta
-// and userdata keys that cannot be XML element names are dropped instead of
-// producing broken XML; new meetings get no generated passwords (join with
-// a role), as the 3.0 templates that omit empty passwords imply.
+// one playback format, presentation; guestPolicy ASK_MODERATOR puts guests
+// in a waiting room that tests empty with AdmitGuest, ALWAYS_DENY refuses
+// them, and the guestWait polling call is not served; meta and userdata
+// keys that cannot be XML element names are dropped instead of producing
+// broken XML; new meetings get no generated passwords (join with a role),
+// as the 3.0 templates that omit empty passwords imply.
 //
-// Test controls: Join, Leave, EndMeeting, ProcessRecordings, AddRecording,
-// a FakeClock (WithClock) to move time, faults (InjectFault, FailNext,
-// DropNext, SetLatency, SetDown) and snapshots (Meetings, Recordings,
-// Hooks, Deliveries, Calls). The same controls are served over HTTP under
+// Test controls: Join, Leave, AdmitGuest, EndMeeting, ProcessRecordings,
+// AddRecording, a FakeClock (WithClock) to move time, faults (InjectFault,
+// FailNext, DropNext, SetLatency, SetDown) and snapshots (Meetings,
+// Recordings, Hooks, Deliveries, Calls). The same controls are served over HTTP under
 // /bbbtest/ for tests in other languages, guarded by the shared secret as a
 // bearer token (see examples/fakebbb).
 package bbbtest

@@ -109,6 +109,19 @@ func (s *Server) joinLocked(jr joinRequest) (*meeting, *user, []Event, *joinErro
 	for k, v := range jr.custom {
 		u.custom[k] = v
 	}
+	s.sessions[u.sessionToken] = &session{meeting: m, user: u}
+	if jr.guest && m.guestPolicy == "ASK_MODERATOR" {
+		u.waiting = true
+		m.waiting = append(m.waiting, u)
+		return m, u, nil, nil
+	}
+	evs = append(evs, s.admitLocked(m, u))
+	return m, u, evs, nil
+}
+
+// admitLocked makes u an attendee of m. Callers hold s.mu.
+func (s *Server) admitLocked(m *meeting, u *user) Event {
+	u.waiting = false
 	if len(m.users) == 0 && !m.hasUserJoined {
 		u.presenter = true
 	}
@@ -118,9 +131,7 @@ func (s *Server) joinLocked(jr joinRequest) (*meeting, *user, []Event, *joinErro
 	m.running = true
 	s.cancelTimerLocked(m.emptyTimer)
 	m.emptyTimer = 0
-	s.sessions[u.sessionToken] = &session{meeting: m, user: u}
-	evs = append(evs, s.evUserJoined(m, u))
-	return m, u, evs, nil
+	return s.evUserJoined(m, u)
 }
 
 // userData extracts userdata-<key> parameters with bbb-web's rule: the
@@ -154,8 +165,9 @@ func (s *Server) apiJoin(w http.ResponseWriter, r *http.Request, q url.Values) {
 	s.mu.Lock()
 	m, u, evs, jerr := s.joinLocked(jr)
 	var logoutURL, token, auth, userID, intID string
+	var waiting bool
 	if jerr == nil {
-		token, auth, userID, intID = u.sessionToken, u.authToken, u.intID, m.intID
+		token, auth, userID, intID, waiting = u.sessionToken, u.authToken, u.intID, m.intID, u.waiting
 	} else if m := s.byExternal[jr.meetingID]; m != nil {
 		logoutURL = m.logoutURL
 	}
@@ -171,6 +183,11 @@ func (s *Server) apiJoin(w http.ResponseWriter, r *http.Request, q url.Values) {
 		return
 	}
 	clientURL := s.origin + "/html5client/join?sessionToken=" + token
+	key, msg, status := "successfullyJoined", "You have joined successfully.", "ALLOW"
+	if waiting {
+		clientURL = s.origin + "/html5client/guestWait?sessionToken=" + token
+		key, msg, status = "guestWait", "Guest waiting for approval to join meeting.", "WAIT"
+	}
 	if redirect {
 		http.Redirect(w, r, clientURL, http.StatusFound)
 		return
@@ -178,13 +195,13 @@ func (s *Server) apiJoin(w http.ResponseWriter, r *http.Request, q url.Values) {
 	var x xmlWriter
 	x.open("response")
 	x.elem("returncode", "SUCCESS")
-	x.elem("messageKey", "successfullyJoined")
-	x.elem("message", "You have joined successfully.")
+	x.elem("messageKey", key)
+	x.elem("message", msg)
 	x.elem("meeting_id", intID)
 	x.elem("user_id", userID)
 	x.elem("auth_token", auth)
 	x.elem("session_token", token)
-	x.elem("guestStatus", "ALLOW")
+	x.elem("guestStatus", status)
 	x.elem("url", clientURL)
 	x.close("response")
 	s.writeXML(w, x.b)
@@ -268,6 +285,16 @@ func (s *Server) apiSignOut(w http.ResponseWriter, _ *http.Request, q url.Values
 // leaveLocked removes a user from a meeting and arms the empty-meeting
 // timer when it was the last one. Callers hold s.mu.
 func (s *Server) leaveLocked(m *meeting, u *user) []Event {
+	if u.waiting {
+		for i, x := range m.waiting {
+			if x == u {
+				m.waiting = append(m.waiting[:i:i], m.waiting[i+1:]...)
+				delete(s.sessions, u.sessionToken)
+				return nil
+			}
+		}
+		return nil
+	}
 	idx := -1
 	for i, x := range m.users {
 		if x == u {

@@ -31,6 +31,7 @@ type meeting struct {
 	breakoutRooms                []string
 	meta                         map[string]string
 	users                        []*user
+	waiting                      []*user // guests waiting for a moderator (guestPolicy ASK_MODERATOR)
 	everJoined                   map[string]bool
 	hasUserJoined                bool
 	running                      bool
@@ -55,6 +56,7 @@ type user struct {
 	clientType               string
 	custom                   map[string]string
 	sessionToken, authToken  string
+	waiting                  bool // a guest in the waiting room
 }
 
 // session ties a session token (issued by join) to its user.
@@ -640,6 +642,10 @@ func (s *Server) endMeetingLocked(m *meeting, forcibly bool) []Event {
 		evs = append(evs, s.evUserLeft(m, u))
 	}
 	m.users = nil
+	for _, u := range m.waiting {
+		delete(s.sessions, u.sessionToken)
+	}
+	m.waiting = nil
 	m.running = false
 	m.endTime = now
 	s.cancelTimerLocked(m.emptyTimer)

@@ -32,6 +32,7 @@
 //	POST /bbbtest/join     meetingID, fullName, role, userID, clientType, guest,
 //	                       listenOnly, voice, video, userdata-<key>
 //	POST /bbbtest/leave    meetingID, userID
+//	POST /bbbtest/admit-guest  meetingID, userID, allow (a guest waiting under guestPolicy=ASK_MODERATOR)
 //	POST /bbbtest/end      meetingID (ends it as if the last user had left)
 //	POST /bbbtest/process-recordings   publish recordings still processing
 //	POST /bbbtest/fault    call, count, key, message, status, drop, latency

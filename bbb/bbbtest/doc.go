@@ -57,7 +57,7 @@
 // Test controls: Join, Leave, AdmitGuest, EndMeeting, ProcessRecordings,
 // AddRecording, a FakeClock (WithClock) to move time, faults (InjectFault,
 // FailNext, DropNext, SetLatency, SetDown) and snapshots (Meetings,
-// Recordings, Hooks, Deliveries, Calls). The same controls are served over HTTP under
-// /bbbtest/ for tests in other languages, guarded by the shared secret as a
-// bearer token (see examples/fakebbb).
+// Recordings, Hooks, Deliveries, Calls). The same controls are served over
+// HTTP under /bbbtest/ for tests in other languages, guarded by the shared
+// secret as a bearer token (see examples/fakebbb).
 package bbbtest

@@ -448,6 +448,7 @@ func TestNewCollectorRejectsBadConfig(t *testing.T) {
 		{"duplicate default names", []Target{{Client: other}, {Client: twin}}, nil, "NewCollector"},
 		{"zero scrape timeout", []Target{{Client: client}}, []Option{WithScrapeTimeout(0)}, "WithScrapeTimeout"},
 		{"zero concurrency", []Target{{Client: client}}, []Option{WithMaxConcurrency(0)}, "WithMaxConcurrency"},
+		{"empty latency buckets", []Target{{Client: client}}, []Option{WithAPILatencyBuckets()}, "WithAPILatencyBuckets"},
 		{"negative interval", []Target{{Client: client}}, []Option{WithRecordingsInterval(-time.Second)}, "WithRecordingsInterval"},
 		{"zero recordings timeout", []Target{{Client: client}}, []Option{WithRecordingsTimeout(0)}, "WithRecordingsTimeout"},
 		{"unsorted buckets", []Target{{Client: client}}, []Option{WithRoomBuckets(RoomParticipants, 5, 1)}, "WithRoomBuckets"},
@@ -473,6 +474,9 @@ func TestNewCollectorRejectsBadConfig(t *testing.T) {
 					c.Close()
 				}
 				t.Fatalf("err = %v, want a ConfigError from %s", err, tt.option)
+			}
+			if !strings.HasPrefix(err.Error(), "metrics: "+tt.option+": ") {
+				t.Errorf("error text %q does not name the option", err)
 			}
 		})
 	}

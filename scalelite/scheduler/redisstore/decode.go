@@ -76,6 +76,31 @@ func decodeServer(name string, v any) (scheduler.Server, error) {
 	return srv, nil
 }
 
+// pickFields are the fields the pick script reads with HMGET, in order.
+var pickFields = [...]string{"url", "secret", "tag", "state", "online", "mult", "meetings", "users", "polled"}
+
+// decodePicked reads a server returned by the pick script: {id, values of
+// pickFields, load}. It reuses decodeServer by pairing the values with
+// their field names (HMGET answers nil for a missing field).
+func decodePicked(name string, v any) (scheduler.Server, error) {
+	arr, ok := v.([]any)
+	if !ok || len(arr) != 3 {
+		return scheduler.Server{}, &DecodeError{Script: name, Reason: "malformed server"}
+	}
+	vals, ok := arr[1].([]any)
+	if !ok || len(vals) != len(pickFields) {
+		return scheduler.Server{}, &DecodeError{Script: name, Reason: "malformed server"}
+	}
+	pairs := make([]any, 0, 2*len(vals))
+	for i, x := range vals {
+		if x == nil {
+			x = ""
+		}
+		pairs = append(pairs, pickFields[i], x)
+	}
+	return decodeServer(name, []any{arr[0], pairs, arr[2]})
+}
+
 func decodeStrings(name string, v any) ([]string, error) {
 	arr, ok := v.([]any)
 	if !ok {

@@ -36,6 +36,28 @@ func TestDecodeServer(t *testing.T) {
 	}
 }
 
+func TestDecodePicked(t *testing.T) {
+	t.Parallel()
+	v := []any{"b", []any{"https://b/", "sec", nil, "enabled", "1", "2", "4", "9", nil}, "30"}
+	srv, err := decodePicked("pick", v)
+	want := scheduler.Server{ID: "b", URL: "https://b/", Secret: "sec", State: scheduler.StateEnabled, Online: true,
+		LoadMultiplier: 2, Load: 30, Meetings: 4, Users: 9}
+	if err != nil || srv != want {
+		t.Fatalf("decodePicked = %#v, %v; want %#v", srv, err, want)
+	}
+	for name, bad := range map[string]any{
+		"not an array":   "x",
+		"short values":   []any{"b", []any{"u"}, "0"},
+		"missing state":  []any{"b", []any{"u", "s", nil, nil, nil, nil, nil, nil, nil}, "0"},
+		"values not arr": []any{"b", "u", "0"},
+	} {
+		var de *DecodeError
+		if _, err := decodePicked("pick", bad); !errors.As(err, &de) {
+			t.Errorf("%s: %v, want *DecodeError", name, err)
+		}
+	}
+}
+
 func FuzzDecodeServer(f *testing.F) {
 	f.Add("a", "url\x00https://a/\x00secret\x00s\x00state\x00enabled\x00mult\x002", "15")
 	f.Add("", "state\x00cordoned\x00polled\x00-1", "NaN")

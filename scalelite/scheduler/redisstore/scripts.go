@@ -182,25 +182,22 @@ return {0, flat(s), cleared}
 // units, ARGV[5] now (unix ms), ARGV[6] number of primary groups, then the
 // primary groups, then the number of fallback groups and the fallback
 // groups. This is the hot path: it does without the prelude and returns the
-// raw hash.
+// server as {id, values of pickFields, load}.
 var pickScript = redis.NewScript(`
 local P = ARGV[1]
 local mid = ARGV[2]
-local function field(h, name)
-  for i = 1, #h, 2 do
-    if h[i] == name then return h[i + 1] end
-  end
-  return nil
+local function server(id)
+  return redis.call('HMGET', P .. 'server:' .. id, 'url', 'secret', 'tag', 'state', 'online', 'mult', 'meetings', 'users', 'polled')
 end
 local sid = redis.call('GET', P .. 'meeting:' .. mid)
 if sid then
-  local h = redis.call('HGETALL', P .. 'server:' .. sid)
-  if #h > 0 then
-    local load = field(h, 'load') or '0'
-    if field(h, 'state') == 'enabled' and field(h, 'online') == '1' then
-      load = redis.call('ZSCORE', P .. 'avail:' .. (field(h, 'tag') or ''), sid) or load
+  local v = server(sid)
+  if v[1] then
+    local load = redis.call('HGET', P .. 'server:' .. sid, 'load') or '0'
+    if v[4] == 'enabled' and v[5] == '1' then
+      load = redis.call('ZSCORE', P .. 'avail:' .. (v[3] or ''), sid) or load
     end
-    return {1, {sid, h, load}}
+    return {1, {sid, v, load}}
   end
   redis.call('DEL', P .. 'meeting:' .. mid)
 end
@@ -223,13 +220,13 @@ if not bid then
   best(8 + np, tonumber(ARGV[7 + np]))
   if not bid then return {-3} end
 end
-local h = redis.call('HGETALL', P .. 'server:' .. bid)
-local mult = tonumber(field(h, 'mult') or '1') or 1
+local v = server(bid)
+local mult = tonumber(v[6] or '1') or 1
 if mult <= 0 then mult = 1 end
 local load = redis.call('ZINCRBY', P .. 'avail:' .. btag, string.format('%.17g', tonumber(ARGV[4]) * mult), bid)
 redis.call('SET', P .. 'meeting:' .. mid, bid)
 redis.call('HSET', P .. 'smeetings:' .. bid, mid, ARGV[5] .. '|0|' .. ARGV[4])
-return {0, {bid, h, load}}
+return {0, {bid, v, load}}
 `)
 
 // lookup: ARGV[2] meeting ID.

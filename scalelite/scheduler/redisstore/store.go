@@ -225,7 +225,7 @@ func (s *Store) Pick(ctx context.Context, req scheduler.PickRequest) (scheduler.
 		}
 		return scheduler.Placement{}, err
 	}
-	srv, err := decodeServer("pick", arg(arr, 1))
+	srv, err := decodePicked("pick", arg(arr, 1))
 	if err != nil {
 		return scheduler.Placement{}, err
 	}

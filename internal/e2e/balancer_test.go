@@ -124,24 +124,35 @@ func createMany(t *testing.T, front *bbb.Client, ids []string, conc int) {
 // its redirect points at.
 func joinTarget(t *testing.T, front *bbb.Client, meetingID string) string {
 	t.Helper()
-	u, err := front.JoinURL(&bbb.JoinParams{FullName: "Ada", MeetingID: meetingID, Role: bbb.RoleViewer})
+	host, err := tryJoinTarget(front, meetingID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return host
+}
+
+func tryJoinTarget(front *bbb.Client, meetingID string) (string, error) {
+	u, err := front.JoinURL(&bbb.JoinParams{FullName: "Ada", MeetingID: meetingID, Role: bbb.RoleViewer})
+	if err != nil {
+		return "", err
 	}
 	hc := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := hc.Get(u)
 	if err != nil {
-		t.Fatalf("join %s: %v", meetingID, err)
+		return "", fmt.Errorf("join %s: %w", meetingID, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("join %s: status %d, want 302", meetingID, resp.StatusCode)
+		return "", fmt.Errorf("join %s: status %d, want 302", meetingID, resp.StatusCode)
 	}
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	return loc.Hostname()
+	if loc.Query().Has("errors") {
+		return "", fmt.Errorf("join %s: redirected with errors %s", meetingID, loc.Query().Get("errors"))
+	}
+	return loc.Hostname(), nil
 }
 
 func ids(prefix string, n int) []string {
@@ -235,6 +246,7 @@ func TestBalancerAvoidsDeadAndPartitionedWorkers(t *testing.T) {
 	}
 
 	// A paused worker (a partition) goes offline too and takes nothing.
+	onPaused := meetingsOn(t, workers[2])
 	workers[2].pause(t)
 	waitOnline(t, admin, sids, false, "bbb3")
 	third := ids("after-pause", 10)
@@ -244,21 +256,35 @@ func TestBalancerAvoidsDeadAndPartitionedWorkers(t *testing.T) {
 			t.Errorf("meeting %s not on the only live worker", id)
 		}
 	}
+
+	// Both come back into rotation: the restarted (empty) worker takes the
+	// next meetings, and the partitioned one's meetings, still running
+	// there, are found again by the poller.
 	workers[2].unpause(t)
 	workers[1].start(t)
 	waitOnline(t, admin, sids, true, "bbb2", "bbb3")
 	fourth := ids("after-restart", 12)
 	createMany(t, front, fourth, 4)
-	for _, w := range workers[1:] {
-		n := 0
-		on := meetingsOn(t, w)
-		for _, id := range fourth {
-			if on[id] {
-				n++
-			}
-		}
-		if n == 0 {
-			t.Errorf("%s took no meeting after it came back", w.name)
+	on := meetingsOn(t, workers[1])
+	n := 0
+	for _, id := range fourth {
+		if on[id] {
+			n++
 		}
 	}
+	if n == 0 {
+		t.Errorf("the restarted worker took none of %d new meetings", len(fourth))
+	}
+	var sample string
+	for id := range onPaused {
+		sample = id
+		break
+	}
+	eventually(t, 15*time.Second, "meeting of the partitioned worker found again", func() error {
+		host, err := tryJoinTarget(front, sample)
+		if err == nil && host != "bbb3" {
+			err = fmt.Errorf("join of %s goes to %s", sample, host)
+		}
+		return err
+	})
 }

@@ -31,12 +31,14 @@ const MaxLinkAge = 24 * time.Hour
 //
 //	GET <prefix>/manifest?expires=<unix>&checksum=<hex>
 //	GET <prefix>/file?expires=<unix>&format=<f>&path=<p>&record=<id>&checksum=<hex>
+//	GET <prefix>/bundle?expires=<unix>&format=<f>&max=<bytes>&record=<id>&checksum=<hex>
 //
 // The checksum is computed as for the BBB API with the shared secret, over
-// the call name ("manifest" or "file") and the raw query; expires bounds how
+// the call name ("manifest", "file" or "bundle") and the raw query; expires bounds how
 // long a signed URL can be replayed. The manifest is JSON (see Manifest)
 // with the SHA-256 of every file; files are served with Range, If-Range and
-// If-Match support, their ETag being the quoted SHA-256. Only GET and HEAD
+// If-Match support, their ETag being the quoted SHA-256; a bundle is a tar
+// of every file of a format directory up to max bytes. Only GET and HEAD
 // are accepted, and files are opened inside the tree so that no request can
 // reach outside it.
 type Handler struct {
@@ -114,6 +116,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		call = CallManifest
 	case strings.HasSuffix(r.URL.Path, "/"+CallFile) || r.URL.Path == CallFile:
 		call = CallFile
+	case strings.HasSuffix(r.URL.Path, "/"+CallBundle) || r.URL.Path == CallBundle:
+		call = CallBundle
 	default:
 		writeErr(w, http.StatusNotFound, "no such endpoint")
 		return
@@ -131,6 +135,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if call == CallManifest {
 		h.serveManifest(w, r)
+		return
+	}
+	if call == CallBundle {
+		h.serveBundle(w, r, q.Get("record"), q.Get("format"), q.Get("max"))
 		return
 	}
 	h.serveFile(w, r, q.Get("record"), q.Get("format"), q.Get("path"))

@@ -78,7 +78,7 @@ func NewHTTPSource(baseURL, secret string, opts ...HTTPOption) (*HTTPSource, err
 		u.Path += "/"
 	}
 	u.RawQuery, u.Fragment = "", ""
-	s := &HTTPSource{base: u, secret: secret, alg: checksum.SHA256, client: &http.Client{}, now: time.Now, linkLife: 10 * time.Minute}
+	s := &HTTPSource{base: u, secret: secret, alg: checksum.SHA256, client: defaultClient(), now: time.Now, linkLife: 10 * time.Minute}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
@@ -224,3 +224,11 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 }
 
 func (b *bodyReader) Close() error { return b.rc.Close() }
+
+// defaultClient keeps enough idle connections for concurrent transfers
+// (http.DefaultTransport keeps only two per host).
+func defaultClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Transport: t}
+}

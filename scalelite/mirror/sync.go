@@ -467,8 +467,36 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 		if err := pruneStaged(fdir, fp.format); err != nil {
 			return st, err
 		}
+		// Small files come in one bundle when the source can send one.
+		var bundled map[string]bool
+		if b, ok := s.src.(Bundler); ok {
+			want := map[string]*File{}
+			for k := range fp.format.Files {
+				f := &fp.format.Files[k]
+				if fp.reuse[f.Path] || f.Size > bundleMax {
+					continue
+				}
+				if old, had := prev[fp.format.Name+"/"+f.Path]; had && old == *f {
+					continue // staged by an earlier run: resume it alone
+				}
+				want[f.Path] = f
+			}
+			if len(want) >= 2 {
+				bundled = s.fetchBundle(ctx, b, id, fp.format, fdir, want, func(d int64) {
+					done += d
+					s.emit(Event{Kind: EventBytes, RecordID: id, Format: fp.format.Name, Bytes: d, Done: done, Total: p.bytes})
+				})
+				st.files += len(bundled)
+				for path := range bundled {
+					st.bytes += want[path].Size
+				}
+			}
+		}
 		for k := range fp.format.Files {
 			f := &fp.format.Files[k]
+			if bundled[f.Path] {
+				continue
+			}
 			staged := filepath.Join(fdir, filepath.FromSlash(f.Path))
 			if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
 				return st, err

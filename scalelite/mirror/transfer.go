@@ -105,7 +105,9 @@ func (s *syncer) fill(ctx context.Context, id, format string, f *File, out *os.F
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				k, rerr := rc.Read(buf)
+				// Fill the buffer before writing: network reads come in
+				// small pieces, and fewer, larger writes are cheaper.
+				k, rerr := readFull(rc, buf)
 				if k > 0 {
 					if n+int64(k) > f.Size {
 						return fmt.Errorf("mirror: %s: more bytes than the manifest says: %w", name, ErrSourceChanged)
@@ -162,3 +164,21 @@ type writeError struct{ err error }
 
 func (w *writeError) Error() string { return "mirror: write: " + w.err.Error() }
 func (w *writeError) Unwrap() error { return w.err }
+
+// readFull reads until buf is full, the reader ends or fails. Unlike
+// io.ReadFull it returns io.EOF (not io.ErrUnexpectedEOF) with a partial
+// buffer at the end of the stream.
+func readFull(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+		if k == 0 {
+			return n, io.ErrNoProgress
+		}
+	}
+	return n, nil
+}

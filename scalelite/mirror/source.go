@@ -268,3 +268,17 @@ func (c *checkedFile) Read(p []byte) (int, error) {
 }
 
 func (c *checkedFile) Close() error { return c.f.Close() }
+
+// copyChunk copies up to n bytes straight into out, letting the kernel copy
+// file to file (copy_file_range) instead of passing through a buffer.
+func (c *checkedFile) copyChunk(out *os.File, n int64) (int64, error) {
+	if c.left <= 0 {
+		return 0, nil
+	}
+	m, err := io.CopyN(out, c.f, min(n, c.left))
+	c.left -= m
+	if err == io.EOF {
+		err = fmt.Errorf("mirror: %s: %w", c.name, ErrSourceChanged)
+	}
+	return m, err
+}

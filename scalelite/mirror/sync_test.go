@@ -396,3 +396,52 @@ func TestSyncOptionsValidated(t *testing.T) {
 	_, err = NewDirSource(filepath.Join(src, "nope"))
 	require.Error(t, err)
 }
+
+// The kernel-copy path (a DirSource without hashes) notices a file that
+// changes while it is being copied, and resumes after a cancellation.
+func TestSyncLocalKernelCopy(t *testing.T) {
+	t.Parallel()
+	t.Run("changes while copying", func(t *testing.T) {
+		t.Parallel()
+		src, ids := newTree(t, genSpec{Recordings: 2, Seed: 61, Large: 6 << 20})
+		dst := t.TempDir()
+		target := filepath.Join(src, "presentation", ids[0], "video", "webcams.webm")
+		var once sync.Once
+		_, err := Sync(context.Background(), dirSource(t, src), dst, WithConcurrency(1), WithProgress(func(e Event) {
+			if e.Kind == EventBytes && e.RecordID == ids[0] && e.Path == "video/webcams.webm" {
+				once.Do(func() {
+					f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
+					require.NoError(t, err)
+					f.WriteString("more")
+					f.Close()
+				})
+			}
+		}))
+		require.ErrorIs(t, err, ErrSourceChanged)
+		require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+		_, err = Sync(context.Background(), dirSource(t, src), dst)
+		require.NoError(t, err)
+		requireSameTree(t, src, dst)
+	})
+	t.Run("resume after cancel", func(t *testing.T) {
+		t.Parallel()
+		src, _ := newTree(t, genSpec{Recordings: 1, Seed: 62, Large: 9 << 20})
+		dst := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var staged int64
+		_, err := Sync(ctx, dirSource(t, src), dst, WithProgress(func(e Event) {
+			if e.Kind == EventBytes && e.Done >= 4<<20 {
+				staged = e.Done
+				cancel()
+			}
+		}))
+		require.ErrorIs(t, err, context.Canceled)
+		require.Positive(t, staged)
+		var ctr Counters
+		res, err := Sync(context.Background(), dirSource(t, src), dst, WithProgress(ctr.Observe))
+		require.NoError(t, err)
+		requireSameTree(t, src, dst)
+		require.Equal(t, treeSize(t, src)-staged, res.Bytes, "only the rest was copied")
+	})
+}

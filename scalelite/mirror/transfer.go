@@ -22,11 +22,16 @@ func (s *syncer) transfer(ctx context.Context, id, format string, f *File, stage
 	name := format + "/" + id + "/" + f.Path
 	var moved int64
 	for fresh := 0; fresh < 2; fresh++ {
-		n, h, out, err := openStaged(staged, f.Size, resume && fresh == 0)
+		// Without a reference hash (a local source) there is nothing to
+		// compare a digest with: the copy is checked by size and by the
+		// source being unchanged, as cp and rsync do, and the kernel
+		// copies the bytes.
+		needHash := f.SHA256 != ""
+		n, h, out, err := openStaged(staged, f.Size, resume && fresh == 0, needHash)
 		if err != nil {
 			return moved, err
 		}
-		m, err := s.fill(ctx, id, format, f, out, h, n, progress)
+		m, err := s.fill(ctx, id, format, f, out, h, n, needHash, progress)
 		moved += m
 		if err == nil && s.cfg.fsync {
 			err = out.Sync()
@@ -40,8 +45,11 @@ func (s *syncer) transfer(ctx context.Context, id, format string, f *File, stage
 			}
 			return moved, err
 		}
-		sum := hex.EncodeToString(h.Sum(nil))
-		if f.SHA256 != "" && sum != f.SHA256 {
+		sum := ""
+		if needHash {
+			sum = hex.EncodeToString(h.Sum(nil))
+		}
+		if needHash && sum != f.SHA256 {
 			os.Remove(staged)
 			if n > 0 {
 				continue // the resumed prefix was bad: start over once
@@ -58,11 +66,16 @@ func (s *syncer) transfer(ctx context.Context, id, format string, f *File, stage
 
 // openStaged opens the staging file. When resuming, it hashes the bytes
 // already there and positions after them; otherwise it truncates.
-func openStaged(path string, size int64, resume bool) (int64, hash.Hash, *os.File, error) {
+func openStaged(path string, size int64, resume, hashPrefix bool) (int64, hash.Hash, *os.File, error) {
 	h := sha256.New()
 	if resume {
 		if out, err := os.OpenFile(path, os.O_RDWR, 0o644); err == nil {
 			fi, err := out.Stat()
+			if err == nil && fi.Size() <= size && !hashPrefix {
+				if _, err := out.Seek(0, io.SeekEnd); err == nil {
+					return fi.Size(), h, out, nil
+				}
+			}
 			if err == nil && fi.Size() <= size {
 				buf := bufPool.Get().(*[]byte)
 				n, err := io.CopyBuffer(h, onlyReader{out}, *buf)
@@ -84,7 +97,7 @@ func openStaged(path string, size int64, resume bool) (int64, hash.Hash, *os.Fil
 
 // fill copies from the source into out from offset n until the file is
 // complete, resuming after transient read errors.
-func (s *syncer) fill(ctx context.Context, id, format string, f *File, out *os.File, h hash.Hash, n int64, progress func(int64)) (int64, error) {
+func (s *syncer) fill(ctx context.Context, id, format string, f *File, out *os.File, h hash.Hash, n int64, needHash bool, progress func(int64)) (int64, error) {
 	name := format + "/" + id + "/" + f.Path
 	bufp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bufp)
@@ -101,6 +114,9 @@ func (s *syncer) fill(ctx context.Context, id, format string, f *File, out *os.F
 				return err
 			}
 			defer rc.Close()
+			if cf, ok := rc.(*checkedFile); ok && !needHash {
+				return s.copyFile(ctx, cf, out, &n, &moved, progress)
+			}
 			for {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -181,4 +197,46 @@ func readFull(r io.Reader, buf []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// copyFile copies a local source file in chunks with copy_file_range,
+// honouring the rate limit and reporting progress, then checks at end of
+// file that the source did not change.
+func (s *syncer) copyFile(ctx context.Context, cf *checkedFile, out *os.File, n, moved *int64, progress func(int64)) error {
+	chunk := int64(4 << 20)
+	if s.cfg.limiter != nil {
+		chunk = int64(max(s.cfg.limiter.Burst(), 1))
+	}
+	for cf.left > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		want := min(chunk, cf.left)
+		if s.cfg.limiter != nil {
+			if err := s.cfg.limiter.WaitN(ctx, int(want)); err != nil {
+				return err
+			}
+		}
+		k, err := cf.copyChunk(out, want)
+		*n += k
+		*moved += k
+		if k > 0 {
+			progress(k)
+		}
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) && pe.Op == "write" {
+				return &writeError{err}
+			}
+			return err
+		}
+	}
+	// A zero-length read at the end checks the source's size and time.
+	if _, err := cf.Read(nil); err != io.EOF {
+		if err == nil {
+			err = fmt.Errorf("mirror: %s: %w", cf.name, ErrSourceChanged)
+		}
+		return err
+	}
+	return nil
 }

@@ -23,6 +23,10 @@ var (
 	ErrUnauthorized = errors.New("mirror: export endpoint refused the checksum")
 	// ErrNotFound matches a recording, format or file the source does not have.
 	ErrNotFound = errors.New("mirror: not found")
+	// ErrEmptySource is returned when WithDelete would empty the
+	// destination because the source lists no recordings at all (an
+	// unmounted volume looks like that); nothing is deleted.
+	ErrEmptySource = errors.New("mirror: source lists no recordings; refusing to delete the destination")
 	// ErrTooLarge matches a manifest or archive past a configured limit.
 	ErrTooLarge = errors.New("mirror: size limit exceeded")
 )

@@ -141,6 +141,10 @@ func PackFile(ctx context.Context, publishedDir, recordID, spoolDir string) (str
 	return final, nil
 }
 
+// ImportDirName is the work directory Import creates inside the published
+// tree by default. Like StagingDirName it is not a valid format name.
+const ImportDirName = ".mirror-import"
+
 // Import limits, overridable with options.
 const (
 	DefaultMaxFileSize    = 16 << 30
@@ -174,8 +178,8 @@ func WithImportUnpublished(on bool) ImportOption {
 }
 
 // WithWorkDir sets where the archive is extracted before it is moved into
-// place; it must be on the same file system as the trees. Default: the
-// staging directory inside the published tree.
+// place; it must be on the same file system as the trees. Default:
+// <published>/.mirror-import.
 func WithWorkDir(dir string) ImportOption { return func(c *importConfig) { c.workDir = dir } }
 
 // ImportedFormat describes one format brought in by Import.
@@ -239,7 +243,7 @@ func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string,
 	}
 	work := cfg.workDir
 	if work == "" {
-		work = filepath.Join(published, StagingDirName)
+		work = filepath.Join(published, ImportDirName)
 	}
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return nil, fmt.Errorf("mirror: import: %w", err)

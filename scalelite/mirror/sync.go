@@ -64,7 +64,8 @@ func WithProgress(f func(Event)) Option { return func(c *syncConfig) { c.progres
 
 // WithDelete removes from the destination the format directories of
 // recordings the source no longer lists. Recordings the source could not
-// read are never deleted.
+// read are never deleted, and a source listing no recordings at all
+// deletes nothing (ErrEmptySource).
 func WithDelete(on bool) Option { return func(c *syncConfig) { c.delete = on } }
 
 // WithVerify hashes every destination file and compares it with the source
@@ -258,6 +259,11 @@ func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result,
 		return res, err
 	}
 
+	if cfg.delete && len(srcM.Recordings) == 0 && len(broken) == 0 && len(dstT.m.Recordings) > 0 {
+		s.cleanStaging(srcM)
+		res.Failed = len(failed)
+		return res, ErrEmptySource
+	}
 	if cfg.delete {
 		for _, r := range dstT.m.Recordings {
 			if _, bad := broken[r.ID]; bad {

@@ -445,3 +445,15 @@ func TestSyncLocalKernelCopy(t *testing.T) {
 		require.Equal(t, treeSize(t, src)-staged, res.Bytes, "only the rest was copied")
 	})
 }
+
+func TestSyncDeleteRefusesEmptySource(t *testing.T) {
+	t.Parallel()
+	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 63, Large: 10})
+	dst := t.TempDir()
+	_, err := Sync(context.Background(), dirSource(t, src), dst)
+	require.NoError(t, err)
+	empty := t.TempDir()
+	_, err = Sync(context.Background(), dirSource(t, empty), dst, WithDelete(true))
+	require.ErrorIs(t, err, ErrEmptySource)
+	require.DirExists(t, filepath.Join(dst, "presentation", ids[0]))
+}

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"os"
+)
+
+// The help text lists the commands and the exit codes scripts can rely on.
+func Example() {
+	run(context.Background(), []string{"help"}, os.Stdout, os.Stderr)
+	// Output:
+	// usage: mirror <command> [flags]
+	//
+	// commands:
+	//   serve   serve a published tree as an export endpoint
+	//   sync    mirror recordings from a tree or an endpoint into a tree
+	//   pack    write the Scalelite spool .tar of a recording
+	//   import  import spool .tar files into published/unpublished trees
+	//   prune   remove old recordings from a tree
+	//
+	// Run "mirror <command> -h" for the flags of a command.
+	// exit codes: 0 ok, 1 some recordings failed, 2 usage, 3 secret refused,
+	// 4 source/destination unusable, 5 input refused, 130 interrupted
+}

@@ -63,12 +63,14 @@ func TestHTTPSyncMirrorsTreeByteForByte(t *testing.T) {
 			}
 		}
 	}
-	res, err := Sync(context.Background(), s, dst)
+	cache := NewHashCache()
+	res, err := Sync(context.Background(), s, dst, WithHashCache(cache))
 	require.NoError(t, err)
 	require.Equal(t, 4, res.Copied)
 	requireSameTree(t, src, dst)
+	require.Equal(t, len(treeFiles(t, src)), cache.Len(), "verified digests are remembered")
 
-	res, err = Sync(context.Background(), s, dst)
+	res, err = Sync(context.Background(), s, dst, WithVerify(true), WithHashCache(cache))
 	require.NoError(t, err)
 	require.Equal(t, 4, res.Unchanged)
 	require.Zero(t, res.Bytes)

@@ -544,6 +544,13 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 		if err := s.install(id, fp.format.Name, filepath.Join(stage, fp.format.Name)); err != nil {
 			return st, err
 		}
+		// Verified digests describe the installed files: remember them so
+		// a later WithVerify does not read the files again.
+		for _, f := range fp.format.Files {
+			if f.SHA256 != "" {
+				s.cfg.cache.Put(filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path)), f.Size, f.ModTime, f.SHA256)
+			}
+		}
 	}
 	return st, os.RemoveAll(stage)
 }

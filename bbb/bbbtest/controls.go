@@ -224,8 +224,14 @@ func (s *Server) AddRecording(spec RecordingSpec) (string, error) {
 	}
 	r.rawSize = 4096 + (r.endTime-r.startTime)*32
 	r.size = r.rawSize / 4
+	s.setFileSizeLocked(r)
 	for k, v := range spec.Metadata {
 		r.meta[k] = v
+	}
+	if r.published() {
+		if err := s.writeRecordingFilesLocked(r); err != nil {
+			return "", fmt.Errorf("bbbtest: writing the recording's files: %w", err)
+		}
 	}
 	s.recordings = append(s.recordings, r)
 	s.recByID[id] = r
@@ -239,6 +245,11 @@ func (s *Server) Reset() {
 	for id, stop := range s.timers {
 		stop()
 		delete(s.timers, id)
+	}
+	for _, r := range s.recordings {
+		if r.published() {
+			_ = s.removeRecordingFilesLocked(r.id)
+		}
 	}
 	s.meetings = nil
 	s.byExternal = map[string]*meeting{}
@@ -307,6 +318,9 @@ type RecordingState struct {
 	Participants int               `json:"participants"`
 	Metadata     map[string]string `json:"metadata"`
 	TextTracks   []TextTrack       `json:"textTracks"`
+	// FilesError is the last failure to write or remove the recording's
+	// files under WithRecordingsDir, empty when there was none.
+	FilesError string `json:"filesError,omitempty"`
 }
 
 // HookState is a snapshot of a registered webhook.
@@ -378,6 +392,7 @@ func (s *Server) Recordings() []RecordingState {
 			StartTime: msToTime(r.startTime), EndTime: msToTime(r.endTime),
 			Participants: r.participants, Metadata: copyMap(r.meta),
 			TextTracks: append([]TextTrack(nil), r.tracks...),
+			FilesError: r.filesErr,
 		})
 	}
 	return out

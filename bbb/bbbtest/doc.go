@@ -29,7 +29,8 @@
 //     recording when it ends: processing, then published after
 //     WithPublishDelay, with a presentation format and preview images;
 //     getRecordings filters and pages; publish, delete, update and text
-//     tracks work on it;
+//     tracks work on it; with WithRecordingsDir the published recordings
+//     are also written to disk in a BBB server's published tree layout;
 //   - the callbacks bbb-web sends itself: meta_endCallbackUrl and
 //     meetingEndedURL get a GET with meetingID and recordingmarks when the
 //     meeting ends, meta_bbb-recording-ready-url a POST with an HS256 JWT

@@ -37,6 +37,8 @@ type config struct {
 	observer        func(Event)
 	controlDisabled bool
 	groupedNumbers  bool
+	recDir          string
+	recSize         int64
 }
 
 type permanentHook struct {

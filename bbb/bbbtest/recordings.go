@@ -29,6 +29,7 @@ type recording struct {
 	processingTime         int64
 	tracks                 []TextTrack
 	publishTimer           int
+	filesErr               string // last failure to write or remove its files
 }
 
 // TextTrack is a caption or subtitle track of a recording.
@@ -70,6 +71,7 @@ func (s *Server) recordMeetingLocked(m *meeting) []Event {
 		meta:         map[string]string{},
 	}
 	rec.size = rec.rawSize / 4
+	s.setFileSizeLocked(rec)
 	for k, v := range m.meta {
 		rec.meta[k] = v
 	}
@@ -109,6 +111,12 @@ func (s *Server) publishProcessedLocked(rec *recording) []Event {
 	rec.state = StatePublished
 	s.cancelTimerLocked(rec.publishTimer)
 	rec.publishTimer = 0
+	if err := s.writeRecordingFilesLocked(rec); err != nil {
+		// The publish step failed: the recording stays processed.
+		rec.state = StateProcessed
+		noteFilesErr(rec, err)
+		return []Event{s.evRap("rap-process-ended", rec, now, nil)}
+	}
 	s.sendRecordingReadyLocked(rec)
 	return []Event{
 		s.evRap("rap-process-ended", rec, now, nil),
@@ -339,9 +347,15 @@ func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q 
 		switch {
 		case publish && r.state == StateUnpublished:
 			r.state = StatePublished
+			if err := s.writeRecordingFilesLocked(r); err != nil {
+				r.state = StateUnpublished
+				noteFilesErr(r, err)
+				continue
+			}
 			evs = append(evs, s.evRapFormat("rap-published", r, now))
 		case !publish && r.state == StatePublished:
 			r.state = StateUnpublished
+			noteFilesErr(r, s.removeRecordingFilesLocked(r.id))
 			evs = append(evs, s.evRapFormat("rap-unpublished", r, now))
 		}
 	}
@@ -370,6 +384,9 @@ func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q u
 	var evs []Event
 	now := s.nowMS()
 	for _, r := range recs {
+		if r.published() {
+			noteFilesErr(r, s.removeRecordingFilesLocked(r.id))
+		}
 		r.state = StateDeleted
 		s.cancelTimerLocked(r.publishTimer)
 		evs = append(evs, s.evRapFormat("rap-deleted", r, now))
@@ -408,6 +425,7 @@ func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q u
 				r.meta[key] = v[0]
 			}
 		}
+		noteFilesErr(r, s.rewriteMetadataLocked(r))
 	}
 	s.mu.Unlock()
 	var x xmlWriter

@@ -75,6 +75,9 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.baseURL == "" {
 		cfg.baseURL = "http://127.0.0.1/bigbluebutton/"
 	}
+	if err := prepareRecordingsDir(cfg); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:          cfg,
 		byExternal:   map[string]*meeting{},

@@ -18,6 +18,13 @@
 //	-webhook-bearer   send "Authorization: Bearer <secret>" instead of a checksum
 //	-base-url         public URL ending in /bigbluebutton/ (default http://<listen address>/bigbluebutton/)
 //	-no-control       disable the /bbbtest/ control endpoints
+//	-recordings-dir   write published recordings to this directory as a BBB
+//	                  server lays out /var/bigbluebutton/published:
+//	                  presentation/<recordID>/metadata.xml, video/webcams.webm, ...
+//	                  (removed when unpublished or deleted; serve it with
+//	                  "mirror serve" to mirror it over HTTP)
+//	-recording-size   approximate size of each recording written there,
+//	                  deterministic per record ID (default 2MiB)
 //
 // It serves the BBB API under /bigbluebutton/api/ (hooks/* included),
 // answers GET /health with "ok", and logs one line per request (method,

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -48,6 +49,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	bearer := fs.Bool("webhook-bearer", false, "authenticate callbacks with a bearer token instead of a checksum")
 	baseURL := fs.String("base-url", "", "public URL ending in /bigbluebutton/")
 	noControl := fs.Bool("no-control", false, "disable the /bbbtest/ control endpoints")
+	recDir := fs.String("recordings-dir", "", "write published recordings to this directory, in a BBB published tree layout")
+	recSize := fs.String("recording-size", "2MiB", "approximate size of each recording written to -recordings-dir (bytes, or with KiB/MiB/GiB)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -97,6 +100,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if *noControl {
 		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
+	}
+	if *recDir != "" {
+		n, err := parseSize(*recSize)
+		if err != nil {
+			return nil, fmt.Errorf("-recording-size: %w", err)
+		}
+		cfg.opts = append(cfg.opts, bbbtest.WithRecordingsDir(*recDir), bbbtest.WithRecordingSize(n))
 	}
 	return cfg, nil
 }
@@ -226,4 +236,25 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// parseSize reads a byte count: digits, optionally followed by KiB, MiB or
+// GiB (K, M and G mean the same).
+func parseSize(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSuffix(v, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 4MiB", v)
+	}
+	return n * mult, nil
 }

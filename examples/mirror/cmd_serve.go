@@ -19,11 +19,16 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	secret := fs.String("secret", "", "shared secret (prefer -secret-file or MIRROR_SECRET)")
 	secretFile := fs.String("secret-file", "", "file holding the shared secret")
 	cacheFile := fs.String("hash-cache", "", "file to keep file hashes in across restarts")
+	certFile := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	keyFile := fs.String("tls-key", "", "private key of -tls-cert (PEM)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return usageErr(e, "serve: unexpected argument %q", fs.Arg(0))
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return usageErr(e, "serve: -tls-cert and -tls-key go together")
 	}
 	s, err := secretFrom(e, *secret, *secretFile)
 	if err != nil {
@@ -62,7 +67,13 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	e.log.Info("serving", "dir", *dir, "addr", ln.Addr().String(), "prefix", p)
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() {
+		if *certFile != "" {
+			done <- srv.ServeTLS(ln, *certFile, *keyFile)
+			return
+		}
+		done <- srv.Serve(ln)
+	}()
 	select {
 	case err = <-done:
 	case <-ctx.Done():

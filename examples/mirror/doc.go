@@ -11,7 +11,9 @@
 //	mirror prune  -dir DIR (-older-than 90d | -keep N) [-dry-run]
 //
 // The secret can also come from the MIRROR_SECRET environment variable or
-// -secret-file, which keeps it out of the process list.
+// -secret-file, which keeps it out of the process list. The checksum
+// authenticates requests but does not encrypt them: across untrusted
+// networks serve with -tls-cert/-tls-key or behind a TLS proxy.
 //
 // Exit codes, for scripts:
 //

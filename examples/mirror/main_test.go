@@ -111,6 +111,7 @@ func TestExitCodes(t *testing.T) {
 		{"prune bad age", []string{"prune", "-dir", src, "-older-than", "soon"}, exitUsage, "invalid -older-than"},
 		{"prune dry run", []string{"prune", "-dir", src, "-older-than", "1d", "-dry-run"}, exitOK, "would remove"},
 		{"serve no secret", []string{"serve", "-dir", src}, exitUsage, "secret is required"},
+		{"serve half tls", []string{"serve", "-dir", src, "-secret", secret, "-tls-cert", "c.pem"}, exitUsage, "go together"},
 		{"serve bad listen", []string{"serve", "-dir", src, "-secret", secret, "-listen", "256.0.0.1:99999"}, exitUnavailable, "listen"},
 	}
 	for _, tc := range cases {

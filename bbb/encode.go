@@ -16,6 +16,9 @@ func appendEscaped(dst []byte, s string) []byte {
 		// Copy the run of bytes that need no escaping at once: most values
 		// (IDs, roles, numbers) are a single run.
 		j := i
+		for j+4 <= len(s) && unreserved[s[j]] && unreserved[s[j+1]] && unreserved[s[j+2]] && unreserved[s[j+3]] {
+			j += 4
+		}
 		for j < len(s) && unreserved[s[j]] {
 			j++
 		}

@@ -64,7 +64,14 @@ func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
 	if p.Role == "" && p.Password == "" {
 		return nil, &ParamError{Call: call, Param: "role", Msg: "set Role (or the deprecated Password)"}
 	}
-	if p.Role != "" && !strings.EqualFold(p.Role, RoleModerator) && !strings.EqualFold(p.Role, RoleViewer) {
+	role := p.Role
+	switch {
+	case role == "" || role == RoleModerator || role == RoleViewer:
+	case strings.EqualFold(role, RoleModerator):
+		role = RoleModerator
+	case strings.EqualFold(role, RoleViewer):
+		role = RoleViewer
+	default:
 		return nil, &ParamError{Call: call, Param: "role", Msg: "must be MODERATOR or VIEWER"}
 	}
 	first := true
@@ -87,7 +94,7 @@ func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
 	}
 	add("fullName", p.FullName)
 	add("meetingID", p.MeetingID)
-	add("role", strings.ToUpper(p.Role))
+	add("role", role)
 	add("password", p.Password)
 	if !p.CreateTime.IsZero() {
 		var b [20]byte

@@ -177,8 +177,11 @@ func AppendSumOf(dst []byte, alg Algorithm, data []byte) []byte {
 // appendHex is hex.AppendEncode without its generic growth path.
 func appendHex(dst, src []byte) []byte {
 	const digits = "0123456789abcdef"
-	for _, c := range src {
-		dst = append(dst, digits[c>>4], digits[c&15])
+	n := len(dst)
+	dst = append(dst, make([]byte, 2*len(src))...)
+	out := dst[n:]
+	for i, c := range src {
+		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
 	}
 	return dst
 }

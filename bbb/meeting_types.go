@@ -72,13 +72,7 @@ func (f *fieldDecoder) text() string {
 	return s
 }
 
-func (f *fieldDecoder) int() int {
-	n, err := xmlx.ParseInt(f.text())
-	if err != nil && f.err == nil {
-		f.err = err
-	}
-	return int(n)
-}
+func (f *fieldDecoder) int() int { return int(f.int64()) }
 
 func (f *fieldDecoder) int64() int64 {
 	n, err := xmlx.ParseInt(f.text())
@@ -112,6 +106,19 @@ func (f *fieldDecoder) dict() map[string]string {
 	return m
 }
 
+// walk calls fn for every child element of the element just opened; fn
+// decodes the child with f's methods, which record the first error.
+func (f *fieldDecoder) walk(fn func(el xml.StartElement)) error {
+	err := xmlx.Children(f.d, func(el xml.StartElement) error {
+		fn(el)
+		return f.err
+	})
+	if err != nil {
+		return err
+	}
+	return f.err
+}
+
 func (f *fieldDecoder) skip() {
 	if err := f.d.Skip(); err != nil && f.err == nil {
 		f.err = err
@@ -121,15 +128,8 @@ func (f *fieldDecoder) skip() {
 // UnmarshalXML implements xml.Unmarshaler for <meeting> and for the body of
 // a getMeetingInfo answer.
 func (m *Meeting) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	f := fieldDecoder{d: d}
-	err := xmlx.Children(d, func(el xml.StartElement) error {
-		m.decodeField(&f, el)
-		return f.err
-	})
-	if err != nil {
-		return err
-	}
-	return f.err
+	f := &fieldDecoder{d: d}
+	return f.walk(func(el xml.StartElement) { m.decodeField(f, el) })
 }
 
 // decodeField decodes one child of <meeting>; it reports whether the name
@@ -181,17 +181,16 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 	case "moderatorCount":
 		m.ModeratorCount = f.int()
 	case "attendees":
-		f.err = xmlx.Children(f.d, func(el xml.StartElement) error {
+		f.err = f.walk(func(el xml.StartElement) {
 			if el.Name.Local != "attendee" {
 				f.skip()
-				return f.err
+				return
 			}
-			var a Attendee
-			if err := a.UnmarshalXML(f.d, el); err != nil {
-				return err
+			m.Attendees = append(m.Attendees, Attendee{})
+			a := &m.Attendees[len(m.Attendees)-1]
+			if err := a.UnmarshalXML(f.d, el); err != nil && f.err == nil {
+				f.err = err
 			}
-			m.Attendees = append(m.Attendees, a)
-			return nil
 		})
 	case "metadata":
 		m.Metadata = f.dict()
@@ -204,16 +203,14 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 	case "freeJoin":
 		m.FreeJoin = f.bool()
 	case "breakoutRooms":
-		f.err = xmlx.Children(f.d, func(xml.StartElement) error {
-			id := f.text()
-			if id != "" {
+		f.err = f.walk(func(xml.StartElement) {
+			if id := f.text(); id != "" {
 				m.BreakoutRooms = append(m.BreakoutRooms, id)
 			}
-			return f.err
 		})
 	case "breakout":
 		// Servers before 2.4 nested breakout details in <breakout>.
-		f.err = xmlx.Children(f.d, func(el xml.StartElement) error {
+		f.err = f.walk(func(el xml.StartElement) {
 			switch el.Name.Local {
 			case "parentMeetingID":
 				m.ParentMeetingID = f.text()
@@ -224,7 +221,6 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 			default:
 				f.skip()
 			}
-			return f.err
 		})
 	default:
 		f.skip()
@@ -235,8 +231,8 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 
 // UnmarshalXML implements xml.Unmarshaler for <attendee>.
 func (a *Attendee) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	f := fieldDecoder{d: d}
-	err := xmlx.Children(d, func(el xml.StartElement) error {
+	f := &fieldDecoder{d: d}
+	return f.walk(func(el xml.StartElement) {
 		switch el.Name.Local {
 		case "userID":
 			a.UserID = f.text()
@@ -259,10 +255,5 @@ func (a *Attendee) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 		default:
 			f.skip()
 		}
-		return f.err
 	})
-	if err != nil {
-		return err
-	}
-	return f.err
 }

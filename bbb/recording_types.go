@@ -4,8 +4,6 @@ import (
 	"encoding/xml"
 	"strconv"
 	"time"
-
-	"github.com/bbbkit/bbbkit/internal/xmlx"
 )
 
 // Recording states for GetRecordingsParams.States.
@@ -60,8 +58,8 @@ type Image struct {
 
 // UnmarshalXML implements xml.Unmarshaler for <recording>.
 func (r *Recording) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	f := fieldDecoder{d: d}
-	err := xmlx.Children(d, func(el xml.StartElement) error {
+	f := &fieldDecoder{d: d}
+	return f.walk(func(el xml.StartElement) {
 		switch el.Name.Local {
 		case "recordID":
 			r.RecordID = f.text()
@@ -90,28 +88,23 @@ func (r *Recording) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 		case "metadata":
 			r.Metadata = f.dict()
 		case "playback":
-			r.Playback = decodeFormats(&f, r.Playback)
+			r.Playback = decodeFormats(f, r.Playback)
 		case "data":
-			r.DataFormats = decodeFormats(&f, r.DataFormats)
+			r.DataFormats = decodeFormats(f, r.DataFormats)
 		default:
 			f.skip()
 		}
-		return f.err
 	})
-	if err != nil {
-		return err
-	}
-	return f.err
 }
 
 func decodeFormats(f *fieldDecoder, dst []PlaybackFormat) []PlaybackFormat {
-	err := xmlx.Children(f.d, func(el xml.StartElement) error {
+	f.err = f.walk(func(el xml.StartElement) {
 		if el.Name.Local != "format" {
 			f.skip()
-			return f.err
+			return
 		}
 		var pf PlaybackFormat
-		err := xmlx.Children(f.d, func(el xml.StartElement) error {
+		f.err = f.walk(func(el xml.StartElement) {
 			switch el.Name.Local {
 			case "type":
 				pf.Type = f.text()
@@ -128,30 +121,22 @@ func decodeFormats(f *fieldDecoder, dst []PlaybackFormat) []PlaybackFormat {
 			default:
 				f.skip()
 			}
-			return f.err
 		})
-		if err != nil {
-			return err
-		}
 		dst = append(dst, pf)
-		return nil
 	})
-	if err != nil && f.err == nil {
-		f.err = err
-	}
 	return dst
 }
 
 func decodePreview(f *fieldDecoder, dst []Image) []Image {
-	err := xmlx.Children(f.d, func(el xml.StartElement) error {
+	f.err = f.walk(func(el xml.StartElement) {
 		if el.Name.Local != "images" {
 			f.skip()
-			return f.err
+			return
 		}
-		return xmlx.Children(f.d, func(el xml.StartElement) error {
+		f.err = f.walk(func(el xml.StartElement) {
 			if el.Name.Local != "image" {
 				f.skip()
-				return f.err
+				return
 			}
 			img := Image{}
 			for _, a := range el.Attr {
@@ -166,11 +151,7 @@ func decodePreview(f *fieldDecoder, dst []Image) []Image {
 			}
 			img.URL = f.text()
 			dst = append(dst, img)
-			return f.err
 		})
 	})
-	if err != nil && f.err == nil {
-		f.err = err
-	}
 	return dst
 }

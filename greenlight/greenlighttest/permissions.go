@@ -89,3 +89,58 @@ func (s *Server) roomsOwnedBy(userID string) int {
 	}
 	return n
 }
+
+// allowed answers 401 when nobody is signed in and 403 when the signed-in
+// user passes none of perms for the named resources; it reports whether the
+// handler may go on.
+func (s *Server) allowed(q *req, perms []string, userID, fid, recordID string) bool {
+	if !q.authenticated() {
+		return false
+	}
+	if !s.authorized(q.cur, perms, userID, fid, recordID) {
+		q.forbidden()
+		return false
+	}
+	return true
+}
+
+// roomFor answers 401, then 404 for an unknown room, then 403 when the
+// signed-in user passes none of perms for it; otherwise it returns the room.
+func (s *Server) roomFor(q *req, fid string, perms ...string) *room {
+	if !q.authenticated() {
+		return nil
+	}
+	rm := s.findRoom(q, fid)
+	if rm == nil {
+		return nil
+	}
+	if !s.authorized(q.cur, perms, "", fid, "") {
+		q.forbidden()
+		return nil
+	}
+	return rm
+}
+
+// recordingFor answers 404 for an unknown recording and 403 when the
+// signed-in user may not change it; otherwise it returns the recording.
+func (s *Server) recordingFor(q *req, recordID string) *recording {
+	rec := s.recordingByRecordID(recordID)
+	if rec == nil {
+		q.notFound()
+		return nil
+	}
+	if !s.authorized(q.cur, []string{"ManageRecordings", "SharedRoom", "PublicRecordings"}, "", "", recordID) {
+		q.forbidden()
+		return nil
+	}
+	return rec
+}
+
+// findUser answers 404 when the user does not exist.
+func (s *Server) findUser(q *req, id string) *user {
+	u := s.userByID(id)
+	if u == nil {
+		q.notFound()
+	}
+	return u
+}

@@ -21,11 +21,7 @@ func recordingJSON(r *recording) map[string]any {
 }
 
 func (s *Server) listRecordings(q *req) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"CreateRoom"}, "", "", "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"CreateRoom"}, "", "", "") {
 		return
 	}
 	search := strings.ToLower(q.r.URL.Query().Get("search"))
@@ -46,15 +42,8 @@ func (s *Server) listRecordings(q *req) {
 }
 
 func (s *Server) roomRecordings(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms", "SharedRoom")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	search := strings.ToLower(q.r.URL.Query().Get("q"))
@@ -73,13 +62,8 @@ func (s *Server) renameRecording(q *req, id string) {
 	if !q.authenticated() {
 		return
 	}
-	rec := s.recordingByRecordID(id)
+	rec := s.recordingFor(q, id)
 	if rec == nil {
-		q.notFound()
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRecordings", "SharedRoom", "PublicRecordings"}, "", "", id) {
-		q.forbidden()
 		return
 	}
 	var p struct {
@@ -98,11 +82,7 @@ func (s *Server) renameRecording(q *req, id string) {
 }
 
 func (s *Server) deleteRecording(q *req, id string) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRecordings"}, "", "", id) {
-		q.forbidden()
+	if !s.allowed(q, []string{"ManageRecordings"}, "", "", id) {
 		return
 	}
 	s.recordings = slices.DeleteFunc(s.recordings, func(r *recording) bool { return r.recordID == id })
@@ -116,13 +96,8 @@ func (s *Server) updateVisibility(q *req) {
 	var id, vis string
 	q.param("id", &id)
 	q.param("visibility", &vis)
-	rec := s.recordingByRecordID(id)
+	rec := s.recordingFor(q, id)
 	if rec == nil {
-		q.notFound()
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRecordings", "SharedRoom", "PublicRecordings"}, "", "", id) {
-		q.forbidden()
 		return
 	}
 	switch vis {

@@ -31,11 +31,7 @@ func (s *Server) roomJSON(rm *room, cur *user) map[string]any {
 }
 
 func (s *Server) listRooms(q *req) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"CreateRoom"}, "", "", "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"CreateRoom"}, "", "", "") {
 		return
 	}
 	search := strings.ToLower(q.r.URL.Query().Get("search"))
@@ -104,15 +100,8 @@ func (s *Server) findRoom(q *req, fid string) *room {
 }
 
 func (s *Server) showRoom(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms", "SharedRoom")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	owner := ""
@@ -130,15 +119,8 @@ func (s *Server) showRoom(q *req, fid string) {
 }
 
 func (s *Server) updateRoom(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms", "SharedRoom")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	var p roomParams
@@ -158,15 +140,8 @@ func (s *Server) updateRoom(q *req, fid string) {
 }
 
 func (s *Server) deleteRoom(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	s.rooms = slices.DeleteFunc(s.rooms, func(x *room) bool { return x == rm })
@@ -175,11 +150,7 @@ func (s *Server) deleteRoom(q *req, fid string) {
 }
 
 func (s *Server) serverRooms(q *req) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms"}, "", "", "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"ManageRooms"}, "", "", "") {
 		return
 	}
 	search := strings.ToLower(q.r.URL.Query().Get("search"))
@@ -235,30 +206,16 @@ func (s *Server) effectiveSettings(rm *room, cur *user) map[string]string {
 }
 
 func (s *Server) showRoomSettings(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms", "SharedRoom")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	q.data(http.StatusOK, s.effectiveSettings(rm, q.cur), nil)
 }
 
 func (s *Server) updateRoomSetting(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms", "SharedRoom")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	var p struct {
@@ -347,11 +304,7 @@ func (s *Server) share(q *req) {
 }
 
 func (s *Server) sharedUsers(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
 		return
 	}
 	rm := s.findRoom(q, fid)
@@ -369,11 +322,7 @@ func (s *Server) sharedUsers(q *req, fid string) {
 }
 
 func (s *Server) unshare(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms"}, "", fid, "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"ManageRooms"}, "", fid, "") {
 		return
 	}
 	rm := s.findRoom(q, fid)
@@ -386,11 +335,7 @@ func (s *Server) unshare(q *req, fid string) {
 }
 
 func (s *Server) shareableUsers(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms"}, "", fid, "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"ManageRooms"}, "", fid, "") {
 		return
 	}
 	rm := s.findRoom(q, fid)
@@ -436,15 +381,8 @@ func (s *Server) start(rm *room) {
 }
 
 func (s *Server) startMeeting(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms", "SharedRoom")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	s.start(rm)
@@ -497,15 +435,8 @@ func (s *Server) meetingStatus(q *req, fid string) {
 }
 
 func (s *Server) meetingRunning(q *req, fid string) {
-	if !q.authenticated() {
-		return
-	}
-	rm := s.findRoom(q, fid)
+	rm := s.roomFor(q, fid, "ManageRooms", "SharedRoom")
 	if rm == nil {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRooms", "SharedRoom"}, "", fid, "") {
-		q.forbidden()
 		return
 	}
 	q.data(http.StatusOK, rm.online, nil)

@@ -150,32 +150,22 @@ func (s *Server) createUser(q *req) {
 }
 
 func (s *Server) showUser(q *req, id string) {
-	if !q.authenticated() {
+	if !s.allowed(q, []string{"ManageUsers"}, id, "", "") {
 		return
 	}
-	if !s.authorized(q.cur, []string{"ManageUsers"}, id, "", "") {
-		q.forbidden()
-		return
-	}
-	u := s.userByID(id)
+	u := s.findUser(q, id)
 	if u == nil {
-		q.notFound()
 		return
 	}
 	q.data(http.StatusOK, userJSON(u), nil)
 }
 
 func (s *Server) updateUser(q *req, id string) {
-	if !q.authenticated() {
+	if !s.allowed(q, []string{"ManageUsers"}, id, "", "") {
 		return
 	}
-	if !s.authorized(q.cur, []string{"ManageUsers"}, id, "", "") {
-		q.forbidden()
-		return
-	}
-	u := s.userByID(id)
+	u := s.findUser(q, id)
 	if u == nil {
-		q.notFound()
 		return
 	}
 	var p userParams
@@ -220,16 +210,11 @@ func (s *Server) updateUser(q *req, id string) {
 }
 
 func (s *Server) deleteUser(q *req, id string) {
-	if !q.authenticated() {
+	if !s.allowed(q, []string{"ManageUsers"}, id, "", "") {
 		return
 	}
-	if !s.authorized(q.cur, []string{"ManageUsers"}, id, "", "") {
-		q.forbidden()
-		return
-	}
-	u := s.userByID(id)
+	u := s.findUser(q, id)
 	if u == nil {
-		q.notFound()
 		return
 	}
 	s.users = slices.DeleteFunc(s.users, func(x *user) bool { return x == u })
@@ -274,11 +259,7 @@ func (s *Server) changePassword(q *req) {
 }
 
 func (s *Server) adminUsers(q *req, list string) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageUsers"}, "", "", "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"ManageUsers"}, "", "", "") {
 		return
 	}
 	search := strings.ToLower(q.r.URL.Query().Get("search"))
@@ -316,16 +297,11 @@ func (s *Server) adminUsers(q *req, list string) {
 }
 
 func (s *Server) adminUpdateUser(q *req, id string) {
-	if !q.authenticated() {
+	if !s.allowed(q, []string{"ManageUsers"}, "", "", "") {
 		return
 	}
-	if !s.authorized(q.cur, []string{"ManageUsers"}, "", "", "") {
-		q.forbidden()
-		return
-	}
-	u := s.userByID(id)
+	u := s.findUser(q, id)
 	if u == nil {
-		q.notFound()
 		return
 	}
 	var p userParams
@@ -349,11 +325,7 @@ func (s *Server) adminUpdateUser(q *req, id string) {
 }
 
 func (s *Server) listRoles(q *req) {
-	if !q.authenticated() {
-		return
-	}
-	if !s.authorized(q.cur, []string{"ManageRoles"}, "", "", "") {
-		q.forbidden()
+	if !s.allowed(q, []string{"ManageRoles"}, "", "", "") {
 		return
 	}
 	out := []map[string]any{}

@@ -1,6 +1,9 @@
 package webhooks
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // EventType names an event. For mapped events it is the id bbb-webhooks puts
 // in data.id, such as "user-joined"; for raw events (hooks created with
@@ -92,12 +95,7 @@ func MappedEventTypes() []EventType {
 
 // Known reports whether t is one of the mapped event ids of bbb-webhooks 3.x.
 func (t EventType) Known() bool {
-	for _, m := range mappedTypes {
-		if m == t {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(mappedTypes, t)
 }
 
 // Category groups event types by what they are about.
@@ -118,31 +116,31 @@ const (
 	CategoryOther      Category = "other"      // anything else, including raw message names
 )
 
+// categoryPrefixes maps id prefixes to categories, the more specific
+// user-* prefixes before "user-".
+var categoryPrefixes = []struct {
+	prefix string
+	cat    Category
+}{
+	{"user-audio-", CategoryAudio},
+	{"user-cam-", CategoryCamera},
+	{"user-presenter-", CategoryPresenter},
+	{"user-", CategoryUser},
+	{"meeting-", CategoryMeeting},
+	{"chat-", CategoryChat},
+	{"poll-", CategoryPoll},
+	{"pad-", CategoryPad},
+	{"transcript-", CategoryTranscript},
+	{"rap-", CategoryRecording},
+}
+
 // Category tells what the event is about, from the prefix of its id; raw
 // message names and unknown prefixes give CategoryOther.
 func (t EventType) Category() Category {
-	s := string(t)
-	switch {
-	case strings.HasPrefix(s, "user-audio-"):
-		return CategoryAudio
-	case strings.HasPrefix(s, "user-cam-"):
-		return CategoryCamera
-	case strings.HasPrefix(s, "user-presenter-"):
-		return CategoryPresenter
-	case strings.HasPrefix(s, "user-"):
-		return CategoryUser
-	case strings.HasPrefix(s, "meeting-"):
-		return CategoryMeeting
-	case strings.HasPrefix(s, "chat-"):
-		return CategoryChat
-	case strings.HasPrefix(s, "poll-"):
-		return CategoryPoll
-	case strings.HasPrefix(s, "pad-"):
-		return CategoryPad
-	case strings.HasPrefix(s, "transcript-"):
-		return CategoryTranscript
-	case strings.HasPrefix(s, "rap-"):
-		return CategoryRecording
+	for _, p := range categoryPrefixes {
+		if strings.HasPrefix(string(t), p.prefix) {
+			return p.cat
+		}
 	}
 	return CategoryOther
 }

@@ -212,11 +212,11 @@ func (s *Server) metadataXML(r *recording) []byte {
 	x.intElem("participants", int64(r.participants))
 	x.intElem("raw_size", r.rawSize)
 	x.b = append(x.b, `<meeting id="`...)
-	x.b = appendEscaped(x.b, r.id)
+	x.b = appendAttr(x.b, r.id)
 	x.b = append(x.b, `" externalId="`...)
-	x.b = appendEscaped(x.b, r.extMeetingID)
+	x.b = appendAttr(x.b, r.extMeetingID)
 	x.b = append(x.b, `" name="`...)
-	x.b = appendEscaped(x.b, r.name)
+	x.b = appendAttr(x.b, r.name)
 	x.b = append(x.b, `" breakout="`...)
 	x.b = strconv.AppendBool(x.b, r.isBreakout)
 	x.b = append(x.b, "\"/>\n"...)
@@ -314,7 +314,9 @@ func writeRecordingFile(path, id string, f recordingFile) (err error) {
 		return err
 	}
 	seed := sha256.Sum256([]byte(id + "\x00" + f.path))
-	_, err = io.CopyN(out, mrand.NewChaCha8(seed), f.size-int64(len(f.magic)))
+	// Large writes: *os.File's ReadFrom would copy 32 KiB at a time.
+	buf := make([]byte, min(f.size, 256<<10))
+	_, err = io.CopyBuffer(struct{ io.Writer }{out}, io.LimitReader(mrand.NewChaCha8(seed), f.size-int64(len(f.magic))), buf)
 	return err
 }
 
@@ -367,5 +369,22 @@ func (s *Server) rewriteMetadataLocked(r *recording) error {
 func noteFilesErr(r *recording, err error) {
 	if err != nil {
 		r.filesErr = err.Error()
+	}
+}
+
+// appendAttr escapes an attribute value: like element text, and with tabs
+// and line breaks as character references, which parsers would otherwise
+// turn into spaces.
+func appendAttr(b []byte, s string) []byte {
+	for {
+		i := strings.IndexAny(s, "\t\n\r")
+		if i < 0 {
+			return appendEscaped(b, s)
+		}
+		b = appendEscaped(b, s[:i])
+		b = append(b, "&#"...)
+		b = strconv.AppendInt(b, int64(s[i]), 10)
+		b = append(b, ';')
+		s = s[i+1:]
 	}
 }

@@ -316,3 +316,68 @@ func TestRecordingsDirOptions(t *testing.T) {
 		t.Errorf("New did not create the recordings directory: %v", err)
 	}
 }
+
+// FuzzMetadataXML checks that metadata.xml parses, whatever the meeting
+// name, meeting ID and metadata values, and keeps what was put in.
+func FuzzMetadataXML(f *testing.F) {
+	f.Add("Weekly sync", "room-1", "physics")
+	f.Add("<&\"'>", "a b", "\x00\xff\ufffe")
+	f.Add("", "", "]]>")
+	s, err := New()
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer s.Close()
+	f.Fuzz(func(t *testing.T, name, meetingID, value string) {
+		r := &recording{
+			id: sha1Hex(meetingID) + "-1767225600000", extMeetingID: meetingID, name: name,
+			state: StatePublished, startTime: 1767225600000, endTime: 1767227400000,
+			meta: map[string]string{"course": value, "meetingName": name},
+		}
+		var md metadataDoc
+		if err := xml.Unmarshal(s.metadataXML(r), &md); err != nil {
+			t.Fatalf("metadata.xml does not parse: %v", err)
+		}
+		// Parsers turn line breaks in element text into "\n".
+		text := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace
+		if md.ID != r.id || md.Meeting.ExternalID != validXMLText(meetingID) || md.Meeting.Name != validXMLText(name) ||
+			md.meta("course") != text(validXMLText(value)) {
+			t.Fatalf("metadata.xml lost data: %+v", md)
+		}
+	})
+}
+
+// BenchmarkWriteRecordingFiles writes a 4 MiB recording (files and
+// metadata.xml, staged and renamed into place); the baseline writes the
+// same number of bytes to one file.
+func BenchmarkWriteRecordingFiles(b *testing.B) {
+	const size = 4 << 20
+	r := &recording{id: sha1Hex("bench") + "-1767225600000", extMeetingID: "bench", name: "Bench", state: StatePublished,
+		startTime: 1767225600000, endTime: 1767227400000, meta: map[string]string{}}
+	b.Run("baseline-one-file", func(b *testing.B) {
+		dir := b.TempDir()
+		buf := make([]byte, size)
+		b.SetBytes(size)
+		for b.Loop() {
+			if err := os.WriteFile(filepath.Join(dir, "blob"), buf, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("recording", func(b *testing.B) {
+		s, err := New(WithRecordingsDir(b.TempDir()), WithRecordingSize(size))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		b.SetBytes(size)
+		for b.Loop() {
+			s.mu.Lock()
+			err := s.writeRecordingFilesLocked(r)
+			s.mu.Unlock()
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

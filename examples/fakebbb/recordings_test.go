@@ -145,3 +145,15 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseSize(f *testing.F) {
+	for _, s := range []string{"4096", "4MiB", "2G", "-1", "", "9223372036854775807K"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseSize(s)
+		if err == nil && (n < 0 || n > 1<<40) {
+			t.Fatalf("parseSize(%q) = %d", s, n)
+		}
+	})
+}

@@ -36,67 +36,94 @@ type recordingsAnswer struct {
 	Items []rawItem `xml:"recordings>recording"`
 }
 
-// fanout calls fn on each server at once (at most maxFanout at a time) and
-// returns the results in server order; a failed server yields nil and a log
-// line.
-func (h *Handler) fanout(ctx context.Context, call string, servers []scheduler.Server, fn func(context.Context, *bbb.Client) ([]rawItem, error)) [][]rawItem {
-	out := make([][]rawItem, len(servers))
+// parallel calls fn(i) for every i in [0, n), at most maxFanout at a time,
+// and waits for all of them.
+func parallel(n int, fn func(i int)) {
 	sem := make(chan struct{}, maxFanout)
 	var wg sync.WaitGroup
-	for i, srv := range servers {
+	for i := range n {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := h.client(srv)
-			if err == nil {
-				out[i], err = fn(ctx, c)
-			}
-			if err != nil {
-				h.cfg.log.Warn("server left out of "+call, slog.String("server", srv.ID), slog.String("error", err.Error()))
-			}
+			fn(i)
 		}()
 	}
 	wg.Wait()
+}
+
+// fanout calls fn on each server at once (at most maxFanout at a time) and
+// returns the results in server order; a failed server yields nil and a log
+// line.
+func (h *Handler) fanout(ctx context.Context, call string, servers []scheduler.Server, fn func(context.Context, *bbb.Client) ([]rawItem, error)) [][]rawItem {
+	out := make([][]rawItem, len(servers))
+	parallel(len(servers), func(i int) {
+		srv := servers[i]
+		c, err := h.client(srv)
+		if err == nil {
+			out[i], err = fn(ctx, c)
+		}
+		if err != nil {
+			h.cfg.log.Warn("server left out of "+call, slog.String("server", srv.ID), slog.String("error", err.Error()))
+		}
+	})
 	return out
 }
 
-func (h *Handler) getMeetings(w http.ResponseWriter, r *http.Request, fr frontRequest) {
-	ctx := r.Context()
+// onlineServers lists the online servers, without the disabled ones unless
+// withDisabled; when the scheduler fails it answers the error and returns
+// false.
+func (h *Handler) onlineServers(ctx context.Context, w http.ResponseWriter, withDisabled bool) ([]scheduler.Server, bool) {
 	all, err := h.sched.Servers(ctx)
 	if err != nil {
 		h.writeLookupError(w, err)
-		return
+		return nil, false
 	}
 	var servers []scheduler.Server
 	for _, s := range all {
-		if s.Online && s.State != scheduler.StateDisabled {
+		if s.Online && (withDisabled || s.State != scheduler.StateDisabled) {
 			servers = append(servers, s)
 		}
 	}
-	parts := h.fanout(ctx, "getMeetings", servers, func(ctx context.Context, c *bbb.Client) ([]rawItem, error) {
-		var a meetingsAnswer
-		err := c.Do(ctx, "getMeetings", nil, &a)
-		return a.Items, err
-	})
+	return servers, true
+}
+
+// writeMerged answers SUCCESS with the items the request's tenant may see,
+// each wrapped in <tag>, inside <tag+"s">; with none, it adds the messageKey
+// and message BigBlueButton gives for an empty list.
+func writeMerged(w http.ResponseWriter, fr frontRequest, parts [][]rawItem, tag, emptyKey, emptyMessage string) {
 	var b strings.Builder
 	n := 0
-	b.WriteString("<returncode>SUCCESS</returncode><meetings>")
+	b.WriteString("<returncode>SUCCESS</returncode><" + tag + "s>")
 	for _, items := range parts {
 		for _, it := range items {
 			if fr.tenant != nil && it.Metadata.TenantID != fr.tenant.ID {
 				continue
 			}
 			n++
-			b.WriteString("<meeting>" + it.Inner + "</meeting>")
+			b.WriteString("<" + tag + ">" + it.Inner + "</" + tag + ">")
 		}
 	}
-	b.WriteString("</meetings>")
+	b.WriteString("</" + tag + "s>")
 	if n == 0 {
-		b.WriteString("<messageKey>noMeetings</messageKey><message>no meetings were found on this server</message>")
+		b.WriteString("<messageKey>" + emptyKey + "</messageKey><message>" + emptyMessage + "</message>")
 	}
 	writeXML(w, b.String())
+}
+
+func (h *Handler) getMeetings(w http.ResponseWriter, r *http.Request, fr frontRequest) {
+	ctx := r.Context()
+	servers, ok := h.onlineServers(ctx, w, false)
+	if !ok {
+		return
+	}
+	parts := h.fanout(ctx, "getMeetings", servers, func(ctx context.Context, c *bbb.Client) ([]rawItem, error) {
+		var a meetingsAnswer
+		err := c.Do(ctx, "getMeetings", nil, &a)
+		return a.Items, err
+	})
+	writeMerged(w, fr, parts, "meeting", "noMeetings", "no meetings were found on this server")
 }
 
 // getRecordings asks every online server (whatever its state: a disabled
@@ -104,16 +131,9 @@ func (h *Handler) getMeetings(w http.ResponseWriter, r *http.Request, fr frontRe
 // are not forwarded, since they cannot be merged.
 func (h *Handler) getRecordings(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 	ctx := r.Context()
-	all, err := h.sched.Servers(ctx)
-	if err != nil {
-		h.writeLookupError(w, err)
+	servers, ok := h.onlineServers(ctx, w, true)
+	if !ok {
 		return
-	}
-	var servers []scheduler.Server
-	for _, s := range all {
-		if s.Online {
-			servers = append(servers, s)
-		}
 	}
 	q := cloneValues(fr.query)
 	q.Del("offset")
@@ -123,23 +143,7 @@ func (h *Handler) getRecordings(w http.ResponseWriter, r *http.Request, fr front
 		err := c.Do(ctx, "getRecordings", q, &a)
 		return a.Items, err
 	})
-	var b strings.Builder
-	n := 0
-	b.WriteString("<returncode>SUCCESS</returncode><recordings>")
-	for _, items := range parts {
-		for _, it := range items {
-			if fr.tenant != nil && it.Metadata.TenantID != fr.tenant.ID {
-				continue
-			}
-			n++
-			b.WriteString("<recording>" + it.Inner + "</recording>")
-		}
-	}
-	b.WriteString("</recordings>")
-	if n == 0 {
-		b.WriteString("<messageKey>noRecordings</messageKey><message>There are no recordings for the meeting(s).</message>")
-	}
-	writeXML(w, b.String())
+	writeMerged(w, fr, parts, "recording", "noRecordings", "There are no recordings for the meeting(s).")
 }
 
 // changeRecordings forwards publishRecordings, updateRecordings and
@@ -157,39 +161,20 @@ func (h *Handler) changeRecordings(w http.ResponseWriter, r *http.Request, fr fr
 		writeFailed(w, "internalError", "Unable to read the request body.")
 		return
 	}
-	all, err := h.sched.Servers(ctx)
-	if err != nil {
-		h.writeLookupError(w, err)
+	servers, ok := h.onlineServers(ctx, w, true)
+	if !ok {
 		return
 	}
-	var servers []scheduler.Server
-	for _, s := range all {
-		if s.Online {
-			servers = append(servers, s)
-		}
-	}
 	answers := make([][]byte, len(servers))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, maxFanout)
-	for i, srv := range servers {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			method := http.MethodGet
-			if len(body) > 0 {
-				method = http.MethodPost
-			}
-			status, answer, err := h.forward(ctx, srv, fr.call, fr.query, method, body, r.Header.Get("Content-Type"))
-			if err != nil || status != http.StatusOK {
-				h.cfg.log.Warn("server left out of "+fr.call, slog.String("server", srv.ID), slog.Int("status", status), slog.Any("error", err))
-				return
-			}
-			answers[i] = answer
-		}()
-	}
-	wg.Wait()
+	parallel(len(servers), func(i int) {
+		srv := servers[i]
+		status, answer, err := h.forward(ctx, srv, fr.call, fr.query, bodyMethod(body), body, r.Header.Get("Content-Type"))
+		if err != nil || status != http.StatusOK {
+			h.cfg.log.Warn("server left out of "+fr.call, slog.String("server", srv.ID), slog.Int("status", status), slog.Any("error", err))
+			return
+		}
+		answers[i] = answer
+	})
 	var first []byte
 	for _, a := range answers {
 		if a == nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/scalelite"
@@ -25,31 +26,25 @@ type frontRequest struct {
 	tenant *scalelite.Tenant
 }
 
+// frontMethods lists the HTTP methods each front call accepts; calls not
+// listed are not supported.
+var frontMethods = map[string][]string{
+	"create":            {http.MethodGet, http.MethodPost},
+	"updateRecordings":  {http.MethodGet, http.MethodPost},
+	"insertDocument":    {http.MethodPost},
+	"join":              {http.MethodGet},
+	"end":               {http.MethodGet},
+	"isMeetingRunning":  {http.MethodGet},
+	"getMeetingInfo":    {http.MethodGet},
+	"getMeetings":       {http.MethodGet},
+	"getRecordings":     {http.MethodGet},
+	"publishRecordings": {http.MethodGet},
+	"deleteRecordings":  {http.MethodGet},
+}
+
 // serveFront serves /bigbluebutton/api/{call}.
 func (h *Handler) serveFront(w http.ResponseWriter, r *http.Request, call string) {
-	switch call {
-	case "create":
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			writeFailed(w, "unsupportedRequest", "This request is not supported.")
-			return
-		}
-	case "insertDocument":
-		if r.Method != http.MethodPost {
-			writeFailed(w, "unsupportedRequest", "This request is not supported.")
-			return
-		}
-	case "updateRecordings":
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			writeFailed(w, "unsupportedRequest", "This request is not supported.")
-			return
-		}
-	case "join", "end", "isMeetingRunning", "getMeetingInfo", "getMeetings", "getRecordings",
-		"publishRecordings", "deleteRecordings":
-		if r.Method != http.MethodGet {
-			writeFailed(w, "unsupportedRequest", "This request is not supported.")
-			return
-		}
-	default:
+	if !slices.Contains(frontMethods[call], r.Method) {
 		writeFailed(w, "unsupportedRequest", "This request is not supported.")
 		return
 	}
@@ -148,12 +143,45 @@ func readBody(r *http.Request) ([]byte, bool) {
 	return b, true
 }
 
-// insertDocument forwards the XML body to the meeting's server.
-func (h *Handler) insertDocument(w http.ResponseWriter, r *http.Request, fr frontRequest) {
-	ctx := r.Context()
+// bodyMethod is POST when there is a body to forward, GET otherwise.
+func bodyMethod(body []byte) string {
+	if len(body) > 0 {
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+// meetingIDParam answers missingParamMeetingID when the request names no
+// meeting.
+func meetingIDParam(w http.ResponseWriter, fr frontRequest) (string, bool) {
 	meetingID := fr.query.Get("meetingID")
 	if meetingID == "" {
 		writeFailed(w, "missingParamMeetingID", "You must specify a meeting ID for the meeting.")
+		return "", false
+	}
+	return meetingID, true
+}
+
+// meetingServer returns the meeting the request names and its server, or
+// answers missingParamMeetingID or the lookup error.
+func (h *Handler) meetingServer(ctx context.Context, w http.ResponseWriter, fr frontRequest) (string, scheduler.Server, bool) {
+	meetingID, ok := meetingIDParam(w, fr)
+	if !ok {
+		return "", scheduler.Server{}, false
+	}
+	srv, err := h.lookup(ctx, fr, meetingID)
+	if err != nil {
+		h.writeLookupError(w, err)
+		return "", scheduler.Server{}, false
+	}
+	return meetingID, srv, true
+}
+
+// insertDocument forwards the XML body to the meeting's server.
+func (h *Handler) insertDocument(w http.ResponseWriter, r *http.Request, fr frontRequest) {
+	ctx := r.Context()
+	meetingID, ok := meetingIDParam(w, fr)
+	if !ok {
 		return
 	}
 	body, ok := readBody(r)
@@ -176,9 +204,8 @@ func (h *Handler) insertDocument(w http.ResponseWriter, r *http.Request, fr fron
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 	ctx := r.Context()
-	meetingID := fr.query.Get("meetingID")
-	if meetingID == "" {
-		writeFailed(w, "missingParamMeetingID", "You must specify a meeting ID for the meeting.")
+	meetingID, ok := meetingIDParam(w, fr)
+	if !ok {
 		return
 	}
 	if !h.meetingVisible(fr, meetingID) {
@@ -213,11 +240,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 		q.Set("meta_tenant-id", fr.tenant.ID)
 		q.Set("meta_tenant-name", fr.tenant.Name)
 	}
-	method := http.MethodGet
-	if len(body) > 0 {
-		method = http.MethodPost
-	}
-	status, answer, err := h.forward(ctx, srv, "create", q, method, body, r.Header.Get("Content-Type"))
+	status, answer, err := h.forward(ctx, srv, "create", q, bodyMethod(body), body, r.Header.Get("Content-Type"))
 	if err != nil || status != http.StatusOK || !succeeded(answer) {
 		if !pl.Existing {
 			// The meeting does not exist on the server: forget the placement
@@ -267,14 +290,8 @@ func (h *Handler) running(ctx context.Context, srv scheduler.Server, meetingID s
 
 func (h *Handler) join(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 	ctx := r.Context()
-	meetingID := fr.query.Get("meetingID")
-	if meetingID == "" {
-		writeFailed(w, "missingParamMeetingID", "You must specify a meeting ID for the meeting.")
-		return
-	}
-	srv, err := h.lookup(ctx, fr, meetingID)
-	if err != nil {
-		h.writeLookupError(w, err)
+	_, srv, ok := h.meetingServer(ctx, w, fr)
+	if !ok {
 		return
 	}
 	if !srv.Online || srv.State == scheduler.StateDisabled {
@@ -297,14 +314,8 @@ func (h *Handler) join(w http.ResponseWriter, r *http.Request, fr frontRequest) 
 
 func (h *Handler) end(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 	ctx := r.Context()
-	meetingID := fr.query.Get("meetingID")
-	if meetingID == "" {
-		writeFailed(w, "missingParamMeetingID", "You must specify a meeting ID for the meeting.")
-		return
-	}
-	srv, err := h.lookup(ctx, fr, meetingID)
-	if err != nil {
-		h.writeLookupError(w, err)
+	meetingID, srv, ok := h.meetingServer(ctx, w, fr)
+	if !ok {
 		return
 	}
 	// Like Scalelite: forget the meeting first, then tell the server.
@@ -319,9 +330,8 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 // meeting) and getMeetingInfo (notFound).
 func (h *Handler) proxyMeeting(w http.ResponseWriter, r *http.Request, fr frontRequest, isRunning bool) {
 	ctx := r.Context()
-	meetingID := fr.query.Get("meetingID")
-	if meetingID == "" {
-		writeFailed(w, "missingParamMeetingID", "You must specify a meeting ID for the meeting.")
+	meetingID, ok := meetingIDParam(w, fr)
+	if !ok {
 		return
 	}
 	srv, err := h.lookup(ctx, fr, meetingID)

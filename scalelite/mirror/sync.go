@@ -111,7 +111,8 @@ type Result struct {
 // (<dst>/<format>/<recordID>/...). New and changed recordings are assembled
 // in a staging directory, verified (sizes, SHA-256 when the source provides
 // it, metadata.xml) and renamed into place, so a recording only appears when
-// complete. Interrupted transfers resume from what was staged. Unchanged
+// complete. A local source that changes while a file is copied fails that
+// recording with ErrSourceChanged; the next sync brings the new version. Interrupted transfers resume from what was staged. Unchanged
 // recordings (same files, sizes and modification times) cost only the
 // manifest comparison.
 //

@@ -66,15 +66,11 @@ func (m *MemoryStore) AddServer(ctx context.Context, srv Server) error {
 
 // Server implements Store.
 func (m *MemoryStore) Server(ctx context.Context, id string) (Server, error) {
-	if err := ctx.Err(); err != nil {
+	ms, err := m.lockServer(ctx, id)
+	if err != nil {
 		return Server{}, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms, ok := m.servers[id]
-	if !ok {
-		return Server{}, ErrServerNotFound
-	}
 	return ms.srv, nil
 }
 
@@ -95,15 +91,11 @@ func (m *MemoryStore) Servers(ctx context.Context) ([]Server, error) {
 
 // UpdateServer implements Store.
 func (m *MemoryStore) UpdateServer(ctx context.Context, id string, u ServerUpdate) (Server, []string, error) {
-	if err := ctx.Err(); err != nil {
+	ms, err := m.lockServer(ctx, id)
+	if err != nil {
 		return Server{}, nil, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms, ok := m.servers[id]
-	if !ok {
-		return Server{}, nil, ErrServerNotFound
-	}
 	m.unindex(ms)
 	if u.Secret != nil {
 		ms.srv.Secret = *u.Secret
@@ -128,15 +120,11 @@ func (m *MemoryStore) UpdateServer(ctx context.Context, id string, u ServerUpdat
 
 // DeleteServer implements Store.
 func (m *MemoryStore) DeleteServer(ctx context.Context, id string) ([]string, error) {
-	if err := ctx.Err(); err != nil {
+	ms, err := m.lockServer(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms, ok := m.servers[id]
-	if !ok {
-		return nil, ErrServerNotFound
-	}
 	m.unindex(ms)
 	cleared := m.clear(ms)
 	delete(m.servers, id)
@@ -145,15 +133,11 @@ func (m *MemoryStore) DeleteServer(ctx context.Context, id string) ([]string, er
 
 // ClearServer implements Store.
 func (m *MemoryStore) ClearServer(ctx context.Context, id string, disable bool) (Server, []string, error) {
-	if err := ctx.Err(); err != nil {
+	ms, err := m.lockServer(ctx, id)
+	if err != nil {
 		return Server{}, nil, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms, ok := m.servers[id]
-	if !ok {
-		return Server{}, nil, ErrServerNotFound
-	}
 	m.unindex(ms)
 	cleared := m.clear(ms)
 	if disable {
@@ -161,6 +145,41 @@ func (m *MemoryStore) ClearServer(ctx context.Context, id string, disable bool) 
 	}
 	m.reindex(ms)
 	return ms.srv, cleared, nil
+}
+
+// lockServer checks ctx, locks m and finds the server with the given id.
+// Unless it returns an error, m stays locked for the caller to unlock.
+func (m *MemoryStore) lockServer(ctx context.Context, id string) (*memServer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	ms, ok := m.servers[id]
+	if !ok {
+		m.mu.Unlock()
+		return nil, ErrServerNotFound
+	}
+	return ms, nil
+}
+
+// lockMeeting checks ctx, locks m and finds the meeting with the given id.
+// Unless it returns an error, m stays locked for the caller to unlock.
+func (m *MemoryStore) lockMeeting(ctx context.Context, id string) (*memMeeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	mm, ok := m.meetings[id]
+	if !ok {
+		m.mu.Unlock()
+		return nil, ErrMeetingNotFound
+	}
+	return mm, nil
+}
+
+// unreserve takes the pending reservation of mm off the load of ms.
+func (ms *memServer) unreserve(mm *memMeeting) {
+	ms.srv.Load = max(ms.srv.Load-mm.reservation*ms.srv.LoadMultiplier, 0)
 }
 
 // clear removes every mapping of ms, and the pending reservations with them,
@@ -174,7 +193,7 @@ func (m *MemoryStore) clear(ms *memServer) []string {
 		ids = append(ids, id)
 		delete(m.meetings, id)
 		if !mm.seen {
-			ms.srv.Load = max(ms.srv.Load-mm.reservation*ms.srv.LoadMultiplier, 0)
+			ms.unreserve(mm)
 		}
 	}
 	clear(ms.meetings)
@@ -246,34 +265,26 @@ func (m *MemoryStore) best(tags []string) *memServer {
 
 // Lookup implements Store.
 func (m *MemoryStore) Lookup(ctx context.Context, meetingID string) (Server, error) {
-	if err := ctx.Err(); err != nil {
+	mm, err := m.lockMeeting(ctx, meetingID)
+	if err != nil {
 		return Server{}, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	mm, ok := m.meetings[meetingID]
-	if !ok {
-		return Server{}, ErrMeetingNotFound
-	}
 	return mm.server.srv, nil
 }
 
 // Release implements Store.
 func (m *MemoryStore) Release(ctx context.Context, meetingID string) (string, error) {
-	if err := ctx.Err(); err != nil {
+	mm, err := m.lockMeeting(ctx, meetingID)
+	if err != nil {
 		return "", err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	mm, ok := m.meetings[meetingID]
-	if !ok {
-		return "", ErrMeetingNotFound
-	}
 	ms := mm.server
 	delete(m.meetings, meetingID)
 	delete(ms.meetings, meetingID)
 	if !mm.seen {
-		ms.srv.Load = max(ms.srv.Load-mm.reservation*ms.srv.LoadMultiplier, 0)
+		ms.unreserve(mm)
 		if ms.heapIdx >= 0 {
 			m.groups[ms.srv.Tag].fix(ms.heapIdx)
 		}
@@ -283,15 +294,11 @@ func (m *MemoryStore) Release(ctx context.Context, meetingID string) (string, er
 
 // AddLoad implements Store.
 func (m *MemoryStore) AddLoad(ctx context.Context, serverID string, units float64) error {
-	if err := ctx.Err(); err != nil {
+	ms, err := m.lockServer(ctx, serverID)
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms, ok := m.servers[serverID]
-	if !ok {
-		return ErrServerNotFound
-	}
 	if !ms.srv.Available() {
 		return nil
 	}
@@ -302,14 +309,9 @@ func (m *MemoryStore) AddLoad(ctx context.Context, serverID string, units float6
 
 // MeetingIDs implements Store.
 func (m *MemoryStore) MeetingIDs(ctx context.Context, serverID string) ([]string, error) {
-	if err := ctx.Err(); err != nil {
+	ms, err := m.lockServer(ctx, serverID)
+	if err != nil {
 		return nil, err
-	}
-	m.mu.Lock()
-	ms, ok := m.servers[serverID]
-	if !ok {
-		m.mu.Unlock()
-		return nil, ErrServerNotFound
 	}
 	ids := make([]string, 0, len(ms.meetings))
 	for id := range ms.meetings {
@@ -322,15 +324,11 @@ func (m *MemoryStore) MeetingIDs(ctx context.Context, serverID string) ([]string
 
 // ApplyPoll implements Store.
 func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResult) (PollOutcome, error) {
-	if err := ctx.Err(); err != nil {
+	ms, err := m.lockServer(ctx, serverID)
+	if err != nil {
 		return PollOutcome{}, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	ms, ok := m.servers[serverID]
-	if !ok {
-		return PollOutcome{}, ErrServerNotFound
-	}
 	m.unindex(ms)
 	defer m.reindex(ms)
 	var out PollOutcome

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,6 +169,16 @@ func recordingBytes(m *mirror.Manifest, ids ...string) int64 {
 	return n
 }
 
+// smallWindowClient is an HTTP client whose connections have a small,
+// fixed receive buffer, so that little of a throttled download sits in
+// kernel buffers where stopping the sender cannot cut it off.
+func smallWindowClient() *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, c syscall.RawConn) error {
+		return setRcvBuf(c, 64<<10)
+	}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+}
+
 // byteCounter counts the bytes a sync reports through progress events.
 type byteCounter struct{ n atomic.Int64 }
 
@@ -262,7 +275,10 @@ func TestRecordingsMirroredAndListed(t *testing.T) {
 	done := make(chan outcome, 1)
 	syncCtx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	throttled := w.source(t)
+	throttled, err := mirror.NewHTTPSource(w.mirror.hostURL(t)+"/", mirrorSecret, mirror.WithHTTPClient(smallWindowClient()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	go func() {
 		res, err := mirror.Sync(syncCtx, throttled, tree,
 			mirror.WithBandwidthLimit(3_000_000), mirror.WithConcurrency(1),

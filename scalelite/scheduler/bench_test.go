@@ -46,6 +46,16 @@ func benchScheduler(b *testing.B) *scheduler.Scheduler {
 	return s
 }
 
+// baselineMeetings returns the baselines' map with benchMeetings entries
+// "m0".."m99999".
+func baselineMeetings() map[string]*int {
+	m := make(map[string]*int, benchMeetings)
+	for i := range benchMeetings {
+		m["m"+strconv.Itoa(i)] = new(int)
+	}
+	return m
+}
+
 // BenchmarkMemoryPick measures Pick on the in-memory store with 1,000
 // servers and 100,000 live meetings, under b.RunParallel. Its sub-benchmarks:
 //
@@ -59,10 +69,7 @@ func BenchmarkMemoryPick(b *testing.B) {
 	ctx := context.Background()
 	b.Run("baseline-new", func(b *testing.B) {
 		var mu sync.Mutex
-		m := make(map[string]*int, benchMeetings)
-		for i := range benchMeetings {
-			m["m"+strconv.Itoa(i)] = new(int)
-		}
+		m := baselineMeetings()
 		var n atomic.Int64
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -96,10 +103,7 @@ func BenchmarkMemoryPick(b *testing.B) {
 	})
 	b.Run("baseline-existing", func(b *testing.B) {
 		var mu sync.Mutex
-		m := make(map[string]*int, benchMeetings)
-		for i := range benchMeetings {
-			m["m"+strconv.Itoa(i)] = new(int)
-		}
+		m := baselineMeetings()
 		var n atomic.Int64
 		b.ReportAllocs()
 		b.ResetTimer()

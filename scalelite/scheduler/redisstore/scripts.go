@@ -40,31 +40,25 @@ local function get(id)
   end
   return s
 end
-local function put(s)
-  local args = {}
+-- fields lists s as field, value pairs in the order of FIELDS.
+local function fields(s)
+  local out = {}
   for _, f in ipairs(FIELDS) do
     local v = s[f]
     if v == nil then v = '' end
     if type(v) == 'number' then v = fmt(v) end
-    table.insert(args, f)
-    table.insert(args, v)
+    table.insert(out, f)
+    table.insert(out, v)
   end
-  redis.call('HSET', skey(s.id), unpack(args))
+  return out
+end
+local function put(s)
+  redis.call('HSET', skey(s.id), unpack(fields(s)))
   if available(s) then
     redis.call('ZADD', akey(s.tag), fmt(s.load), s.id)
   end
 end
-local function flat(s)
-  local pairs_ = {}
-  for _, f in ipairs(FIELDS) do
-    local v = s[f]
-    if v == nil then v = '' end
-    if type(v) == 'number' then v = fmt(v) end
-    table.insert(pairs_, f)
-    table.insert(pairs_, v)
-  end
-  return {s.id, pairs_, fmt(s.load)}
-end
+local function flat(s) return {s.id, fields(s), fmt(s.load)} end
 local function unindex(s) redis.call('ZREM', akey(s.tag), s.id) end
 local function unpackm(v)
   local placed, seen, res = string.match(v or '', '^([^|]*)|([^|]*)|(.*)$')

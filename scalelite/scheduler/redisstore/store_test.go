@@ -78,6 +78,25 @@ func TestNewValidates(t *testing.T) {
 	}
 }
 
+// placeMeeting adds the server cfg, enables and polls it, and places
+// meetingID with the tag expression tags.
+func placeMeeting(t *testing.T, sched *scheduler.Scheduler, cfg scheduler.ServerConfig, meetingID, tags string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := sched.AddServer(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sched.SetState(ctx, cfg.ID, scheduler.StateEnabled); err != nil {
+		t.Fatal(err)
+	}
+	if err := sched.PollServer(ctx, cfg.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sched.Pick(ctx, meetingID, tags); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestKeysAreNamespaced(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -92,18 +111,7 @@ func TestKeysAreNamespaced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sched.AddServer(ctx, scheduler.ServerConfig{ID: token, URL: "https://a.example.com/", Secret: "x", Tag: token}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sched.SetState(ctx, token, scheduler.StateEnabled); err != nil {
-		t.Fatal(err)
-	}
-	if err := sched.PollServer(ctx, token); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sched.Pick(ctx, "meeting-"+token, token+"!"); err != nil {
-		t.Fatal(err)
-	}
+	placeMeeting(t, sched, scheduler.ServerConfig{ID: token, URL: "https://a.example.com/", Secret: "x", Tag: token}, "meeting-"+token, token+"!")
 	keys, err := c.Keys(ctx, "*"+token+"*").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -133,18 +141,7 @@ func TestMappingsHaveNoTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sched.AddServer(ctx, scheduler.ServerConfig{ID: "a", URL: "https://a.example.com/", Secret: "x"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sched.SetState(ctx, "a", scheduler.StateEnabled); err != nil {
-		t.Fatal(err)
-	}
-	if err := sched.PollServer(ctx, "a"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sched.Pick(ctx, "m", ""); err != nil {
-		t.Fatal(err)
-	}
+	placeMeeting(t, sched, scheduler.ServerConfig{ID: "a", URL: "https://a.example.com/", Secret: "x"}, "m", "")
 	keys, err := c.Keys(ctx, prefix+"*").Result()
 	if err != nil {
 		t.Fatal(err)

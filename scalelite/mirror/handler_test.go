@@ -280,3 +280,21 @@ func TestHTTPSourceRejectsBadManifest(t *testing.T) {
 		})
 	}
 }
+
+// A file that changes on the server after the manifest was read is refused
+// (If-Match), the recording fails, and the next sync brings the new version.
+func TestHTTPSourceChangesDuringSync(t *testing.T) {
+	t.Parallel()
+	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 17, Large: 1 << 20})
+	srv := newExport(t, src)
+	dst := t.TempDir()
+	target := "presentation/" + ids[0] + "/video/webcams.webm"
+	cs := &changingSource{Source: httpSource(t, srv.URL+"/mirror/", testSecret), dir: src, target: target}
+	res, err := Sync(context.Background(), cs, dst)
+	require.ErrorIs(t, err, ErrSourceChanged)
+	require.Equal(t, 1, res.Copied)
+	require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+	_, err = Sync(context.Background(), httpSource(t, srv.URL+"/mirror/", testSecret), dst)
+	require.NoError(t, err)
+	requireSameTree(t, src, dst)
+}

@@ -317,8 +317,8 @@ func testPickSticks(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store
 	}
 }
 
-// twoSchedulers returns two schedulers over one shared state, with five
-// equal servers s1..s5 online.
+// twoSchedulers returns two schedulers over one shared state, with n equal
+// servers s1..sn online.
 func twoSchedulers(t *testing.T, shared func(*testing.T) (scheduler.Store, scheduler.Store), n int) (*env, *env) {
 	sa, sb := shared(t)
 	a := newEnv(t, sa)
@@ -330,15 +330,12 @@ func twoSchedulers(t *testing.T, shared func(*testing.T) (scheduler.Store, sched
 	return a, b
 }
 
-func testBurst(t *testing.T, _ Harness, shared func(*testing.T) (scheduler.Store, scheduler.Store)) {
-	a, b := twoSchedulers(t, shared, 5)
-	const creates = 200
-	var (
-		wg    sync.WaitGroup
-		start = make(chan struct{})
-		errs  = make(chan error, creates)
-	)
-	for i := range creates {
+// race calls fn n times at once, all released together, with a's scheduler
+// for even i and b's for odd i, and waits for every call.
+func race(n int, a, b *env, fn func(s *scheduler.Scheduler, i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -347,13 +344,22 @@ func testBurst(t *testing.T, _ Harness, shared func(*testing.T) (scheduler.Store
 			if i%2 == 1 {
 				s = b.s
 			}
-			if _, err := s.Pick(context.Background(), fmt.Sprintf("burst-%03d", i), ""); err != nil {
-				errs <- err
-			}
+			fn(s, i)
 		}()
 	}
 	close(start)
 	wg.Wait()
+}
+
+func testBurst(t *testing.T, _ Harness, shared func(*testing.T) (scheduler.Store, scheduler.Store)) {
+	a, b := twoSchedulers(t, shared, 5)
+	const creates = 200
+	errs := make(chan error, creates)
+	race(creates, a, b, func(s *scheduler.Scheduler, i int) {
+		if _, err := s.Pick(context.Background(), fmt.Sprintf("burst-%03d", i), ""); err != nil {
+			errs <- err
+		}
+	})
 	close(errs)
 	for err := range errs {
 		t.Fatalf("Pick: %v", err)
@@ -377,36 +383,23 @@ func testSameMeetingRace(t *testing.T, _ Harness, shared func(*testing.T) (sched
 	a, b := twoSchedulers(t, shared, 3)
 	const n = 40
 	var (
-		wg     sync.WaitGroup
 		mu     sync.Mutex
-		start  = make(chan struct{})
 		fresh  int
 		holder = map[string]bool{}
 	)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			s := a.s
-			if i%2 == 1 {
-				s = b.s
-			}
-			p, err := s.Pick(context.Background(), "same", "")
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				t.Errorf("Pick: %v", err)
-				return
-			}
-			holder[p.Server.ID] = true
-			if !p.Existing {
-				fresh++
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	race(n, a, b, func(s *scheduler.Scheduler, _ int) {
+		p, err := s.Pick(context.Background(), "same", "")
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			t.Errorf("Pick: %v", err)
+			return
+		}
+		holder[p.Server.ID] = true
+		if !p.Existing {
+			fresh++
+		}
+	})
 	if fresh != 1 || len(holder) != 1 {
 		t.Fatalf("%d new placements on %d servers, want 1 on 1", fresh, len(holder))
 	}

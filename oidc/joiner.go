@@ -237,9 +237,7 @@ var redirectParams = []string{"next", "redirect", "redirect_uri", "redirect_url"
 // provider. Portals with their own routing call it from their handler.
 func (j *Joiner) Login(w http.ResponseWriter, r *http.Request, meetingID string) {
 	const op = "login"
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		j.fail(w, r, newError(op, ErrBadRequest, http.StatusMethodNotAllowed, "", errors.New("method not allowed")))
+	if !j.getOrHead(w, r, op) {
 		return
 	}
 	q := r.URL.Query()
@@ -248,10 +246,6 @@ func (j *Joiner) Login(w http.ResponseWriter, r *http.Request, meetingID string)
 			j.fail(w, r, newError(op, ErrOpenRedirect, http.StatusBadRequest, "", fmt.Errorf("parameter %q is not accepted", p)))
 			return
 		}
-	}
-	if meetingID == "" || len(meetingID) > 256 {
-		j.fail(w, r, newError(op, ErrBadRequest, http.StatusBadRequest, "", errors.New("meeting parameter missing or too long")))
-		return
 	}
 	room, e := j.room(r.Context(), op, meetingID)
 	if e != nil {
@@ -289,7 +283,21 @@ func (j *Joiner) Login(w http.ResponseWriter, r *http.Request, meetingID string)
 	http.Redirect(w, r, target, http.StatusFound)
 }
 
+// getOrHead answers 405 unless r is a GET or HEAD request.
+func (j *Joiner) getOrHead(w http.ResponseWriter, r *http.Request, op string) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		j.fail(w, r, newError(op, ErrBadRequest, http.StatusMethodNotAllowed, "", errors.New("method not allowed")))
+		return false
+	}
+	return true
+}
+
+// room checks meetingID and looks up its room.
 func (j *Joiner) room(ctx context.Context, op, meetingID string) (*Room, *Error) {
+	if meetingID == "" || len(meetingID) > 256 {
+		return nil, newError(op, ErrBadRequest, http.StatusBadRequest, "", errors.New("meeting parameter missing or too long"))
+	}
 	room, err := j.o.rooms(ctx, meetingID)
 	switch {
 	case errors.Is(err, ErrUnknownMeeting) || (err == nil && room == nil):
@@ -585,16 +593,10 @@ func (j *Joiner) waitURL(meetingID string) string {
 // waitRoom re-checks the meeting for a waiting user.
 func (j *Joiner) waitRoom(w http.ResponseWriter, r *http.Request) {
 	const op = "wait"
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		j.fail(w, r, newError(op, ErrBadRequest, http.StatusMethodNotAllowed, "", errors.New("method not allowed")))
+	if !j.getOrHead(w, r, op) {
 		return
 	}
 	meetingID := r.URL.Query().Get("meeting")
-	if meetingID == "" || len(meetingID) > 256 {
-		j.fail(w, r, newError(op, ErrBadRequest, http.StatusBadRequest, "", errors.New("meeting parameter missing or too long")))
-		return
-	}
 	room, e := j.room(r.Context(), op, meetingID)
 	if e != nil {
 		j.fail(w, r, e)

@@ -136,6 +136,15 @@ func (s *Server) recordingFor(q *req, recordID string) *recording {
 	return rec
 }
 
+// userFor answers 401, then 403 unless the signed-in user may manage the
+// user id, then 404 for an unknown user; otherwise it returns the user.
+func (s *Server) userFor(q *req, id string) *user {
+	if !s.allowed(q, []string{"ManageUsers"}, id, "", "") {
+		return nil
+	}
+	return s.findUser(q, id)
+}
+
 // findUser answers 404 when the user does not exist.
 func (s *Server) findUser(q *req, id string) *user {
 	u := s.userByID(id)

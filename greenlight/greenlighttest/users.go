@@ -150,10 +150,7 @@ func (s *Server) createUser(q *req) {
 }
 
 func (s *Server) showUser(q *req, id string) {
-	if !s.allowed(q, []string{"ManageUsers"}, id, "", "") {
-		return
-	}
-	u := s.findUser(q, id)
+	u := s.userFor(q, id)
 	if u == nil {
 		return
 	}
@@ -161,10 +158,7 @@ func (s *Server) showUser(q *req, id string) {
 }
 
 func (s *Server) updateUser(q *req, id string) {
-	if !s.allowed(q, []string{"ManageUsers"}, id, "", "") {
-		return
-	}
-	u := s.findUser(q, id)
+	u := s.userFor(q, id)
 	if u == nil {
 		return
 	}
@@ -210,10 +204,7 @@ func (s *Server) updateUser(q *req, id string) {
 }
 
 func (s *Server) deleteUser(q *req, id string) {
-	if !s.allowed(q, []string{"ManageUsers"}, id, "", "") {
-		return
-	}
-	u := s.findUser(q, id)
+	u := s.userFor(q, id)
 	if u == nil {
 		return
 	}

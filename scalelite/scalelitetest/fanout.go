@@ -156,9 +156,8 @@ func (h *Handler) changeRecordings(w http.ResponseWriter, r *http.Request, fr fr
 		writeFailed(w, "missingParamRecordID", "You must specify one or more a record IDs.")
 		return
 	}
-	body, ok := readBody(r)
+	body, ok := readBody(w, r)
 	if !ok {
-		writeFailed(w, "internalError", "Unable to read the request body.")
 		return
 	}
 	servers, ok := h.onlineServers(ctx, w, true)

@@ -131,13 +131,15 @@ func (h *Handler) lookup(ctx context.Context, fr frontRequest, meetingID string)
 	return srv, err
 }
 
-// readBody reads a POST body up to maxForwardBytes; nil for other methods.
-func readBody(r *http.Request) ([]byte, bool) {
+// readBody reads a POST body up to maxForwardBytes (nil for other methods);
+// when it cannot, it answers internalError and returns false.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if r.Method != http.MethodPost {
 		return nil, true
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxForwardBytes+1))
 	if err != nil || len(b) > maxForwardBytes {
+		writeFailed(w, "internalError", "Unable to read the request body.")
 		return nil, false
 	}
 	return b, true
@@ -184,9 +186,8 @@ func (h *Handler) insertDocument(w http.ResponseWriter, r *http.Request, fr fron
 	if !ok {
 		return
 	}
-	body, ok := readBody(r)
+	body, ok := readBody(w, r)
 	if !ok {
-		writeFailed(w, "internalError", "Unable to read the request body.")
 		return
 	}
 	srv, err := h.lookup(ctx, fr, meetingID)
@@ -212,9 +213,8 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 		writeFailed(w, "internalError", "The meeting ID is in use by another tenant.")
 		return
 	}
-	body, ok := readBody(r)
+	body, ok := readBody(w, r)
 	if !ok {
-		writeFailed(w, "internalError", "Unable to read the request body.")
 		return
 	}
 	tag := fr.query.Get("meta_server-tag")

@@ -25,16 +25,23 @@ func benchServers() string {
 	return b.String()
 }
 
-// BenchmarkGetServers measures Client.GetServers on 100 servers; compare it
-// with BenchmarkGetServersBaseline, a bare GET of the same answer decoded
-// into generic maps, for the client's overhead (signing, typed decoding).
-func BenchmarkGetServers(b *testing.B) {
+// benchServer serves the benchServers answer to every request until the
+// benchmark ends.
+func benchServer(b *testing.B) *httptest.Server {
 	body := benchServers()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, body)
 	}))
-	defer srv.Close()
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// BenchmarkGetServers measures Client.GetServers on 100 servers; compare it
+// with BenchmarkGetServersBaseline, a bare GET of the same answer decoded
+// into generic maps, for the client's overhead (signing, typed decoding).
+func BenchmarkGetServers(b *testing.B) {
+	srv := benchServer(b)
 	c, err := New(srv.URL, testSecret)
 	if err != nil {
 		b.Fatal(err)
@@ -51,12 +58,7 @@ func BenchmarkGetServers(b *testing.B) {
 
 // BenchmarkGetServersBaseline is the baseline of BenchmarkGetServers.
 func BenchmarkGetServersBaseline(b *testing.B) {
-	body := benchServers()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, body)
-	}))
-	defer srv.Close()
+	srv := benchServer(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		resp, err := http.Get(srv.URL + "/scalelite/api/getServers")

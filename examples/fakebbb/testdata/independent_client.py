@@ -4,13 +4,18 @@
 #   BBB_SECRET=independent-secret go run ./examples/fakebbb -listen 127.0.0.1:18090 &
 #   python3 examples/fakebbb/testdata/independent_client.py
 #
+# FAKEBBB_URL (the API base) and BBB_SECRET override the defaults above; the
+# webhook receiver listens on a free port (TestIndependentPythonClient runs it
+# this way).
+#
 # It signs with all four algorithms, drives a meeting and recording lifecycle,
 # receives the webhook callbacks on 127.0.0.1:18091 and verifies their
 # checksums. Exit status 0 means every check passed.
 import hashlib, urllib.parse, urllib.request, xml.etree.ElementTree as ET, sys, time, json, http.server, threading, hmac
 
-BASE = "http://127.0.0.1:18090/bigbluebutton/api/"
-SECRET = "independent-secret"
+import os
+BASE = os.environ.get("FAKEBBB_URL", "http://127.0.0.1:18090/bigbluebutton/api/")
+SECRET = os.environ.get("BBB_SECRET", "independent-secret")
 
 def sign(call, params, alg="sha1"):
     q = urllib.parse.urlencode(params)  # quote_plus encoding, like Java URLEncoder
@@ -36,7 +41,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
       try:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        cb = "http://127.0.0.1:18091/cb"
+        cb = CALLBACK
         qs = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         ok = qs["checksum"][0] == hashlib.sha1((cb + body.decode() + SECRET).encode()).hexdigest()
         ev = json.loads(urllib.parse.parse_qs(body.decode())["event"][0])[0]
@@ -45,7 +50,8 @@ class H(http.server.BaseHTTPRequestHandler):
       except Exception as e:
         print("receiver error", repr(e)); raise
     def log_message(self, *a): pass
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 18091), H)
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+CALLBACK = "http://127.0.0.1:%d/cb" % srv.server_address[1]
 threading.Thread(target=srv.serve_forever, daemon=True).start()
 
 fails = 0
@@ -54,7 +60,7 @@ def check(name, cond):
     print(("ok   " if cond else "FAIL ") + name)
     if not cond: fails += 1
 
-s, h, b = call("hooks/create", [("callbackURL", "http://127.0.0.1:18091/cb")])
+s, h, b = call("hooks/create", [("callbackURL", CALLBACK)])
 check("hooks/create", x(b).findtext("returncode") == "SUCCESS")
 s, h, b = call("create", [("name", "Indep Room é"), ("meetingID", "indep-1"), ("record", "true"), ("meta_Origin", "python")], "sha256")
 r = x(b); check("create sha256", r.findtext("returncode") == "SUCCESS" and r.findtext("internalMeetingID").startswith(hashlib.sha1(b"indep-1").hexdigest()))

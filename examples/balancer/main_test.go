@@ -99,6 +99,24 @@ func balancer(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
 // TestBalancerEndToEnd drives the program like an operator and a frontend:
 // workers added and enabled through the admin API, a burst of creates, joins,
 // a worker stopped. Placement is checked on the workers themselves.
+// addWorkers starts n fake BBB servers, closed when the test ends, adds
+// them through admin and enables them; it returns the fakes and the servers
+// as EnableServer answered.
+func addWorkers(ctx context.Context, t *testing.T, admin *scalelite.Client, n int) ([]*bbbtest.Server, []*scalelite.Server) {
+	t.Helper()
+	workers := make([]*bbbtest.Server, n)
+	enabled := make([]*scalelite.Server, n)
+	for i := range workers {
+		workers[i] = bbbtest.NewServer()
+		t.Cleanup(workers[i].Close)
+		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].URL + "api", Secret: workers[i].Secret})
+		require.NoError(t, err)
+		enabled[i], err = admin.EnableServer(ctx, srv.ID)
+		require.NoError(t, err)
+	}
+	return workers, enabled
+}
+
 func TestBalancerEndToEnd(t *testing.T) {
 	t.Parallel()
 	addr, _ := balancer(t, "-poll-interval", "50ms", "-poll-timeout", "5s")
@@ -116,15 +134,9 @@ func TestBalancerEndToEnd(t *testing.T) {
 
 	admin, err := scalelite.New(base, secret, scalelite.WithHTTPClient(hc))
 	require.NoError(t, err)
-	workers := make([]*bbbtest.Server, 3)
-	ids := make([]string, 3)
-	for i := range workers {
-		workers[i] = bbbtest.NewServer()
-		defer workers[i].Close()
-		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].URL + "api", Secret: workers[i].Secret})
-		require.NoError(t, err)
-		srv, err = admin.EnableServer(ctx, srv.ID)
-		require.NoError(t, err)
+	workers, enabled := addWorkers(ctx, t, admin, 3)
+	ids := make([]string, len(enabled))
+	for i, srv := range enabled {
 		require.True(t, srv.Online)
 		ids[i] = srv.ID
 	}
@@ -205,15 +217,7 @@ func TestTwoBalancersShareRedis(t *testing.T) {
 
 	admin, err := scalelite.New("http://"+a, secret, scalelite.WithHTTPClient(hc))
 	require.NoError(t, err)
-	workers := make([]*bbbtest.Server, 5)
-	for i := range workers {
-		workers[i] = bbbtest.NewServer()
-		defer workers[i].Close()
-		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].URL + "api", Secret: workers[i].Secret})
-		require.NoError(t, err)
-		_, err = admin.EnableServer(ctx, srv.ID)
-		require.NoError(t, err)
-	}
+	workers, _ := addWorkers(ctx, t, admin, 5)
 	// The other process sees the servers at once.
 	adminB, err := scalelite.New("http://"+b, secret, scalelite.WithHTTPClient(hc))
 	require.NoError(t, err)

@@ -27,7 +27,6 @@ type memServer struct {
 }
 
 type memMeeting struct {
-	id          string
 	server      *memServer
 	placedAt    time.Time
 	seen        bool
@@ -240,7 +239,7 @@ func (m *MemoryStore) Pick(ctx context.Context, req PickRequest) (Placement, err
 			return Placement{}, ErrNoServer
 		}
 	}
-	mm := &memMeeting{id: req.MeetingID, server: best, placedAt: req.Now, reservation: req.Reservation}
+	mm := &memMeeting{server: best, placedAt: req.Now, reservation: req.Reservation}
 	m.meetings[req.MeetingID] = mm
 	best.meetings[req.MeetingID] = mm
 	best.srv.Load += req.Reservation * best.srv.LoadMultiplier
@@ -373,7 +372,7 @@ func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResu
 			mm, ok := m.meetings[id]
 			switch {
 			case !ok:
-				mm = &memMeeting{id: id, server: ms, placedAt: r.Now, seen: true}
+				mm = &memMeeting{server: ms, placedAt: r.Now, seen: true}
 				m.meetings[id] = mm
 				ms.meetings[id] = mm
 				out.Adopted = append(out.Adopted, id)

@@ -1,6 +1,9 @@
 package greenlighttest
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // authorized mirrors Greenlight's PermissionsChecker: SuperAdmin passes,
 // inactive users fail, a role permission set to "true" passes, otherwise the
@@ -72,12 +75,7 @@ func (s *Server) authorized(cur *user, perms []string, userID, fid, recordID str
 }
 
 func (rm *room) sharedWith(userID string) bool {
-	for _, id := range rm.shared {
-		if id == userID {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(rm.shared, userID)
 }
 
 func (s *Server) roomsOwnedBy(userID string) int {

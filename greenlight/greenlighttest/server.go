@@ -330,7 +330,7 @@ func (s *Server) newUser(name, email, password string, r *role) *user {
 func (s *Server) newRoom(name string, owner *user) *room {
 	rm := &room{
 		id: newUUID(), friendlyID: newFriendlyID(), meetingID: randomAlnum(40), name: name, ownerID: owner.id,
-		settings: defaultSettings(), created: s.cfg.now().UTC(),
+		settings: defaultSettings(),
 	}
 	for s.roomByFID(rm.friendlyID) != nil {
 		rm.friendlyID = newFriendlyID()
@@ -359,8 +359,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.servePage(w, r)
 		return
 	}
-	rq := &req{s: s, w: w, r: r}
-	rq.sess, rq.cookie = s.lookupSession(r)
+	rq := &req{w: w, r: r}
+	rq.sess = s.lookupSession(r)
 	if rq.sess != nil {
 		rq.cur = s.currentUser(rq.sess)
 	}
@@ -388,7 +388,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	sess, _ := s.lookupSession(r)
+	sess := s.lookupSession(r)
 	if sess == nil {
 		sess = &session{csrf: randomHex(32)}
 		id := randomHex(24)
@@ -399,12 +399,12 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><title>Greenlight</title>\n<meta name=\"csrf-param\" content=\"authenticity_token\" />\n<meta name=\"csrf-token\" content=\"%s\" />\n</head><body><div id=\"root\"></div></body></html>\n", html.EscapeString(sess.csrf))
 }
 
-func (s *Server) lookupSession(r *http.Request) (*session, string) {
+func (s *Server) lookupSession(r *http.Request) *session {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil {
-		return nil, ""
+		return nil
 	}
-	return s.sessions[c.Value], c.Value
+	return s.sessions[c.Value]
 }
 
 func (s *Server) currentUser(sess *session) *user {
@@ -420,13 +420,11 @@ func (s *Server) currentUser(sess *session) *user {
 
 // req is one API request being served.
 type req struct {
-	s      *Server
-	w      http.ResponseWriter
-	r      *http.Request
-	sess   *session
-	cookie string
-	cur    *user
-	body   map[string]json.RawMessage
+	w    http.ResponseWriter
+	r    *http.Request
+	sess *session
+	cur  *user
+	body map[string]json.RawMessage
 }
 
 const maxBody = 1 << 20

@@ -59,7 +59,6 @@ type room struct {
 	lastSession                              time.Time
 	settings                                 map[string]string
 	shared                                   []string // user ids, in share order
-	created                                  time.Time
 }
 
 type recording struct {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
 )
 
@@ -178,10 +179,11 @@ func AppendSumOf(dst []byte, alg Algorithm, data []byte) []byte {
 func appendHex(dst, src []byte) []byte {
 	const digits = "0123456789abcdef"
 	n := len(dst)
-	dst = append(dst, make([]byte, 2*len(src))...)
+	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
 	out := dst[n:]
 	for i, c := range src {
-		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
+		out[2*i] = digits[c>>4]
+		out[2*i+1] = digits[c&15]
 	}
 	return dst
 }

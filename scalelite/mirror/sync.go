@@ -30,6 +30,7 @@ type syncConfig struct {
 	progress    func(Event)
 	delete      bool
 	verify      bool
+	kernelCopy  bool
 	cache       *HashCache
 	staging     string
 	fsync       bool
@@ -74,6 +75,18 @@ func WithDelete(on bool) Option { return func(c *syncConfig) { c.delete = on } }
 // (once; hashes are cached by size and modification time).
 func WithVerify(on bool) Option { return func(c *syncConfig) { c.verify = on } }
 
+// WithKernelCopy makes Sync copy the files of a local source (a DirSource
+// without hashes) with the kernel's file-to-file copy (copy_file_range)
+// instead of reading them, so the bytes are not hashed: each copy is then
+// checked only by its size and by the source file staying unchanged, as cp
+// and rsync do. By default every byte Sync copies is hashed with SHA-256 in
+// the pass that writes it; the digest is compared with the source's when
+// the source already knows it (a hash cache), and it is recorded in the
+// destination hash cache (WithHashCache) so that WithVerify later need not
+// read the new files. Sources that send hashes (HTTPSource, a DirSource
+// WithHashes) are always verified, whatever this option says.
+func WithKernelCopy(on bool) Option { return func(c *syncConfig) { c.kernelCopy = on } }
+
 // WithHashCache sets the cache of destination hashes (default: a fresh
 // in-memory cache). Keep one across syncs, or Save/Load it, so that
 // WithVerify does not re-read unchanged files.
@@ -109,10 +122,12 @@ type Result struct {
 
 // Sync mirrors the recordings of src into the published tree dst
 // (<dst>/<format>/<recordID>/...). New and changed recordings are assembled
-// in a staging directory, verified (sizes, SHA-256 when the source provides
-// it, metadata.xml) and renamed into place, so a recording only appears when
-// complete. A local source that changes while a file is copied fails that
-// recording with ErrSourceChanged; the next sync brings the new version. Interrupted transfers resume from what was staged. Unchanged
+// in a staging directory, verified (sizes, the SHA-256 of every copied byte
+// against the source's digest when the source has one, metadata.xml) and
+// renamed into place, so a recording only appears when complete. A local
+// source that changes while a file is copied fails that recording with
+// ErrSourceChanged; the next sync brings the new version. Interrupted
+// transfers resume from what was staged. Unchanged
 // recordings (same files, sizes and modification times) cost only the
 // manifest comparison.
 //
@@ -468,6 +483,7 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 	}
 	s.emit(Event{Kind: EventStart, RecordID: id, Total: p.bytes})
 	var done int64
+	var sums map[string]string // digests computed while copying (local source)
 	for _, fp := range p.formats {
 		fdir := filepath.Join(stage, fp.format.Name)
 		// Remove staged files that are not part of this version.
@@ -519,13 +535,19 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 			}
 			old, had := prev[fp.format.Name+"/"+f.Path]
 			resume := had && old.Size == f.Size && old.ModTime.Equal(f.ModTime) && old.SHA256 == f.SHA256
-			n, err := s.transfer(ctx, id, fp.format.Name, f, staged, resume, func(d int64) {
+			n, sum, err := s.transfer(ctx, id, fp.format.Name, f, staged, resume, func(d int64) {
 				done += d
 				s.emit(Event{Kind: EventBytes, RecordID: id, Format: fp.format.Name, Path: f.Path, Bytes: d, Done: done, Total: p.bytes})
 			})
 			st.bytes += n
 			if err != nil {
 				return st, err
+			}
+			if sum != "" && f.SHA256 == "" {
+				if sums == nil {
+					sums = map[string]string{}
+				}
+				sums[fp.format.Name+"/"+f.Path] = sum
 			}
 			st.files++
 		}
@@ -548,8 +570,12 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 		// Verified digests describe the installed files: remember them so
 		// a later WithVerify does not read the files again.
 		for _, f := range fp.format.Files {
-			if f.SHA256 != "" {
-				s.cfg.cache.Put(filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path)), f.Size, f.ModTime, f.SHA256)
+			sum := f.SHA256
+			if sum == "" {
+				sum = sums[fp.format.Name+"/"+f.Path]
+			}
+			if sum != "" {
+				s.cfg.cache.Put(filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path)), f.Size, f.ModTime, sum)
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package mirror
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -397,53 +399,135 @@ func TestSyncOptionsValidated(t *testing.T) {
 	require.Error(t, err)
 }
 
-// The kernel-copy path (a DirSource without hashes) notices a file that
-// changes while it is being copied, and resumes after a cancellation.
-func TestSyncLocalKernelCopy(t *testing.T) {
+// Both ways of copying a local source (hashing every byte, the default, and
+// the kernel copy of WithKernelCopy) notice a file that changes while it is
+// being copied, and resume after a cancellation.
+func TestSyncLocalCopy(t *testing.T) {
 	t.Parallel()
-	t.Run("changes while copying", func(t *testing.T) {
-		t.Parallel()
-		src, ids := newTree(t, genSpec{Recordings: 2, Seed: 61, Large: 6 << 20})
-		dst := t.TempDir()
-		target := filepath.Join(src, "presentation", ids[0], "video", "webcams.webm")
-		var once sync.Once
-		_, err := Sync(context.Background(), dirSource(t, src), dst, WithConcurrency(1), WithProgress(func(e Event) {
-			if e.Kind == EventBytes && e.RecordID == ids[0] && e.Path == "video/webcams.webm" {
-				once.Do(func() {
-					f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
-					require.NoError(t, err)
-					f.WriteString("more")
-					f.Close()
-				})
+	for _, kernel := range []bool{false, true} {
+		mode := map[bool]string{false: "hashed", true: "kernel copy"}[kernel]
+		t.Run(mode+"/changes while copying", func(t *testing.T) {
+			t.Parallel()
+			src, ids := newTree(t, genSpec{Recordings: 2, Seed: 61, Large: 6 << 20})
+			dst := t.TempDir()
+			target := filepath.Join(src, "presentation", ids[0], "video", "webcams.webm")
+			var once sync.Once
+			_, err := Sync(context.Background(), dirSource(t, src), dst, WithConcurrency(1), WithKernelCopy(kernel), WithProgress(func(e Event) {
+				if e.Kind == EventBytes && e.RecordID == ids[0] && e.Path == "video/webcams.webm" {
+					once.Do(func() {
+						f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
+						require.NoError(t, err)
+						f.WriteString("more")
+						f.Close()
+					})
+				}
+			}))
+			require.ErrorIs(t, err, ErrSourceChanged)
+			require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+			_, err = Sync(context.Background(), dirSource(t, src), dst, WithKernelCopy(kernel))
+			require.NoError(t, err)
+			requireSameTree(t, src, dst)
+		})
+		t.Run(mode+"/resume after cancel", func(t *testing.T) {
+			t.Parallel()
+			src, _ := newTree(t, genSpec{Recordings: 1, Seed: 62, Large: 9 << 20})
+			dst := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var staged int64
+			_, err := Sync(ctx, dirSource(t, src), dst, WithKernelCopy(kernel), WithProgress(func(e Event) {
+				if e.Kind == EventBytes && e.Done >= 4<<20 {
+					staged = e.Done
+					cancel()
+				}
+			}))
+			require.ErrorIs(t, err, context.Canceled)
+			require.Positive(t, staged)
+			var ctr Counters
+			res, err := Sync(context.Background(), dirSource(t, src), dst, WithKernelCopy(kernel), WithProgress(ctr.Observe))
+			require.NoError(t, err)
+			requireSameTree(t, src, dst)
+			require.Equal(t, treeSize(t, src)-staged, res.Bytes, "only the rest was copied")
+		})
+	}
+}
+
+// By default a local sync hashes every byte it copies: the digests land in
+// the destination hash cache, and a copy that does not match the digest the
+// source's hash cache holds is refused. WithKernelCopy hashes nothing.
+func TestSyncLocalHashesEveryCopy(t *testing.T) {
+	t.Parallel()
+	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 64, Large: 2 << 20, Video: 1 << 20})
+	wrong := filepath.Join(src, "presentation", ids[0], "video", "webcams.webm")
+	fi, err := os.Stat(wrong)
+	require.NoError(t, err)
+	tests := []struct {
+		name        string
+		kernel      bool
+		wantHashes  bool
+		wantVerify  bool // the file whose source digest is wrong is refused
+		wantCopied  int
+		wantVisible bool
+	}{
+		{name: "hashed", wantHashes: true, wantVerify: true, wantCopied: 1},
+		{name: "kernel copy", kernel: true, wantCopied: 2, wantVisible: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srcCache := NewHashCache()
+			srcCache.Put(wrong, fi.Size(), fi.ModTime(), strings.Repeat("0", 64))
+			dst := t.TempDir()
+			dstCache := NewHashCache()
+			res, err := Sync(context.Background(), dirSource(t, src, WithSourceHashCache(srcCache)), dst,
+				WithHashCache(dstCache), WithKernelCopy(tc.kernel))
+			if tc.wantVerify {
+				require.ErrorIs(t, err, ErrVerify)
+				var se *SyncError
+				require.ErrorAs(t, err, &se)
+				require.Len(t, se.Failed, 1)
+				require.Equal(t, ids[0], se.Failed[0].RecordID)
+			} else {
+				require.NoError(t, err)
 			}
-		}))
-		require.ErrorIs(t, err, ErrSourceChanged)
-		require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
-		_, err = Sync(context.Background(), dirSource(t, src), dst)
-		require.NoError(t, err)
-		requireSameTree(t, src, dst)
-	})
-	t.Run("resume after cancel", func(t *testing.T) {
-		t.Parallel()
-		src, _ := newTree(t, genSpec{Recordings: 1, Seed: 62, Large: 9 << 20})
-		dst := t.TempDir()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		var staged int64
-		_, err := Sync(ctx, dirSource(t, src), dst, WithProgress(func(e Event) {
-			if e.Kind == EventBytes && e.Done >= 4<<20 {
-				staged = e.Done
-				cancel()
+			require.Equal(t, tc.wantCopied, res.Copied)
+			if tc.wantVisible {
+				require.DirExists(t, filepath.Join(dst, "presentation", ids[0]))
+			} else {
+				require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+				require.NoDirExists(t, filepath.Join(dst, "video", ids[0]))
 			}
-		}))
-		require.ErrorIs(t, err, context.Canceled)
-		require.Positive(t, staged)
-		var ctr Counters
-		res, err := Sync(context.Background(), dirSource(t, src), dst, WithProgress(ctr.Observe))
-		require.NoError(t, err)
-		requireSameTree(t, src, dst)
-		require.Equal(t, treeSize(t, src)-staged, res.Bytes, "only the rest was copied")
-	})
+			// Every installed file's digest is cached (hashed) or none is
+			// (kernel copy).
+			installed := 0
+			for _, id := range ids[1:] {
+				for _, format := range []string{"presentation", "video"} {
+					dir := filepath.Join(dst, format, id)
+					for rel, data := range treeFiles(t, dir) {
+						installed++
+						p := filepath.Join(dir, filepath.FromSlash(rel))
+						fi, err := os.Stat(p)
+						require.NoError(t, err)
+						got, ok := dstCache.Get(p, fi.Size(), fi.ModTime())
+						require.Equal(t, tc.wantHashes, ok, rel)
+						if ok {
+							sum := sha256.Sum256(data)
+							require.Equal(t, hex.EncodeToString(sum[:]), got, rel)
+						}
+					}
+				}
+			}
+			require.Positive(t, installed)
+			if !tc.wantHashes {
+				require.Zero(t, dstCache.Len())
+			}
+		})
+	}
+	// Once the source's digest is right, the hashed sync accepts the file.
+	dst := t.TempDir()
+	_, err = Sync(context.Background(), dirSource(t, src), dst)
+	require.NoError(t, err)
+	requireSameTree(t, src, dst)
 }
 
 func TestSyncDeleteRefusesEmptySource(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -17,19 +18,25 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); ret
 
 // transfer brings one file into staged. With resume, bytes already staged
 // by an earlier attempt for the same source version are kept and the
-// transfer continues after them. It returns the bytes transferred.
-func (s *syncer) transfer(ctx context.Context, id, format string, f *File, staged string, resume bool, progress func(int64)) (int64, error) {
+// transfer continues after them. It returns the bytes transferred and the
+// SHA-256 of the staged file ("" when it was not hashed: WithKernelCopy).
+func (s *syncer) transfer(ctx context.Context, id, format string, f *File, staged string, resume bool, progress func(int64)) (int64, string, error) {
 	name := format + "/" + id + "/" + f.Path
+	// Every byte is hashed in the pass that writes it, unless the caller
+	// chose the kernel copy for a source without hashes: then the copy is
+	// checked by size and by the source being unchanged, as cp and rsync
+	// do. The digest is compared with the manifest's or, for a local
+	// source, with the one its hash cache already holds.
+	needHash := f.SHA256 != "" || !s.cfg.kernelCopy
+	want := f.SHA256
+	if want == "" && needHash {
+		want = s.knownSourceHash(id, format, f)
+	}
 	var moved int64
 	for fresh := 0; fresh < 2; fresh++ {
-		// Without a reference hash (a local source) there is nothing to
-		// compare a digest with: the copy is checked by size and by the
-		// source being unchanged, as cp and rsync do, and the kernel
-		// copies the bytes.
-		needHash := f.SHA256 != ""
 		n, h, out, err := openStaged(staged, f.Size, resume && fresh == 0, needHash)
 		if err != nil {
-			return moved, err
+			return moved, "", err
 		}
 		m, err := s.fill(ctx, id, format, f, out, h, n, needHash, progress)
 		moved += m
@@ -43,25 +50,37 @@ func (s *syncer) transfer(ctx context.Context, id, format string, f *File, stage
 			if errors.Is(err, ErrSourceChanged) {
 				os.Remove(staged)
 			}
-			return moved, err
+			return moved, "", err
 		}
 		sum := ""
 		if needHash {
 			sum = hex.EncodeToString(h.Sum(nil))
 		}
-		if needHash && sum != f.SHA256 {
+		if want != "" && sum != want {
 			os.Remove(staged)
 			if n > 0 {
 				continue // the resumed prefix was bad: start over once
 			}
-			return moved, &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: f.SHA256, GotSHA: sum}
+			return moved, "", &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: want, GotSHA: sum}
 		}
 		if err := os.Chtimes(staged, f.ModTime, f.ModTime); err != nil {
-			return moved, err
+			return moved, "", err
 		}
-		return moved, nil
+		return moved, sum, nil
 	}
-	return moved, &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: f.SHA256}
+	return moved, "", &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: want}
+}
+
+// knownSourceHash returns the SHA-256 a local source's hash cache holds for
+// the file at its manifest size and modification time, without reading the
+// file; "" when there is none.
+func (s *syncer) knownSourceHash(id, format string, f *File) string {
+	ds, ok := s.src.(*DirSource)
+	if !ok || ds.cache == nil {
+		return ""
+	}
+	sum, _ := ds.cache.Get(filepath.Join(ds.dir, format, id, filepath.FromSlash(f.Path)), f.Size, f.ModTime)
+	return sum
 }
 
 // openStaged opens the staging file. When resuming, it hashes the bytes
@@ -199,7 +218,8 @@ func readFull(r io.Reader, buf []byte) (int, error) {
 	return n, nil
 }
 
-// copyFile copies a local source file in chunks with copy_file_range,
+// copyFile copies a local source file in chunks with copy_file_range
+// (WithKernelCopy),
 // honouring the rate limit and reporting progress, then checks at end of
 // file that the source did not change.
 func (s *syncer) copyFile(ctx context.Context, cf *checkedFile, out *os.File, n, moved *int64, progress func(int64)) error {

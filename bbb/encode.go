@@ -12,28 +12,30 @@ import (
 // byte of the UTF-8 encoding becomes %XX with upper-case hex.
 func appendEscaped(dst []byte, s string) []byte {
 	const hexDigits = "0123456789ABCDEF"
-	for i := 0; i < len(s); {
-		// Copy the run of bytes that need no escaping at once: most values
-		// (IDs, roles, numbers) are a single run.
-		j := i
-		for j+4 <= len(s) && unreserved[s[j]] && unreserved[s[j+1]] && unreserved[s[j+2]] && unreserved[s[j+3]] {
-			j += 4
+	// Grow once for the worst case (every byte escaped) and write by index:
+	// values are short, so a call to copy per run of clean bytes costs more
+	// than the bytes themselves.
+	n := len(dst)
+	dst = slices.Grow(dst, 3*len(s))[:n+3*len(s)]
+	out := dst[n:]
+	w := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case unreserved[c]:
+			out[w] = c
+			w++
+		case c == ' ':
+			out[w] = '+'
+			w++
+		default:
+			out[w] = '%'
+			out[w+1] = hexDigits[c>>4]
+			out[w+2] = hexDigits[c&15]
+			w += 3
 		}
-		for j < len(s) && unreserved[s[j]] {
-			j++
-		}
-		dst = append(dst, s[i:j]...)
-		if j == len(s) {
-			break
-		}
-		if c := s[j]; c == ' ' {
-			dst = append(dst, '+')
-		} else {
-			dst = append(dst, '%', hexDigits[c>>4], hexDigits[c&15])
-		}
-		i = j + 1
 	}
-	return dst
+	return dst[:n+w]
 }
 
 // unreserved marks the bytes Java's URLEncoder keeps as they are.

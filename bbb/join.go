@@ -74,49 +74,52 @@ func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
 	default:
 		return nil, &ParamError{Call: call, Param: "role", Msg: "must be MODERATOR or VIEWER"}
 	}
+	// Keys are written as "&key=" so each parameter costs one append of
+	// its key; the first one drops the '&'.
 	first := true
-	add := func(k, v string) {
-		if v == "" {
-			return
+	key := func(k string) {
+		if first {
+			k = k[1:]
+			first = false
 		}
-		if !first {
-			dst = append(dst, '&')
-		}
-		first = false
 		dst = append(dst, k...)
-		dst = append(dst, '=')
-		dst = appendEscaped(dst, v)
+	}
+	add := func(k, v string) {
+		if v != "" {
+			key(k)
+			dst = appendEscaped(dst, v)
+		}
 	}
 	addBool := func(k string, v *bool) {
 		if v != nil {
 			add(k, strconv.FormatBool(*v))
 		}
 	}
-	add("fullName", p.FullName)
-	add("meetingID", p.MeetingID)
-	add("role", role)
-	add("password", p.Password)
+	add("&fullName=", p.FullName)
+	add("&meetingID=", p.MeetingID)
+	add("&role=", role)
+	add("&password=", p.Password)
 	if !p.CreateTime.IsZero() {
-		var b [20]byte
-		add("createTime", string(strconv.AppendInt(b[:0], p.CreateTime.UnixMilli(), 10)))
+		key("&createTime=")
+		dst = strconv.AppendInt(dst, p.CreateTime.UnixMilli(), 10)
 	}
-	add("userID", p.UserID)
-	add("webVoiceConf", p.WebVoiceConf)
-	add("avatarURL", p.AvatarURL)
-	add("webcamBackgroundURL", p.WebcamBackgroundURL)
-	addBool("redirect", p.Redirect)
-	add("errorRedirectUrl", p.ErrorRedirectURL)
-	addBool("guest", p.Guest)
-	addBool("auth", p.Auth)
-	addBool("excludeFromDashboard", p.ExcludeFromDashboard)
-	add("enforceLayout", p.EnforceLayout)
-	add("logoutURL", p.LogoutURL)
-	add("firstName", p.FirstName)
-	add("lastName", p.LastName)
-	addBool("bot", p.Bot)
-	add("existingUserID", p.ExistingUserID)
-	add("replaceSessionToken", p.ReplaceSessionToken)
-	add("sessionName", p.SessionName)
+	add("&userID=", p.UserID)
+	add("&webVoiceConf=", p.WebVoiceConf)
+	add("&avatarURL=", p.AvatarURL)
+	add("&webcamBackgroundURL=", p.WebcamBackgroundURL)
+	addBool("&redirect=", p.Redirect)
+	add("&errorRedirectUrl=", p.ErrorRedirectURL)
+	addBool("&guest=", p.Guest)
+	addBool("&auth=", p.Auth)
+	addBool("&excludeFromDashboard=", p.ExcludeFromDashboard)
+	add("&enforceLayout=", p.EnforceLayout)
+	add("&logoutURL=", p.LogoutURL)
+	add("&firstName=", p.FirstName)
+	add("&lastName=", p.LastName)
+	addBool("&bot=", p.Bot)
+	add("&existingUserID=", p.ExistingUserID)
+	add("&replaceSessionToken=", p.ReplaceSessionToken)
+	add("&sessionName=", p.SessionName)
 	if len(p.UserData) > 0 {
 		keys := make([]string, 0, len(p.UserData))
 		for k := range p.UserData {

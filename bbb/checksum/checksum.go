@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
@@ -154,39 +155,43 @@ func AppendSum(dst []byte, alg Algorithm, call, query, secret string) []byte {
 // already laid out as call + query + secret, to dst. It is the allocation-free
 // core of AppendSum for signers that build the hashed bytes themselves.
 func AppendSumOf(dst []byte, alg Algorithm, data []byte) []byte {
-	var digest [sha512.Size]byte
-	var d []byte
 	switch alg {
 	case SHA1:
 		s := sha1.Sum(data)
-		d = append(digest[:0], s[:]...)
+		return appendHex(dst, s[:])
 	case SHA256:
 		s := sha256.Sum256(data)
-		d = append(digest[:0], s[:]...)
+		return appendHex(dst, s[:])
 	case SHA384:
 		s := sha512.Sum384(data)
-		d = append(digest[:0], s[:]...)
+		return appendHex(dst, s[:])
 	case SHA512:
 		s := sha512.Sum512(data)
-		d = append(digest[:0], s[:]...)
-	default:
-		return dst
+		return appendHex(dst, s[:])
 	}
-	return appendHex(dst, d)
+	return dst
 }
 
 // appendHex is hex.AppendEncode without its generic growth path.
 func appendHex(dst, src []byte) []byte {
-	const digits = "0123456789abcdef"
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
 	out := dst[n:]
 	for i, c := range src {
-		out[2*i] = digits[c>>4]
-		out[2*i+1] = digits[c&15]
+		binary.LittleEndian.PutUint16(out[2*i:], hexPairs[c])
 	}
 	return dst
 }
+
+// hexPairs holds the two lower-case hex digits of every byte, in the order
+// they are written.
+var hexPairs = func() (t [256]uint16) {
+	const digits = "0123456789abcdef"
+	for i := range t {
+		t[i] = uint16(digits[i>>4]) | uint16(digits[i&15])<<8
+	}
+	return t
+}()
 
 // digestInto computes the raw digest without going through hash.Hash when a
 // one-shot function exists, so the common path does not allocate.

@@ -12,15 +12,28 @@ import (
 // byte of the UTF-8 encoding becomes %XX with upper-case hex.
 func appendEscaped(dst []byte, s string) []byte {
 	const hexDigits = "0123456789ABCDEF"
-	// Grow once for the worst case (every byte escaped) and write by index:
-	// values are short, so a call to copy per run of clean bytes costs more
-	// than the bytes themselves.
+	// Most values (IDs, roles, numbers) need no escaping: find the clean
+	// prefix four bytes at a time and copy it at once.
+	i := 0
+	for i+4 <= len(s) && unreserved[s[i]] && unreserved[s[i+1]] && unreserved[s[i+2]] && unreserved[s[i+3]] {
+		i += 4
+	}
+	for i < len(s) && unreserved[s[i]] {
+		i++
+	}
+	dst = append(dst, s[:i]...)
+	if i == len(s) {
+		return dst
+	}
+	// The rest is written by index into room grown once for the worst case
+	// (every byte escaped).
+	rest := s[i:]
 	n := len(dst)
-	dst = slices.Grow(dst, 3*len(s))[:n+3*len(s)]
+	dst = slices.Grow(dst, 3*len(rest))[:n+3*len(rest)]
 	out := dst[n:]
 	w := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for j := 0; j < len(rest); j++ {
+		c := rest[j]
 		switch {
 		case unreserved[c]:
 			out[w] = c

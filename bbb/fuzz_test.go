@@ -2,6 +2,7 @@ package bbb
 
 import (
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,6 +104,9 @@ func FuzzEscape(f *testing.F) {
 			if !ok {
 				t.Fatalf("Escape(%q) = %q contains %q", s, e, c)
 			}
+		}
+		if back, err := url.QueryUnescape(e); err != nil || back != s {
+			t.Fatalf("Escape(%q) = %q does not decode back: %q, %v", s, e, back, err)
 		}
 	})
 }

@@ -198,6 +198,11 @@ type rawResponse struct {
 	status int
 	header http.Header
 	body   []byte
+	// The attempt that got this answer; it is reported to the observer
+	// and the log once the answer is decoded (see done).
+	method  string
+	attempt int
+	start   time.Time
 }
 
 // idempotentCalls may be retried: repeating them changes nothing
@@ -268,15 +273,11 @@ func (c *Client) sendOnce(ctx context.Context, r *request, fullURL, redacted str
 	start := time.Now()
 	status := 0
 	defer func() {
-		d := time.Since(start)
-		if c.observe != nil {
-			c.observe(RequestInfo{Call: r.call, Method: r.method, Attempt: attempt, Status: status, Duration: d, Err: err})
-		}
-		if c.log.Enabled(ctx, slog.LevelDebug) {
-			c.log.LogAttrs(ctx, slog.LevelDebug, "bbb: request",
-				slog.String("call", r.call), slog.String("method", r.method), slog.String("url", redacted),
-				slog.Int("status", status), slog.Duration("duration", d), slog.Int("attempt", attempt),
-				slog.String("outcome", outcome(err)))
+		// An answer that arrived is reported by done, after decoding, so
+		// that a FAILED answer counts as failed; here only attempts that
+		// got no usable answer are.
+		if err != nil {
+			c.report(ctx, RequestInfo{Call: r.call, Method: r.method, Attempt: attempt, Status: status, Duration: time.Since(start), Err: err}, redacted)
 		}
 	}()
 	if c.limiter != nil {
@@ -320,7 +321,8 @@ func (c *Client) sendOnce(ctx context.Context, r *request, fullURL, redacted str
 	if int64(len(data)) > c.maxBytes {
 		return nil, &DecodeError{Call: r.call, URL: redacted, Err: ErrResponseTooLarge}
 	}
-	resp = &rawResponse{call: r.call, url: redacted, status: hr.StatusCode, header: hr.Header, body: data}
+	resp = &rawResponse{call: r.call, url: redacted, status: hr.StatusCode, header: hr.Header, body: data,
+		method: r.method, attempt: attempt, start: start}
 	if hr.StatusCode != http.StatusOK && !(r.noRedirect && isRedirect(hr.StatusCode)) {
 		return nil, &HTTPError{Call: r.call, URL: redacted, StatusCode: hr.StatusCode,
 			ContentType: hr.Header.Get("Content-Type"), Snippet: snippet(data, c.secret)}
@@ -359,6 +361,27 @@ func snippet(b []byte, secret string) string {
 	return strings.TrimSpace(s)
 }
 
+// report sends one finished attempt to the observer and the debug log.
+func (c *Client) report(ctx context.Context, ri RequestInfo, redactedURL string) {
+	if c.observe != nil {
+		c.observe(ri)
+	}
+	if c.log != nil && c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "bbb: request",
+			slog.String("call", ri.Call), slog.String("method", ri.Method), slog.String("url", redactedURL),
+			slog.Int("status", ri.Status), slog.Duration("duration", ri.Duration), slog.Int("attempt", ri.Attempt),
+			slog.String("outcome", outcome(ri.Err)))
+	}
+}
+
+// done reports an answered attempt with the outcome of decoding it, and
+// returns err.
+func (c *Client) done(resp *rawResponse, err error) error {
+	c.report(context.Background(), RequestInfo{Call: resp.call, Method: resp.method, Attempt: resp.attempt,
+		Status: resp.status, Duration: time.Since(resp.start), Err: err}, resp.url)
+	return err
+}
+
 func outcome(err error) string {
 	if err == nil {
 		return "success"
@@ -385,9 +408,9 @@ func outcome(err error) string {
 // decodeXML decodes an XML answer into out and turns FAILED into *Error.
 func (c *Client) decodeXML(resp *rawResponse, out Response) error {
 	if err := xml.Unmarshal(resp.body, out); err != nil {
-		return &DecodeError{Call: resp.call, URL: resp.url, Err: describeXMLError(err)}
+		return c.done(resp, &DecodeError{Call: resp.call, URL: resp.url, Err: describeXMLError(err)})
 	}
-	return checkEnvelope(resp, out.envelope())
+	return c.done(resp, checkEnvelope(resp, out.envelope()))
 }
 
 func checkEnvelope(resp *rawResponse, env *Envelope) error {

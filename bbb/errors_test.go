@@ -271,3 +271,35 @@ func TestContextCancellationAndRateLimit(t *testing.T) {
 		t.Errorf("rate limiter let %d requests through", len(f.requests()))
 	}
 }
+
+// The observer sees the outcome of decoding: a FAILED answer sent with
+// HTTP 200 counts as failed, an undecodable one as a decode error.
+func TestObserverSeesDecodedOutcome(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, map[string]route{
+		"getMeetingInfo":   {file: "not_found.xml"},
+		"getMeetings":      {file: "proxy_502.html"},
+		"isMeetingRunning": {file: "is_meeting_running.xml"},
+		"join":             {status: 302, location: "https://x/logout?errors=" + urlQueryEscape(`[{"key":"notFound","message":"no"}]`)},
+	})
+	var mu sync.Mutex
+	got := map[string]string{}
+	c := f.client(t, bbb.WithObserver(func(ri bbb.RequestInfo) {
+		mu.Lock()
+		got[ri.Call] = ri.Outcome()
+		mu.Unlock()
+	}))
+	ctx := context.Background()
+	c.GetMeetingInfo(ctx, "m")
+	c.GetMeetings(ctx)
+	c.IsMeetingRunning(ctx, "m")
+	c.Join(ctx, &bbb.JoinParams{FullName: "a", MeetingID: "m", Role: bbb.RoleViewer})
+	want := map[string]string{"getMeetingInfo": "failed", "getMeetings": "decode_error", "isMeetingRunning": "success", "join": "failed"}
+	mu.Lock()
+	defer mu.Unlock()
+	for call, w := range want {
+		if got[call] != w {
+			t.Errorf("%s: observer saw %q, want %q", call, got[call], w)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -75,3 +76,5 @@ func pagedRecordingsServer(t *testing.T, total int, paged bool) *pagedServer {
 }
 
 func sprintAll(e error) string { return fmt.Sprintf("%#v %v", e, e) }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -257,8 +257,9 @@ func (c *Client) Join(ctx context.Context, p *JoinParams) (*JoinResponse, error)
 	if isRedirect(resp.status) {
 		loc := resp.header.Get("Location")
 		if e := joinRedirectError(loc); e != nil {
-			return nil, e
+			return nil, c.done(resp, e)
 		}
+		c.done(resp, nil)
 		return &JoinResponse{Envelope: Envelope{ReturnCode: "SUCCESS"}, URL: loc}, nil
 	}
 	out := new(JoinResponse)

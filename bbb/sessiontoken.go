@@ -49,7 +49,7 @@ func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams) (string, e
 	var out struct {
 		URL string `json:"url"`
 	}
-	if err := decodeJSON(resp, &out); err != nil {
+	if err := c.done(resp, decodeJSON(resp, &out)); err != nil {
 		return "", err
 	}
 	return out.URL, nil

@@ -33,7 +33,7 @@ func (c *Client) GetRecordingTextTracks(ctx context.Context, recordID string) ([
 	var out struct {
 		Tracks []TextTrack `json:"tracks"`
 	}
-	if err := decodeJSON(resp, &out); err != nil {
+	if err := c.done(resp, decodeJSON(resp, &out)); err != nil {
 		return nil, err
 	}
 	return out.Tracks, nil
@@ -109,7 +109,7 @@ func (c *Client) PutRecordingTextTrack(ctx context.Context, p *PutTextTrackParam
 		return nil, err
 	}
 	out := new(PutTextTrackResponse)
-	if err := decodeJSON(resp, out, "upload_text_track_failed", "empty_uploaded_text_track"); err != nil {
+	if err := c.done(resp, decodeJSON(resp, out, "upload_text_track_failed", "empty_uploaded_text_track")); err != nil {
 		return nil, err
 	}
 	return out, nil

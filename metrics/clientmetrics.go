@@ -18,9 +18,9 @@ var DefaultRequestDurationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5,
 //	bbbkit_client_retries_total{server,call}                       counter
 //
 // Every attempt counts (a retried call counts once per attempt). outcome is
-// bbb.RequestInfo.Outcome of the HTTP attempt: success, http_error,
-// transport_error or error (bbb reports an attempt before decoding its body,
-// so a FAILED answer sent with status 200 counts as success here). call is the API call name ("root" for the API
+// bbb.RequestInfo.Outcome of the attempt, decided after its answer was
+// decoded: success, failed (a FAILED answer), http_error, transport_error,
+// decode_error or error. call is the API call name ("root" for the API
 // root). Register it with a prometheus.Registerer and install Observer on
 // each client with bbb.WithObserver.
 type ClientMetrics struct {

@@ -142,11 +142,12 @@ func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
 	}
 	if len(p.Extra) > 0 {
 		keys := make([]string, 0, len(p.Extra))
+		typed := p.typedNames()
 		for k := range p.Extra {
 			if k == "" || strings.EqualFold(k, "checksum") {
 				return nil, &ParamError{Call: call, Param: k, Msg: "not allowed in Extra"}
 			}
-			if p.has(k) {
+			if typed[k] {
 				return nil, &ParamError{Call: call, Param: k, Msg: "set both in Extra and elsewhere"}
 			}
 			keys = append(keys, k)
@@ -167,20 +168,21 @@ func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// has reports whether the typed fields already set parameter k.
-func (p *JoinParams) has(k string) bool {
-	var tmp JoinParams = *p
-	tmp.Extra, tmp.UserData = nil, nil
+// typedNames returns the parameter names the typed fields and UserData
+// set, to refuse an Extra parameter that repeats one of them.
+func (p *JoinParams) typedNames() map[string]bool {
+	tmp := *p
+	tmp.Extra = nil
 	q, err := tmp.appendQuery(nil)
 	if err != nil {
-		return false
+		return nil
 	}
-	for _, part := range strings.Split(string(q), "&") {
-		if name, _, _ := strings.Cut(part, "="); name == k {
-			return true
-		}
+	names := map[string]bool{}
+	for part := range strings.SplitSeq(string(q), "&") {
+		name, _, _ := strings.Cut(part, "=")
+		names[name] = true
 	}
-	return strings.HasPrefix(k, "userdata-") && p.UserData[strings.TrimPrefix(k, "userdata-")] != ""
+	return names
 }
 
 // JoinURL returns the signed URL that takes a browser into the meeting. It

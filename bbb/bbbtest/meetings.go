@@ -577,12 +577,7 @@ func (s *Server) apiIsMeetingRunning(w http.ResponseWriter, _ *http.Request, q u
 	m := s.byExternal[id]
 	running := m != nil && m.running
 	s.mu.RUnlock()
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "SUCCESS")
-	x.boolElem("running", running)
-	x.close("response")
-	s.writeXML(w, x.b)
+	s.writeXML(w, successBoolXML("running", running))
 }
 
 func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
@@ -601,13 +596,7 @@ func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
 	evs := s.endMeetingLocked(m, true)
 	s.mu.Unlock()
 	s.emit(evs)
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "SUCCESS")
-	x.elem("messageKey", "sentEndMeetingRequest")
-	x.elem("message", "A request to end the meeting was sent. Please wait a few seconds, then use getMeetingInfo or isMeetingRunning to verify that it was ended.")
-	x.close("response")
-	s.writeXML(w, x.b)
+	s.writeXML(w, successMessageXML("sentEndMeetingRequest", "A request to end the meeting was sent. Please wait a few seconds, then use getMeetingInfo or isMeetingRunning to verify that it was ended."))
 }
 
 // endByID ends a meeting from a timer (duration reached, last user gone).
@@ -727,13 +716,7 @@ func (s *Server) apiSendChatMessage(w http.ResponseWriter, _ *http.Request, q ur
 	evs := []Event{s.evChat(m, cm)}
 	s.mu.Unlock()
 	s.emit(evs)
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "SUCCESS")
-	x.elem("messageKey", "")
-	x.elem("message", "")
-	x.close("response")
-	s.writeXML(w, x.b)
+	s.writeXML(w, successMessageXML("", ""))
 }
 
 func (s *Server) apiInsertDocument(w http.ResponseWriter, r *http.Request, q url.Values) {
@@ -756,11 +739,5 @@ func (s *Server) apiInsertDocument(w http.ResponseWriter, r *http.Request, q url
 	}
 	m.documents = append(m.documents, docs...)
 	s.mu.Unlock()
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "SUCCESS")
-	x.elem("messageKey", "")
-	x.elem("message", "Presentation is being uploaded")
-	x.close("response")
-	s.writeXML(w, x.b)
+	s.writeXML(w, successMessageXML("", "Presentation is being uploaded"))
 }

@@ -361,12 +361,7 @@ func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q 
 	}
 	s.mu.Unlock()
 	s.emit(evs)
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "SUCCESS")
-	x.boolElem("published", publish)
-	x.close("response")
-	s.writeXML(w, x.b)
+	s.writeXML(w, successBoolXML("published", publish))
 }
 
 func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
@@ -393,12 +388,7 @@ func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q u
 	}
 	s.mu.Unlock()
 	s.emit(evs)
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "SUCCESS")
-	x.boolElem("deleted", true)
-	x.close("response")
-	s.writeXML(w, x.b)
+	s.writeXML(w, successBoolXML("deleted", true))
 }
 
 func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
@@ -428,12 +418,7 @@ func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q u
 		noteFilesErr(r, s.rewriteMetadataLocked(r))
 	}
 	s.mu.Unlock()
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "SUCCESS")
-	x.boolElem("updated", true)
-	x.close("response")
-	s.writeXML(w, x.b)
+	s.writeXML(w, successBoolXML("updated", true))
 }
 
 // msToTime converts epoch milliseconds, 0 meaning unset.

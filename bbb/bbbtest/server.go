@@ -435,6 +435,28 @@ func failedXML(key, message string) []byte {
 	return x.b
 }
 
+// successBoolXML is a SUCCESS response carrying one boolean element, the
+// answer of isMeetingRunning and the recording calls.
+func successBoolXML(name string, v bool) []byte {
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.boolElem(name, v)
+	x.close("response")
+	return x.b
+}
+
+// successMessageXML is a SUCCESS response carrying a messageKey and message.
+func successMessageXML(key, message string) []byte {
+	var x xmlWriter
+	x.open("response")
+	x.elem("returncode", "SUCCESS")
+	x.elem("messageKey", key)
+	x.elem("message", message)
+	x.close("response")
+	return x.b
+}
+
 func (s *Server) apiRoot(w http.ResponseWriter) {
 	var x xmlWriter
 	host := strings.TrimPrefix(strings.TrimPrefix(s.origin, "https://"), "http://")

@@ -580,17 +580,27 @@ func (s *Server) apiIsMeetingRunning(w http.ResponseWriter, _ *http.Request, q u
 	s.writeXML(w, successBoolXML("running", running))
 }
 
+// lockMeeting takes s.mu and returns the meeting with external ID id; if
+// there is none it answers notFound, releases s.mu and returns nil.
+func (s *Server) lockMeeting(w http.ResponseWriter, id string) *meeting {
+	s.mu.Lock()
+	m := s.byExternal[id]
+	if m == nil {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
+		return nil
+	}
+	return m
+}
+
 func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
 	id := q.Get("meetingID")
 	if id == "" {
 		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
 		return
 	}
-	s.mu.Lock()
-	m := s.byExternal[id]
+	m := s.lockMeeting(w, id)
 	if m == nil {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
 		return
 	}
 	evs := s.endMeetingLocked(m, true)
@@ -704,11 +714,8 @@ func (s *Server) apiSendChatMessage(w http.ResponseWriter, _ *http.Request, q ur
 	if from == "" {
 		from = "System"
 	}
-	s.mu.Lock()
-	m := s.byExternal[id]
+	m := s.lockMeeting(w, id)
 	if m == nil {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
 		return
 	}
 	cm := ChatMessage{UserName: from, Message: msg, Time: s.cfg.clock.Now()}
@@ -730,11 +737,8 @@ func (s *Server) apiInsertDocument(w http.ResponseWriter, r *http.Request, q url
 		s.writeXML(w, failedXML("validationError", "The XML body must contain a presentation module with at least one document"))
 		return
 	}
-	s.mu.Lock()
-	m := s.byExternal[id]
+	m := s.lockMeeting(w, id)
 	if m == nil {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
 		return
 	}
 	m.documents = append(m.documents, docs...)

@@ -320,6 +320,19 @@ func (s *Server) findRecordingsLocked(list string) []*recording {
 	return out
 }
 
+// lockRecordings takes s.mu and returns the recordings recordID names; if
+// there are none it answers notFound, releases s.mu and returns nil.
+func (s *Server) lockRecordings(w http.ResponseWriter, recordID string) []*recording {
+	s.mu.Lock()
+	recs := s.findRecordingsLocked(recordID)
+	if len(recs) == 0 {
+		s.mu.Unlock()
+		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+		return nil
+	}
+	return recs
+}
+
 func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
 	if q.Get("recordID") == "" {
 		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
@@ -334,11 +347,8 @@ func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q 
 		s.writeXML(w, failedXML("validationError", "publish must be true or false"))
 		return
 	}
-	s.mu.Lock()
-	recs := s.findRecordingsLocked(q.Get("recordID"))
-	if len(recs) == 0 {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+	recs := s.lockRecordings(w, q.Get("recordID"))
+	if recs == nil {
 		return
 	}
 	var evs []Event
@@ -369,11 +379,8 @@ func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q u
 		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
 		return
 	}
-	s.mu.Lock()
-	recs := s.findRecordingsLocked(q.Get("recordID"))
-	if len(recs) == 0 {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+	recs := s.lockRecordings(w, q.Get("recordID"))
+	if recs == nil {
 		return
 	}
 	var evs []Event
@@ -396,11 +403,8 @@ func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q u
 		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
 		return
 	}
-	s.mu.Lock()
-	recs := s.findRecordingsLocked(q.Get("recordID"))
-	if len(recs) == 0 {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+	recs := s.lockRecordings(w, q.Get("recordID"))
+	if recs == nil {
 		return
 	}
 	for _, r := range recs {

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -170,7 +169,7 @@ func TestGolden(t *testing.T) {
 				t.Errorf("answer differs from %s:\n%s\nwant:\n%s", path, got, want)
 			}
 			if st.elements != nil {
-				if names := children(t, rec.Body.Bytes()); !slices.Equal(names, st.elements) {
+				if names := bbbtest.ChildNames(t, rec.Body.Bytes()); !slices.Equal(names, st.elements) {
 					t.Errorf("elements %v\nwant     %v", names, st.elements)
 				}
 			}
@@ -205,29 +204,4 @@ func errIf(err error, bad bool) error {
 		return fmt.Errorf("decoded to unexpected values")
 	}
 	return nil
-}
-
-func children(t *testing.T, b []byte) []string {
-	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(b))
-	depth := 0
-	var names []string
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return names
-		}
-		if err != nil {
-			t.Fatalf("bad XML: %v", err)
-		}
-		switch el := tok.(type) {
-		case xml.StartElement:
-			depth++
-			if depth == 2 {
-				names = append(names, el.Name.Local)
-			}
-		case xml.EndElement:
-			depth--
-		}
-	}
 }

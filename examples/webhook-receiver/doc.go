@@ -1,0 +1,24 @@
+// Command webhook-receiver receives bbb-webhooks callbacks and prints one
+// JSON line per accepted event on standard output:
+//
+//	{"type":"user-joined","meeting":"room-1","timestamp":"2025-11-26T10:00:00.123Z","data":{…}}
+//
+// where data is the event as received, with meeting passwords and session
+// tokens replaced by "[REDACTED]" (unless -show-secrets is given). Refused
+// deliveries print nothing on standard output; they are logged on standard
+// error (without secrets) and answered with the status bbb-webhooks expects:
+// 401 for failed authentication, 400 malformed, 413 too large, 415 wrong
+// content type. Retried deliveries are printed once (-dedup).
+//
+// Usage:
+//
+//	webhook-receiver -listen :8090 -secret "$BBB_SECRET" \
+//	    -callback-url https://portal.example.org/bbb/events
+//
+// The secret can also come from the BBB_SECRET environment variable, which
+// keeps it out of the process list. -callback-url must be the URL exactly as
+// registered with hooks/create. GET /healthz answers 200 for probes.
+//
+// Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when serving
+// fails, 2 for invalid flags.
+package main

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // tree is the result of scanning a published tree: the manifest of the
@@ -57,28 +56,11 @@ func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 		err   error
 	}
 	results := make([]result, len(jobs))
-	var next int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < workers && w < len(jobs); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(jobs) || ctx.Err() != nil {
-					return
-				}
-				j := jobs[i]
-				files, err := scanFormatDir(filepath.Join(dir, j.format, j.id))
-				results[i] = result{job: j, files: files, err: err}
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(ctx, workers, len(jobs), func(i int) {
+		j := jobs[i]
+		files, err := scanFormatDir(filepath.Join(dir, j.format, j.id))
+		results[i] = result{job: j, files: files, err: err}
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -125,38 +125,22 @@ func (s *DirSource) fillHashes(ctx context.Context, t *tree) error {
 		}
 	}
 	errs := make([]error, len(t.m.Recordings))
-	var next int
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < s.workers && w < len(jobs); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(jobs) || ctx.Err() != nil {
-					return
-				}
-				jb := jobs[i]
-				rec := &t.m.Recordings[jb.r]
-				fm := &rec.Formats[jb.f]
-				fl := &fm.Files[jb.x]
-				p := filepath.Join(s.dir, fm.Name, rec.ID, filepath.FromSlash(fl.Path))
-				sum, err := hashFile(s.cache, p, fl.Size, fl.ModTime)
-				if err != nil {
-					mu.Lock()
-					errs[jb.r] = err
-					mu.Unlock()
-					continue
-				}
-				fl.SHA256 = sum
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(ctx, s.workers, len(jobs), func(i int) {
+		jb := jobs[i]
+		rec := &t.m.Recordings[jb.r]
+		fm := &rec.Formats[jb.f]
+		fl := &fm.Files[jb.x]
+		p := filepath.Join(s.dir, fm.Name, rec.ID, filepath.FromSlash(fl.Path))
+		sum, err := hashFile(s.cache, p, fl.Size, fl.ModTime)
+		if err != nil {
+			mu.Lock()
+			errs[jb.r] = err
+			mu.Unlock()
+			return
+		}
+		fl.SHA256 = sum
+	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}

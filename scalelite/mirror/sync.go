@@ -236,41 +236,25 @@ func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result,
 
 	// Transfer.
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	next := 0
-	for w := 0; w < cfg.concurrency && w < len(work); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(work) || ctx.Err() != nil {
-					return
-				}
-				p := work[i]
-				st, err := s.run(ctx, p)
-				mu.Lock()
-				res.Files += st.files
-				res.Bytes += st.bytes
-				res.Reused += st.reused
-				if err != nil {
-					if ctx.Err() == nil {
-						fail(p.rec.ID, err)
-					}
-				} else {
-					res.Copied++
-				}
-				mu.Unlock()
-				if err == nil {
-					s.emit(Event{Kind: EventDone, RecordID: p.rec.ID, Done: p.bytes, Total: p.bytes})
-				}
+	parallel(ctx, cfg.concurrency, len(work), func(i int) {
+		p := work[i]
+		st, err := s.run(ctx, p)
+		mu.Lock()
+		res.Files += st.files
+		res.Bytes += st.bytes
+		res.Reused += st.reused
+		if err != nil {
+			if ctx.Err() == nil {
+				fail(p.rec.ID, err)
 			}
-		}()
-	}
-	wg.Wait()
+		} else {
+			res.Copied++
+		}
+		mu.Unlock()
+		if err == nil {
+			s.emit(Event{Kind: EventDone, RecordID: p.rec.ID, Done: p.bytes, Total: p.bytes})
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}

@@ -99,14 +99,12 @@ func (s *Server) callback(method, registered, target string, body []byte, id str
 	if body != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := s.hookClient.Do(req)
+	status, err := s.sendHook(req)
 	if err != nil {
 		d.Err = transportReason(err)
 		return d
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	_ = resp.Body.Close()
-	d.StatusCode = resp.StatusCode
-	d.Delivered = resp.StatusCode >= 200 && resp.StatusCode < 300
+	d.StatusCode = status
+	d.Delivered = status >= 200 && status < 300
 	return d
 }

@@ -132,16 +132,26 @@ func (s *Server) attempt(h *hook, ev Event, body []byte, n int) Delivery {
 	if s.cfg.hookBearer {
 		req.Header.Set("Authorization", "Bearer "+s.Secret)
 	}
-	resp, err := s.hookClient.Do(req)
+	status, err := s.sendHook(req)
 	if err != nil {
 		d.Err = transportReason(err)
 		return d
 	}
+	d.StatusCode = status
+	d.Delivered = (status >= 200 && status < 300) || status == http.StatusUnauthorized
+	return d
+}
+
+// sendHook sends a webhook or callback request and returns the answer's
+// status, reading at most 1 MiB of its body so the connection can be reused.
+func (s *Server) sendHook(req *http.Request) (int, error) {
+	resp, err := s.hookClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
-	d.StatusCode = resp.StatusCode
-	d.Delivered = (resp.StatusCode >= 200 && resp.StatusCode < 300) || resp.StatusCode == http.StatusUnauthorized
-	return d
+	return resp.StatusCode, nil
 }
 
 // transportReason describes a delivery error without the URL, which

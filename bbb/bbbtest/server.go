@@ -426,13 +426,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, body []byte) {
 
 // failedXML is bbb-web's api-error.ftlx.
 func failedXML(key, message string) []byte {
-	var x xmlWriter
-	x.open("response")
-	x.elem("returncode", "FAILED")
-	x.elem("messageKey", key)
-	x.elem("message", message)
-	x.close("response")
-	return x.b
+	return messageXML("FAILED", key, message)
 }
 
 // successBoolXML is a SUCCESS response carrying one boolean element, the
@@ -448,9 +442,14 @@ func successBoolXML(name string, v bool) []byte {
 
 // successMessageXML is a SUCCESS response carrying a messageKey and message.
 func successMessageXML(key, message string) []byte {
+	return messageXML("SUCCESS", key, message)
+}
+
+// messageXML is a response holding only a returncode, messageKey and message.
+func messageXML(returnCode, key, message string) []byte {
 	var x xmlWriter
 	x.open("response")
-	x.elem("returncode", "SUCCESS")
+	x.elem("returncode", returnCode)
 	x.elem("messageKey", key)
 	x.elem("message", message)
 	x.close("response")

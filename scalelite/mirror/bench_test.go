@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -46,8 +47,15 @@ func benchTree(b *testing.B, name string, spec genSpec) string {
 }
 
 // bigTree is about 256 MiB: 32 recordings with a 5 MiB webcam stream, a
-// 3 MiB video and the small presentation files.
-var bigTree = genSpec{Recordings: 32, Seed: 100, Large: 5 << 20, Video: 3 << 20, Slides: 4}
+// 3 MiB video and the small presentation files. MIRROR_BENCH_RECORDINGS
+// changes the number of recordings (128 gives the 1 GiB tree).
+var bigTree = func() genSpec {
+	s := genSpec{Recordings: 32, Seed: 100, Large: 5 << 20, Video: 3 << 20, Slides: 4}
+	if n, err := strconv.Atoi(os.Getenv("MIRROR_BENCH_RECORDINGS")); err == nil && n > 0 {
+		s.Recordings = n
+	}
+	return s
+}()
 
 // manyTree is 2,000 recordings of 17 small files each (34,000 files).
 var manyTree = genSpec{Recordings: 2000, Seed: 200, Large: 2 << 10, Video: 1 << 10, Slides: 2}

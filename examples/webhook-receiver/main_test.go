@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bbbkit/bbbkit/internal/syncbuf"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

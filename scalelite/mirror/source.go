@@ -169,6 +169,51 @@ func (s *DirSource) Open(ctx context.Context, recordID, format string, want File
 	if err != nil {
 		return nil, err
 	}
+	return checkOpened(f, recordID, format, want, offset)
+}
+
+// openFormatRoot opens <dir>/<format>/<recordID> as a root that Sync keeps
+// for every file of that format directory, so that each file costs one
+// open inside it instead of a walk from the tree's root. Symbolic links
+// cannot lead out of the tree, nor out of the directory.
+func (s *DirSource) openFormatRoot(recordID, format string) (*os.Root, error) {
+	if !ValidRecordID(recordID) {
+		return nil, &UnsafeError{Name: recordID, Reason: "invalid record ID"}
+	}
+	if !ValidFormat(format) {
+		return nil, &UnsafeError{Name: format, Reason: "invalid format name"}
+	}
+	top, err := os.OpenRoot(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer top.Close()
+	return top.OpenRoot(format + "/" + recordID)
+}
+
+// openInRoot is Open for a file of the format directory root (from
+// openFormatRoot), with the same checks.
+func (s *DirSource) openInRoot(ctx context.Context, root *os.Root, recordID, format string, want File, offset int64) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkRelPath(want.Path); err != nil {
+		return nil, err
+	}
+	f, err := root.Open(want.Path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("mirror: %s/%s/%s: %w", format, recordID, want.Path, ErrNotFound)
+		}
+		return nil, err
+	}
+	return checkOpened(f, recordID, format, want, offset)
+}
+
+// checkOpened checks an opened source file against want (a regular file of
+// the same size and modification time), positions it at offset and wraps
+// it in a checkedFile. It closes f on failure.
+func checkOpened(f *os.File, recordID, format string, want File, offset int64) (io.ReadCloser, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()

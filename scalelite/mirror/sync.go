@@ -468,8 +468,25 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 	s.emit(Event{Kind: EventStart, RecordID: id, Total: p.bytes})
 	var done int64
 	var sums map[string]string // digests computed while copying (local source)
+	var roots []*os.Root
+	defer func() {
+		for _, r := range roots {
+			r.Close()
+		}
+	}()
+	made := map[string]bool{} // staging directories already created
 	for _, fp := range p.formats {
 		fdir := filepath.Join(stage, fp.format.Name)
+		// A local source's format directory is opened once for all its
+		// files; when that fails, each file is opened on its own (and
+		// reports its own error).
+		var root *os.Root
+		if ds, ok := s.src.(*DirSource); ok {
+			if r, err := ds.openFormatRoot(id, fp.format.Name); err == nil {
+				root = r
+				roots = append(roots, r)
+			}
+		}
 		// Remove staged files that are not part of this version.
 		if err := pruneStaged(fdir, fp.format); err != nil {
 			return st, err
@@ -505,8 +522,11 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 				continue
 			}
 			staged := filepath.Join(fdir, filepath.FromSlash(f.Path))
-			if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
-				return st, err
+			if sd := filepath.Dir(staged); !made[sd] {
+				if err := os.MkdirAll(sd, 0o755); err != nil {
+					return st, err
+				}
+				made[sd] = true
 			}
 			if fp.reuse[f.Path] {
 				live := filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path))
@@ -519,7 +539,7 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 			}
 			old, had := prev[fp.format.Name+"/"+f.Path]
 			resume := had && old.Size == f.Size && old.ModTime.Equal(f.ModTime) && old.SHA256 == f.SHA256
-			n, sum, err := s.transfer(ctx, id, fp.format.Name, f, staged, resume, func(d int64) {
+			n, sum, err := s.transfer(ctx, root, id, fp.format.Name, f, staged, resume, func(d int64) {
 				done += d
 				s.emit(Event{Kind: EventBytes, RecordID: id, Format: fp.format.Name, Path: f.Path, Bytes: d, Done: done, Total: p.bytes})
 			})

@@ -16,11 +16,12 @@ import (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 
-// transfer brings one file into staged. With resume, bytes already staged
+// transfer brings one file into staged. root, when not nil, is the local
+// source's format directory (DirSource.openFormatRoot) to open the file in. With resume, bytes already staged
 // by an earlier attempt for the same source version are kept and the
 // transfer continues after them. It returns the bytes transferred and the
 // SHA-256 of the staged file ("" when it was not hashed: WithKernelCopy).
-func (s *syncer) transfer(ctx context.Context, id, format string, f *File, staged string, resume bool, progress func(int64)) (int64, string, error) {
+func (s *syncer) transfer(ctx context.Context, root *os.Root, id, format string, f *File, staged string, resume bool, progress func(int64)) (int64, string, error) {
 	name := format + "/" + id + "/" + f.Path
 	// Every byte is hashed in the pass that writes it, unless the caller
 	// chose the kernel copy for a source without hashes: then the copy is
@@ -38,7 +39,7 @@ func (s *syncer) transfer(ctx context.Context, id, format string, f *File, stage
 		if err != nil {
 			return moved, "", err
 		}
-		m, err := s.fill(ctx, id, format, f, out, h, n, needHash, progress)
+		m, err := s.fill(ctx, root, id, format, f, out, h, n, needHash, progress)
 		moved += m
 		if err == nil && s.cfg.fsync {
 			err = out.Sync()
@@ -116,7 +117,7 @@ func openStaged(path string, size int64, resume, hashPrefix bool) (int64, hash.H
 
 // fill copies from the source into out from offset n until the file is
 // complete, resuming after transient read errors.
-func (s *syncer) fill(ctx context.Context, id, format string, f *File, out *os.File, h hash.Hash, n int64, needHash bool, progress func(int64)) (int64, error) {
+func (s *syncer) fill(ctx context.Context, root *os.Root, id, format string, f *File, out *os.File, h hash.Hash, n int64, needHash bool, progress func(int64)) (int64, error) {
 	name := format + "/" + id + "/" + f.Path
 	bufp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bufp)
@@ -128,7 +129,13 @@ func (s *syncer) fill(ctx context.Context, id, format string, f *File, out *os.F
 	delay := s.cfg.retryDelay
 	for attempt := 0; ; attempt++ {
 		err := func() error {
-			rc, err := s.src.Open(ctx, id, format, *f, n)
+			var rc io.ReadCloser
+			var err error
+			if ds, ok := s.src.(*DirSource); ok && root != nil {
+				rc, err = ds.openInRoot(ctx, root, id, format, *f, n)
+			} else {
+				rc, err = s.src.Open(ctx, id, format, *f, n)
+			}
 			if err != nil {
 				return err
 			}

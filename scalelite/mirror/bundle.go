@@ -61,6 +61,14 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 	if r.Method == http.MethodHead {
 		return
 	}
+	// The format directory is opened once; each file is then one open
+	// inside it rather than a walk from the tree's root.
+	root, err := h.src.openFormatRoot(id, format)
+	if err != nil {
+		writeErr(w, http.StatusNotFound, "recording cannot be served")
+		return
+	}
+	defer root.Close()
 	tw := tar.NewWriter(w)
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
@@ -71,7 +79,10 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 		if r.Context().Err() != nil {
 			return
 		}
-		in, err := openInTree(h.src.dir, id, format, f.Path)
+		if checkRelPath(f.Path) != nil {
+			continue
+		}
+		in, err := root.Open(f.Path)
 		if err != nil {
 			continue // vanished since the scan: the client fetches it alone
 		}
@@ -115,6 +126,7 @@ func (s *HTTPSource) OpenBundle(ctx context.Context, recordID, format string, ma
 // one by one, so any failure here only costs a fallback.
 func (s *syncer) fetchBundle(ctx context.Context, b Bundler, id string, fm *Format, fdir string, want map[string]*File, progress func(int64)) map[string]bool {
 	done := map[string]bool{}
+	made := map[string]bool{} // staging directories already created
 	rc, err := b.OpenBundle(ctx, id, fm.Name, bundleMax)
 	if err != nil {
 		return done
@@ -133,8 +145,11 @@ func (s *syncer) fetchBundle(ctx context.Context, b Bundler, id string, fm *Form
 			continue
 		}
 		staged := filepath.Join(fdir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(staged), 0o755); err != nil {
-			return done
+		if sd := filepath.Dir(staged); !made[sd] {
+			if err := os.MkdirAll(sd, 0o755); err != nil {
+				return done
+			}
+			made[sd] = true
 		}
 		out, err := os.OpenFile(staged, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 		if err != nil {

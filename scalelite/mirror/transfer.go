@@ -125,6 +125,13 @@ func (s *syncer) fill(ctx context.Context, root *os.Root, id, format string, f *
 	if s.cfg.limiter != nil && s.cfg.limiter.Burst() < len(buf) {
 		buf = buf[:max(s.cfg.limiter.Burst(), 1)]
 	}
+	// A file longer than one buffer is hashed on a second goroutine,
+	// chunk by chunk behind the copy (see hashPipe).
+	var pipe *hashPipe
+	if needHash && f.Size-n > int64(len(buf)) {
+		pipe = startHashPipe(h, len(buf))
+		defer pipe.wait()
+	}
 	var moved int64
 	delay := s.cfg.retryDelay
 	for attempt := 0; ; attempt++ {
@@ -149,24 +156,29 @@ func (s *syncer) fill(ctx context.Context, root *os.Root, id, format string, f *
 				}
 				// Fill the buffer before writing: network reads come in
 				// small pieces, and fewer, larger writes are cheaper.
-				k, rerr := readFull(rc, buf)
+				b := buf
+				if pipe != nil {
+					b = pipe.next()
+				}
+				k, rerr := readFull(rc, b)
 				if k > 0 {
-					if n+int64(k) > f.Size {
-						return fmt.Errorf("mirror: %s: more bytes than the manifest says: %w", name, ErrSourceChanged)
-					}
-					if s.cfg.limiter != nil {
-						if err := s.cfg.limiter.WaitN(ctx, k); err != nil {
-							return err
+					if err := s.writeChunk(ctx, out, b[:k], n, f.Size, name); err != nil {
+						if pipe != nil {
+							pipe.release(b)
 						}
+						return err
 					}
-					if _, err := out.Write(buf[:k]); err != nil {
-						return &writeError{err}
+					if pipe != nil {
+						pipe.hash(b[:k])
+					} else {
+						h.Write(b[:k])
 					}
-					h.Write(buf[:k])
 					n += int64(k)
 					moved += int64(k)
 					attempt = 0
 					progress(int64(k))
+				} else if pipe != nil {
+					pipe.release(b)
 				}
 				if rerr == io.EOF {
 					if n != f.Size {
@@ -199,6 +211,24 @@ func (s *syncer) fill(ctx context.Context, root *os.Root, id, format string, f *
 		}
 		delay *= 2
 	}
+}
+
+// writeChunk writes b, read from the source at offset n, to out after
+// checking it stays within the manifest's size and pacing it with the
+// rate limit.
+func (s *syncer) writeChunk(ctx context.Context, out *os.File, b []byte, n, size int64, name string) error {
+	if n+int64(len(b)) > size {
+		return fmt.Errorf("mirror: %s: more bytes than the manifest says: %w", name, ErrSourceChanged)
+	}
+	if s.cfg.limiter != nil {
+		if err := s.cfg.limiter.WaitN(ctx, len(b)); err != nil {
+			return err
+		}
+	}
+	if _, err := out.Write(b); err != nil {
+		return &writeError{err}
+	}
+	return nil
 }
 
 // writeError marks a failure to write the destination (not retried).

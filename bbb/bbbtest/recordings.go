@@ -322,6 +322,16 @@ func (s *Server) findRecordingsLocked(list string) []*recording {
 
 // lockRecordings takes s.mu and returns the recordings recordID names; if
 // there are none it answers notFound, releases s.mu and returns nil.
+// requireRecordID answers missingParamRecordID and reports false when the
+// request names no recording.
+func (s *Server) requireRecordID(w http.ResponseWriter, q url.Values) bool {
+	if q.Get("recordID") == "" {
+		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
+		return false
+	}
+	return true
+}
+
 func (s *Server) lockRecordings(w http.ResponseWriter, recordID string) []*recording {
 	s.mu.Lock()
 	recs := s.findRecordingsLocked(recordID)
@@ -334,8 +344,7 @@ func (s *Server) lockRecordings(w http.ResponseWriter, recordID string) []*recor
 }
 
 func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
-	if q.Get("recordID") == "" {
-		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
+	if !s.requireRecordID(w, q) {
 		return
 	}
 	if q.Get("publish") == "" {
@@ -375,8 +384,7 @@ func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q 
 }
 
 func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
-	if q.Get("recordID") == "" {
-		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
+	if !s.requireRecordID(w, q) {
 		return
 	}
 	recs := s.lockRecordings(w, q.Get("recordID"))
@@ -399,8 +407,7 @@ func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q u
 }
 
 func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
-	if q.Get("recordID") == "" {
-		s.writeXML(w, failedXML("missingParamRecordID", "You must specify a recordID."))
+	if !s.requireRecordID(w, q) {
 		return
 	}
 	recs := s.lockRecordings(w, q.Get("recordID"))

@@ -229,8 +229,9 @@ func TestBalancerAvoidsDeadAndPartitionedWorkers(t *testing.T) {
 	waitOnline(t, admin, sids, false, "bbb2")
 	second := ids("after-stop", 20)
 	createMany(t, front, second, 4)
+	on1, on3 := meetingsOn(t, workers[0]), meetingsOn(t, workers[2])
 	for _, id := range second {
-		if !meetingsOn(t, workers[0])[id] && !meetingsOn(t, workers[2])[id] {
+		if !on1[id] && !on3[id] {
 			t.Errorf("meeting %s is on neither live worker", id)
 		}
 	}
@@ -251,8 +252,9 @@ func TestBalancerAvoidsDeadAndPartitionedWorkers(t *testing.T) {
 	waitOnline(t, admin, sids, false, "bbb3")
 	third := ids("after-pause", 10)
 	createMany(t, front, third, 2)
+	on1 = meetingsOn(t, workers[0])
 	for _, id := range third {
-		if !meetingsOn(t, workers[0])[id] {
+		if !on1[id] {
 			t.Errorf("meeting %s not on the only live worker", id)
 		}
 	}

@@ -24,7 +24,7 @@ func cmdSync(ctx context.Context, e *env, args []string) int {
 	del := fs.Bool("delete", false, "delete recordings the source no longer has")
 	verify := fs.Bool("verify", false, "hash every destination file instead of trusting size and time")
 	fsync := fs.Bool("fsync", false, "flush files to disk before a recording is renamed into place")
-	kernelCopy := fs.Bool("kernel-copy", false, "from a local DIR, let the kernel copy files without hashing them (checked by size and unchanged source only)")
+	hashLocal := fs.Bool("hash", false, "from a local DIR, SHA-256 every copied byte and keep the digests in -hash-cache (by default the kernel copies files whose digest is not known, checked by size and unchanged source)")
 	cacheFile := fs.String("hash-cache", "", "file to keep destination hashes in (speeds up -verify)")
 	progress := fs.String("progress", "auto", "progress display: auto, bar, lines or none")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -90,7 +90,7 @@ func cmdSync(ctx context.Context, e *env, args []string) int {
 		mirror.WithDelete(*del),
 		mirror.WithVerify(*verify),
 		mirror.WithFsync(*fsync),
-		mirror.WithKernelCopy(*kernelCopy),
+		mirror.WithHashLocal(*hashLocal),
 		mirror.WithProgress(rep.event),
 	}
 	if cache != nil {

@@ -5,7 +5,7 @@
 // Usage:
 //
 //	mirror serve  -dir /var/bigbluebutton/published -listen :8090 -secret-file /etc/bbb-mirror.secret
-//	mirror sync   -from DIR|URL -to DIR [-secret S] [-concurrency N] [-limit 50MB/s] [-delete] [-verify] [-kernel-copy]
+//	mirror sync   -from DIR|URL -to DIR [-secret S] [-concurrency N] [-limit 50MB/s] [-delete] [-verify] [-hash]
 //	mirror pack   -published DIR -id RECORDID (-spool DIR | -o FILE)
 //	mirror import -published DIR -unpublished DIR [-unpublished-all] [-remove] FILE.tar ...
 //	mirror prune  -dir DIR (-older-than 90d | -keep N) [-dry-run]

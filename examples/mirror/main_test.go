@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -219,5 +220,45 @@ func TestUnits(t *testing.T) {
 	for _, in := range []string{"soon", "xd", "-1d", "1d-5h"} {
 		_, err := parseAge(in)
 		require.Error(t, err, in)
+	}
+}
+
+// sync -hash records the SHA-256 of every file it copies from a local tree
+// in -hash-cache; without it the kernel copies the files and the cache stays
+// empty, so a later -verify reads them once.
+func TestSyncHashFlag(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	writeTree(t, src, 2)
+	for _, hash := range []bool{false, true} {
+		dst := t.TempDir()
+		cacheFile := filepath.Join(t.TempDir(), "cache.json")
+		args := []string{"sync", "-from", src, "-to", dst, "-hash-cache", cacheFile, "-progress", "none"}
+		if hash {
+			args = append(args, "-hash")
+		}
+		code, out := runCLI(t, args...)
+		require.Equal(t, exitOK, code, out)
+		cache, err := mirror.LoadHashCache(cacheFile)
+		require.NoError(t, err)
+		files := 0
+		require.NoError(t, filepath.Walk(dst, func(p string, fi os.FileInfo, err error) error {
+			if err != nil || !fi.Mode().IsRegular() {
+				return err
+			}
+			files++
+			data, err := os.ReadFile(p)
+			require.NoError(t, err)
+			got, ok := cache.Get(p, fi.Size(), fi.ModTime())
+			require.Equal(t, hash, ok, p)
+			if ok {
+				require.Equal(t, fmt.Sprintf("%x", sha256.Sum256(data)), got, p)
+			}
+			return nil
+		}))
+		require.Equal(t, 12, files)
+		if !hash {
+			require.Zero(t, cache.Len())
+		}
 	}
 }

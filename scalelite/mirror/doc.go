@@ -14,14 +14,15 @@
 //     recording is staged, verified (sizes, SHA-256, metadata.xml) and only
 //     then renamed into place; interrupted transfers resume; unchanged
 //     recordings cost a manifest comparison; concurrency, a bandwidth limit,
-//     progress events and mirrored deletions are options. Every byte copied
-//     is hashed with SHA-256 in the pass that writes it: from an endpoint
-//     it is checked against the manifest's digest (and the small files of a
-//     format arrive in one bundle); from a local tree against the digest
-//     the source's hash cache holds, if any, and the digest is kept in the
-//     destination's hash cache. WithKernelCopy opts a local tree out: the
-//     kernel copies file to file and the copy is checked only by size and by
-//     the source staying unchanged, as cp and rsync do.
+//     progress events and mirrored deletions are options. From an
+//     endpoint every byte is hashed with SHA-256 in the pass that writes it
+//     and checked against the manifest's digest (and the small files of a
+//     format arrive in one bundle). From a local tree a file is hashed and
+//     checked whenever its digest is known (a DirSource WithHashes or with
+//     a hash cache that holds it); otherwise the kernel copies it file to
+//     file and the copy is checked by size and by the source staying
+//     unchanged, as cp and rsync do. WithHashLocal hashes every local file
+//     too and keeps the digests in the destination's hash cache.
 //   - The Scalelite spool format both ways: Pack writes the uncompressed tar
 //     that scalelite_post_publish.rb writes, Import reads one into the
 //     published/unpublished trees as Scalelite's importer does and refuses

@@ -126,8 +126,9 @@ func hashFile(c *HashCache, path string, size int64, mtime time.Time) (string, e
 	}
 	defer f.Close()
 	h := sha256.New()
-	buf := make([]byte, copyBufferSize)
-	n, err := io.CopyBuffer(h, io.LimitReader(onlyReader{f}, size+1), buf)
+	buf := bufPool.Get().(*[]byte)
+	n, err := io.CopyBuffer(h, io.LimitReader(onlyReader{f}, size+1), *buf)
+	bufPool.Put(buf)
 	if err != nil {
 		return "", err
 	}

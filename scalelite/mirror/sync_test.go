@@ -399,20 +399,20 @@ func TestSyncOptionsValidated(t *testing.T) {
 	require.Error(t, err)
 }
 
-// Both ways of copying a local source (hashing every byte, the default, and
-// the kernel copy of WithKernelCopy) notice a file that changes while it is
-// being copied, and resume after a cancellation.
+// Both ways of copying a local source (the kernel copy, the default, and
+// hashing every byte with WithHashLocal) notice a file that changes while
+// it is being copied, and resume after a cancellation.
 func TestSyncLocalCopy(t *testing.T) {
 	t.Parallel()
-	for _, kernel := range []bool{false, true} {
-		mode := map[bool]string{false: "hashed", true: "kernel copy"}[kernel]
+	for _, hashed := range []bool{false, true} {
+		mode := map[bool]string{false: "kernel copy", true: "hashed"}[hashed]
 		t.Run(mode+"/changes while copying", func(t *testing.T) {
 			t.Parallel()
 			src, ids := newTree(t, genSpec{Recordings: 2, Seed: 61, Large: 6 << 20})
 			dst := t.TempDir()
 			target := filepath.Join(src, "presentation", ids[0], "video", "webcams.webm")
 			var once sync.Once
-			_, err := Sync(context.Background(), dirSource(t, src), dst, WithConcurrency(1), WithKernelCopy(kernel), WithProgress(func(e Event) {
+			_, err := Sync(context.Background(), dirSource(t, src), dst, WithConcurrency(1), WithHashLocal(hashed), WithProgress(func(e Event) {
 				if e.Kind == EventBytes && e.RecordID == ids[0] && e.Path == "video/webcams.webm" {
 					once.Do(func() {
 						f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
@@ -424,7 +424,7 @@ func TestSyncLocalCopy(t *testing.T) {
 			}))
 			require.ErrorIs(t, err, ErrSourceChanged)
 			require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
-			_, err = Sync(context.Background(), dirSource(t, src), dst, WithKernelCopy(kernel))
+			_, err = Sync(context.Background(), dirSource(t, src), dst, WithHashLocal(hashed))
 			require.NoError(t, err)
 			requireSameTree(t, src, dst)
 		})
@@ -435,7 +435,7 @@ func TestSyncLocalCopy(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			var staged int64
-			_, err := Sync(ctx, dirSource(t, src), dst, WithKernelCopy(kernel), WithProgress(func(e Event) {
+			_, err := Sync(ctx, dirSource(t, src), dst, WithHashLocal(hashed), WithProgress(func(e Event) {
 				if e.Kind == EventBytes && e.Done >= 4<<20 {
 					staged = e.Done
 					cancel()
@@ -444,7 +444,7 @@ func TestSyncLocalCopy(t *testing.T) {
 			require.ErrorIs(t, err, context.Canceled)
 			require.Positive(t, staged)
 			var ctr Counters
-			res, err := Sync(context.Background(), dirSource(t, src), dst, WithKernelCopy(kernel), WithProgress(ctr.Observe))
+			res, err := Sync(context.Background(), dirSource(t, src), dst, WithHashLocal(hashed), WithProgress(ctr.Observe))
 			require.NoError(t, err)
 			requireSameTree(t, src, dst)
 			require.Equal(t, treeSize(t, src)-staged, res.Bytes, "only the rest was copied")
@@ -452,10 +452,11 @@ func TestSyncLocalCopy(t *testing.T) {
 	}
 }
 
-// By default a local sync hashes every byte it copies: the digests land in
-// the destination hash cache, and a copy that does not match the digest the
-// source's hash cache holds is refused. WithKernelCopy hashes nothing.
-func TestSyncLocalHashesEveryCopy(t *testing.T) {
+// A local sync hashes a copy whenever the source's digest is known (its
+// hash cache holds it) and refuses a copy that does not match it; other
+// files are copied unhashed unless WithHashLocal asks for every byte to be
+// hashed, and then their digests land in the destination hash cache.
+func TestSyncLocalHashes(t *testing.T) {
 	t.Parallel()
 	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 64, Large: 2 << 20, Video: 1 << 20})
 	wrong := filepath.Join(src, "presentation", ids[0], "video", "webcams.webm")
@@ -463,25 +464,29 @@ func TestSyncLocalHashesEveryCopy(t *testing.T) {
 	require.NoError(t, err)
 	tests := []struct {
 		name        string
-		kernel      bool
-		wantHashes  bool
-		wantVerify  bool // the file whose source digest is wrong is refused
+		hashLocal   bool
+		knownWrong  bool // the source's cache holds a wrong digest for one file
+		wantHashes  bool // installed files' digests are in the destination cache
 		wantCopied  int
-		wantVisible bool
+		wantVisible bool // the recording with the wrong digest is installed
 	}{
-		{name: "hashed", wantHashes: true, wantVerify: true, wantCopied: 1},
-		{name: "kernel copy", kernel: true, wantCopied: 2, wantVisible: true},
+		{name: "default/digest known", knownWrong: true, wantCopied: 1},
+		{name: "default/no digest known", wantCopied: 2, wantVisible: true},
+		{name: "hash local/digest known", hashLocal: true, knownWrong: true, wantHashes: true, wantCopied: 1},
+		{name: "hash local/no digest known", hashLocal: true, wantHashes: true, wantCopied: 2, wantVisible: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srcCache := NewHashCache()
-			srcCache.Put(wrong, fi.Size(), fi.ModTime(), strings.Repeat("0", 64))
+			if tc.knownWrong {
+				srcCache.Put(wrong, fi.Size(), fi.ModTime(), strings.Repeat("0", 64))
+			}
 			dst := t.TempDir()
 			dstCache := NewHashCache()
 			res, err := Sync(context.Background(), dirSource(t, src, WithSourceHashCache(srcCache)), dst,
-				WithHashCache(dstCache), WithKernelCopy(tc.kernel))
-			if tc.wantVerify {
+				WithHashCache(dstCache), WithHashLocal(tc.hashLocal))
+			if tc.knownWrong {
 				require.ErrorIs(t, err, ErrVerify)
 				var se *SyncError
 				require.ErrorAs(t, err, &se)
@@ -523,7 +528,7 @@ func TestSyncLocalHashesEveryCopy(t *testing.T) {
 			}
 		})
 	}
-	// Once the source's digest is right, the hashed sync accepts the file.
+	// Once the source's digest is right, the sync accepts the file.
 	dst := t.TempDir()
 	_, err = Sync(context.Background(), dirSource(t, src), dst)
 	require.NoError(t, err)

@@ -20,19 +20,19 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); ret
 // source's format directory (DirSource.openFormatRoot) to open the file in. With resume, bytes already staged
 // by an earlier attempt for the same source version are kept and the
 // transfer continues after them. It returns the bytes transferred and the
-// SHA-256 of the staged file ("" when it was not hashed: WithKernelCopy).
+// SHA-256 of the staged file ("" when it was not hashed, see WithHashLocal).
 func (s *syncer) transfer(ctx context.Context, root *os.Root, id, format string, f *File, staged string, resume bool, progress func(int64)) (int64, string, error) {
 	name := format + "/" + id + "/" + f.Path
-	// Every byte is hashed in the pass that writes it, unless the caller
-	// chose the kernel copy for a source without hashes: then the copy is
-	// checked by size and by the source being unchanged, as cp and rsync
-	// do. The digest is compared with the manifest's or, for a local
-	// source, with the one its hash cache already holds.
-	needHash := f.SHA256 != "" || !s.cfg.kernelCopy
+	// A file is hashed in the pass that writes it whenever there is a
+	// digest to compare with (the manifest's, or the one a local source's
+	// hash cache already holds) or WithHashLocal asks for every file;
+	// otherwise a local file is copied by the kernel and checked by size
+	// and by the source being unchanged, as cp and rsync do.
 	want := f.SHA256
-	if want == "" && needHash {
+	if want == "" {
 		want = s.knownSourceHash(id, format, f)
 	}
+	needHash := want != "" || s.cfg.hashLocal
 	var moved int64
 	for fresh := 0; fresh < 2; fresh++ {
 		n, h, out, err := openStaged(staged, f.Size, resume && fresh == 0, needHash)
@@ -256,9 +256,9 @@ func readFull(r io.Reader, buf []byte) (int, error) {
 }
 
 // copyFile copies a local source file in chunks with copy_file_range
-// (WithKernelCopy),
-// honouring the rate limit and reporting progress, then checks at end of
-// file that the source did not change.
+// (a file with no digest to check, without WithHashLocal), honouring the
+// rate limit and reporting progress, then checks at end of file that the
+// source did not change.
 func (s *syncer) copyFile(ctx context.Context, cf *checkedFile, out *os.File, n, moved *int64, progress func(int64)) error {
 	chunk := int64(4 << 20)
 	if s.cfg.limiter != nil {

@@ -107,13 +107,36 @@ type contender struct {
 
 // contest times the contenders b.N times each, in an order that rotates
 // every round, and returns each one's total time. All of them are first run
-// once untimed; before every timed run the machine's dirty pages are
-// flushed and the contender's own previous copy is removed, so each one
-// starts from the same state: the same amount of just-freed page cache
-// (on a virtual machine, pages freed long ago can cost a host fault each
-// on first use) and the same number of recently deleted inodes.
+// once untimed, to warm the source's page cache. Before every timed run the
+// machine's dirty pages are flushed and the contender's previous copy is
+// renamed out of the way and its page cache dropped, not deleted: deleting
+// thousands of files just before creating as many would time the file
+// system's handling of recently deleted inodes (ext4 without a journal
+// scans past every inode freed in the last minute on each create), and
+// keeping the old copies cached would make every run take never-used
+// memory (on a virtual machine, a host fault per page on first use)
+// rather than time the contenders. The old copies are removed when the
+// benchmark ends; they take b.N+1 times the tree per contender on disk
+// meanwhile.
 func contest(b *testing.B, cs ...contender) []time.Duration {
 	b.Helper()
+	trash := filepath.Join(filepath.Dir(cs[0].dst), "old")
+	if err := os.MkdirAll(trash, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(trash) })
+	olds := 0
+	moveAway := func(dst string) {
+		olds++
+		old := filepath.Join(trash, strconv.Itoa(olds))
+		if err := os.Rename(dst, old); err != nil && !os.IsNotExist(err) {
+			b.Fatal(err)
+		}
+		syscall.Sync()
+		if err := dropPageCache(old); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for _, c := range cs {
 		c.run(c.dst)
 	}
@@ -123,10 +146,8 @@ func contest(b *testing.B, cs ...contender) []time.Duration {
 	for i := 0; i < b.N; i++ {
 		for k := range cs {
 			j := (i + k) % len(cs)
+			moveAway(cs[j].dst)
 			syscall.Sync()
-			if err := os.RemoveAll(cs[j].dst); err != nil {
-				b.Fatal(err)
-			}
 			b.StartTimer()
 			total[j] += cs[j].run(cs[j].dst)
 			b.StopTimer()

@@ -53,54 +53,21 @@ type Joiner struct {
 // New discovers the provider at cfg.Issuer and returns a Joiner that sends
 // users to meetings on client's server. ctx bounds discovery only.
 func New(ctx context.Context, client *bbb.Client, cfg Config, opts ...Option) (*Joiner, error) {
-	if client == nil {
-		return nil, errors.New("oidc: nil BBB client")
-	}
-	if cfg.Issuer == "" || cfg.ClientID == "" {
-		return nil, errors.New("oidc: issuer and client ID are required")
-	}
-	redirect, err := url.Parse(cfg.RedirectURL)
-	if err != nil || !redirect.IsAbs() || redirect.Host == "" || (redirect.Scheme != "https" && redirect.Scheme != "http") || redirect.Fragment != "" {
-		return nil, errors.New("oidc: redirect URL must be an absolute http(s) URL without fragment")
-	}
-	apiURL, err := url.Parse(client.APIURL())
-	if err != nil || apiURL.Host == "" {
-		return nil, errors.New("oidc: BBB client has no usable API URL")
-	}
-	o := defaultOptions()
-	for _, opt := range opts {
-		if err := opt(o); err != nil {
-			return nil, fmt.Errorf("oidc: %w", err)
-		}
-	}
-	if o.rooms == nil {
-		return nil, errors.New("oidc: no rooms: use WithRooms or WithRoomFunc")
-	}
-	if len(o.cookieKeys) == 0 {
-		k, err := randomKey()
-		if err != nil {
-			return nil, fmt.Errorf("oidc: cookie key: %w", err)
-		}
-		o.cookieKeys = [][]byte{k}
-	}
-	s, err := newSealer(o.cookieKeys)
+	redirect, apiURL, err := checkConfig(client, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("oidc: %w", err)
+		return nil, err
 	}
-	if o.replay == nil {
-		o.replay = NewMemoryReplayCache(0, o.now)
+	o, s, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	hc := o.httpClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	provider, err := gooidc.NewProvider(gooidc.ClientContext(ctx, hc), cfg.Issuer)
+	provider, err := discover(ctx, hc, cfg.Issuer, o.userInfo)
 	if err != nil {
-		msg := err.Error()
-		if len(msg) > 300 {
-			msg = msg[:300] + "..."
-		}
-		return nil, &Error{Op: "discovery", Kind: ErrProvider, Status: http.StatusBadGateway, Err: errors.New(msg)}
+		return nil, err
 	}
 	j := &Joiner{
 		bbb:        client,
@@ -124,9 +91,6 @@ func New(ctx context.Context, client *bbb.Client, cfg Config, opts ...Option) (*
 		j.callbackPath = "/"
 	}
 	j.oauth.Endpoint.AuthStyle = o.authStyle
-	if o.userInfo && provider.UserInfoEndpoint() == "" {
-		return nil, &Error{Op: "discovery", Kind: ErrProvider, Status: http.StatusBadGateway, Err: errors.New("UserInfo requested but the provider has no userinfo_endpoint")}
-	}
 	j.verifier = provider.VerifierContext(gooidc.ClientContext(context.WithoutCancel(ctx), hc), &gooidc.Config{
 		ClientID: cfg.ClientID,
 		Now:      o.now,
@@ -135,6 +99,76 @@ func New(ctx context.Context, client *bbb.Client, cfg Config, opts ...Option) (*
 		j.cookiePrefix = "bbbkit-oidc-"
 	}
 	return j, nil
+}
+
+// checkConfig checks New's arguments and returns the parsed redirect URL
+// and BBB API URL.
+func checkConfig(client *bbb.Client, cfg Config) (redirect, apiURL *url.URL, err error) {
+	if client == nil {
+		return nil, nil, errors.New("oidc: nil BBB client")
+	}
+	if cfg.Issuer == "" || cfg.ClientID == "" {
+		return nil, nil, errors.New("oidc: issuer and client ID are required")
+	}
+	redirect, err = url.Parse(cfg.RedirectURL)
+	if err != nil || !redirect.IsAbs() || redirect.Host == "" || (redirect.Scheme != "https" && redirect.Scheme != "http") || redirect.Fragment != "" {
+		return nil, nil, errors.New("oidc: redirect URL must be an absolute http(s) URL without fragment")
+	}
+	apiURL, err = url.Parse(client.APIURL())
+	if err != nil || apiURL.Host == "" {
+		return nil, nil, errors.New("oidc: BBB client has no usable API URL")
+	}
+	return redirect, apiURL, nil
+}
+
+// buildOptions applies opts over the defaults, fills in what must be
+// generated (a cookie key, the replay cache) and returns the options with
+// the cookie sealer.
+func buildOptions(opts []Option) (*options, *sealer, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, nil, errors.New("oidc: nil option")
+		}
+		if err := opt(o); err != nil {
+			return nil, nil, fmt.Errorf("oidc: %w", err)
+		}
+	}
+	if o.rooms == nil {
+		return nil, nil, errors.New("oidc: no rooms: use WithRooms or WithRoomFunc")
+	}
+	if len(o.cookieKeys) == 0 {
+		k, err := randomKey()
+		if err != nil {
+			return nil, nil, fmt.Errorf("oidc: cookie key: %w", err)
+		}
+		o.cookieKeys = [][]byte{k}
+	}
+	s, err := newSealer(o.cookieKeys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("oidc: %w", err)
+	}
+	if o.replay == nil {
+		o.replay = NewMemoryReplayCache(0, o.now)
+	}
+	return o, s, nil
+}
+
+// discover fetches the provider's metadata. The provider's message is
+// capped, since it can quote whatever the discovery URL answered.
+func discover(ctx context.Context, hc *http.Client, issuer string, userInfo bool) (*gooidc.Provider, error) {
+	provider, err := gooidc.NewProvider(gooidc.ClientContext(ctx, hc), issuer)
+	if err != nil {
+		msg := err.Error()
+		if len(msg) > 300 {
+			msg = msg[:300] + "..."
+		}
+		return nil, &Error{Op: "discovery", Kind: ErrProvider, Status: http.StatusBadGateway, Err: errors.New(msg)}
+	}
+	if userInfo && provider.UserInfoEndpoint() == "" {
+		return nil, &Error{Op: "discovery", Kind: ErrProvider, Status: http.StatusBadGateway, Err: errors.New("UserInfo requested but the provider has no userinfo_endpoint")}
+	}
+	return provider, nil
 }
 
 // LoginPath returns the path the Middleware serves the login handler on.
@@ -311,18 +345,42 @@ func (j *Joiner) room(ctx context.Context, op, meetingID string) (*Room, *Error)
 	return room, nil
 }
 
-// callback finishes the flow.
+// callback finishes the flow in three steps: check the authorization
+// response, redeem its code for verified claims, admit the user to the room.
 func (j *Joiner) callback(w http.ResponseWriter, r *http.Request) {
 	const op = "callback"
-	ctx := r.Context()
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
 		j.fail(w, r, newError(op, ErrBadRequest, http.StatusMethodNotAllowed, "", errors.New("method not allowed")))
 		return
 	}
+	ls, code, e := j.authorizationResponse(w, r, op)
+	if e != nil {
+		j.fail(w, r, e)
+		return
+	}
+	claims, e := j.redeem(gooidc.ClientContext(r.Context(), j.httpClient), op, ls, code)
+	if e != nil {
+		j.fail(w, r, e)
+		return
+	}
+	room, p, e := j.admit(r.Context(), op, ls, claims)
+	if e != nil {
+		j.fail(w, r, e)
+		return
+	}
+	j.o.logger.LogAttrs(r.Context(), slog.LevelInfo, "oidc sign-in verified",
+		slog.String("meeting", room.ID), slog.String("role", string(p.Role)))
+	j.join(w, r, op, room, p, false)
+}
+
+// authorizationResponse checks the provider's redirect back to us: the login
+// state bound to this browser (its cookie is deleted whatever the outcome),
+// the issuer, a first use of the state, and an authorization code rather
+// than an error. It returns the login state and the code.
+func (j *Joiner) authorizationResponse(w http.ResponseWriter, r *http.Request, op string) (*loginState, string, *Error) {
 	q := r.URL.Query()
-	state := q.Get("state")
-	ls, name, e := j.readLoginState(r, state)
+	ls, name, e := j.readLoginState(r, q.Get("state"))
 	if name != "" {
 		j.deleteCookie(w, name)
 	}
@@ -331,72 +389,73 @@ func (j *Joiner) callback(w http.ResponseWriter, r *http.Request) {
 			// An IdP error without a usable state: still an IdP error to the user.
 			e = newError(op, ErrProvider, providerStatus(code), "", &ProviderError{Endpoint: "authorization", Code: safeCode(code)})
 		}
-		j.fail(w, r, e)
-		return
+		return nil, "", e
 	}
 	meeting := ls.Meeting
 	// RFC 9207: a provider that names itself must be the configured one.
 	if iss := q.Get("iss"); iss != "" && iss != j.cfg.Issuer {
-		j.fail(w, r, newError(op, ErrProvider, http.StatusBadRequest, meeting, errors.New("authorization response from another issuer")))
-		return
+		return nil, "", newError(op, ErrProvider, http.StatusBadRequest, meeting, errors.New("authorization response from another issuer"))
 	}
 	// The cache sees a hash, not the state itself (it may be an external store).
-	first, err := j.o.replay.Use(ctx, cookieID("replay", ls.State), time.Unix(ls.Expires, 0))
+	first, err := j.o.replay.Use(r.Context(), cookieID("replay", ls.State), time.Unix(ls.Expires, 0))
 	if err != nil {
-		j.fail(w, r, newError(op, ErrStateReplayed, http.StatusServiceUnavailable, meeting, errors.New("replay cache unavailable")))
-		return
+		return nil, "", newError(op, ErrStateReplayed, http.StatusServiceUnavailable, meeting, errors.New("replay cache unavailable"))
 	}
 	if !first {
-		j.fail(w, r, newError(op, ErrStateReplayed, http.StatusBadRequest, meeting, nil))
-		return
+		return nil, "", newError(op, ErrStateReplayed, http.StatusBadRequest, meeting, nil)
 	}
 	if code := q.Get("error"); code != "" {
-		j.fail(w, r, newError(op, ErrProvider, providerStatus(code), meeting, &ProviderError{Endpoint: "authorization", Code: safeCode(code)}))
-		return
+		return nil, "", newError(op, ErrProvider, providerStatus(code), meeting, &ProviderError{Endpoint: "authorization", Code: safeCode(code)})
 	}
 	code := q.Get("code")
 	if code == "" {
-		j.fail(w, r, newError(op, ErrBadRequest, http.StatusBadRequest, meeting, errors.New("code parameter missing")))
-		return
+		return nil, "", newError(op, ErrBadRequest, http.StatusBadRequest, meeting, errors.New("code parameter missing"))
 	}
-	pctx := gooidc.ClientContext(ctx, j.httpClient)
-	tok, err := j.oauth.Exchange(pctx, code, oauth2.VerifierOption(ls.Verifier))
+	return ls, code, nil
+}
+
+// redeem exchanges the authorization code (with the PKCE verifier) for
+// tokens and returns the claims of the verified ID token, plus those of
+// UserInfo when configured. ctx carries the provider's HTTP client.
+func (j *Joiner) redeem(ctx context.Context, op string, ls *loginState, code string) (map[string]any, *Error) {
+	meeting := ls.Meeting
+	tok, err := j.oauth.Exchange(ctx, code, oauth2.VerifierOption(ls.Verifier))
 	if err != nil {
-		j.fail(w, r, newError(op, ErrProvider, http.StatusBadGateway, meeting, sanitizeProviderError("token", err)))
-		return
+		return nil, newError(op, ErrProvider, http.StatusBadGateway, meeting, sanitizeProviderError("token", err))
 	}
 	rawID, _ := tok.Extra("id_token").(string)
 	if rawID == "" {
-		j.fail(w, r, newError(op, ErrToken, http.StatusUnauthorized, meeting, errors.New("token response has no id_token")))
-		return
+		return nil, newError(op, ErrToken, http.StatusUnauthorized, meeting, errors.New("token response has no id_token"))
 	}
-	claims, e := j.verify(pctx, op, meeting, rawID, tok.AccessToken, ls.Nonce)
+	claims, e := j.verify(ctx, op, meeting, rawID, tok.AccessToken, ls.Nonce)
 	if e != nil {
-		j.fail(w, r, e)
-		return
+		return nil, e
 	}
 	if j.o.userInfo {
-		if e := j.addUserInfo(pctx, op, meeting, tok, claims); e != nil {
-			j.fail(w, r, e)
-			return
+		if e := j.addUserInfo(ctx, op, meeting, tok, claims); e != nil {
+			return nil, e
 		}
 	}
+	return claims, nil
+}
+
+// admit maps the claims to an identity, finds the room and resolves the
+// role, and returns the join waiting to happen.
+func (j *Joiner) admit(ctx context.Context, op string, ls *loginState, claims map[string]any) (*Room, *pendingJoin, *Error) {
+	meeting := ls.Meeting
 	id, err := j.o.mapping.Identity(claims)
 	if err != nil {
-		j.fail(w, r, newError(op, ErrMissingClaim, http.StatusForbidden, meeting, err))
-		return
+		return nil, nil, newError(op, ErrMissingClaim, http.StatusForbidden, meeting, err)
 	}
 	room, e := j.room(ctx, op, meeting)
 	if e != nil {
-		j.fail(w, r, e)
-		return
+		return nil, nil, e
 	}
 	role := ResolveRole(id, room, j.o.defaultRole, j.o.rules...)
 	if role == RoleDenied {
-		j.fail(w, r, newError(op, ErrDenied, http.StatusForbidden, meeting, nil))
-		return
+		return nil, nil, newError(op, ErrDenied, http.StatusForbidden, meeting, nil)
 	}
-	p := &pendingJoin{
+	return room, &pendingJoin{
 		Meeting:  room.ID,
 		Name:     id.FullName,
 		UserID:   id.UserID,
@@ -404,10 +463,7 @@ func (j *Joiner) callback(w http.ResponseWriter, r *http.Request) {
 		Role:     role,
 		UserData: j.userData(ls.UserData, id),
 		Expires:  j.o.now().Add(j.o.waitTTL).Unix(),
-	}
-	j.o.logger.LogAttrs(ctx, slog.LevelInfo, "oidc sign-in verified",
-		slog.String("meeting", room.ID), slog.String("role", string(role)))
-	j.join(w, r, op, room, p, false)
+	}, nil
 }
 
 func providerStatus(code string) int {

@@ -49,6 +49,11 @@ func TestNewValidates(t *testing.T) {
 		{name: "nil replay cache", client: client, opts: []Option{rooms, WithReplayCache(nil)}},
 		{name: "nil error handler", client: client, opts: []Option{rooms, WithErrorHandler(nil)}},
 		{name: "negative wait", client: client, opts: []Option{rooms, WithWaiting(true, -1, 0)}},
+		{name: "nil option", client: client, opts: []Option{rooms, nil}},
+		{name: "unknown auth style", client: client, opts: []Option{rooms, WithAuthStyle(7)}},
+		{name: "nil role rule", client: client, opts: []Option{rooms, WithRoleRules(ClaimRule("groups", "staff", RoleModerator), nil)}},
+		{name: "nil room rule", client: client, opts: []Option{WithRooms(Room{ID: "r", Rules: []RoleRule{nil}})}},
+		{name: "duplicate room ID", client: client, opts: []Option{WithRooms(Room{ID: "r", Name: "a"}, Room{ID: "r", Name: "b"})}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -219,5 +224,27 @@ func TestErrorMessages(t *testing.T) {
 	}
 	if got := redact("bad token aaaaaaaa.bbbbbbbbbb.cc in bbbbbbbbbb", "aaaaaaaa.bbbbbbbbbb.cc"); strings.Contains(got, "bbbbbbbbbb") || strings.Contains(got, "aaaaaaaa") {
 		t.Errorf("redact left a segment: %q", got)
+	}
+}
+
+func TestOptionErrorsNameTheOption(t *testing.T) {
+	t.Parallel()
+	op := newFakeOP(t)
+	client := newBBBForTest(t)
+	cfg := Config{Issuer: op.issuer(), ClientID: op.client, RedirectURL: "https://portal.example/oidc/callback"}
+	rooms := WithRooms(testRooms...)
+	cases := map[string]Option{
+		"WithClock":       WithClock(nil),
+		"WithLoginTTL":    WithLoginTTL(time.Second),
+		"WithAuthStyle":   WithAuthStyle(-1),
+		"WithRoleRules":   WithRoleRules(nil),
+		"WithUserData":    WithUserData(map[string]string{"a-b": "1"}),
+		"WithReplayCache": WithReplayCache(nil),
+	}
+	for name, opt := range cases {
+		_, err := New(context.Background(), client, cfg, rooms, opt)
+		if err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("%s: err = %v, want it to name the option", name, err)
+		}
 	}
 }

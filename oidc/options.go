@@ -62,7 +62,7 @@ func defaultOptions() *options {
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) error {
 		if c == nil {
-			return errors.New("nil HTTP client")
+			return errors.New("WithHTTPClient: nil HTTP client")
 		}
 		o.httpClient = c
 		return nil
@@ -75,7 +75,7 @@ func WithHTTPClient(c *http.Client) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return errors.New("nil logger")
+			return errors.New("WithLogger: nil logger")
 		}
 		o.logger = l
 		return nil
@@ -86,7 +86,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return errors.New("nil clock")
+			return errors.New("WithClock: nil clock")
 		}
 		o.now = now
 		return nil
@@ -101,11 +101,11 @@ func WithClock(now func() time.Time) Option {
 func WithCookieKeys(keys ...[]byte) Option {
 	return func(o *options) error {
 		if len(keys) == 0 {
-			return errors.New("no cookie keys")
+			return errors.New("WithCookieKeys: no cookie keys")
 		}
 		for i, k := range keys {
 			if len(k) < minKeyLength {
-				return fmt.Errorf("cookie key %d is %d bytes, need at least %d", i, len(k), minKeyLength)
+				return fmt.Errorf("WithCookieKeys: cookie key %d is %d bytes, need at least %d", i, len(k), minKeyLength)
 			}
 		}
 		o.cookieKeys = keys
@@ -129,7 +129,7 @@ func WithInsecureCookies() Option {
 func WithLoginTTL(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 30*time.Second || d > time.Hour {
-			return fmt.Errorf("login TTL %v outside [30s, 1h]", d)
+			return fmt.Errorf("WithLoginTTL: login TTL %v outside [30s, 1h]", d)
 		}
 		o.loginTTL = d
 		return nil
@@ -144,7 +144,7 @@ func WithLoginTTL(d time.Duration) Option {
 func WithWaiting(enabled bool, refresh, ttl time.Duration) Option {
 	return func(o *options) error {
 		if refresh < 0 || ttl < 0 {
-			return errors.New("negative waiting interval")
+			return errors.New("WithWaiting: negative waiting interval")
 		}
 		o.waiting = enabled
 		if refresh > 0 {
@@ -164,7 +164,7 @@ func WithScopes(scopes ...string) Option {
 		out := []string{"openid"}
 		for _, s := range scopes {
 			if s == "" || strings.ContainsAny(s, " \t\n") {
-				return fmt.Errorf("invalid scope %q", s)
+				return fmt.Errorf("WithScopes: invalid scope %q", s)
 			}
 			if s != "openid" {
 				out = append(out, s)
@@ -189,6 +189,11 @@ func WithUserInfo() Option {
 // Default: auto-detect (HTTP Basic, then form parameters).
 func WithAuthStyle(s oauth2.AuthStyle) Option {
 	return func(o *options) error {
+		switch s {
+		case oauth2.AuthStyleAutoDetect, oauth2.AuthStyleInParams, oauth2.AuthStyleInHeader:
+		default:
+			return fmt.Errorf("WithAuthStyle: unknown auth style %d", s)
+		}
 		o.authStyle = s
 		return nil
 	}
@@ -200,7 +205,7 @@ func WithClaimMapping(m ClaimMapping) Option {
 	return func(o *options) error {
 		for _, k := range m.UserData {
 			if err := checkUserDataKey(strings.TrimPrefix(k, "userdata-")); err != nil {
-				return err
+				return fmt.Errorf("WithClaimMapping: %w", err)
 			}
 		}
 		o.mapping = m.withDefaults()
@@ -209,9 +214,14 @@ func WithClaimMapping(m ClaimMapping) Option {
 }
 
 // WithRoleRules sets the role rules, asked in order after a room's own
-// rules; the first match decides.
+// rules; the first match decides. A nil rule is an error.
 func WithRoleRules(rules ...RoleRule) Option {
 	return func(o *options) error {
+		for i, rule := range rules {
+			if rule == nil {
+				return fmt.Errorf("WithRoleRules: rule %d is nil", i)
+			}
+		}
 		o.rules = append([]RoleRule(nil), rules...)
 		return nil
 	}
@@ -222,7 +232,7 @@ func WithRoleRules(rules ...RoleRule) Option {
 func WithDefaultRole(r Role) Option {
 	return func(o *options) error {
 		if !r.Valid() {
-			return fmt.Errorf("invalid role %q", r)
+			return fmt.Errorf("WithDefaultRole: invalid role %q", r)
 		}
 		o.defaultRole = r
 		return nil
@@ -230,12 +240,22 @@ func WithDefaultRole(r Role) Option {
 }
 
 // WithRooms sets a fixed list of rooms. Either WithRooms or WithRoomFunc is
-// required.
+// required. Every room needs its own non-empty ID and no nil rule.
 func WithRooms(rooms ...Room) Option {
 	return func(o *options) error {
+		seen := make(map[string]bool, len(rooms))
 		for _, r := range rooms {
 			if r.ID == "" {
-				return errors.New("room with empty ID")
+				return errors.New("WithRooms: room with empty ID")
+			}
+			if seen[r.ID] {
+				return fmt.Errorf("WithRooms: two rooms with ID %q", r.ID)
+			}
+			seen[r.ID] = true
+			for i, rule := range r.Rules {
+				if rule == nil {
+					return fmt.Errorf("WithRooms: room %q: rule %d is nil", r.ID, i)
+				}
 			}
 		}
 		o.rooms = StaticRooms(rooms...)
@@ -247,7 +267,7 @@ func WithRooms(rooms ...Room) Option {
 func WithRoomFunc(f RoomFunc) Option {
 	return func(o *options) error {
 		if f == nil {
-			return errors.New("nil room func")
+			return errors.New("WithRoomFunc: nil room func")
 		}
 		o.rooms = f
 		return nil
@@ -262,7 +282,7 @@ func WithUserData(data map[string]string) Option {
 		for k, v := range data {
 			k = strings.TrimPrefix(k, "userdata-")
 			if err := checkUserDataKey(k); err != nil {
-				return err
+				return fmt.Errorf("WithUserData: %w", err)
 			}
 			o.userData[k] = v
 		}
@@ -280,7 +300,7 @@ func WithUserDataPassthrough(keys ...string) Option {
 		for _, k := range keys {
 			k = strings.TrimPrefix(k, "userdata-")
 			if err := checkUserDataKey(k); err != nil {
-				return err
+				return fmt.Errorf("WithUserDataPassthrough: %w", err)
 			}
 			o.passthrough[k] = true
 		}
@@ -294,7 +314,7 @@ func WithUserDataPassthrough(keys ...string) Option {
 func WithPaths(login, wait string) Option {
 	return func(o *options) error {
 		if !strings.HasPrefix(login, "/") || !strings.HasPrefix(wait, "/") || login == wait {
-			return fmt.Errorf("invalid paths %q, %q", login, wait)
+			return fmt.Errorf("WithPaths: invalid paths %q, %q", login, wait)
 		}
 		o.loginPath, o.waitPath = login, wait
 		return nil
@@ -307,7 +327,7 @@ func WithPaths(login, wait string) Option {
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err *Error)) Option {
 	return func(o *options) error {
 		if h == nil {
-			return errors.New("nil error handler")
+			return errors.New("WithErrorHandler: nil error handler")
 		}
 		o.errorHandler = h
 		return nil
@@ -319,7 +339,7 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err *Error)
 func WithReplayCache(c ReplayCache) Option {
 	return func(o *options) error {
 		if c == nil {
-			return errors.New("nil replay cache")
+			return errors.New("WithReplayCache: nil replay cache")
 		}
 		o.replay = c
 		return nil

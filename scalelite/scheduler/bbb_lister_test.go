@@ -74,7 +74,7 @@ func TestBBBLister(t *testing.T) {
 	clock := storetest.NewClock(time.UnixMilli(1767225600000)) // 10 minutes after physics-101 was created
 	lister := scheduler.NewBBBLister()
 	s, err := scheduler.New(scheduler.WithMeetingLister(lister), scheduler.WithObserver(rec.Observe),
-		scheduler.WithClock(clock), scheduler.WithHealthThresholds(1, 1))
+		scheduler.WithClock(clock.Now), scheduler.WithHealthThresholds(1, 1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,28 +15,13 @@ const (
 	DefaultPendingGrace       = time.Minute
 )
 
-// Clock tells the time; tests inject a fake one with WithClock.
-type Clock interface {
-	Now() time.Time
-}
-
-// ClockFunc adapts a function to Clock.
-type ClockFunc func() time.Time
-
-// Now calls f.
-func (f ClockFunc) Now() time.Time { return f() }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 type config struct {
 	store       Store
 	lister      MeetingLister
 	load        LoadFunc
 	reservation float64
 	reserveSet  bool
-	clock       Clock
+	now         func() time.Time
 	observers   []Observer
 	interval    time.Duration
 	timeout     time.Duration
@@ -105,14 +90,15 @@ func WithReservation(units float64) Option {
 	}
 }
 
-// WithClock sets the clock (default: time.Now).
-func WithClock(clk Clock) Option {
+// WithClock sets the time source that stamps events, placements and poll
+// durations (default time.Now); tests pass a fake clock's Now method.
+func WithClock(now func() time.Time) Option {
 	return func(c *config) {
-		if clk == nil {
+		if now == nil {
 			c.invalid("clock", "must not be nil")
 			return
 		}
-		c.clock = clk
+		c.now = now
 	}
 }
 

@@ -28,7 +28,7 @@ type Scheduler struct {
 // New returns a Scheduler configured by opts.
 func New(opts ...Option) (*Scheduler, error) {
 	cfg := config{
-		clock:       systemClock{},
+		now:         time.Now,
 		interval:    DefaultPollInterval,
 		timeout:     DefaultPollTimeout,
 		concurrency: DefaultPollConcurrency,
@@ -69,7 +69,7 @@ func (s *Scheduler) emit(e Event) {
 		return
 	}
 	if e.Time.IsZero() {
-		e.Time = s.cfg.clock.Now()
+		e.Time = s.cfg.now()
 	}
 	for _, o := range s.cfg.observers {
 		o(e)
@@ -287,7 +287,7 @@ func (s *Scheduler) Pick(ctx context.Context, meetingID, tag string) (Placement,
 		MeetingID:   meetingID,
 		Tags:        q,
 		Reservation: s.cfg.reservation,
-		Now:         s.cfg.clock.Now(),
+		Now:         s.cfg.now(),
 	})
 	if err != nil {
 		if errors.Is(err, ErrTagUnavailable) {
@@ -394,7 +394,7 @@ func (s *Scheduler) PollServer(ctx context.Context, id string) error {
 // pollServer polls one server and applies the result. It returns only
 // store errors.
 func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
-	start := s.cfg.clock.Now()
+	start := s.cfg.now()
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 	meetings, lerr := s.cfg.lister.ListMeetings(pctx, srv)
 	cancel()
@@ -426,7 +426,7 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
 	if err != nil {
 		return err
 	}
-	dur := s.cfg.clock.Now().Sub(start)
+	dur := s.cfg.now().Sub(start)
 	if lerr != nil {
 		s.emit(Event{Kind: EventPollFailed, ServerID: srv.ID, Duration: dur, Err: &PollError{ServerID: srv.ID, Err: lerr}})
 	} else {

@@ -197,11 +197,11 @@ func TestErrorsAndStrings(t *testing.T) {
 	}
 }
 
-func TestClockFuncStampsEvents(t *testing.T) {
+func TestClockStampsEvents(t *testing.T) {
 	t.Parallel()
 	fixed := time.Date(2030, 6, 1, 8, 0, 0, 0, time.UTC)
 	var got []time.Time
-	s, err := scheduler.New(scheduler.WithClock(scheduler.ClockFunc(func() time.Time { return fixed })),
+	s, err := scheduler.New(scheduler.WithClock(func() time.Time { return fixed }),
 		scheduler.WithObserver(func(e scheduler.Event) { got = append(got, e.Time) }))
 	if err != nil {
 		t.Fatal(err)

@@ -136,7 +136,7 @@ func TestMappingsHaveNoTTL(t *testing.T) {
 	c := newClient(t, redistest.Addr(t))
 	prefix := redistest.Prefix(t)
 	clock := storetest.NewClock(storetest.Epoch())
-	sched, err := scheduler.New(scheduler.WithStore(newStore(t, c, prefix)), scheduler.WithClock(clock),
+	sched, err := scheduler.New(scheduler.WithStore(newStore(t, c, prefix)), scheduler.WithClock(clock.Now),
 		scheduler.WithMeetingLister(storetest.NewCluster()))
 	if err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func newEnv(t *testing.T, store scheduler.Store, opts ...scheduler.Option) *env 
 	e := &env{t: t, ctx: context.Background(), store: store, clock: NewClock(Epoch()), cluster: NewCluster(), rec: &Recorder{}}
 	base := []scheduler.Option{
 		scheduler.WithStore(store),
-		scheduler.WithClock(e.clock),
+		scheduler.WithClock(e.clock.Now),
 		scheduler.WithMeetingLister(e.cluster),
 		scheduler.WithObserver(e.rec.Observe),
 		scheduler.WithPollConcurrency(3),

@@ -16,7 +16,7 @@ func ExampleCluster() {
 	ctx := context.Background()
 	cluster := storetest.NewCluster()
 	clock := storetest.NewClock(storetest.Epoch())
-	s, err := scheduler.New(scheduler.WithMeetingLister(cluster), scheduler.WithClock(clock))
+	s, err := scheduler.New(scheduler.WithMeetingLister(cluster), scheduler.WithClock(clock.Now))
 	if err != nil {
 		fmt.Println(err)
 		return

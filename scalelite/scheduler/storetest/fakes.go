@@ -11,7 +11,8 @@ import (
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
-// Clock is a settable scheduler.Clock, safe for concurrent use.
+// Clock is a settable clock, safe for concurrent use. Pass its Now method
+// to scheduler.WithClock.
 type Clock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -20,7 +21,7 @@ type Clock struct {
 // NewClock returns a Clock set to start.
 func NewClock(start time.Time) *Clock { return &Clock{now: start} }
 
-// Now implements scheduler.Clock.
+// Now returns the clock's current time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -62,6 +62,9 @@ type target struct {
 func NewCollector(targets []Target, opts ...Option) (*Collector, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
+		if o == nil {
+			return nil, &ConfigError{Option: "NewCollector", Msg: "nil option"}
+		}
 		if err := o(cfg); err != nil {
 			return nil, err
 		}

@@ -463,6 +463,7 @@ func TestNewCollectorRejectsBadConfig(t *testing.T) {
 		{"empty version", []Target{{Client: client}}, []Option{WithVersion("")}, "WithVersion"},
 		{"nil clock", []Target{{Client: client}}, []Option{WithClock(nil)}, "WithClock"},
 		{"nil logger", []Target{{Client: client}}, []Option{WithLogger(nil)}, "WithLogger"},
+		{"nil option", []Target{{Client: client}}, []Option{nil}, "NewCollector"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,6 +53,7 @@ func New(rdb redis.Scripter, opts ...Option) (*Store, error) {
 	var errs []error
 	for _, o := range opts {
 		if o == nil {
+			errs = append(errs, &scheduler.ValidationError{Field: "option", Reason: "must not be nil"})
 			continue
 		}
 		if err := o(s); err != nil {

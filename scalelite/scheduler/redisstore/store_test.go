@@ -64,6 +64,7 @@ func TestNewValidates(t *testing.T) {
 		{"nil client", nil, nil},
 		{"empty prefix", c, []redisstore.Option{redisstore.WithPrefix("")}},
 		{"prefix with space", c, []redisstore.Option{redisstore.WithPrefix("a b")}},
+		{"nil option", c, []redisstore.Option{nil}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -321,7 +321,10 @@ func (m *MemoryStore) MeetingIDs(ctx context.Context, serverID string) ([]string
 	return ids, nil
 }
 
-// ApplyPoll implements Store.
+// ApplyPoll implements Store: a failed poll counts towards taking the
+// server offline; an answer counts towards bringing it online and, while it
+// is online, reconciles the meeting mappings with what the server reported
+// and sets its load.
 func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResult) (PollOutcome, error) {
 	ms, err := m.lockServer(ctx, serverID)
 	if err != nil {
@@ -331,21 +334,42 @@ func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResu
 	m.unindex(ms)
 	defer m.reindex(ms)
 	var out PollOutcome
-	if !r.OK {
-		ms.healthy = 0
-		if ms.srv.Online {
-			ms.unhealthy++
-			if ms.unhealthy >= r.UnhealthyThreshold {
-				ms.srv.Online = false
-				ms.healthy, ms.unhealthy = 0, 0
-				out.WentOffline = true
-				out.Cleared = m.clear(ms)
-				ms.srv.Load = 0
-			}
+	switch {
+	case !r.OK:
+		m.applyFailedPoll(ms, r, &out)
+	case applyAnswer(ms, r, &out):
+		pending := 0.0
+		if ms.srv.State != StateDisabled {
+			pending = m.reconcileMeetings(ms, r, &out)
 		}
-		out.Server = ms.srv
-		return out, nil
+		ms.srv.Load = (r.Load + pending) * ms.srv.LoadMultiplier
+	default: // answered, but not yet healthy long enough to be online
+		ms.srv.Load = 0
 	}
+	out.Server = ms.srv
+	return out, nil
+}
+
+// applyFailedPoll counts a failed poll; at the unhealthy threshold an online
+// server goes offline and loses its meeting mappings and load.
+func (m *MemoryStore) applyFailedPoll(ms *memServer, r PollResult, out *PollOutcome) {
+	ms.healthy = 0
+	if !ms.srv.Online {
+		return
+	}
+	ms.unhealthy++
+	if ms.unhealthy >= r.UnhealthyThreshold {
+		ms.srv.Online = false
+		ms.healthy, ms.unhealthy = 0, 0
+		out.WentOffline = true
+		out.Cleared = m.clear(ms)
+		ms.srv.Load = 0
+	}
+}
+
+// applyAnswer records an answered poll's counters and counts it towards the
+// healthy threshold. It reports whether the server is online afterwards.
+func applyAnswer(ms *memServer, r PollResult, out *PollOutcome) bool {
 	ms.unhealthy = 0
 	ms.srv.Meetings = len(r.MeetingIDs)
 	ms.srv.Users = r.Users
@@ -358,49 +382,49 @@ func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResu
 			out.WentOnline = true
 		}
 	}
-	if !ms.srv.Online {
-		ms.srv.Load = 0
-		out.Server = ms.srv
-		return out, nil
+	return ms.srv.Online
+}
+
+// reconcileMeetings adopts reported meetings nobody mapped, marks those
+// mapped here as seen, and clears mappings the server does not report,
+// except placements no poll has seen yet that were made after
+// r.PendingCutoff: their create may still be on its way. A cordoned server
+// with nothing left is disabled. It returns the reservations of those
+// pending placements, which still count as load.
+func (m *MemoryStore) reconcileMeetings(ms *memServer, r PollResult, out *PollOutcome) (pending float64) {
+	seen := make(map[string]struct{}, len(r.MeetingIDs))
+	for _, id := range r.MeetingIDs {
+		seen[id] = struct{}{}
+		mm, ok := m.meetings[id]
+		switch {
+		case !ok:
+			mm = &memMeeting{server: ms, placedAt: r.Now, seen: true}
+			m.meetings[id] = mm
+			ms.meetings[id] = mm
+			out.Adopted = append(out.Adopted, id)
+		case mm.server == ms:
+			mm.seen = true
+		}
 	}
-	pending := 0.0
 	pendingN := 0
-	if ms.srv.State != StateDisabled {
-		seen := make(map[string]struct{}, len(r.MeetingIDs))
-		for _, id := range r.MeetingIDs {
-			seen[id] = struct{}{}
-			mm, ok := m.meetings[id]
-			switch {
-			case !ok:
-				mm = &memMeeting{server: ms, placedAt: r.Now, seen: true}
-				m.meetings[id] = mm
-				ms.meetings[id] = mm
-				out.Adopted = append(out.Adopted, id)
-			case mm.server == ms:
-				mm.seen = true
-			}
+	for id, mm := range ms.meetings {
+		if _, ok := seen[id]; ok {
+			continue
 		}
-		for id, mm := range ms.meetings {
-			if _, ok := seen[id]; ok {
-				continue
-			}
-			if mm.seen || mm.placedAt.Before(r.PendingCutoff) {
-				delete(ms.meetings, id)
-				delete(m.meetings, id)
-				out.Cleared = append(out.Cleared, id)
-				continue
-			}
-			pending += mm.reservation
-			pendingN++
+		if mm.seen || mm.placedAt.Before(r.PendingCutoff) {
+			delete(ms.meetings, id)
+			delete(m.meetings, id)
+			out.Cleared = append(out.Cleared, id)
+			continue
 		}
-		slices.Sort(out.Cleared)
-		slices.Sort(out.Adopted)
-		if ms.srv.State == StateCordoned && len(r.MeetingIDs) == 0 && pendingN == 0 {
-			ms.srv.State = StateDisabled
-			out.Disabled = true
-		}
+		pending += mm.reservation
+		pendingN++
 	}
-	ms.srv.Load = (r.Load + pending) * ms.srv.LoadMultiplier
-	out.Server = ms.srv
-	return out, nil
+	slices.Sort(out.Cleared)
+	slices.Sort(out.Adopted)
+	if ms.srv.State == StateCordoned && len(r.MeetingIDs) == 0 && pendingN == 0 {
+		ms.srv.State = StateDisabled
+		out.Disabled = true
+	}
+	return pending
 }

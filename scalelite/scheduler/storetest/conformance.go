@@ -426,6 +426,13 @@ func testTags(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, sche
 			}
 		}
 	}
+	retag := func(id, tag string) setup {
+		return func(e *env) {
+			if _, err := e.s.UpdateServer(e.ctx, id, scheduler.ServerUpdate{Tag: &tag}); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+	}
 	cases := []struct {
 		name    string
 		setup   setup
@@ -452,18 +459,8 @@ func testTags(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, sche
 		{"tag still there", disable("u1"), "gpu", "g1", nil},
 		{"tagged server disabled falls back", disable("g1"), "gpu", "u1", nil},
 		{"tagged server disabled, required", disable("g1"), "gpu!", "", scheduler.ErrTagUnavailable},
-		{"retagged", func(e *env) {
-			tag := "new"
-			if _, err := e.s.UpdateServer(e.ctx, "u1", scheduler.ServerUpdate{Tag: &tag}); err != nil {
-				e.t.Fatal(err)
-			}
-		}, "new!", "u1", nil},
-		{"retagged leaves no untagged", func(e *env) {
-			tag := "new"
-			if _, err := e.s.UpdateServer(e.ctx, "u1", scheduler.ServerUpdate{Tag: &tag}); err != nil {
-				e.t.Fatal(err)
-			}
-		}, "", "", scheduler.ErrNoServer},
+		{"retagged", retag("u1", "new"), "new!", "u1", nil},
+		{"retagged leaves no untagged", retag("u1", "new"), "", "", scheduler.ErrNoServer},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -475,23 +472,32 @@ func testTags(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, sche
 			if tc.setup != nil {
 				tc.setup(e)
 			}
-			p, err := e.s.Pick(e.ctx, "m", tc.tag)
-			if tc.wantErr != nil {
-				if !errors.Is(err, tc.wantErr) {
-					t.Fatalf("Pick(%q) = %v, %v; want %v", tc.tag, p.Server.ID, err, tc.wantErr)
-				}
-				var te *scheduler.TagUnavailableError
-				if errors.Is(tc.wantErr, scheduler.ErrTagUnavailable) && (!errors.As(err, &te) || te.Tag != tc.tag) {
-					t.Fatalf("error %#v, want *TagUnavailableError{Tag: %q}", err, tc.tag)
-				}
-				e.wantNotFound("m")
-				return
-			}
-			if err != nil || p.Server.ID != tc.want {
-				t.Fatalf("Pick(%q) = %v, %v; want %s", tc.tag, p.Server.ID, err, tc.want)
-			}
+			e.wantTagPick(tc.tag, tc.want, tc.wantErr)
 		})
 	}
+}
+
+// wantTagPick picks a placement for meeting "m" with tag and checks that it
+// lands on server want, or fails with wantErr (then with a
+// *TagUnavailableError naming the tag when wantErr is ErrTagUnavailable)
+// and leaves no mapping behind.
+func (e *env) wantTagPick(tag, want string, wantErr error) {
+	e.t.Helper()
+	p, err := e.s.Pick(e.ctx, "m", tag)
+	if wantErr == nil {
+		if err != nil || p.Server.ID != want {
+			e.t.Fatalf("Pick(%q) = %v, %v; want %s", tag, p.Server.ID, err, want)
+		}
+		return
+	}
+	if !errors.Is(err, wantErr) {
+		e.t.Fatalf("Pick(%q) = %v, %v; want %v", tag, p.Server.ID, err, wantErr)
+	}
+	var te *scheduler.TagUnavailableError
+	if errors.Is(wantErr, scheduler.ErrTagUnavailable) && (!errors.As(err, &te) || te.Tag != tag) {
+		e.t.Fatalf("error %#v, want *TagUnavailableError{Tag: %q}", err, tag)
+	}
+	e.wantNotFound("m")
 }
 
 func testMultiplier(t *testing.T, h Harness, _ func(*testing.T) (scheduler.Store, scheduler.Store)) {

@@ -43,7 +43,7 @@ func (c *config) invalid(field, reason string) {
 func WithStore(s Store) Option {
 	return func(c *config) {
 		if s == nil {
-			c.invalid("store", "must not be nil")
+			c.invalid("WithStore", "must not be nil")
 			return
 		}
 		c.store = s
@@ -55,7 +55,7 @@ func WithStore(s Store) Option {
 func WithMeetingLister(l MeetingLister) Option {
 	return func(c *config) {
 		if l == nil {
-			c.invalid("meeting lister", "must not be nil")
+			c.invalid("WithMeetingLister", "must not be nil")
 			return
 		}
 		c.lister = l
@@ -69,7 +69,7 @@ func WithMeetingLister(l MeetingLister) Option {
 func WithLoadFunc(f LoadFunc) Option {
 	return func(c *config) {
 		if f == nil {
-			c.invalid("load func", "must not be nil")
+			c.invalid("WithLoadFunc", "must not be nil")
 			return
 		}
 		c.load = f
@@ -83,7 +83,7 @@ func WithLoadFunc(f LoadFunc) Option {
 func WithReservation(units float64) Option {
 	return func(c *config) {
 		if !(units >= 0) {
-			c.invalid("reservation", "must be >= 0")
+			c.invalid("WithReservation", "must be >= 0")
 			return
 		}
 		c.reservation, c.reserveSet = units, true
@@ -95,7 +95,7 @@ func WithReservation(units float64) Option {
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now == nil {
-			c.invalid("clock", "must not be nil")
+			c.invalid("WithClock", "must not be nil")
 			return
 		}
 		c.now = now
@@ -106,7 +106,7 @@ func WithClock(now func() time.Time) Option {
 func WithObserver(o Observer) Option {
 	return func(c *config) {
 		if o == nil {
-			c.invalid("observer", "must not be nil")
+			c.invalid("WithObserver", "must not be nil")
 			return
 		}
 		c.observers = append(c.observers, o)
@@ -117,7 +117,7 @@ func WithObserver(o Observer) Option {
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
-			c.invalid("poll interval", "must be > 0")
+			c.invalid("WithPollInterval", "must be > 0")
 			return
 		}
 		c.interval = d
@@ -129,7 +129,7 @@ func WithPollInterval(d time.Duration) Option {
 func WithPollTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
-			c.invalid("poll timeout", "must be > 0")
+			c.invalid("WithPollTimeout", "must be > 0")
 			return
 		}
 		c.timeout = d
@@ -141,7 +141,7 @@ func WithPollTimeout(d time.Duration) Option {
 func WithPollConcurrency(n int) Option {
 	return func(c *config) {
 		if n < 1 {
-			c.invalid("poll concurrency", "must be >= 1, got "+strconv.Itoa(n))
+			c.invalid("WithPollConcurrency", "must be >= 1, got "+strconv.Itoa(n))
 			return
 		}
 		c.concurrency = n
@@ -154,7 +154,7 @@ func WithPollConcurrency(n int) Option {
 func WithHealthThresholds(healthy, unhealthy int) Option {
 	return func(c *config) {
 		if healthy < 1 || unhealthy < 1 {
-			c.invalid("health thresholds", "must be >= 1")
+			c.invalid("WithHealthThresholds", "must be >= 1")
 			return
 		}
 		c.healthy, c.unhealthy = healthy, unhealthy
@@ -168,7 +168,7 @@ func WithHealthThresholds(healthy, unhealthy int) Option {
 func WithPendingGrace(d time.Duration) Option {
 	return func(c *config) {
 		if d < 0 {
-			c.invalid("pending grace", "must be >= 0")
+			c.invalid("WithPendingGrace", "must be >= 0")
 			return
 		}
 		c.grace = d

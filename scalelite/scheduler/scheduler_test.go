@@ -13,28 +13,33 @@ import (
 
 func TestNewRejectsBadOptions(t *testing.T) {
 	t.Parallel()
-	cases := map[string]scheduler.Option{
-		"nil option":       nil,
-		"nil store":        scheduler.WithStore(nil),
-		"nil lister":       scheduler.WithMeetingLister(nil),
-		"nil load func":    scheduler.WithLoadFunc(nil),
-		"negative reserve": scheduler.WithReservation(-1),
-		"NaN reserve":      scheduler.WithReservation(math.NaN()),
-		"nil clock":        scheduler.WithClock(nil),
-		"nil observer":     scheduler.WithObserver(nil),
-		"zero interval":    scheduler.WithPollInterval(0),
-		"zero timeout":     scheduler.WithPollTimeout(0),
-		"zero concurrency": scheduler.WithPollConcurrency(0),
-		"zero healthy":     scheduler.WithHealthThresholds(0, 2),
-		"zero unhealthy":   scheduler.WithHealthThresholds(1, 0),
-		"negative grace":   scheduler.WithPendingGrace(-time.Second),
+	cases := []struct {
+		name  string
+		opt   scheduler.Option
+		field string // the option the error names
+	}{
+		{"nil option", nil, "option"},
+		{"nil store", scheduler.WithStore(nil), "WithStore"},
+		{"nil lister", scheduler.WithMeetingLister(nil), "WithMeetingLister"},
+		{"nil load func", scheduler.WithLoadFunc(nil), "WithLoadFunc"},
+		{"negative reserve", scheduler.WithReservation(-1), "WithReservation"},
+		{"NaN reserve", scheduler.WithReservation(math.NaN()), "WithReservation"},
+		{"nil clock", scheduler.WithClock(nil), "WithClock"},
+		{"nil observer", scheduler.WithObserver(nil), "WithObserver"},
+		{"zero interval", scheduler.WithPollInterval(0), "WithPollInterval"},
+		{"zero timeout", scheduler.WithPollTimeout(0), "WithPollTimeout"},
+		{"zero concurrency", scheduler.WithPollConcurrency(0), "WithPollConcurrency"},
+		{"zero healthy", scheduler.WithHealthThresholds(0, 2), "WithHealthThresholds"},
+		{"zero unhealthy", scheduler.WithHealthThresholds(1, 0), "WithHealthThresholds"},
+		{"negative grace", scheduler.WithPendingGrace(-time.Second), "WithPendingGrace"},
 	}
-	for name, opt := range cases {
-		t.Run(name, func(t *testing.T) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s, err := scheduler.New(opt)
-			if !errors.Is(err, scheduler.ErrInvalid) || s != nil {
-				t.Fatalf("New = %v, %v; want ErrInvalid", s, err)
+			s, err := scheduler.New(tc.opt)
+			var ve *scheduler.ValidationError
+			if !errors.Is(err, scheduler.ErrInvalid) || !errors.As(err, &ve) || ve.Field != tc.field || s != nil {
+				t.Fatalf("New = %v, %v; want a ValidationError naming %s", s, err, tc.field)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ type Option func(*Store) error
 func WithPrefix(p string) Option {
 	return func(s *Store) error {
 		if p == "" || strings.ContainsAny(p, " \t\r\n") {
-			return &scheduler.ValidationError{Field: "prefix", Reason: "must be non-empty without whitespace"}
+			return &scheduler.ValidationError{Field: "WithPrefix", Reason: "must be non-empty without whitespace"}
 		}
 		s.prefix = p
 		return nil

@@ -57,19 +57,22 @@ func TestNewValidates(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer c.Close()
 	for _, tc := range []struct {
-		name string
-		rdb  redis.Scripter
-		opts []redisstore.Option
+		name  string
+		rdb   redis.Scripter
+		opts  []redisstore.Option
+		field string // what the error names
 	}{
-		{"nil client", nil, nil},
-		{"empty prefix", c, []redisstore.Option{redisstore.WithPrefix("")}},
-		{"prefix with space", c, []redisstore.Option{redisstore.WithPrefix("a b")}},
-		{"nil option", c, []redisstore.Option{nil}},
+		{"nil client", nil, nil, "redis client"},
+		{"empty prefix", c, []redisstore.Option{redisstore.WithPrefix("")}, "WithPrefix"},
+		{"prefix with space", c, []redisstore.Option{redisstore.WithPrefix("a b")}, "WithPrefix"},
+		{"nil option", c, []redisstore.Option{nil}, "option"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := redisstore.New(tc.rdb, tc.opts...); !errors.Is(err, scheduler.ErrInvalid) {
-				t.Fatalf("New: %v, want ErrInvalid", err)
+			_, err := redisstore.New(tc.rdb, tc.opts...)
+			var ve *scheduler.ValidationError
+			if !errors.Is(err, scheduler.ErrInvalid) || !errors.As(err, &ve) || ve.Field != tc.field {
+				t.Fatalf("New: %v, want a ValidationError naming %s", err, tc.field)
 			}
 		})
 	}

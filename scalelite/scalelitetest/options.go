@@ -28,6 +28,8 @@ type config struct {
 	log          *slog.Logger
 	joinLoad     float64
 	pollInterval time.Duration
+	strongAuth   bool             // refuse Scalelite's legacy admin checksum
+	now          func() time.Time // expiry of strong admin requests
 }
 
 // Option configures a Handler or a Server.
@@ -162,6 +164,30 @@ func WithPollInterval(d time.Duration) Option {
 	}
 }
 
+// WithRequireStrongAuth makes the admin API refuse requests signed with
+// Scalelite's legacy scheme, whose checksum covers neither the body nor an
+// expiry: only requests carrying bodySHA256 and expires in the signed query
+// are accepted (see scalelite.VerifyAdminQuery). scalelite.Client signs that
+// way unless given scalelite.WithLegacyAuth.
+func WithRequireStrongAuth() Option {
+	return func(c *config) error {
+		c.strongAuth = true
+		return nil
+	}
+}
+
+// WithClock sets the clock that strong admin requests' expiry is checked
+// against (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("scalelitetest: WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
 func newConfig(opts []Option) (*config, error) {
 	c := &config{
 		hc:        http.DefaultClient,
@@ -170,6 +196,7 @@ func newConfig(opts []Option) (*config, error) {
 		serverAlg: checksum.SHA256,
 		log:       slog.New(slog.DiscardHandler),
 		joinLoad:  1,
+		now:       time.Now,
 	}
 	for _, o := range opts {
 		if o == nil {

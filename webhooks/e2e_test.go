@@ -168,7 +168,7 @@ func TestEndToEndWithFakeServer(t *testing.T) {
 		hopts []webhooks.HandlerOption
 	}{
 		{"sha1 default", nil, nil},
-		{"sha256", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA256)}, []webhooks.HandlerOption{webhooks.WithAlgorithms(checksum.SHA256)}},
+		{"sha256", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA256)}, []webhooks.HandlerOption{webhooks.WithAcceptedChecksums(checksum.SHA256)}},
 		{"sha384", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA384)}, nil},
 		{"sha512", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA512)}, nil},
 		{"bearer", []bbbtest.Option{bbbtest.WithWebhookBearer()}, []webhooks.HandlerOption{webhooks.WithBearer()}},

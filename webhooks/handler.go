@@ -113,7 +113,8 @@ func WithBearer() HandlerOption {
 // to 3.3, hex(H(callbackURL + "{}" + secret)). That checksum does not cover
 // the body: with it the body is unauthenticated, and anyone who has seen one
 // delivery can forge others. Enable it only while such a server is being
-// upgraded, and preferably with WithDedup and WithMaxAge.
+// upgraded, and preferably with WithDedup (with the default maximum age,
+// a replay is then absorbed or refused as stale).
 func WithLegacyChecksum() HandlerOption {
 	return func(h *Handler) error { h.v.legacy = true; return nil }
 }

@@ -21,7 +21,8 @@ import (
 //	POST /bbbtest/admit-guest  meetingID, userID, allow (true lets a waiting guest in)
 //	POST /bbbtest/end      meetingID (as if the last user left)
 //	POST /bbbtest/process-recordings    publish recordings still processing
-//	POST /bbbtest/advance  duration (Go syntax, "90s"); only with a FakeClock
+//	POST /bbbtest/advance  duration (Go syntax, "90s"): moves the server's time forward
+//	                       (added to its clock) and runs what became due -> {"now"}
 //	POST /bbbtest/fault    call, count, key, message, status, drop, latency
 //	POST /bbbtest/clear-faults
 //	POST /bbbtest/down     POST /bbbtest/up
@@ -78,18 +79,14 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	case "process-recordings":
 		result = map[string]any{"published": s.ProcessRecordings()}
 	case "advance":
-		fc, ok := s.cfg.clock.(*FakeClock)
-		if !ok {
-			controlJSON(w, http.StatusConflict, map[string]any{"error": "the server does not run on a fake clock"})
-			return
-		}
 		d, perr := time.ParseDuration(f.Get("duration"))
 		if perr != nil || d < 0 {
 			controlJSON(w, http.StatusBadRequest, map[string]any{"error": "duration must be a non-negative Go duration such as 90s"})
 			return
 		}
-		fc.Advance(d)
-		result = map[string]any{"now": fc.Now().UTC().Format(time.RFC3339Nano)}
+		s.offset.Add(int64(d))
+		s.fireDue()
+		result = map[string]any{"now": s.now().UTC().Format(time.RFC3339Nano)}
 	case "fault":
 		ft := Fault{Call: f.Get("call"), Key: f.Get("key"), Message: f.Get("message"), Drop: flag("drop")}
 		if v := f.Get("count"); v != "" {

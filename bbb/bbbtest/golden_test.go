@@ -65,7 +65,7 @@ func envelopeDecoder(want string) func([]byte) error {
 func TestGolden(t *testing.T) {
 	clock := bbbtest.NewFakeClock(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	s, err := bbbtest.New(bbbtest.WithBaseURL("https://bbb.example.com/bigbluebutton/"), bbbtest.WithSecret("golden-secret"),
-		bbbtest.WithSeed(42), bbbtest.WithClock(clock), bbbtest.WithPublishDelay(2*time.Minute))
+		bbbtest.WithSeed(42), bbbtest.WithClock(clock.Now), bbbtest.WithPublishDelay(2*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}

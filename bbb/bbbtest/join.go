@@ -254,13 +254,13 @@ func (s *Server) apiGetJoinURL(w http.ResponseWriter, _ *http.Request, q url.Val
 		b.WriteString(url.QueryEscape(p[1]))
 	}
 	query := b.String()
-	alg := s.cfg.algorithms[0]
-	for _, a := range s.cfg.algorithms {
+	alg := s.cfg.accepted[0]
+	for _, a := range s.cfg.accepted {
 		if a == checksum.SHA256 {
 			alg = a
 		}
 	}
-	joinURL := s.URL + "api/join?" + query + "&checksum=" + checksum.Sum(alg, "join", query, s.Secret)
+	joinURL := s.base + "api/join?" + query + "&checksum=" + checksum.Sum(alg, "join", query, s.Secret)
 	s.writeJSON(w, mustJSON(map[string]any{"response": map[string]any{
 		"returncode": "SUCCESS", "message": "Join URL provided successfully.", "url": joinURL,
 	}}))

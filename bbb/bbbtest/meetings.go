@@ -718,7 +718,7 @@ func (s *Server) apiSendChatMessage(w http.ResponseWriter, _ *http.Request, q ur
 	if m == nil {
 		return
 	}
-	cm := ChatMessage{UserName: from, Message: msg, Time: s.cfg.clock.Now()}
+	cm := ChatMessage{UserName: from, Message: msg, Time: s.now()}
 	m.chat = append(m.chat, cm)
 	evs := []Event{s.evChat(m, cm)}
 	s.mu.Unlock()

@@ -16,8 +16,9 @@ type Option func(*config) error
 
 type config struct {
 	secret          string
-	algorithms      []checksum.Algorithm
-	clock           Clock
+	accepted        []checksum.Algorithm
+	now             func() time.Time
+	customClock     bool
 	publishDelay    time.Duration
 	emptyTimeout    time.Duration
 	baseURL         string
@@ -53,8 +54,8 @@ var DefaultWebhookRetry = []time.Duration{time.Second, 2 * time.Second, 5 * time
 
 func defaultConfig() *config {
 	return &config{
-		algorithms:    append([]checksum.Algorithm(nil), checksum.All...),
-		clock:         realClock{},
+		accepted:      append([]checksum.Algorithm(nil), checksum.All...),
+		now:           time.Now,
 		emptyTimeout:  time.Minute,
 		bbbVersion:    "3.0.19",
 		dialNumber:    "613-555-1234",
@@ -83,10 +84,11 @@ func WithSecret(secret string) Option {
 	}
 }
 
-// WithAlgorithms sets the checksum algorithms the server accepts, like
-// bbb-web's supportedChecksumAlgorithms (default: all four). It applies to
-// the BBB API and to the hooks/* API.
-func WithAlgorithms(algs ...checksum.Algorithm) Option {
+// WithAcceptedChecksums sets the checksum algorithms the server accepts,
+// like bbb-web's supportedChecksumAlgorithms (default: all four). It
+// applies to the BBB API and to the hooks/* API (see also
+// WithHooksSHA1Only).
+func WithAcceptedChecksums(algs ...checksum.Algorithm) Option {
 	return func(c *config) error {
 		if len(algs) == 0 {
 			return errors.New("bbbtest: no checksum algorithm allowed")
@@ -96,19 +98,21 @@ func WithAlgorithms(algs ...checksum.Algorithm) Option {
 				return fmt.Errorf("bbbtest: invalid checksum algorithm %v", a)
 			}
 		}
-		c.algorithms = append([]checksum.Algorithm(nil), algs...)
+		c.accepted = append([]checksum.Algorithm(nil), algs...)
 		return nil
 	}
 }
 
-// WithClock sets the time source (default: the wall clock). Pass a
-// *FakeClock to make time-dependent behaviour deterministic.
-func WithClock(clock Clock) Option {
+// WithClock sets the time source (default time.Now). Creation and end
+// times, the recording publish delay, the empty-meeting timeout, meeting
+// durations and the webhook retry schedule all follow it. Pass the Now
+// method of a FakeClock to move time by hand.
+func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
-		if clock == nil {
+		if now == nil {
 			return errors.New("bbbtest: nil clock")
 		}
-		c.clock = clock
+		c.now, c.customClock = now, true
 		return nil
 	}
 }
@@ -256,6 +260,9 @@ func WithWebhookHTTPClient(hc *http.Client) Option {
 // host of the base URL).
 func WithWebhookDomain(domain string) Option {
 	return func(c *config) error {
+		if domain == "" || strings.ContainsAny(domain, " \t\r\n/") {
+			return errors.New("bbbtest: webhook domain must be a non-empty host name")
+		}
 		c.hookDomain = domain
 		return nil
 	}
@@ -266,8 +273,8 @@ func WithWebhookDomain(domain string) Option {
 // removed after failed deliveries.
 func WithPermanentHook(callbackURL string, getRaw bool) Option {
 	return func(c *config) error {
-		if _, err := url.ParseRequestURI(callbackURL); err != nil {
-			return errors.New("bbbtest: invalid permanent hook URL")
+		if u, err := url.Parse(callbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("bbbtest: permanent hook URL must be an absolute http(s) URL")
 		}
 		c.permanentHooks = append(c.permanentHooks, permanentHook{url: callbackURL, getRaw: getRaw})
 		return nil
@@ -279,6 +286,9 @@ func WithPermanentHook(callbackURL string, getRaw bool) Option {
 // that caused it and outside the server's locks. f must not block for long.
 func WithObserver(f func(Event)) Option {
 	return func(c *config) error {
+		if f == nil {
+			return errors.New("bbbtest: nil observer")
+		}
 		c.observer = f
 		return nil
 	}

@@ -89,7 +89,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	cfg := &config{listen: *listen, baseURL: *baseURL}
 	cfg.opts = []bbbtest.Option{
 		bbbtest.WithSecret(s),
-		bbbtest.WithAlgorithms(allowed...),
+		bbbtest.WithAcceptedChecksums(allowed...),
 		bbbtest.WithPublishDelay(*publishDelay),
 		bbbtest.WithEmptyMeetingTimeout(*emptyTimeout),
 		bbbtest.WithWebhookRetry(delays...),

@@ -219,12 +219,12 @@ func TestJoinURLMustStayOnBBB(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	for _, target := range []string{
-		h.bbbSrv.APIURL()+"join?x=1",
+		h.bbbSrv.APIURL() + "join?x=1",
 		"https://evil.example/bigbluebutton/api/join?x=1",
 		strings.Replace(h.bbbSrv.APIURL(), "http://", "https://", 1) + "join?x=1",
 		strings.Replace(h.bbbSrv.APIURL(), "http://", "http://user@", 1) + "join?x=1",
-		h.bbbSrv.APIURL()+"create?x=1",
-		h.bbbSrv.APIURL()+"join?x=1#frag",
+		h.bbbSrv.APIURL() + "create?x=1",
+		h.bbbSrv.APIURL() + "join?x=1#frag",
 	} {
 		want := target == h.bbbSrv.APIURL()+"join?x=1"
 		if got := h.joiner.isJoinURL(target); got != want {

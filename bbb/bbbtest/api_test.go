@@ -117,7 +117,7 @@ func TestMethodsAndRoutes(t *testing.T) {
 	}
 	req, _ = http.NewRequest(http.MethodGet, s.APIURL()+"", nil)
 	a := do(t, s, req)
-	want := []string{"returncode", "version", "apiVersion", "bbbVersion", "graphqlWebsocketUrl", "graphqlApiUrl"}
+	want := []string{"returncode", "version", "apiVersion", "bbbVersion", "html5PluginSdkVersion", "graphqlWebsocketUrl", "graphqlApiUrl"}
 	if got := childNames(t, a.body); !slices.Equal(got, want) {
 		t.Errorf("API root elements %v, want %v", got, want)
 	}
@@ -376,7 +376,7 @@ func TestSendChatMessage(t *testing.T) {
 	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "chat", "message", "hello <all>")), "SUCCESS", "")
 	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "chat", "message", "")), "FAILED", "validationError")
 	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "chat", "message", strings.Repeat("é", 501))), "FAILED", "validationError")
-	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "nope", "message", "x")), "FAILED", "notFound")
+	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "nope", "message", "x")), "FAILED", "meetingNotFound")
 	m, _ := s.Meeting("chat")
 	if len(m.Chat) != 1 || m.Chat[0].UserName != "System" || m.Chat[0].Message != "hello <all>" {
 		t.Errorf("chat %+v", m.Chat)

@@ -75,7 +75,7 @@ func TestGolden(t *testing.T) {
 	failed := []string{"returncode", "messageKey", "message"}
 	ct, vtt := vttBody()
 	steps := []goldenStep{
-		{name: "api_root", call: "", elements: []string{"returncode", "version", "apiVersion", "bbbVersion", "graphqlWebsocketUrl", "graphqlApiUrl"},
+		{name: "api_root", call: "", elements: []string{"returncode", "version", "apiVersion", "bbbVersion", "html5PluginSdkVersion", "graphqlWebsocketUrl", "graphqlApiUrl"},
 			decode: envelopeDecoder("SUCCESS")},
 		{name: "checksum_error", call: "getMeetings", query: "checksum=0000000000000000000000000000000000000000", elements: failed, decode: envelopeDecoder("FAILED")},
 		{name: "get_meetings_empty", call: "getMeetings", elements: []string{"returncode", "meetings", "messageKey", "message"},

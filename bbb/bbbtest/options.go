@@ -40,6 +40,9 @@ type config struct {
 	groupedNumbers  bool
 	recDir          string
 	recSize         int64
+	pluginSdk       string
+	redirectAllow   []*url.URL
+	hooksSHA1Only   bool
 }
 
 type permanentHook struct {
@@ -58,6 +61,7 @@ func defaultConfig() *config {
 		now:           time.Now,
 		emptyTimeout:  time.Minute,
 		bbbVersion:    "3.0.19",
+		pluginSdk:     "0.0.95",
 		dialNumber:    "613-555-1234",
 		maxBodyBytes:  2 << 20,
 		hookRetry:     append([]time.Duration(nil), DefaultWebhookRetry...),
@@ -308,6 +312,51 @@ func WithoutControlEndpoints() Option {
 func WithThousandsSeparators() Option {
 	return func(c *config) error {
 		c.groupedNumbers = true
+		return nil
+	}
+}
+
+// WithHTML5PluginSdkVersion sets the html5PluginSdkVersion the API root
+// reports (bbb-web's html5PluginSdkVersion property; default "0.0.95", what
+// a 3.0.19 server reports).
+func WithHTML5PluginSdkVersion(v string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("bbbtest: empty html5 plugin SDK version")
+		}
+		c.pluginSdk = v
+		return nil
+	}
+}
+
+// WithErrorRedirectAllowList lists the URLs a join that fails its checksum
+// may be redirected to through its errorRedirectUrl (or redirectErrorUrl)
+// parameter. bbb-web 3.0 redirects every failed join validation, the
+// checksum included, to that parameter; since such a request is not signed,
+// anybody can make a BBB server redirect to any site (an open redirect). The
+// fake follows such a redirect only when the target has the scheme and host
+// of an entry and its path starts with the entry's path; otherwise it
+// redirects to its own origin with the errors. Joins with a valid checksum
+// are redirected to their errorRedirectUrl as in bbb-web. Default: no entry.
+func WithErrorRedirectAllowList(prefixes ...string) Option {
+	return func(c *config) error {
+		for _, p := range prefixes {
+			u, err := url.Parse(p)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+				return errors.New("bbbtest: error redirect allow-list entries must be absolute http(s) URLs")
+			}
+			c.redirectAllow = append(c.redirectAllow, u)
+		}
+		return nil
+	}
+}
+
+// WithHooksSHA1Only makes the hooks/* API accept SHA-1 checksums only, as
+// bbb-webhooks does before BBB 3.0 (2.6, 2.7); other lengths answer
+// checksumError. The BBB API keeps WithAcceptedChecksums.
+func WithHooksSHA1Only() Option {
+	return func(c *config) error {
+		c.hooksSHA1Only = true
 		return nil
 	}
 }

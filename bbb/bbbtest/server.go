@@ -356,12 +356,34 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, call, key, msg str
 	case isJSONCall(call):
 		s.writeJSON(w, jsonFailed(key, msg))
 	case call == "join":
+		// Not signed: only an allow-listed errorRedirectUrl is followed.
 		q := r.URL.Query()
-		target := orDefault(q.Get("errorRedirectUrl"), orDefault(q.Get("redirectErrorUrl"), s.origin))
+		target := orDefault(q.Get("errorRedirectUrl"), q.Get("redirectErrorUrl"))
+		if !s.redirectAllowed(target) {
+			target = s.origin
+		}
 		redirectWithErrors(w, r, target, key, msg)
 	default:
 		s.writeXML(w, failedXML(key, msg))
 	}
+}
+
+// redirectAllowed reports whether target is on WithErrorRedirectAllowList:
+// same scheme and host as an entry, and a path under the entry's path.
+func (s *Server) redirectAllowed(target string) bool {
+	if target == "" {
+		return false
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.User != nil {
+		return false
+	}
+	for _, a := range s.cfg.redirectAllow {
+		if strings.EqualFold(u.Scheme, a.Scheme) && strings.EqualFold(u.Host, a.Host) && strings.HasPrefix(u.EscapedPath(), a.EscapedPath()) {
+			return true
+		}
+	}
+	return false
 }
 
 func allowed(spec callSpec) string {
@@ -510,6 +532,7 @@ func (s *Server) apiRoot(w http.ResponseWriter) {
 	x.elem("version", "2.0")
 	x.elem("apiVersion", "2.0")
 	x.elem("bbbVersion", s.cfg.bbbVersion)
+	x.elem("html5PluginSdkVersion", s.cfg.pluginSdk)
 	x.elem("graphqlWebsocketUrl", ws+host+"/graphql")
 	x.elem("graphqlApiUrl", s.origin+"/api/rest")
 	x.close("response")

@@ -454,6 +454,31 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 	x.boolElem("hasBeenForciblyEnded", false)
 	x.intElem("startTime", m.startTime)
 	x.intElem("endTime", m.endTime)
+	countsXML(x, m, list && grouped)
+	attendeesXML(x, m)
+	x.open("metadata")
+	for _, k := range sortedKeys(m.meta) {
+		x.elem(k, m.meta[k])
+	}
+	x.close("metadata")
+	x.boolElem("isBreakout", m.isBreakout)
+	if m.isBreakout {
+		x.elem("parentMeetingID", m.parentID)
+		x.intElem("sequence", int64(m.sequence))
+		x.boolElem("freeJoin", m.freeJoin)
+	}
+	if len(m.breakoutRooms) > 0 {
+		x.open("breakoutRooms")
+		for _, b := range m.breakoutRooms {
+			x.elem("breakout", b)
+		}
+		x.close("breakoutRooms")
+	}
+}
+
+// countsXML prints the participant counts of a meeting, grouped by
+// thousands when grouped is set (bbb-web 2.5 and 2.6 in getMeetings).
+func countsXML(x *xmlWriter, m *meeting, grouped bool) {
 	var listen, voice, video, mods int64
 	for _, u := range m.users {
 		if u.listenOnly {
@@ -470,7 +495,7 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 		}
 	}
 	count := x.intElem
-	if list && grouped {
+	if grouped {
 		count = func(name string, v int64) { x.elem(name, groupThousands(v)) }
 	}
 	count("participantCount", int64(len(m.users)))
@@ -479,6 +504,10 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 	count("videoCount", video)
 	count("maxUsers", int64(m.maxUsers))
 	count("moderatorCount", mods)
+}
+
+// attendeesXML prints the <attendees> of a meeting.
+func attendeesXML(x *xmlWriter, m *meeting) {
 	x.open("attendees")
 	for _, u := range m.users {
 		x.open("attendee")
@@ -498,24 +527,6 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 		x.close("attendee")
 	}
 	x.close("attendees")
-	x.open("metadata")
-	for _, k := range sortedKeys(m.meta) {
-		x.elem(k, m.meta[k])
-	}
-	x.close("metadata")
-	x.boolElem("isBreakout", m.isBreakout)
-	if m.isBreakout {
-		x.elem("parentMeetingID", m.parentID)
-		x.intElem("sequence", int64(m.sequence))
-		x.boolElem("freeJoin", m.freeJoin)
-	}
-	if len(m.breakoutRooms) > 0 {
-		x.open("breakoutRooms")
-		for _, b := range m.breakoutRooms {
-			x.elem("breakout", b)
-		}
-		x.close("breakoutRooms")
-	}
 }
 
 // groupThousands prints n with a comma every three digits, like Java's
@@ -613,17 +624,21 @@ func (s *Server) apiIsMeetingRunning(w http.ResponseWriter, _ *http.Request, q u
 	s.writeXML(w, successBoolXML("running", running))
 }
 
-// lockMeeting takes s.mu and returns the meeting with external ID id; if
-// there is none it answers notFound, releases s.mu and returns nil.
-func (s *Server) lockMeeting(w http.ResponseWriter, id string) *meeting {
+// changeMeeting calls change with the meeting with external ID id, under
+// s.mu, and returns the events change produced; ok is false when there is
+// no such meeting.
+func (s *Server) changeMeeting(id string, change func(m *meeting) []Event) (evs []Event, ok bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	m := s.byExternal[id]
 	if m == nil {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
-		return nil
+		return nil, false
 	}
-	return m
+	return change(m), true
+}
+
+func (s *Server) writeMeetingNotFound(w http.ResponseWriter) {
+	s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
 }
 
 func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
@@ -632,27 +647,27 @@ func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
 		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
 		return
 	}
-	m := s.lockMeeting(w, id)
-	if m == nil {
+	evs, ok := s.changeMeeting(id, func(m *meeting) []Event { return s.endMeetingLocked(m, true) })
+	if !ok {
+		s.writeMeetingNotFound(w)
 		return
 	}
-	evs := s.endMeetingLocked(m, true)
-	s.mu.Unlock()
 	s.emit(evs)
 	s.writeXML(w, successMessageXML("sentEndMeetingRequest", "A request to end the meeting was sent. Please wait a few seconds, then use getMeetingInfo or isMeetingRunning to verify that it was ended."))
 }
 
 // endByID ends a meeting from a timer (duration reached, last user gone).
 func (s *Server) endByID(intID string, forcibly bool) {
+	s.emit(s.endMeetingByInternalID(intID, forcibly))
+}
+
+func (s *Server) endMeetingByInternalID(intID string, forcibly bool) []Event {
 	s.mu.Lock()
-	m := s.byInternal[intID]
-	if m == nil {
-		s.mu.Unlock()
-		return
+	defer s.mu.Unlock()
+	if m := s.byInternal[intID]; m != nil {
+		return s.endMeetingLocked(m, forcibly)
 	}
-	evs := s.endMeetingLocked(m, forcibly)
-	s.mu.Unlock()
-	s.emit(evs)
+	return nil
 }
 
 // endMeetingLocked removes a meeting: its users leave, its breakout rooms
@@ -779,11 +794,12 @@ func (s *Server) apiInsertDocument(w http.ResponseWriter, r *http.Request, q url
 		s.writeXML(w, failedXML("validationError", "The XML body must contain a presentation module with at least one document"))
 		return
 	}
-	m := s.lockMeeting(w, id)
-	if m == nil {
+	if _, ok := s.changeMeeting(id, func(m *meeting) []Event {
+		m.documents = append(m.documents, docs...)
+		return nil
+	}); !ok {
+		s.writeMeetingNotFound(w)
 		return
 	}
-	m.documents = append(m.documents, docs...)
-	s.mu.Unlock()
 	s.writeXML(w, successMessageXML("", "Presentation is being uploaded"))
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bbbkit/bbbkit/bbb/checksum"
 )
 
 // bbb-web 3.0 answers duplicateWarning to a repeated create only when both
@@ -104,5 +106,29 @@ func TestJoinBadChecksumRedirectsOnlyToAllowedURLs(t *testing.T) {
 		if _, err := New(WithErrorRedirectAllowList(bad)); err == nil {
 			t.Errorf("allow-list entry %q accepted", bad)
 		}
+	}
+}
+
+// WithHooksSHA1Only makes hooks/* behave like bbb-webhooks before BBB 3.0:
+// SHA-1 works, SHA-256 is a checksumError; the BBB API is unaffected.
+func TestHooksSHA1Only(t *testing.T) {
+	t.Parallel()
+	for _, sha1Only := range []bool{false, true} {
+		var opts []Option
+		if sha1Only {
+			opts = append(opts, WithHooksSHA1Only())
+		}
+		s := newTestServer(t, opts...)
+		query := q("callbackURL", "http://127.0.0.1:9/hook")
+		req, _ := http.NewRequest(http.MethodGet, signedURL(s, checksum.SHA256, "hooks/create", query), nil)
+		r := parse(t, do(t, s, req))
+		if sha1Only != (r.ReturnCode == "FAILED" && r.MessageKey == "checksumError") {
+			t.Errorf("sha1Only=%v: SHA-256 hooks/create answered %s/%s", sha1Only, r.ReturnCode, r.MessageKey)
+		}
+		req, _ = http.NewRequest(http.MethodGet, signedURL(s, checksum.SHA1, "hooks/list", ""), nil)
+		if r := parse(t, do(t, s, req)); r.ReturnCode != "SUCCESS" {
+			t.Errorf("sha1Only=%v: SHA-1 hooks/list answered %s/%s", sha1Only, r.ReturnCode, r.MessageKey)
+		}
+		expectKey(t, get(t, s, "getMeetings", ""), "SUCCESS", "noMeetings")
 	}
 }

@@ -339,7 +339,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case authHooks:
 		sum, _, _ := checksum.Split(r.URL.RawQuery)
-		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, s.cfg.accepted...); err != nil || strings.ToLower(sum) != sum {
+		accepted := s.cfg.accepted
+		if s.cfg.hooksSHA1Only {
+			accepted = []checksum.Algorithm{checksum.SHA1}
+		}
+		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, accepted...); err != nil || strings.ToLower(sum) != sum {
 			// bbb-webhooks compares hex digits case-sensitively.
 			s.writeHooksXML(w, hooksFailed("checksumError", "You must provide a valid checksum."))
 			return

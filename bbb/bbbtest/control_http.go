@@ -19,6 +19,7 @@ import (
 //	                       listenOnly, voice, video, userdata-<key>
 //	                       -> {"userID", "internalUserID", "sessionToken"}
 //	POST /bbbtest/leave    meetingID, userID
+//	POST /bbbtest/chat     meetingID, userID, message (a public chat message from the user)
 //	POST /bbbtest/admit-guest  meetingID, userID, allow (true lets a waiting guest in)
 //	POST /bbbtest/end      meetingID (as if the last user left)
 //	POST /bbbtest/process-recordings    publish recordings still processing
@@ -84,6 +85,8 @@ func (s *Server) runControl(op string, f url.Values) (int, any) {
 		err = s.AdmitGuest(f.Get("meetingID"), f.Get("userID"), flag("allow"))
 	case "leave":
 		err = s.Leave(f.Get("meetingID"), f.Get("userID"))
+	case "chat":
+		err = s.PostChat(f.Get("meetingID"), f.Get("userID"), f.Get("message"))
 	case "end":
 		err = s.EndMeeting(f.Get("meetingID"))
 	case "process-recordings":

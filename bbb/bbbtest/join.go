@@ -126,6 +126,8 @@ func (s *Server) admitLocked(m *meeting, u *user) Event {
 		u.presenter = true
 	}
 	m.users = append(m.users, u)
+	m.attendance = append(m.attendance, u)
+	u.joinedMS = s.nowMS()
 	m.everJoined[u.extID] = true
 	m.hasUserJoined = true
 	m.running = true
@@ -306,6 +308,7 @@ func (s *Server) leaveLocked(m *meeting, u *user) []Event {
 		return nil
 	}
 	m.users = append(m.users[:idx:idx], m.users[idx+1:]...)
+	u.leftMS = s.nowMS()
 	delete(s.sessions, u.sessionToken)
 	evs := []Event{s.evUserLeft(m, u)}
 	if u.presenter && len(m.users) > 0 {

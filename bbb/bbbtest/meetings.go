@@ -33,6 +33,7 @@ type meeting struct {
 	users                        []*user
 	waiting                      []*user // guests waiting for a moderator (guestPolicy ASK_MODERATOR)
 	everJoined                   map[string]bool
+	attendance                   []*user // every admitted user, in join order, for learningDashboard
 	hasUserJoined                bool
 	running                      bool
 	logoutURL                    string
@@ -57,6 +58,8 @@ type user struct {
 	custom                   map[string]string
 	sessionToken, authToken  string
 	waiting                  bool // a guest in the waiting room
+	joinedMS, leftMS         int64
+	chats                    int64 // public chat messages posted (PostChat)
 }
 
 // session ties a session token (issued by join) to its user.
@@ -82,6 +85,9 @@ type ChatMessage struct {
 	UserName string    `json:"userName"`
 	Message  string    `json:"message"`
 	Time     time.Time `json:"time"`
+	// UserID is the internal ID of the attendee who wrote it (PostChat);
+	// empty for sendChatMessage, which posts as the system.
+	UserID string `json:"userID,omitempty"`
 }
 
 var metaKey = regexp.MustCompile(`^meta_[a-zA-Z][a-zA-Z0-9-]*$`)

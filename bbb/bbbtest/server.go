@@ -258,6 +258,7 @@ func callTable() map[string]callSpec {
 		"sendChatMessage":        {get: true, handle: (*Server).apiSendChatMessage},
 		"getJoinUrl":             {get: true, post: true, auth: authSession, handle: (*Server).apiGetJoinURL},
 		"signOut":                {get: true, post: true, auth: authSession, handle: (*Server).apiSignOut},
+		"learningDashboard":      {get: true, post: true, auth: authSession, handle: (*Server).apiLearningDashboard},
 		"getRecordings":          {get: true, post: true, handle: (*Server).apiGetRecordings},
 		"publishRecordings":      {get: true, handle: (*Server).apiPublishRecordings},
 		"deleteRecordings":       {get: true, handle: (*Server).apiDeleteRecordings},

@@ -103,7 +103,7 @@ func newE2E(t *testing.T, fakeOpts []bbbtest.Option, secret func(fakeSecret stri
 	require.NoError(t, err)
 	h.Store(handler)
 	env.handler = handler
-	env.bbb, err = bbb.New(env.fake.URL, env.fake.Secret, bbb.WithHTTPClient(env.fake.Client()))
+	env.bbb, err = bbb.New(env.fake.APIURL(), env.fake.Secret, bbb.WithHTTPClient(env.fake.Client()))
 	require.NoError(t, err)
 	env.hooks, err = webhooks.NewClient(env.bbb)
 	require.NoError(t, err)

@@ -147,7 +147,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger, ready chan<- strin
 		scalelitetest.WithScheduler(sched),
 		scalelitetest.WithHTTPClient(hc),
 		scalelitetest.WithForwardTimeout(o.forwardTO),
-		scalelitetest.WithChecksumAlgorithms(o.algorithms...),
+		scalelitetest.WithAcceptedChecksums(o.algorithms...),
 		scalelitetest.WithLogger(log),
 	}
 	if o.multitenancy {

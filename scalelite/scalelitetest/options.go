@@ -96,17 +96,17 @@ func WithForwardTimeout(d time.Duration) Option {
 	}
 }
 
-// WithChecksumAlgorithms sets the algorithms accepted from frontends and
+// WithAcceptedChecksums sets the algorithms accepted from frontends and
 // admin clients (LOADBALANCER_CHECKSUM_ALGORITHM; default SHA-1, SHA-256 and
 // SHA-512, as Scalelite).
-func WithChecksumAlgorithms(algs ...checksum.Algorithm) Option {
+func WithAcceptedChecksums(algs ...checksum.Algorithm) Option {
 	return func(c *config) error {
 		if len(algs) == 0 {
-			return errors.New("scalelitetest: WithChecksumAlgorithms: no algorithm")
+			return errors.New("scalelitetest: WithAcceptedChecksums: no algorithm")
 		}
 		for _, a := range algs {
 			if !a.Valid() {
-				return errors.New("scalelitetest: WithChecksumAlgorithms: invalid algorithm")
+				return errors.New("scalelitetest: WithAcceptedChecksums: invalid algorithm")
 			}
 		}
 		c.algs = append([]checksum.Algorithm(nil), algs...)
@@ -114,12 +114,12 @@ func WithChecksumAlgorithms(algs ...checksum.Algorithm) Option {
 	}
 }
 
-// WithServerChecksum sets the algorithm used to sign calls to the
-// BigBlueButton servers (default SHA-256).
-func WithServerChecksum(alg checksum.Algorithm) Option {
+// WithChecksum sets the algorithm used to sign calls to the BigBlueButton
+// servers (default SHA-256).
+func WithChecksum(alg checksum.Algorithm) Option {
 	return func(c *config) error {
 		if !alg.Valid() {
-			return errors.New("scalelitetest: WithServerChecksum: invalid algorithm")
+			return errors.New("scalelitetest: WithChecksum: invalid algorithm")
 		}
 		c.serverAlg = alg
 		return nil
@@ -151,7 +151,7 @@ func WithJoinLoad(units float64) Option {
 	}
 }
 
-// WithPollInterval makes NewServer run the scheduler's poller
+// WithPollInterval makes NewServer and Start run the scheduler's poller
 // (Scheduler.Run) until Close. Without it, tests poll when they want with
 // Scheduler().Poll. Handlers ignore it: their owner runs the poller.
 func WithPollInterval(d time.Duration) Option {
@@ -200,7 +200,7 @@ func newConfig(opts []Option) (*config, error) {
 	}
 	for _, o := range opts {
 		if o == nil {
-			continue
+			return nil, errors.New("scalelitetest: nil option")
 		}
 		if err := o(c); err != nil {
 			return nil, err

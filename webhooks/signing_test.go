@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/webhooks"
 )
@@ -125,4 +126,46 @@ func TestClientChecksumChoiceAndNoFallback(t *testing.T) {
 	assert.Error(t, err)
 	_, err = webhooks.NewClient(bc, nil)
 	assert.Error(t, err)
+}
+
+// The same fallback against the fake BigBlueButton server, in its pre-3.0
+// hooks mode and in its default (3.x) mode.
+func TestClientFallbackAgainstFakeServer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		opts []bbbtest.Option
+		want checksum.Algorithm
+	}{
+		{"bbb-webhooks before 3.0", []bbbtest.Option{bbbtest.WithHooksSHA1Only()}, checksum.SHA1},
+		{"bbb-webhooks 3.x", nil, checksum.SHA256},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := bbbtest.NewServer(tt.opts...)
+			defer fake.Close()
+			c, err := webhooks.NewClient(fake.BBBClient())
+			require.NoError(t, err)
+			res, err := c.Create(ctx, webhooks.CreateParams{CallbackURL: "https://portal.example.org/bbb/events"})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Algorithm())
+			hooks, err := c.List(ctx, "")
+			require.NoError(t, err)
+			require.Len(t, hooks, 1)
+			assert.Equal(t, res.Hook.ID, hooks[0].ID)
+			require.NoError(t, c.Destroy(ctx, res.Hook.ID))
+			assert.Empty(t, fake.Hooks())
+
+			// Without the fallback, the pre-3.0 server refuses SHA-256.
+			strict, err := webhooks.NewClient(fake.BBBClient(), webhooks.WithChecksum(checksum.SHA256))
+			require.NoError(t, err)
+			_, err = strict.List(ctx, "")
+			if tt.want == checksum.SHA1 {
+				assert.ErrorIs(t, err, bbb.ErrChecksum)
+			} else {
+				assert.NoError(t, err)
+			}
+		})
+	}
 }

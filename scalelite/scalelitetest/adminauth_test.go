@@ -66,10 +66,9 @@ func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
 	ctx := context.Background()
 	rec := &capture{next: c.hc.Transport}
 	hc := &http.Client{Transport: rec}
-	admin, err := c.sl.AdminClient(scalelite.WithHTTPClient(hc))
-	require.NoError(t, err)
+	admin := c.sl.AdminClient(scalelite.WithHTTPClient(hc))
 
-	_, err = admin.CordonServer(ctx, c.ids[0])
+	_, err := admin.CordonServer(ctx, c.ids[0])
 	require.NoError(t, err)
 	rec.mu.Lock()
 	captured, capturedBody := rec.url, string(rec.body)
@@ -97,8 +96,7 @@ func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
 
 	// Scalelite's legacy scheme is accepted by default, and replays with
 	// any body: the reason for the strong scheme.
-	legacy, err := c.sl.AdminClient(scalelite.WithHTTPClient(hc), scalelite.WithLegacyAuth())
-	require.NoError(t, err)
+	legacy := c.sl.AdminClient(scalelite.WithHTTPClient(hc), scalelite.WithLegacyAuth())
 	_, err = legacy.CordonServer(ctx, c.ids[0])
 	require.NoError(t, err)
 	rec.mu.Lock()
@@ -115,8 +113,7 @@ func TestAdminRequireStrongAuthRefusesLegacy(t *testing.T) {
 	_, err := c.admin.GetServers(ctx)
 	require.NoError(t, err, "scalelite.Client signs strong by default")
 
-	legacy, err := c.sl.AdminClient(scalelite.WithHTTPClient(c.hc), scalelite.WithLegacyAuth())
-	require.NoError(t, err)
+	legacy := c.sl.AdminClient(scalelite.WithHTTPClient(c.hc), scalelite.WithLegacyAuth())
 	_, err = legacy.GetServers(ctx)
 	require.ErrorIs(t, err, scalelite.ErrChecksum)
 	assert.Contains(t, err.Error(), "requires bodySHA256 and expires")

@@ -25,9 +25,10 @@
 //
 // where query is the call's own encoded parameters followed by "&" (nothing
 // when it has none), for example "updateServer" +
-// "bodySHA256=9f86…&expires=1767225600" + secret, or "getServerInfo" +
-// "id=bbb1&bodySHA256=e3b0…&expires=1767225600" + secret. The request goes out
-// as ?<that query>&checksum=<hex>.
+// "bodySHA256=<64 hex digits>&expires=1767225600" + secret, or
+// "getServerInfo" + "id=bbb1&bodySHA256=e3b0c442…b855&expires=1767225600" +
+// secret (the digest of an empty body). The request goes out as
+// ?<that query>&checksum=<hex>.
 //
 // Scalelite itself accepts such a request: it hashes the raw query as
 // received minus the checksum parameter (ApiHelper#verify_checksum) and its

@@ -5,13 +5,19 @@
 //
 //	srv := bbbtest.NewServer()
 //	defer srv.Close()
-//	client, _ := bbb.New(srv.URL, srv.Secret)
+//	client := srv.BBBClient()
 //
-// Server.URL ends in "/bigbluebutton/"; the API lives under URL+"api/".
+// The contract is the one of scalelitetest and greenlighttest: NewServer
+// starts a server on a loopback port and panics on a bad option (for
+// tests); New returns an error instead and does not listen (for programs,
+// which serve it as an http.Handler or call Start); URL is the server's
+// root without a trailing slash, as in httptest; Client returns an
+// *http.Client for it; Close stops it. APIURL is the BigBlueButton API
+// ("…/bigbluebutton/api/") and BBBClient a bbb.Client signed with Secret.
 //
 // What the fake does like bbb-web 3.0:
 //   - checksums over the raw query, algorithm chosen by length among the
-//     allowed set (WithAlgorithms); a missing or wrong one is checksumError;
+//     allowed set (WithAcceptedChecksums); a missing or wrong one is checksumError;
 //     POST bodies are unsigned and need a supported Content-Type
 //     (unsupportedContentType); join is GET only;
 //   - create validates name and meetingID, repeats answer duplicateWarning,
@@ -56,7 +62,7 @@
 // as the 3.0 templates that omit empty passwords imply.
 //
 // Test controls: Join, Leave, AdmitGuest, EndMeeting, ProcessRecordings,
-// AddRecording, a FakeClock (WithClock) to move time, faults (InjectFault,
+// AddRecording, a FakeClock (WithClock(clock.Now)) to move time, faults (InjectFault,
 // FailNext, DropNext, SetLatency, SetDown) and snapshots (Meetings,
 // Recordings, Hooks, Deliveries, Calls). The same controls are served over
 // HTTP under /bbbtest/ for tests in other languages, guarded by the shared

@@ -14,6 +14,11 @@
 // poller in only one of them (-poller=false on the others). GET /health
 // answers "success" while the state store answers.
 //
+// The admin API accepts Scalelite's checksum and bbbkit's strong scheme
+// (body digest and expiry signed too, see package scalelite);
+// -require-strong-auth refuses the former, whose captured requests replay
+// for ever with any body.
+//
 // Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when the
 // balancer fails, 2 for bad flags.
 package main

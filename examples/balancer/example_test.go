@@ -50,7 +50,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: worker.URL + "api", Secret: worker.Secret})
+	srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: worker.APIURL(), Secret: worker.Secret})
 	if err != nil {
 		fmt.Println(err)
 		return

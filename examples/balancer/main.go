@@ -44,6 +44,7 @@ type options struct {
 	forwardTO     time.Duration
 	logLevel      slog.Level
 	shutdownGrace time.Duration
+	strongAuth    bool
 }
 
 // errUsage marks flag errors (exit code 2).
@@ -66,6 +67,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.DurationVar(&o.forwardTO, "forward-timeout", scalelitetest.DefaultForwardTimeout, "timeout of calls to the BigBlueButton servers")
 	fs.StringVar(&level, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "how long running requests may take at shutdown")
+	fs.BoolVar(&o.strongAuth, "require-strong-auth", false, "admin API: refuse Scalelite's legacy checksum; require bodySHA256 and expires in the signed query")
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
 	}
@@ -145,11 +147,14 @@ func serve(ctx context.Context, o *options, log *slog.Logger, ready chan<- strin
 		scalelitetest.WithScheduler(sched),
 		scalelitetest.WithHTTPClient(hc),
 		scalelitetest.WithForwardTimeout(o.forwardTO),
-		scalelitetest.WithChecksumAlgorithms(o.algorithms...),
+		scalelitetest.WithAcceptedChecksums(o.algorithms...),
 		scalelitetest.WithLogger(log),
 	}
 	if o.multitenancy {
 		hOpts = append(hOpts, scalelitetest.WithMultitenancy())
+	}
+	if o.strongAuth {
+		hOpts = append(hOpts, scalelitetest.WithRequireStrongAuth())
 	}
 	h, err := scalelitetest.NewHandler(hOpts...)
 	if err != nil {

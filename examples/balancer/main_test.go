@@ -109,7 +109,7 @@ func addWorkers(ctx context.Context, t *testing.T, admin *scalelite.Client, n in
 	for i := range workers {
 		workers[i] = bbbtest.NewServer()
 		t.Cleanup(workers[i].Close)
-		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].URL + "api", Secret: workers[i].Secret})
+		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].APIURL(), Secret: workers[i].Secret})
 		require.NoError(t, err)
 		enabled[i], err = admin.EnableServer(ctx, srv.ID)
 		require.NoError(t, err)

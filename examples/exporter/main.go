@@ -87,8 +87,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 			return 1
 		}
 		defer demo.Close()
-		specs = []serverSpec{{name: "demo", url: demo.URL, secret: demo.Secret}}
-		log.Info("no -server given: watching an embedded fake BigBlueButton server with demo meetings", "url", demo.URL)
+		specs = []serverSpec{{name: "demo", url: demo.APIURL(), secret: demo.Secret}}
+		log.Info("no -server given: watching an embedded fake BigBlueButton server with demo meetings", "url", demo.APIURL())
 	}
 
 	reg := prometheus.NewRegistry()

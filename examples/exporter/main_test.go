@@ -230,15 +230,15 @@ func TestServersFromFlagsAndFile(t *testing.T) {
 	down := bbbtest.NewServer(bbbtest.WithSecret("down-secret-0123456789abcdef"))
 	defer down.Close()
 	down.SetDown(true)
-	sha512 := bbbtest.NewServer(bbbtest.WithSecret("sha512-secret-0123456789abcdef"), bbbtest.WithAlgorithms(checksum.SHA512))
+	sha512 := bbbtest.NewServer(bbbtest.WithSecret("sha512-secret-0123456789abcdef"), bbbtest.WithAcceptedChecksums(checksum.SHA512))
 	defer sha512.Close()
 
 	file := t.TempDir() + "/servers.txt"
-	writeFile(t, file, "# watched servers\n\nstrict="+sha512.URL+",env:STRICT_SECRET,sha512\n")
+	writeFile(t, file, "# watched servers\n\nstrict="+sha512.APIURL()+",env:STRICT_SECRET,sha512\n")
 	env := map[string]string{"DOWN_SECRET": down.Secret, "STRICT_SECRET": sha512.Secret}
 	base, logs := startExporter(t, func(k string) string { return env[k] },
-		"-server", "up="+up.URL+","+up.Secret,
-		"-server", "down="+down.URL+",env:DOWN_SECRET",
+		"-server", "up="+up.APIURL()+","+up.Secret,
+		"-server", "down="+down.APIURL()+",env:DOWN_SECRET",
 		"-servers-file", file, "-scrape-timeout", "5s", "-no-recordings")
 	text := get(t, base+"/metrics")
 	for _, want := range []string{

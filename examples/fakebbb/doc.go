@@ -25,6 +25,12 @@
 //	                  "mirror serve" to mirror it over HTTP)
 //	-recording-size   approximate size of each recording written there,
 //	                  deterministic per record ID (default 2MiB)
+//	-hooks-sha1-only  accept only SHA-1 checksums on hooks/*, as bbb-webhooks
+//	                  before BBB 3.0 (2.6, 2.7) does
+//	-error-redirect-allow URL
+//	                  a join with a bad checksum is redirected to its
+//	                  errorRedirectUrl only when it starts with one of these
+//	                  URLs (repeatable; default none: the server's origin)
 //
 // It serves the BBB API under /bigbluebutton/api/ (hooks/* included),
 // answers GET /health with "ok", and logs one line per request (method,

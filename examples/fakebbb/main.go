@@ -51,6 +51,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	noControl := fs.Bool("no-control", false, "disable the /bbbtest/ control endpoints")
 	recDir := fs.String("recordings-dir", "", "write published recordings to this directory, in a BBB published tree layout")
 	recSize := fs.String("recording-size", "2MiB", "approximate size of each recording written to -recordings-dir (bytes, or with KiB/MiB/GiB)")
+	hooksSHA1 := fs.Bool("hooks-sha1-only", false, "accept only SHA-1 checksums on hooks/*, as bbb-webhooks before BBB 3.0")
+	var redirectAllow stringList
+	fs.Var(&redirectAllow, "error-redirect-allow", "URL prefix a join with a bad checksum may be redirected to through errorRedirectUrl (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -89,7 +92,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	cfg := &config{listen: *listen, baseURL: *baseURL}
 	cfg.opts = []bbbtest.Option{
 		bbbtest.WithSecret(s),
-		bbbtest.WithAlgorithms(allowed...),
+		bbbtest.WithAcceptedChecksums(allowed...),
 		bbbtest.WithPublishDelay(*publishDelay),
 		bbbtest.WithEmptyMeetingTimeout(*emptyTimeout),
 		bbbtest.WithWebhookRetry(delays...),
@@ -97,6 +100,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	if *bearer {
 		cfg.opts = append(cfg.opts, bbbtest.WithWebhookBearer())
+	}
+	if *hooksSHA1 {
+		cfg.opts = append(cfg.opts, bbbtest.WithHooksSHA1Only())
+	}
+	if len(redirectAllow) > 0 {
+		cfg.opts = append(cfg.opts, bbbtest.WithErrorRedirectAllowList(redirectAllow...))
 	}
 	if *noControl {
 		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
@@ -236,6 +245,17 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// stringList is a flag that may be given several times.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+// Set adds one value.
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 // parseSize reads a byte count: digits, optionally followed by KiB, MiB or

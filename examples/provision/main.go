@@ -84,11 +84,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 
 	baseURL, adminEmail, adminPassword := *glURL, *email, ""
 	if baseURL == "" {
-		fake, err := greenlighttest.NewServer()
+		fake, err := greenlighttest.New()
 		if err != nil {
 			log.Error("start fake Greenlight", "err", err)
 			return exitNoAccess
 		}
+		fake.Start()
 		defer fake.Close()
 		baseURL, adminEmail, adminPassword = fake.URL, greenlighttest.DefaultAdminEmail, greenlighttest.DefaultAdminPassword
 		log.Info("using an embedded fake Greenlight; pass -url for a real one", "url", baseURL)

@@ -53,8 +53,7 @@ func TestEmbeddedFakeByDefault(t *testing.T) {
 
 func TestApplyTwiceIsNoOp(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
 	args := []string{"-url", fake.URL, "-email", greenlighttest.DefaultAdminEmail}
 
@@ -107,8 +106,7 @@ func TestApplyTwiceIsNoOp(t *testing.T) {
 
 func TestDifferencesAreReportedAndLeftAlone(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
 	args := []string{"-url", fake.URL, "-email", greenlighttest.DefaultAdminEmail}
 	code, out, logs := runProvision(t, args...)
@@ -159,11 +157,10 @@ func TestDifferencesAreReportedAndLeftAlone(t *testing.T) {
 
 func TestConflicts(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
 	// Two users named the same: their rooms cannot be told apart.
-	_, err = fake.AddUser("Sam", "sam1@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
+	_, err := fake.AddUser("Sam", "sam1@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
 	require.NoError(t, err)
 	_, err = fake.AddUser("Sam", "sam2@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
 	require.NoError(t, err)
@@ -229,10 +226,9 @@ func TestBadInput(t *testing.T) {
 
 func TestNonAdminIsRefused(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
-	_, err = fake.AddUser("Pat", "pat@example.com", "Pat-Passw0rd!", greenlighttest.RoleUser)
+	_, err := fake.AddUser("Pat", "pat@example.com", "Pat-Passw0rd!", greenlighttest.RoleUser)
 	require.NoError(t, err)
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"-url", fake.URL, "-email", "pat@example.com"}, &out, &errOut,

@@ -33,7 +33,7 @@ func run(ctx context.Context, out io.Writer, getenv func(string) string) int {
 	case baseURL == "" && secret == "":
 		fake = bbbtest.NewServer()
 		defer fake.Close()
-		baseURL, secret = fake.URL, fake.Secret
+		baseURL, secret = fake.APIURL(), fake.Secret
 		p.say("No BBB_URL and BBB_SECRET set: using an embedded fake BigBlueButton server at %s", baseURL)
 	case baseURL == "" || secret == "":
 		p.say("Set both BBB_URL and BBB_SECRET to use a real server, or neither to use the embedded fake.")

@@ -44,12 +44,12 @@ func TestTourOnRemoteServer(t *testing.T) {
 	remote := bbbtest.NewServer()
 	defer remote.Close()
 	var out bytes.Buffer
-	code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.URL, "BBB_SECRET": remote.Secret}))
+	code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.APIURL(), "BBB_SECRET": remote.Secret}))
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
 	text := out.String()
-	for _, want := range []string{"Using the BigBlueButton server at " + remote.URL, "Skipped on a real server", "participants: 0", "None yet", "Done."} {
+	for _, want := range []string{"Using the BigBlueButton server at " + remote.APIURL(), "Skipped on a real server", "participants: 0", "None yet", "Done."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -70,12 +70,12 @@ func TestTourFailures(t *testing.T) {
 	remote := bbbtest.NewServer()
 	defer remote.Close()
 	out.Reset()
-	if code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.URL, "BBB_SECRET": "wrong"})); code != 1 || !strings.Contains(out.String(), "checksum") {
+	if code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.APIURL(), "BBB_SECRET": "wrong"})); code != 1 || !strings.Contains(out.String(), "checksum") {
 		t.Errorf("wrong secret: exit %d\n%s", code, out.String())
 	}
 	remote.FailNext("getMeetingInfo", 1, "internalError", "injected")
 	out.Reset()
-	if code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.URL, "BBB_SECRET": remote.Secret})); code != 1 || !strings.Contains(out.String(), "getMeetingInfo") {
+	if code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.APIURL(), "BBB_SECRET": remote.Secret})); code != 1 || !strings.Contains(out.String(), "getMeetingInfo") {
 		t.Errorf("failing call: exit %d\n%s", code, out.String())
 	}
 }

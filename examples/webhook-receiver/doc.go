@@ -8,7 +8,10 @@
 // deliveries print nothing on standard output; they are logged on standard
 // error (without secrets) and answered with the status bbb-webhooks expects:
 // 401 for failed authentication, 400 malformed, 413 too large, 415 wrong
-// content type. Retried deliveries are printed once (-dedup).
+// content type. Retried deliveries are printed once (-dedup), and deliveries
+// stamped longer ago than -max-age (default 7m: bbb-webhooks' retry window
+// plus clock skew) are refused with 401, so an old capture cannot be
+// replayed.
 //
 // Usage:
 //

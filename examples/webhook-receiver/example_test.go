@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 )
@@ -36,7 +37,7 @@ func Example() {
 	}
 
 	event := `{"data":{"type":"event","id":"meeting-created","attributes":{"meeting":{"external-meeting-id":"room-1","moderator-pass":"mp"}},"event":{"ts":1764150000000}}}`
-	b := body(event, 1764150000100)
+	b := body(event, time.Now().UnixMilli()) // bbb-webhooks stamps the delivery when it sends it
 	sum := checksum.Sum(checksum.SHA1, callbackURL, b, secret)
 	tr := &http.Transport{}
 	resp, err := (&http.Client{Transport: tr}).Post("http://"+addr+"/bbb/events?checksum="+sum, form, strings.NewReader(b))

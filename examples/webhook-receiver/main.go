@@ -116,7 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&cfg.legacy, "legacy-checksum", false, "also accept the body-less checksum of bbb-webhooks 3.0-3.3 (body then unauthenticated)")
 	fs.Int64Var(&cfg.maxBody, "max-body", webhooks.DefaultMaxBodyBytes, "maximum body size in bytes")
 	fs.DurationVar(&cfg.dedup, "dedup", 15*time.Minute, "print a retried delivery only once within this window (0 disables)")
-	fs.DurationVar(&cfg.maxAge, "max-age", 0, "refuse deliveries whose timestamp is older than this (0 disables; use more than 5m)")
+	fs.DurationVar(&cfg.maxAge, "max-age", webhooks.DefaultMaxAge, "refuse deliveries whose timestamp is older than this (0 disables; bbb-webhooks retries for about 6m)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print meeting passwords and session tokens instead of redacting them")
 	fs.BoolVar(&cfg.verbose, "v", false, "log accepted deliveries too")
 	if err := fs.Parse(args); err != nil {
@@ -146,7 +146,7 @@ func newHandler(cfg *config, out *lineWriter, log *slog.Logger) (*webhooks.Handl
 		return nil, err
 	}
 	opts := []webhooks.HandlerOption{
-		webhooks.WithAlgorithms(algs...),
+		webhooks.WithAcceptedChecksums(algs...),
 		webhooks.WithMaxBodyBytes(cfg.maxBody),
 		webhooks.WithLogger(log),
 	}
@@ -161,12 +161,14 @@ func newHandler(cfg *config, out *lineWriter, log *slog.Logger) (*webhooks.Handl
 		if cfg.maxAge > 0 {
 			// Remember deliveries at least as long as they are fresh, so a
 			// replay is either absorbed or refused as stale.
-			window = max(window, cfg.maxAge+time.Minute)
+			window = max(window, cfg.maxAge+webhooks.DefaultMaxSkew)
 		}
 		opts = append(opts, webhooks.WithDedup(window, 0))
 	}
 	if cfg.maxAge > 0 {
-		opts = append(opts, webhooks.WithMaxAge(cfg.maxAge, time.Minute))
+		opts = append(opts, webhooks.WithMaxAge(cfg.maxAge, webhooks.DefaultMaxSkew))
+	} else {
+		opts = append(opts, webhooks.WithoutMaxAge())
 	}
 	return webhooks.NewHandler(cfg.secret, cfg.callbackURL, out.deliver, opts...)
 }

@@ -95,7 +95,8 @@ func TestReceiverPrintsAcceptedEventsOnce(t *testing.T) {
 	created := `{"data":{"type":"event","id":"meeting-created","attributes":{"meeting":{"internal-meeting-id":"int-1","external-meeting-id":"room-1","name":"Room","moderator-pass":"mp-secret","viewer-pass":"vp-secret"}},"event":{"ts":1764150000000}}}`
 	joined := `{"data":{"type":"event","id":"user-joined","attributes":{"meeting":{"internal-meeting-id":"int-1","external-meeting-id":"room-1"},"user":{"internal-user-id":"w_1","external-user-id":"u1","name":"Ann & \"Bo\" *~","role":"VIEWER","presenter":"false"}},"event":{"ts":1764150001000}}}`
 	raw := `{"envelope":{"name":"MeetingDestroyedEvtMsg","routing":{"sender":"bbb-apps-akka"},"timestamp":1764150009000},"core":{"header":{"name":"MeetingDestroyedEvtMsg"},"body":{"meetingId":"int-1"}}}`
-	valid := []string{body(created, 1764150000100), body(joined, 1764150001100), body(raw, 1764150009100)}
+	stamp := time.Now().UnixMilli() // deliveries older than -max-age are refused
+	valid := []string{body(created, stamp), body(joined, stamp+1), body(raw, stamp+2)}
 
 	for _, b := range valid {
 		require.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b))
@@ -106,7 +107,7 @@ func TestReceiverPrintsAcceptedEventsOnce(t *testing.T) {
 	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha256Hex(callbackURL+valid[0]+secret), form, valid[0]))
 
 	// Hostile deliveries.
-	forged := body(strings.Replace(joined, "VIEWER", "MODERATOR", 1), 1764150001100)
+	forged := body(strings.Replace(joined, "VIEWER", "MODERATOR", 1), stamp+1)
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, forged), "body swapped")
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+forged+"guess"), form, forged), "wrong secret")
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "", form, forged), "unsigned")
@@ -159,7 +160,7 @@ func TestReceiverBearerMode(t *testing.T) {
 	addr, stdout, _, stop := startReceiver(t, "-secret", secret, "-callback-url", callbackURL, "-bearer", "-algorithms", "sha256")
 	defer http.DefaultClient.CloseIdleConnections()
 	ev := `{"data":{"type":"event","id":"meeting-ended","attributes":{"meeting":{"internal-meeting-id":"i","external-meeting-id":"e"}},"event":{"ts":1}}}`
-	b := body(ev, 2)
+	b := body(ev, time.Now().UnixMilli())
 	assert.Equal(t, http.StatusOK, post(t, addr, "", form, b, "Authorization", "Bearer "+secret))
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b), "SHA-1 not allowed")
 	assert.Equal(t, 0, stop())

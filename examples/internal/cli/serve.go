@@ -171,6 +171,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, cfg ServerConfi
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("shutting down", "grace", cfg.ShutdownGrace)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)

@@ -27,13 +27,8 @@ func main() { os.Exit(cli.Main(run)) }
 // exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o := &options{}
-	return cli.Run(ctx, &cli.Command{
-		Name:      "balancer",
-		UsageLine: "balancer [flags]",
-		Short:     "a Scalelite-compatible load balancer",
-		Flags:     o.register,
-		Run:       o.run,
-	}, args, stdin, stdout, stderr)
+	cmd := &cli.Command{Name: "balancer", Short: "a Scalelite-compatible load balancer", Flags: o.register, Run: o.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
 }
 
 // options are the parsed flags.

@@ -52,13 +52,8 @@ func main() { os.Exit(cli.Main(run)) }
 // returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg := &config{}
-	return cli.Run(ctx, &cli.Command{
-		Name:      "exporter",
-		UsageLine: "exporter [flags]",
-		Short:     "a Prometheus exporter for BigBlueButton servers",
-		Flags:     cfg.register,
-		Run:       cfg.run,
-	}, args, stdin, stdout, stderr)
+	cmd := &cli.Command{Name: "exporter", Short: "a Prometheus exporter for BigBlueButton servers", Flags: cfg.register, Run: cfg.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
 }
 
 func (cfg *config) register(fs *flag.FlagSet) {

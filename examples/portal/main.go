@@ -19,13 +19,8 @@ func main() { os.Exit(cli.Main(run)) }
 // run serves the portal until ctx is done and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &config{}
-	return cli.Run(ctx, &cli.Command{
-		Name:      "portal",
-		UsageLine: "portal [flags]",
-		Short:     "a room portal: OpenID Connect login, then a signed BigBlueButton join",
-		Flags:     c.register,
-		Run:       c.run,
-	}, args, stdin, stdout, stderr)
+	cmd := &cli.Command{Name: "portal", Short: "a room portal: OpenID Connect login, then a signed BigBlueButton join", Flags: c.register, Run: c.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
 }
 
 // config is the parsed command line.

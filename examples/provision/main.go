@@ -35,13 +35,8 @@ func main() { os.Exit(cli.Main(run)) }
 // logs to stderr.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o := &options{}
-	return cli.Run(ctx, &cli.Command{
-		Name:      "provision",
-		UsageLine: "provision [flags]",
-		Short:     "create Greenlight users and rooms from a CSV file, idempotently",
-		Flags:     o.register,
-		Run:       o.run,
-	}, args, stdin, stdout, stderr)
+	cmd := &cli.Command{Name: "provision", Short: "create Greenlight users and rooms from a CSV file, idempotently", Flags: o.register, Run: o.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
 }
 
 // options are the flags.

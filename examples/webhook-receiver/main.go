@@ -38,13 +38,8 @@ func main() { os.Exit(cli.Main(run)) }
 // returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg := &config{}
-	return cli.Run(ctx, &cli.Command{
-		Name:      "webhook-receiver",
-		UsageLine: "webhook-receiver [flags]",
-		Short:     "receive bbb-webhooks callbacks and print one JSON line per event",
-		Flags:     cfg.register,
-		Run:       cfg.run,
-	}, args, stdin, stdout, stderr)
+	cmd := &cli.Command{Name: "webhook-receiver", Short: "receive bbb-webhooks callbacks and print one JSON line per event", Flags: cfg.register, Run: cfg.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
 }
 
 func (cfg *config) register(fs *flag.FlagSet) {

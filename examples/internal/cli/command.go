@@ -34,7 +34,8 @@ type Command struct {
 	// name for the table's root ("mirror").
 	Name string
 	// UsageLine is the one-line synopsis, starting with the program's
-	// name: "mirror sync [flags]".
+	// name: "mirror sync [flags]". Empty means "<name> [flags]", or
+	// "<name> <command> [flags]" for a command with subcommands.
 	UsageLine string
 	// Short is the one-line description shown in a command list.
 	Short string
@@ -65,28 +66,40 @@ func Run(ctx context.Context, cmd *Command, args []string, stdin io.Reader, stdo
 		return runLeaf(ctx, cmd, env, args)
 	}
 	if len(args) == 0 {
-		writeShortUsage(stderr, cmd)
+		writeShortUsage(stderr, cmd, cmd.Name)
 		return ExitUsage
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if sub := cmd.lookup(args[1]); sub != nil {
-				writeHelp(stdout, sub, newFlagSet(cmd.Name+" "+sub.Name, sub, stderr))
+				path := cmd.Name + " " + sub.Name
+				writeHelp(stdout, sub, newFlagSet(path, sub, stderr), path)
 				return ExitOK
 			}
 		}
-		writeHelp(stdout, cmd, nil)
+		writeHelp(stdout, cmd, nil, cmd.Name)
 		return ExitOK
 	}
 	sub := cmd.lookup(args[0])
 	if sub == nil {
 		fmt.Fprintf(stderr, "%s: unknown command %q\n", cmd.Name, args[0])
-		writeShortUsage(stderr, cmd)
+		writeShortUsage(stderr, cmd, cmd.Name)
 		return ExitUsage
 	}
 	env.Name = cmd.Name + " " + sub.Name
 	return runLeaf(ctx, sub, env, args[1:])
+}
+
+// usageLine is c's UsageLine or its default; path is c's full name.
+func (c *Command) usageLine(path string) string {
+	switch {
+	case c.UsageLine != "":
+		return c.UsageLine
+	case len(c.Commands) > 0:
+		return path + " <command> [flags]"
+	}
+	return path + " [flags]"
 }
 
 func (c *Command) lookup(name string) *Command {
@@ -112,11 +125,11 @@ func runLeaf(ctx context.Context, cmd *Command, env *Env, args []string) int {
 	fs := newFlagSet(env.Name, cmd, env.Stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			writeHelp(env.Stdout, cmd, fs)
+			writeHelp(env.Stdout, cmd, fs, env.Name)
 			return ExitOK
 		}
 		// The flag package has printed the error.
-		writeShortUsage(env.Stderr, cmd)
+		writeShortUsage(env.Stderr, cmd, env.Name)
 		return ExitUsage
 	}
 	if fs.NArg() > 0 && !cmd.Args {
@@ -135,25 +148,23 @@ func report(env *Env, cmd *Command, err error) int {
 	case errors.As(err, &ee) && ee.Err == nil:
 	case errors.As(err, &ue) && code == ExitUsage:
 		fmt.Fprintf(env.Stderr, "%s: %s\n", env.Name, err)
-		writeShortUsage(env.Stderr, cmd)
+		writeShortUsage(env.Stderr, cmd, env.Name)
 	default:
 		fmt.Fprintf(env.Stderr, "%s: %s\n", env.Name, err)
 	}
 	return code
 }
 
-func writeShortUsage(w io.Writer, cmd *Command) {
-	name, _, _ := strings.Cut(cmd.UsageLine, " [")
-	if len(cmd.Commands) > 0 {
-		name = cmd.Name
-	}
-	fmt.Fprintf(w, "usage: %s\nRun '%s -h' for help.\n", cmd.UsageLine, name)
+// writeShortUsage writes the usage line and where to find help; path is
+// cmd's full name.
+func writeShortUsage(w io.Writer, cmd *Command, path string) {
+	fmt.Fprintf(w, "usage: %s\nRun '%s -h' for help.\n", cmd.usageLine(path), path)
 }
 
 // writeHelp writes the usage line, the long text, and the flags of fs or
-// the command list.
-func writeHelp(w io.Writer, cmd *Command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: %s\n", cmd.UsageLine)
+// the command list; path is cmd's full name.
+func writeHelp(w io.Writer, cmd *Command, fs *flag.FlagSet, path string) {
+	fmt.Fprintf(w, "usage: %s\n", cmd.usageLine(path))
 	if text := strings.TrimSpace(cmd.Long); text != "" {
 		fmt.Fprintf(w, "\n%s\n", text)
 	} else if cmd.Short != "" {

@@ -15,10 +15,9 @@ import (
 func tool(got *[]string) *Command {
 	var name string
 	return &Command{
-		Name:      "tool",
-		UsageLine: "tool <command> [flags]",
-		Short:     "a test tool",
-		Long:      "Tool greets and fails.",
+		Name:  "tool",
+		Short: "a test tool",
+		Long:  "Tool greets and fails.",
 		Commands: []*Command{
 			{
 				Name:      "greet",
@@ -34,10 +33,9 @@ func tool(got *[]string) *Command {
 				},
 			},
 			{
-				Name:      "fail",
-				UsageLine: "tool fail [flags]",
-				Short:     "fail in a chosen way",
-				Flags:     func(fs *flag.FlagSet) { fs.StringVar(&name, "how", "error", "error, usage, partial or quiet") },
+				Name:  "fail", // default usage line
+				Short: "fail in a chosen way",
+				Flags: func(fs *flag.FlagSet) { fs.StringVar(&name, "how", "error", "error, usage, partial or quiet") },
 				Run: func(_ context.Context, env *Env, _ []string) error {
 					switch name {
 					case "usage":
@@ -113,11 +111,10 @@ Run 'tool <command> -h' for the flags of a command.
 	// A single-command program: the command is the table's root.
 	var port int
 	single := &Command{
-		Name:      "server",
-		UsageLine: "server [flags]",
-		Short:     "serve things",
-		Flags:     func(fs *flag.FlagSet) { fs.IntVar(&port, "port", 80, "`port` to serve on") },
-		Run:       func(context.Context, *Env, []string) error { return nil },
+		Name:  "server",
+		Short: "serve things",
+		Flags: func(fs *flag.FlagSet) { fs.IntVar(&port, "port", 80, "`port` to serve on") },
+		Run:   func(context.Context, *Env, []string) error { return nil },
 	}
 	stdout.Reset()
 	assert.Equal(t, ExitOK, Run(context.Background(), single, []string{"-help"}, nil, &stdout, &bytes.Buffer{}))

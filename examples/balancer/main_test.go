@@ -280,5 +280,5 @@ func TestSlowAdminBodyIsCutOff(t *testing.T) {
 	addr, _ := balancer(t, "-read-timeout", "500ms")
 	open, err := clitest.SlowBody(addr, "/scalelite/api/addServer?checksum=x", 3*time.Second)
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, open, 500*time.Millisecond)
+	assert.GreaterOrEqual(t, open, 400*time.Millisecond, "cut off by the read timeout, not at once")
 }

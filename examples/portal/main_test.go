@@ -234,7 +234,7 @@ func TestSlowBodyIsCutOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if open < 500*time.Millisecond {
+	if open < 400*time.Millisecond { // the server starts its clock a little before ours
 		t.Errorf("closed after %s, before the read timeout", open)
 	}
 }

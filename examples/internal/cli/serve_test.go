@@ -71,7 +71,7 @@ func TestSlowBodyIsCutOffAtReadTimeout(t *testing.T) {
 
 	open, err := clitest.SlowBody(addr, "/", 3*time.Second)
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, open, cfg.ReadTimeout)
+	assert.GreaterOrEqual(t, open, cfg.ReadTimeout*4/5, "cut off by the read timeout, not at once")
 }
 
 // holdBody sends the headers of a request whose body will come later.

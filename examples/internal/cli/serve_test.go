@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +271,22 @@ func TestServerConfigValidate(t *testing.T) {
 	assert.ErrorContains(t, bad.Validate(), "-max-body-readers")
 	err := ListenAndServe(context.Background(), "127.0.0.1:0", http.NotFoundHandler(), bad, slog.New(slog.DiscardHandler))
 	assert.Equal(t, ExitUsage, ExitCode(err))
+}
+
+// A file served through Streaming (the sendfile path, in chunks) arrives
+// whole.
+func TestStreamingServesFilesWhole(t *testing.T) {
+	t.Parallel()
+	want := bytes.Repeat([]byte("0123456789abcdef"), 3*streamChunk/16+123)
+	path := filepath.Join(t.TempDir(), "big.bin")
+	require.NoError(t, os.WriteFile(path, want, 0o600))
+	h := Streaming(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, path) }), time.Second)
+	addr, _, _ := serveTest(t, h, DefaultServerConfig())
+	resp, err := http.Get("http://" + addr + "/")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, bytes.Equal(want, got), "got %d bytes, want %d", len(got), len(want))
 }

@@ -18,6 +18,10 @@
 // (body digest and expiry signed too, see package scalelite);
 // -require-strong-auth refuses the former, whose captured requests replay
 // for ever with any body.
+// The server cuts off slow clients: -read-header-timeout, -read-timeout,
+// -write-timeout and -idle-timeout bound each connection, and
+// -max-body-readers caps the requests still sending their body (more get
+// 503). SIGINT or SIGTERM stop it gracefully within -shutdown-grace.
 //
 // Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when the
 // balancer fails, 2 for bad flags.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 // -hooks-sha1-only and -error-redirect-allow reach the fake.
@@ -48,4 +50,16 @@ func TestHooksAndRedirectFlags(t *testing.T) {
 			t.Error("a bad -error-redirect-allow was accepted")
 		}
 	}
+}
+
+// parseFlags parses args the way run does and returns the configuration.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	f := &flags{}
+	fs := flag.NewFlagSet("fakebbb", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return f.config(&cli.Env{Stderr: stderr, Getenv: getenv, Name: "fakebbb"})
 }

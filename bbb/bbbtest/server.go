@@ -259,6 +259,7 @@ func callTable() map[string]callSpec {
 		"getJoinUrl":             {get: true, post: true, auth: authSession, handle: (*Server).apiGetJoinURL},
 		"signOut":                {get: true, post: true, auth: authSession, handle: (*Server).apiSignOut},
 		"learningDashboard":      {get: true, post: true, auth: authSession, handle: (*Server).apiLearningDashboard},
+		"stuns":                  {get: true, post: true, auth: authSession, handle: (*Server).apiStuns},
 		"getRecordings":          {get: true, post: true, handle: (*Server).apiGetRecordings},
 		"publishRecordings":      {get: true, handle: (*Server).apiPublishRecordings},
 		"deleteRecordings":       {get: true, handle: (*Server).apiDeleteRecordings},

@@ -51,9 +51,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	noControl := fs.Bool("no-control", false, "disable the /bbbtest/ control endpoints")
 	recDir := fs.String("recordings-dir", "", "write published recordings to this directory, in a BBB published tree layout")
 	recSize := fs.String("recording-size", "2MiB", "approximate size of each recording written to -recordings-dir (bytes, or with KiB/MiB/GiB)")
-	hooksSHA1 := fs.Bool("hooks-sha1-only", false, "accept only SHA-1 checksums on hooks/*, as bbb-webhooks before BBB 3.0")
-	var redirectAllow stringList
-	fs.Var(&redirectAllow, "error-redirect-allow", "URL prefix a join with a bad checksum may be redirected to through errorRedirectUrl (repeatable)")
+	more := addFakeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -101,12 +99,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if *bearer {
 		cfg.opts = append(cfg.opts, bbbtest.WithWebhookBearer())
 	}
-	if *hooksSHA1 {
-		cfg.opts = append(cfg.opts, bbbtest.WithHooksSHA1Only())
+	moreOpts, err := more.options(getenv)
+	if err != nil {
+		return nil, err
 	}
-	if len(redirectAllow) > 0 {
-		cfg.opts = append(cfg.opts, bbbtest.WithErrorRedirectAllowList(redirectAllow...))
-	}
+	cfg.opts = append(cfg.opts, moreOpts...)
 	if *noControl {
 		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
 	}
@@ -245,6 +242,57 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// fakeFlags are the flags for the hooks API, join error redirects and
+// STUN/TURN servers.
+type fakeFlags struct {
+	hooksSHA1                               *bool
+	redirectAllow, stunServers, turnServers stringList
+	turnSecret                              *string
+	turnTTL                                 *time.Duration
+}
+
+func addFakeFlags(fs *flag.FlagSet) *fakeFlags {
+	f := &fakeFlags{}
+	f.hooksSHA1 = fs.Bool("hooks-sha1-only", false, "accept only SHA-1 checksums on hooks/*, as bbb-webhooks before BBB 3.0")
+	fs.Var(&f.redirectAllow, "error-redirect-allow", "URL prefix a join with a bad checksum may be redirected to through errorRedirectUrl (repeatable)")
+	fs.Var(&f.stunServers, "stun-server", "STUN server URI the stuns call returns, such as stun:stun.example.com:3478 (repeatable)")
+	fs.Var(&f.turnServers, "turn-server", "TURN server URI the stuns call returns with coturn REST credentials (repeatable)")
+	f.turnSecret = fs.String("turn-secret", "", "coturn static-auth-secret for -turn-server credentials (default $TURN_SECRET)")
+	f.turnTTL = fs.Duration("turn-ttl", 24*time.Hour, "lifetime of -turn-server credentials")
+	return f
+}
+
+// options turns the parsed flags into server options. It never puts the
+// TURN secret in an error.
+func (f *fakeFlags) options(getenv func(string) string) ([]bbbtest.Option, error) {
+	var opts []bbbtest.Option
+	if *f.hooksSHA1 {
+		opts = append(opts, bbbtest.WithHooksSHA1Only())
+	}
+	if len(f.redirectAllow) > 0 {
+		opts = append(opts, bbbtest.WithErrorRedirectAllowList(f.redirectAllow...))
+	}
+	if len(f.stunServers) > 0 {
+		opts = append(opts, bbbtest.WithSTUNServers(f.stunServers...))
+	}
+	if len(f.turnServers) > 0 {
+		secret := orEnv(*f.turnSecret, getenv, "TURN_SECRET")
+		if secret == "" {
+			return nil, errors.New("-turn-server needs -turn-secret or TURN_SECRET")
+		}
+		opts = append(opts, bbbtest.WithTURNServers(secret, *f.turnTTL, f.turnServers...))
+	}
+	return opts, nil
+}
+
+// orEnv is v, or the environment variable key when v is empty.
+func orEnv(v string, getenv func(string) string, key string) string {
+	if v != "" {
+		return v
+	}
+	return getenv(key)
 }
 
 // stringList is a flag that may be given several times.

@@ -17,11 +17,13 @@
 //
 // What the fake does like bbb-web 3.0:
 //   - checksums over the raw query, algorithm chosen by length among the
-//     allowed set (WithAcceptedChecksums); a missing or wrong one is checksumError;
+//     allowed set (WithAcceptedChecksums); a missing or wrong one is
+//     checksumError;
 //     POST bodies are unsigned and need a supported Content-Type
 //     (unsupportedContentType); join is GET only;
 //   - create validates name and meetingID, a repeat with both passwords
-//     equal or none answers duplicateWarning, any other idNotUnique, voice bridges are unique,
+//     equal or none answers duplicateWarning, any other idNotUnique, voice
+//     bridges are unique,
 //     internalMeetingID is sha1(meetingID)-createTime, meta_* keys are
 //     lower-cased and filtered like bbb-web does, breakout rooms link to
 //     their parent, <modules> presentations are accepted;

@@ -30,7 +30,7 @@ func WithSTUNServers(urls ...string) Option {
 	return func(c *config) error {
 		for _, u := range urls {
 			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "stuns:") {
-				return errors.New("bbbtest: STUN server URIs start with stun: or stuns:")
+				return errors.New("bbbtest: STUN server URIs must start with stun or stuns")
 			}
 		}
 		c.stunServers = append(c.stunServers, urls...)
@@ -52,7 +52,7 @@ func WithTURNServers(secret string, ttl time.Duration, urls ...string) Option {
 		}
 		for _, u := range urls {
 			if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-				return errors.New("bbbtest: TURN server URIs start with turn: or turns:")
+				return errors.New("bbbtest: TURN server URIs must start with turn or turns")
 			}
 		}
 		c.turnSecret, c.turnTTL = secret, ttl

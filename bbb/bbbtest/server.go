@@ -71,7 +71,8 @@ type Server struct {
 // New returns a Server that is not listening yet, for programs: serve it
 // as an http.Handler (the API is under /bigbluebutton/api/) with its public
 // URL set by WithBaseURL, or call Start. New validates the options and
-// reports the first bad one.
+// reports the first bad one. Call Close when done: it stops the server's
+// timers and background work.
 func New(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {

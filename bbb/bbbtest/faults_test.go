@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,5 +166,26 @@ func TestTimersFollowTheClock(t *testing.T) {
 	}
 	if want := time.Date(2026, 1, 1, 0, 0, 2, 500e6, time.UTC); !c.Now().Equal(want) || !s.now().Equal(want) {
 		t.Errorf("now %v, server %v", c.Now(), s.now())
+	}
+}
+
+// A clock that is not a FakeClock moves without telling the server: the
+// server notices within a few milliseconds on its own, and at once on the
+// next call.
+func TestCustomClockTimersFire(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC).UnixNano())
+	s := newTestServer(t, WithClock(func() time.Time { return time.Unix(0, now.Load()) }), WithPublishDelay(time.Minute))
+	recordMeeting(t, s, "custom", nil)
+	if st := s.Recordings()[0].State; st != StateProcessing {
+		t.Fatalf("state %s before the delay", st)
+	}
+	var fired atomic.Bool
+	s.afterFunc(time.Hour, func() { fired.Store(true) })
+	now.Add(int64(2 * time.Hour))
+	waitFor(t, "background timer", fired.Load) // no call to the server
+	if st := s.Recordings()[0].State; st != StatePublished {
+		t.Errorf("state %s after the delay", st)
 	}
 }

@@ -224,11 +224,13 @@ func (p *JoinParams) typedNames() map[string]bool {
 // JoinURL returns the signed URL that takes a browser into the meeting. It
 // does no I/O. The URL is a credential: do not log it.
 func (c *Client) JoinURL(p *JoinParams) (string, error) {
-	buf, err := c.appendJoinURL(nil, p, true)
+	// The URL is built on the stack; the string is its only allocation.
+	var stack [1024]byte
+	buf, err := c.AppendJoinURL(stack[:0], p)
 	if err != nil {
 		return "", err
 	}
-	return unsafeString(buf), nil
+	return string(buf), nil
 }
 
 // AppendJoinURL appends the signed join URL to dst and returns the extended
@@ -236,16 +238,11 @@ func (c *Client) JoinURL(p *JoinParams) (string, error) {
 // programs that build many join URLs into a buffer they reuse (a rendered
 // page, a batch of invitations). The URL is a credential.
 func (c *Client) AppendJoinURL(dst []byte, p *JoinParams) ([]byte, error) {
-	return c.appendJoinURL(dst, p, false)
-}
-
-// appendJoinURL builds the query on the stack, hashes "join" + query +
-// secret in place, and appends the URL to dst; with exact, dst is nil and
-// the URL gets one allocation of its exact size.
-func (c *Client) appendJoinURL(dst []byte, p *JoinParams, exact bool) ([]byte, error) {
 	if p == nil {
 		return dst, &ParamError{Call: "join", Param: "params", Msg: "nil"}
 	}
+	// The bytes to hash ("join" + query + secret) are laid out on the stack
+	// and hashed in place.
 	var stack [512]byte
 	scratch := append(stack[:0], "join"...)
 	scratch, err := p.appendQuery(scratch)
@@ -255,9 +252,6 @@ func (c *Client) appendJoinURL(dst []byte, p *JoinParams, exact bool) ([]byte, e
 	query := scratch[len("join"):]
 	var sum [128]byte
 	hexSum := checksum.AppendSumOf(sum[:0], c.alg, append(scratch, c.secret...))
-	if exact {
-		dst = make([]byte, 0, len(c.apiURL)+len("join?")+len(query)+len("&checksum=")+len(hexSum))
-	}
 	dst = append(dst, c.apiURL...)
 	dst = append(dst, "join?"...)
 	dst = append(dst, query...)

@@ -224,13 +224,21 @@ func (p *JoinParams) typedNames() map[string]bool {
 // JoinURL returns the signed URL that takes a browser into the meeting. It
 // does no I/O. The URL is a credential: do not log it.
 func (c *Client) JoinURL(p *JoinParams) (string, error) {
-	// The URL is built on the stack; the string is its only allocation.
-	var stack [1024]byte
-	buf, err := c.AppendJoinURL(stack[:0], p)
+	var scratch [512]byte
+	var sum [128]byte
+	query, hexSum, err := c.signJoin(scratch[:0], sum[:0], p)
 	if err != nil {
 		return "", err
 	}
-	return string(buf), nil
+	// One allocation of the exact size, not zeroed, kept by String.
+	var b strings.Builder
+	b.Grow(len(c.apiURL) + len("join?") + len(query) + len("&checksum=") + len(hexSum))
+	b.WriteString(c.apiURL)
+	b.WriteString("join?")
+	b.Write(query)
+	b.WriteString("&checksum=")
+	b.Write(hexSum)
+	return b.String(), nil
 }
 
 // AppendJoinURL appends the signed join URL to dst and returns the extended
@@ -238,25 +246,32 @@ func (c *Client) JoinURL(p *JoinParams) (string, error) {
 // programs that build many join URLs into a buffer they reuse (a rendered
 // page, a batch of invitations). The URL is a credential.
 func (c *Client) AppendJoinURL(dst []byte, p *JoinParams) ([]byte, error) {
-	if p == nil {
-		return dst, &ParamError{Call: "join", Param: "params", Msg: "nil"}
-	}
-	// The bytes to hash ("join" + query + secret) are laid out on the stack
-	// and hashed in place.
-	var stack [512]byte
-	scratch := append(stack[:0], "join"...)
-	scratch, err := p.appendQuery(scratch)
+	var scratch [512]byte
+	var sum [128]byte
+	query, hexSum, err := c.signJoin(scratch[:0], sum[:0], p)
 	if err != nil {
 		return dst, err
 	}
-	query := scratch[len("join"):]
-	var sum [128]byte
-	hexSum := checksum.AppendSumOf(sum[:0], c.alg, append(scratch, c.secret...))
 	dst = append(dst, c.apiURL...)
 	dst = append(dst, "join?"...)
 	dst = append(dst, query...)
 	dst = append(dst, "&checksum="...)
 	return append(dst, hexSum...), nil
+}
+
+// signJoin lays out "join" + query + secret in scratch, hashes it in place
+// and returns the query and the hex checksum (both in the caller's buffers,
+// which stay on its stack).
+func (c *Client) signJoin(scratch, sum []byte, p *JoinParams) (query, hexSum []byte, err error) {
+	if p == nil {
+		return nil, nil, &ParamError{Call: "join", Param: "params", Msg: "nil"}
+	}
+	scratch = append(scratch, "join"...)
+	if scratch, err = p.appendQuery(scratch); err != nil {
+		return nil, nil, err
+	}
+	hexSum = checksum.AppendSumOf(sum, c.alg, append(scratch, c.secret...))
+	return scratch[len("join"):], hexSum, nil
 }
 
 // JoinResponse is the XML answer of a server-side join (redirect=false). It

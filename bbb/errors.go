@@ -143,7 +143,9 @@ var (
 	ErrCreateTimeMismatch error = &sentinel{"createTime does not match", []string{"mismatchCreateTimeParam"}}
 	// ErrGuestDenied: a guest was denied access.
 	ErrGuestDenied error = &sentinel{"guest denied", []string{"guestDeniedAccess", "guestDeny"}}
-	// ErrMissingSession: a session-token call with an unknown or expired token.
+	// ErrMissingSession: a session-token call with an unknown or expired
+	// token, including the refusals of getJoinUrl and learningDashboard that
+	// bbb-web sends without a messageKey ("Invalid Session", ...).
 	ErrMissingSession error = &sentinel{"missing session", []string{"missingSession", "missingToken", "sessionMissing", "invalidSession"}}
 )
 

@@ -279,3 +279,27 @@ func TestCreateMeetingBBB30Parameters(t *testing.T) {
 		t.Errorf("duplicate audioBridge: %v", err)
 	}
 }
+
+// Reports of older servers keep one session beside intId and call
+// reactions emojis; both read into the same fields.
+func TestLearningDashboardOlderReport(t *testing.T) {
+	t.Parallel()
+	body := `{"response":{"returncode":"SUCCESS","data":` +
+		`"{\"intId\":\"i-1\",\"extId\":\"room-7\",\"name\":\"Chemistry\",\"users\":{\"eve-1\":{\"userKey\":\"eve-1\",\"extId\":\"eve\",\"name\":\"Eve\",` +
+		`\"isModerator\":false,\"currentIntId\":null,\"intIds\":{\"w_eve\":{\"intId\":\"w_eve\",\"registeredOn\":1764115205000,\"leftOn\":1764115900000,\"userLeftFlag\":true}},` +
+		`\"answers\":{},\"talk\":{\"totalTime\":1500,\"lastTalkStartedOn\":0},\"emojis\":[{\"name\":\"raiseHand\",\"sentOn\":1764115300000}],\"webcams\":[],\"totalOfMessages\":2}},` +
+		`\"polls\":{},\"screenshares\":[],\"presentationSlides\":[],\"createdOn\":1764115200123,\"endedOn\":0}"}}`
+	f := newFake(t, map[string]route{"learningDashboard": {body: body}})
+	d, err := f.client(t).LearningDashboard(context.Background(), "SESSIONTOKEN-1a2b3c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eve := d.Users["eve-1"]
+	s := eve.Sessions["w_eve"]
+	if len(s.Sessions) != 1 || !s.Sessions[0].RegisteredOn.Time().Equal(time.UnixMilli(1764115205000)) || !s.Sessions[0].LeftOn.Time().Equal(time.UnixMilli(1764115900000)) || !s.UserLeftFlag {
+		t.Errorf("sessions %+v", s)
+	}
+	if len(eve.Reactions) != 1 || eve.Reactions[0].Name != "raiseHand" || eve.TotalOfMessages != 2 || eve.Talk.TotalTime() != 1500*time.Millisecond {
+		t.Errorf("eve %+v", eve)
+	}
+}

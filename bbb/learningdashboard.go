@@ -48,11 +48,29 @@ type DashboardUser struct {
 	// Answers are the user's poll answers, keyed by poll ID.
 	Answers         map[string][]string `json:"answers"`
 	Talk            DashboardTalk       `json:"talk"`
-	Reactions       []DashboardReaction `json:"reactions"`
+	Reactions       []DashboardReaction `json:"reactions"` // "emojis" on older servers
 	RaiseHand       []Millis            `json:"raiseHand"`
 	Away            []DashboardPeriod   `json:"away"`
 	Webcams         []DashboardPeriod   `json:"webcams"`
 	TotalOfMessages int64               `json:"totalOfMessages"` // public chat messages
+}
+
+// UnmarshalJSON implements json.Unmarshaler: it also reads the "emojis"
+// of older servers' reports into Reactions.
+func (u *DashboardUser) UnmarshalJSON(data []byte) error {
+	type plain DashboardUser
+	var wire struct {
+		plain
+		Emojis []DashboardReaction `json:"emojis"`
+	}
+	if err := json.Unmarshal(data, &wire); err != nil {
+		return err
+	}
+	*u = DashboardUser(wire.plain)
+	if len(u.Reactions) == 0 {
+		u.Reactions = wire.Emojis
+	}
+	return nil
 }
 
 // DashboardUserSessions are the joins of one internal user ID.
@@ -60,6 +78,26 @@ type DashboardUserSessions struct {
 	InternalUserID string             `json:"intId"`
 	Sessions       []DashboardSession `json:"sessions"`
 	UserLeftFlag   bool               `json:"userLeftFlag"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler: older servers' reports
+// give one session per internal user ID as registeredOn and leftOn
+// beside intId; they become the one entry of Sessions.
+func (s *DashboardUserSessions) UnmarshalJSON(data []byte) error {
+	type plain DashboardUserSessions
+	var wire struct {
+		plain
+		RegisteredOn Millis `json:"registeredOn"`
+		LeftOn       Millis `json:"leftOn"`
+	}
+	if err := json.Unmarshal(data, &wire); err != nil {
+		return err
+	}
+	*s = DashboardUserSessions(wire.plain)
+	if len(s.Sessions) == 0 && wire.RegisteredOn != 0 {
+		s.Sessions = []DashboardSession{{RegisteredOn: wire.RegisteredOn, LeftOn: wire.LeftOn}}
+	}
+	return nil
 }
 
 // DashboardSession is one stay of a user in the meeting.

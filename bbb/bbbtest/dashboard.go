@@ -84,7 +84,7 @@ func (s *Server) learningDashboard(tok string) ([]byte, string) {
 		return nil, "Invalid session token"
 	}
 	if sess.user.role != "MODERATOR" {
-		return nil, "Only moderators can see the learning dashboard"
+		return nil, "Access denied" // bbb-web 3.0 UserSessionConstraint wording
 	}
 	m := sess.meeting
 	d := dashboardData{

@@ -17,11 +17,13 @@
 //
 // What the fake does like bbb-web 3.0:
 //   - checksums over the raw query, algorithm chosen by length among the
-//     allowed set (WithAcceptedChecksums); a missing or wrong one is checksumError;
+//     allowed set (WithAcceptedChecksums); a missing or wrong one is
+//     checksumError;
 //     POST bodies are unsigned and need a supported Content-Type
 //     (unsupportedContentType); join is GET only;
-//   - create validates name and meetingID, repeats answer duplicateWarning,
-//     other passwords answer idNotUnique, voice bridges are unique,
+//   - create validates name and meetingID, a repeat with both passwords
+//     equal or none answers duplicateWarning, any other idNotUnique, voice
+//     bridges are unique,
 //     internalMeetingID is sha1(meetingID)-createTime, meta_* keys are
 //     lower-cased and filtered like bbb-web does, breakout rooms link to
 //     their parent, <modules> presentations are accepted;
@@ -29,8 +31,14 @@
 //     redirects (302) to the client or answers XML with redirect=false, and
 //     redirects validation failures to the logout URL with errors=[...];
 //   - end, isMeetingRunning, getMeetings (noMeetings), getMeetingInfo,
-//     getSessions, insertDocument, sendChatMessage, getJoinUrl, signOut and
+//     getSessions, insertDocument, sendChatMessage, getJoinUrl, signOut,
+//     learningDashboard (join and leave times, roles, chat counts), stuns
+//     (WithSTUNServers, WithTURNServers with coturn REST credentials) and
 //     the API root;
+//   - a join that fails its checksum is redirected to its errorRedirectUrl
+//     only when WithErrorRedirectAllowList allows it (bbb-web 3.0 follows
+//     any such URL, an open redirect); hooks/* accept SHA-1 only with
+//     WithHooksSHA1Only, as bbb-webhooks before BBB 3.0;
 //   - a meeting created with record=true that somebody joined becomes a
 //     recording when it ends: processing, then published after
 //     WithPublishDelay, with a presentation format and preview images;

@@ -43,6 +43,10 @@ type config struct {
 	pluginSdk       string
 	redirectAllow   []*url.URL
 	hooksSHA1Only   bool
+	stunServers     []string
+	turnServers     []string
+	turnSecret      string
+	turnTTL         time.Duration
 }
 
 type permanentHook struct {

@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/fakeserver"
 )
 
 const apiPrefix = "/bigbluebutton/api/"
@@ -36,7 +36,7 @@ type Server struct {
 	Secret string
 
 	cfg    *config
-	ts     *httptest.Server
+	ln     fakeserver.Listener
 	base   string       // public base URL, ending in "/bigbluebutton/"
 	origin string       // scheme://host[:port] of base
 	offset atomic.Int64 // nanoseconds /bbbtest/advance added to the clock
@@ -142,10 +142,7 @@ func New(opts ...Option) (*Server, error) {
 // and sets URL to its address. It panics if an option is invalid or no port
 // can be opened; use New to get an error instead. Call Close when done.
 func NewServer(opts ...Option) *Server {
-	s, err := New(opts...)
-	if err != nil {
-		panic(err)
-	}
+	s := fakeserver.Must(New(opts...))
 	s.Start()
 	return s
 }
@@ -154,11 +151,7 @@ func NewServer(opts ...Option) *Server {
 // address, like httptest.Server.Start. It panics if the server is already
 // started or no port can be opened.
 func (s *Server) Start() {
-	if s.ts != nil {
-		panic("bbbtest: Server already started")
-	}
-	s.ts = httptest.NewServer(s)
-	s.setBaseURL(s.ts.URL + "/bigbluebutton/")
+	s.setBaseURL(s.ln.Start("bbbtest", s) + "/bigbluebutton/")
 }
 
 func (s *Server) setBaseURL(base string) {
@@ -200,9 +193,7 @@ func (s *Server) Close() {
 	registerCustomClock(s, false)
 	s.stopTimers()
 	s.cancel()
-	if s.ts != nil {
-		s.ts.Close()
-	}
+	s.ln.Close()
 	s.bg.Wait()
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
@@ -211,12 +202,7 @@ func (s *Server) Close() {
 
 // Client returns an *http.Client for the server, like httptest's. With a
 // server made by New and not started it returns a plain client.
-func (s *Server) Client() *http.Client {
-	if s.ts != nil {
-		return s.ts.Client()
-	}
-	return &http.Client{}
-}
+func (s *Server) Client() *http.Client { return s.ln.Client() }
 
 // callSpec describes one API call: the methods it accepts, the content
 // types of POST bodies, and how it is authenticated.
@@ -259,6 +245,7 @@ func callTable() map[string]callSpec {
 		"getJoinUrl":             {get: true, post: true, auth: authSession, handle: (*Server).apiGetJoinURL},
 		"signOut":                {get: true, post: true, auth: authSession, handle: (*Server).apiSignOut},
 		"learningDashboard":      {get: true, post: true, auth: authSession, handle: (*Server).apiLearningDashboard},
+		"stuns":                  {get: true, post: true, auth: authSession, handle: (*Server).apiStuns},
 		"getRecordings":          {get: true, post: true, handle: (*Server).apiGetRecordings},
 		"publishRecordings":      {get: true, handle: (*Server).apiPublishRecordings},
 		"deleteRecordings":       {get: true, handle: (*Server).apiDeleteRecordings},

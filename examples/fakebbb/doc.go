@@ -31,6 +31,12 @@
 //	                  a join with a bad checksum is redirected to its
 //	                  errorRedirectUrl only when it starts with one of these
 //	                  URLs (repeatable; default none: the server's origin)
+//	-stun-server URI  STUN server the stuns call returns (repeatable)
+//	-turn-server URI  TURN server the stuns call returns, with coturn REST
+//	                  credentials: username "<expiry>:<user>", password
+//	                  base64(HMAC-SHA1(secret, username)) (repeatable)
+//	-turn-secret      coturn static-auth-secret (default $TURN_SECRET)
+//	-turn-ttl         lifetime of TURN credentials (default 24h)
 //
 // Limits on clients, the same in every bbbkit server program (lengthen
 // -read-timeout for big POSTed presentations on slow links):

@@ -63,3 +63,26 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	return f.config(&cli.Env{Stderr: stderr, Getenv: getenv, Name: "fakebbb"})
 }
+
+// -turn-server needs a secret; with one the fake serves stuns.
+func TestTURNFlags(t *testing.T) {
+	t.Parallel()
+	if _, err := parseFlags([]string{"-turn-server", "turn:t.example:3478"}, env(map[string]string{"BBB_SECRET": "s"}), io.Discard); err == nil {
+		t.Error("-turn-server without a secret was accepted")
+	}
+	cfg, err := parseFlags([]string{"-stun-server", "stun:s.example:3478", "-turn-server", "turn:t.example:3478", "-turn-ttl", "1h"},
+		env(map[string]string{"BBB_SECRET": "s", "TURN_SECRET": "coturn"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := bbbtest.New(cfg.opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	rec := httptest.NewRecorder()
+	fake.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/bigbluebutton/api/stuns?sessionToken=none", nil))
+	if !strings.Contains(rec.Body.String(), "FAILED") {
+		t.Errorf("stuns without a session: %s", rec.Body.String())
+	}
+}

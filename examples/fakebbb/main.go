@@ -55,6 +55,10 @@ type flags struct {
 	recSize       string
 	hooksSHA1     bool
 	redirectAllow stringList
+	stunServers   stringList
+	turnServers   stringList
+	turnSecret    string
+	turnTTL       time.Duration
 	server        cli.ServerConfig
 }
 
@@ -73,7 +77,28 @@ func (f *flags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.recSize, "recording-size", "2MiB", "approximate size of each recording written to -recordings-dir (bytes, or with KiB/MiB/GiB)")
 	fs.BoolVar(&f.hooksSHA1, "hooks-sha1-only", false, "accept only SHA-1 checksums on hooks/*, as bbb-webhooks before BBB 3.0")
 	fs.Var(&f.redirectAllow, "error-redirect-allow", "URL prefix a join with a bad checksum may be redirected to through errorRedirectUrl (repeatable)")
+	fs.Var(&f.stunServers, "stun-server", "STUN server URI the stuns call returns, such as stun:stun.example.com:3478 (repeatable)")
+	fs.Var(&f.turnServers, "turn-server", "TURN server URI the stuns call returns with coturn REST credentials (repeatable)")
+	fs.StringVar(&f.turnSecret, "turn-secret", "", "coturn static-auth-secret for -turn-server credentials (default $TURN_SECRET)")
+	fs.DurationVar(&f.turnTTL, "turn-ttl", 24*time.Hour, "lifetime of -turn-server credentials")
 	f.server.Register(fs)
+}
+
+// iceOptions are the stuns options: STUN servers, and TURN servers with
+// credentials from the TURN secret. It never puts the secret in an error.
+func (f *flags) iceOptions(env *cli.Env) ([]bbbtest.Option, error) {
+	var opts []bbbtest.Option
+	if len(f.stunServers) > 0 {
+		opts = append(opts, bbbtest.WithSTUNServers(f.stunServers...))
+	}
+	if len(f.turnServers) > 0 {
+		secret := env.Secret(f.turnSecret, "TURN_SECRET")
+		if secret == "" {
+			return nil, cli.Usagef("-turn-server needs -turn-secret or TURN_SECRET")
+		}
+		opts = append(opts, bbbtest.WithTURNServers(secret, f.turnTTL, f.turnServers...))
+	}
+	return opts, nil
 }
 
 // config is the parsed command line.
@@ -124,6 +149,11 @@ func (f *flags) config(env *cli.Env) (*config, error) {
 	if len(f.redirectAllow) > 0 {
 		cfg.opts = append(cfg.opts, bbbtest.WithErrorRedirectAllowList(f.redirectAllow...))
 	}
+	ice, err := f.iceOptions(env)
+	if err != nil {
+		return nil, err
+	}
+	cfg.opts = append(cfg.opts, ice...)
 	if f.noControl {
 		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
 	}

@@ -7,12 +7,12 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/bbbkit/bbbkit/greenlight"
+	"github.com/bbbkit/bbbkit/internal/fakeserver"
 )
 
 // SessionCookie is the name of Greenlight v3's session cookie.
@@ -39,7 +39,7 @@ type Server struct {
 	// greenlight.New takes.
 	URL string
 
-	srv *httptest.Server
+	ln  fakeserver.Listener
 	cfg config
 
 	mu           sync.Mutex
@@ -113,10 +113,7 @@ func WithClock(now func() time.Time) Option {
 // users on a loopback port, for tests. It panics if an option is invalid;
 // use New to get an error instead. Close it when done.
 func NewServer(opts ...Option) *Server {
-	s, err := New(opts...)
-	if err != nil {
-		panic(err)
-	}
+	s := fakeserver.Must(New(opts...))
 	s.Start()
 	return s
 }
@@ -154,29 +151,14 @@ func New(opts ...Option) (*Server, error) {
 
 // Start starts a Server made by New on a loopback port and sets URL, like
 // httptest.Server.Start. It panics if the server is already started.
-func (s *Server) Start() {
-	if s.srv != nil {
-		panic("greenlighttest: Server already started")
-	}
-	s.srv = httptest.NewServer(s)
-	s.URL = s.srv.URL
-}
+func (s *Server) Start() { s.URL = s.ln.Start("greenlighttest", s) }
 
 // Close shuts the listener down, if Start opened one.
-func (s *Server) Close() {
-	if s.srv != nil {
-		s.srv.Close()
-	}
-}
+func (s *Server) Close() { s.ln.Close() }
 
 // Client returns an *http.Client for the server, like httptest's. Before
 // Start it returns a plain client.
-func (s *Server) Client() *http.Client {
-	if s.srv != nil {
-		return s.srv.Client()
-	}
-	return &http.Client{}
-}
+func (s *Server) Client() *http.Client { return s.ln.Client() }
 
 // GreenlightClient returns a greenlight.Client for the server, not signed
 // in, sent through Client(). It panics if an option is invalid, like

@@ -3,9 +3,9 @@ package scalelitetest
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/fakeserver"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
@@ -23,7 +23,7 @@ type Server struct {
 	Secret string
 
 	h      *Handler
-	ts     *httptest.Server
+	ln     fakeserver.Listener
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -43,10 +43,7 @@ func New(opts ...Option) (*Server, error) {
 // WithPollInterval it also runs the scheduler's poller until Close. It
 // panics if an option is invalid; use New to get an error instead.
 func NewServer(opts ...Option) *Server {
-	s, err := New(opts...)
-	if err != nil {
-		panic(err)
-	}
+	s := fakeserver.Must(New(opts...))
 	s.Start()
 	return s
 }
@@ -55,11 +52,7 @@ func NewServer(opts ...Option) *Server {
 // WithPollInterval runs the scheduler's poller until Close. It panics if the
 // server is already started.
 func (s *Server) Start() {
-	if s.ts != nil {
-		panic("scalelitetest: Server already started")
-	}
-	s.ts = httptest.NewServer(s.h)
-	s.URL = s.ts.URL
+	s.URL = s.ln.Start("scalelitetest", s.h)
 	if s.h.cfg.pollInterval > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.cancel, s.done = cancel, make(chan struct{})
@@ -85,12 +78,7 @@ func (s *Server) Scheduler() *scheduler.Scheduler { return s.h.sched }
 
 // Client returns an *http.Client for the server, like httptest's. Before
 // Start it returns a plain client.
-func (s *Server) Client() *http.Client {
-	if s.ts != nil {
-		return s.ts.Client()
-	}
-	return &http.Client{}
-}
+func (s *Server) Client() *http.Client { return s.ln.Client() }
 
 // AdminClient returns a scalelite.Client for the admin API, signed with the
 // balancer secret and sent through Client(). It panics if an option is
@@ -123,7 +111,5 @@ func (s *Server) Close() {
 		<-s.done
 		s.cancel = nil
 	}
-	if s.ts != nil {
-		s.ts.Close()
-	}
+	s.ln.Close()
 }

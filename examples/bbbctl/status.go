@@ -155,8 +155,12 @@ func statusCells(r serverStatus, format, online string) []string {
 	if r.Load != nil {
 		load = strconv.FormatFloat(*r.Load, 'f', -1, 64)
 	}
-	cells := []string{r.Host, r.Site, r.Tag, r.State, online, strconv.Itoa(r.Meetings), strconv.Itoa(r.Users),
-		strconv.Itoa(r.Largest), strconv.Itoa(r.Videos), load, countOrEmpty(r.Capacity)}
+	counts := []string{strconv.Itoa(r.Meetings), strconv.Itoa(r.Users), strconv.Itoa(r.Largest), strconv.Itoa(r.Videos)}
+	if r.Error != "" {
+		counts = []string{"", "", "", ""} // unknown, not zero
+	}
+	cells := append([]string{r.Host, r.Site, r.Tag, r.State, online}, counts...)
+	cells = append(cells, load, countOrEmpty(r.Capacity))
 	if format == outWide {
 		mult := ""
 		if r.LoadMultiplier != 0 {

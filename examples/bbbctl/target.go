@@ -304,7 +304,11 @@ func (f *targetFlags) tlsConfig() (*tls.Config, error) {
 
 func (t *target) addServers(eps []endpoint) error {
 	for _, ep := range eps {
-		api, err := bbb.NormalizeAPIURL(ep.url)
+		raw := ep.url
+		if u, err := url.Parse(raw); err == nil && strings.Trim(u.Path, "/") == "" {
+			raw = strings.TrimSuffix(raw, "/") + "/bigbluebutton/api/" // a host: BigBlueButton's own path
+		}
+		api, err := bbb.NormalizeAPIURL(raw)
 		if err != nil {
 			return cli.Usagef("server URL: %v", err)
 		}

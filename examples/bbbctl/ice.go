@@ -285,8 +285,7 @@ func allocate(ctx context.Context, uri, transport, username, password string, tl
 		r.rtt = time.Since(start)
 		if a.err != nil {
 			r.err = a.err
-			var te stun.TurnError
-			r.refused = errors.As(a.err, &te) && te.ErrorCodeAttr.Code == stun.CodeUnauthorized
+			r.refused = unauthorized(a.err)
 			return r
 		}
 		r.relayed = a.relay.LocalAddr().String()
@@ -298,6 +297,19 @@ func allocate(ctx context.Context, uri, transport, username, password string, tl
 		r.err = fmt.Errorf("no answer within %s", timeout)
 	}
 	return r
+}
+
+// unauthorized reports whether err is the TURN server's 401 answer.
+func unauthorized(err error) bool {
+	var te stun.TurnError
+	var tp *stun.TurnError
+	switch {
+	case errors.As(err, &te):
+		return te.ErrorCodeAttr.Code == stun.CodeUnauthorized
+	case errors.As(err, &tp):
+		return tp.ErrorCodeAttr.Code == stun.CodeUnauthorized
+	}
+	return false
 }
 
 // dialTURN opens the client side: a UDP socket, or a TCP or TLS

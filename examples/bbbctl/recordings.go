@@ -207,7 +207,7 @@ func (c *pruneCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
 		if when.IsZero() {
 			when = r.Start
 		}
-		if !when.IsZero() && when.Before(cutoff) {
+		if r.State != "deleted" && !when.IsZero() && when.Before(cutoff) {
 			old = append(old, r)
 			ids = append(ids, r.RecordID)
 		}

@@ -84,7 +84,9 @@ func TestServersDrainWaitsThenRemoves(t *testing.T) {
 	f := newFleet(t, 2)
 	f.busy(t, 0, "lecture", 2)
 	done := make(chan result, 1)
-	go func() { done <- ctl(t, f.env(), "servers", "drain", "-wait", "-interval", "100ms", "-timeout", "20s", f.ids[0]) }()
+	go func() {
+		done <- ctl(t, f.env(), "servers", "drain", "-wait", "-interval", "100ms", "-timeout", "20s", f.ids[0])
+	}()
 	require.Eventually(t, func() bool {
 		s, ok := f.state(t, f.ids[0])
 		return ok && s.State == scalelite.StateCordoned

@@ -112,7 +112,7 @@ func writeChecks(w io.Writer, checks []check) error {
 	for _, ch := range checks {
 		tab.row(ch.Server, ch.Check, ch.Status, ch.Value)
 		if ch.Cause != "" {
-			tab.row("", "", "", "-> "+ch.Cause)
+			tab.continuation("", "", "", "-> "+ch.Cause)
 		}
 	}
 	return tab.flush()
@@ -169,7 +169,10 @@ func probeHTTP(ctx context.Context, t *target, n node) []check {
 	if resp.StatusCode != http.StatusOK {
 		checks[0] = check{Check: "api", Status: statusFail, Value: "HTTP " + resp.Status, Cause: "the URL is not a BigBlueButton API: check the path (/bigbluebutton/api/) and nginx"}
 	}
-	lat := check{Check: "latency", Status: statusOK, Value: latency.Round(time.Millisecond).String()}
+	lat := check{Check: "latency", Status: statusOK, Value: "<1ms"}
+	if latency >= time.Millisecond {
+		lat.Value = latency.Round(time.Millisecond).String()
+	}
 	if latency > latencyWarn {
 		lat.Status, lat.Cause = statusWarn, "slow answer: the server or the network is overloaded"
 	}

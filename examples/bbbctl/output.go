@@ -63,7 +63,15 @@ func (t *table) row(cells ...string) {
 		if c == "" {
 			cells[i] = "-"
 		}
-		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(cells[i])
+	}
+	t.continuation(cells...)
+}
+
+// continuation writes a row whose empty cells stay blank: a second line
+// of the row above.
+func (t *table) continuation(cells ...string) {
+	for i, c := range cells {
+		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(c)
 	}
 	_, _ = io.WriteString(t.tw, strings.Join(cells, "\t")+"\n")
 }

@@ -67,6 +67,9 @@ func (c *statusCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
 	for {
 		rep, err := collectStatus(ctx, t)
 		if err != nil {
+			if c.watch && ctx.Err() != nil {
+				return nil // interrupted while redrawing: the normal end of -watch
+			}
 			return err
 		}
 		if c.watch && c.out.format != outJSON {

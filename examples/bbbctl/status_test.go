@@ -13,6 +13,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -119,4 +120,38 @@ func TestSiteFieldsDecoded(t *testing.T) {
 	var extra siteFields
 	require.NoError(t, json.Unmarshal([]byte(`{"id":"a","site":"fra","capacity":250}`), &extra))
 	assert.Equal(t, siteFields{Site: "fra", Capacity: 250}, extra)
+}
+
+// doctor's table is pinned by a golden file: causes on their own line.
+func TestDoctorTableGolden(t *testing.T) {
+	t.Parallel()
+	checks := []check{
+		{Server: "bbb1.example.com", Check: "api", Status: statusOK, Value: "HTTP 200 OK"},
+		{Server: "bbb1.example.com", Check: "tls", Status: statusWarn, Value: "certificate valid 9 more days", Cause: "the certificate expires soon: check certbot's renewal timer"},
+		{Server: "bbb1.example.com", Check: "turn over tcp/tls", Status: statusFail, Value: "none reachable", Cause: causeNoTCP},
+	}
+	var out bytes.Buffer
+	require.NoError(t, writeChecks(&out, checks))
+	golden := filepath.Join("testdata", "doctor-table.golden")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, out.Bytes(), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), out.String())
+}
+
+// -watch redraws until interrupted, then exits 0.
+func TestStatusWatch(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	env := f.env()
+	ctx = cli.WithGetenv(ctx, func(k string) string { return env[k] })
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"status", "-watch", "-interval", "100ms"}, nil, &stdout, &stderr)
+	assert.Equal(t, cli.ExitOK, code, stderr.String())
+	assert.GreaterOrEqual(t, strings.Count(stdout.String(), "\x1b[H\x1b[2J"), 3)
+	assert.GreaterOrEqual(t, strings.Count(stdout.String(), "TOTAL"), 3)
 }

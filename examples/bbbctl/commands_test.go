@@ -296,6 +296,16 @@ contexts:
 	assert.Equal(t, cli.ExitUsage, r.code)
 	assert.Contains(t, r.stderr, "needs a balancer")
 
+	// -kind server takes the balancer's BigBlueButton front as one server.
+	r = ctl(t, map[string]string{"BBBCTL_URL": f.balancer.URL, "BBBCTL_SECRET": balancerSecret, "BBBCTL_CONFIG": cfg}, "status", "-kind", "server")
+	requireOK(t, r)
+	assert.Contains(t, r.stdout, strings.TrimPrefix(f.balancer.URL, "http://"))
+	assert.NotContains(t, r.stdout, strings.TrimPrefix(f.workers[0].URL, "http://"))
+	// A server's API URL, given in full, is still asked whether it is a balancer.
+	r = ctl(t, map[string]string{"BBBCTL_URL": f.balancer.APIURL(), "BBBCTL_SECRET": balancerSecret, "BBBCTL_CONFIG": cfg}, "status")
+	requireOK(t, r)
+	assert.Contains(t, r.stdout, strings.TrimPrefix(f.workers[0].URL, "http://"))
+
 	r = ctl(t, map[string]string{"BBBCTL_CONFIG": filepath.Join(dir, "none.yaml")}, "status")
 	assert.Equal(t, cli.ExitUsage, r.code)
 	assert.Contains(t, r.stderr, "BBBCTL_URL")

@@ -258,9 +258,6 @@ func (f *targetFlags) connect(ctx context.Context, env *cli.Env) (*target, error
 		return t, t.addServers(r.endpoints)
 	}
 	ep := r.endpoints[0]
-	if r.kind == kindAuto && strings.Contains(ep.url, "/bigbluebutton") {
-		return t, t.addServers(r.endpoints)
-	}
 	admin, err := scalelite.New(ep.url, ep.secret, scalelite.WithHTTPClient(hc), scalelite.WithTimeout(f.timeout))
 	if err != nil {
 		return nil, cli.Usagef("%v", err)

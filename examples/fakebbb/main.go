@@ -41,20 +41,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // flags are the command line as given.
 type flags struct {
-	listen       string
-	secret       string
-	algs         string
-	publishDelay time.Duration
-	emptyTimeout time.Duration
-	retry        string
-	hookAlg      string
-	bearer       bool
-	baseURL      string
-	noControl    bool
-	recDir       string
-	recSize      string
-	more         *fakeFlags
-	server       cli.ServerConfig
+	listen        string
+	secret        string
+	algs          string
+	publishDelay  time.Duration
+	emptyTimeout  time.Duration
+	retry         string
+	hookAlg       string
+	bearer        bool
+	baseURL       string
+	noControl     bool
+	recDir        string
+	recSize       string
+	hooksSHA1     bool
+	redirectAllow stringList
+	stunServers   stringList
+	turnServers   stringList
+	turnSecret    string
+	turnTTL       time.Duration
+	server        cli.ServerConfig
 }
 
 func (f *flags) register(fs *flag.FlagSet) {
@@ -70,8 +75,30 @@ func (f *flags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noControl, "no-control", false, "disable the /bbbtest/ control endpoints")
 	fs.StringVar(&f.recDir, "recordings-dir", "", "write published recordings to this directory, in a BBB published tree layout")
 	fs.StringVar(&f.recSize, "recording-size", "2MiB", "approximate size of each recording written to -recordings-dir (bytes, or with KiB/MiB/GiB)")
-	f.more = addFakeFlags(fs)
+	fs.BoolVar(&f.hooksSHA1, "hooks-sha1-only", false, "accept only SHA-1 checksums on hooks/*, as bbb-webhooks before BBB 3.0")
+	fs.Var(&f.redirectAllow, "error-redirect-allow", "URL prefix a join with a bad checksum may be redirected to through errorRedirectUrl (repeatable)")
+	fs.Var(&f.stunServers, "stun-server", "STUN server URI the stuns call returns, such as stun:stun.example.com:3478 (repeatable)")
+	fs.Var(&f.turnServers, "turn-server", "TURN server URI the stuns call returns with coturn REST credentials (repeatable)")
+	fs.StringVar(&f.turnSecret, "turn-secret", "", "coturn static-auth-secret for -turn-server credentials (default $TURN_SECRET)")
+	fs.DurationVar(&f.turnTTL, "turn-ttl", 24*time.Hour, "lifetime of -turn-server credentials")
 	f.server.Register(fs)
+}
+
+// iceOptions are the stuns options: STUN servers, and TURN servers with
+// credentials from the TURN secret. It never puts the secret in an error.
+func (f *flags) iceOptions(env *cli.Env) ([]bbbtest.Option, error) {
+	var opts []bbbtest.Option
+	if len(f.stunServers) > 0 {
+		opts = append(opts, bbbtest.WithSTUNServers(f.stunServers...))
+	}
+	if len(f.turnServers) > 0 {
+		secret := env.Secret(f.turnSecret, "TURN_SECRET")
+		if secret == "" {
+			return nil, cli.Usagef("-turn-server needs -turn-secret or TURN_SECRET")
+		}
+		opts = append(opts, bbbtest.WithTURNServers(secret, f.turnTTL, f.turnServers...))
+	}
+	return opts, nil
 }
 
 // config is the parsed command line.
@@ -116,11 +143,17 @@ func (f *flags) config(env *cli.Env) (*config, error) {
 	if f.bearer {
 		cfg.opts = append(cfg.opts, bbbtest.WithWebhookBearer())
 	}
-	moreOpts, err := f.more.options(env.Getenv)
+	if f.hooksSHA1 {
+		cfg.opts = append(cfg.opts, bbbtest.WithHooksSHA1Only())
+	}
+	if len(f.redirectAllow) > 0 {
+		cfg.opts = append(cfg.opts, bbbtest.WithErrorRedirectAllowList(f.redirectAllow...))
+	}
+	ice, err := f.iceOptions(env)
 	if err != nil {
 		return nil, err
 	}
-	cfg.opts = append(cfg.opts, moreOpts...)
+	cfg.opts = append(cfg.opts, ice...)
 	if f.noControl {
 		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
 	}
@@ -243,57 +276,6 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
-}
-
-// fakeFlags are the flags for the hooks API, join error redirects and
-// STUN/TURN servers.
-type fakeFlags struct {
-	hooksSHA1                               *bool
-	redirectAllow, stunServers, turnServers stringList
-	turnSecret                              *string
-	turnTTL                                 *time.Duration
-}
-
-func addFakeFlags(fs *flag.FlagSet) *fakeFlags {
-	f := &fakeFlags{}
-	f.hooksSHA1 = fs.Bool("hooks-sha1-only", false, "accept only SHA-1 checksums on hooks/*, as bbb-webhooks before BBB 3.0")
-	fs.Var(&f.redirectAllow, "error-redirect-allow", "URL prefix a join with a bad checksum may be redirected to through errorRedirectUrl (repeatable)")
-	fs.Var(&f.stunServers, "stun-server", "STUN server URI the stuns call returns, such as stun:stun.example.com:3478 (repeatable)")
-	fs.Var(&f.turnServers, "turn-server", "TURN server URI the stuns call returns with coturn REST credentials (repeatable)")
-	f.turnSecret = fs.String("turn-secret", "", "coturn static-auth-secret for -turn-server credentials (default $TURN_SECRET)")
-	f.turnTTL = fs.Duration("turn-ttl", 24*time.Hour, "lifetime of -turn-server credentials")
-	return f
-}
-
-// options turns the parsed flags into server options. It never puts the
-// TURN secret in an error.
-func (f *fakeFlags) options(getenv func(string) string) ([]bbbtest.Option, error) {
-	var opts []bbbtest.Option
-	if *f.hooksSHA1 {
-		opts = append(opts, bbbtest.WithHooksSHA1Only())
-	}
-	if len(f.redirectAllow) > 0 {
-		opts = append(opts, bbbtest.WithErrorRedirectAllowList(f.redirectAllow...))
-	}
-	if len(f.stunServers) > 0 {
-		opts = append(opts, bbbtest.WithSTUNServers(f.stunServers...))
-	}
-	if len(f.turnServers) > 0 {
-		secret := orEnv(*f.turnSecret, getenv, "TURN_SECRET")
-		if secret == "" {
-			return nil, cli.Usagef("-turn-server needs -turn-secret or TURN_SECRET")
-		}
-		opts = append(opts, bbbtest.WithTURNServers(secret, *f.turnTTL, f.turnServers...))
-	}
-	return opts, nil
-}
-
-// orEnv is v, or the environment variable key when v is empty.
-func orEnv(v string, getenv func(string) string, key string) string {
-	if v != "" {
-		return v
-	}
-	return getenv(key)
 }
 
 // stringList is a flag that may be given several times.

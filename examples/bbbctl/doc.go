@@ -1,0 +1,41 @@
+// Command bbbctl is an operator's tool for a BigBlueButton cluster, run from
+// a laptop or a CI job, never needing a shell on the servers.
+//
+// It drives a balancer (Scalelite, or bbbkit's examples/balancer) through
+// its admin API, or a list of BigBlueButton servers through their API:
+//
+//	export BBBCTL_URL=https://scalelite.example.com BBBCTL_SECRET=...
+//	bbbctl status                    # one row per server, with totals
+//	bbbctl servers drain -wait bbb3  # cordon, wait until empty, remove
+//	bbbctl doctor                    # API, checksums, clock, TLS, STUN, TURN
+//
+// With only BBBCTL_URL and BBBCTL_SECRET set, bbbctl asks the URL's admin
+// API: when it answers, the URL is a balancer and commands work on each of
+// its servers (with the secrets getServers gives); otherwise it is one
+// BigBlueButton server. A config file (-config, $BBBCTL_CONFIG or
+// ~/.config/bbbctl/config.yaml) names contexts, selected with -context:
+//
+//	current-context: site-a
+//	contexts:
+//	  - name: site-a
+//	    url: https://scalelite-a.example.com
+//	    secret-env: SITE_A_SECRET      # or secret-file: ~/.site-a, or secret: ...
+//	  - name: lab
+//	    servers:
+//	      - url: https://bbb1.lab.example.com/bigbluebutton/
+//	        secret-file: ~/.bbb1-secret
+//
+// Secrets never need the command line (-secret exists but shows in ps) and
+// never appear in any output.
+//
+// doctor gets the STUN and TURN servers exactly as a browser does: it
+// creates a short probe meeting, joins it server-side for a session token,
+// calls stuns, then sends a STUN binding request over UDP and asks each TURN
+// server for an allocation over UDP, TCP and TLS with the time-limited
+// credentials bbb-web handed out. No TURN over TCP or TLS fails and names
+// the consequence, ICE errors 1007 and 1020 for users behind firewalls that
+// drop UDP; refused credentials fail and name coturn's static-auth-secret.
+//
+// Exit codes: 0 done (doctor: no check failed), 1 failed, 2 usage, 3 secret
+// refused, 4 target unreachable, 6 partly done (some servers did not answer).
+package main

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+)
+
+func main() { os.Exit(cli.Main(run)) }
+
+const longHelp = `bbbctl drives a BigBlueButton cluster from outside: a balancer (Scalelite or
+bbbkit's balancer) by its URL and admin secret, or BigBlueButton servers by
+their URL and shared secret. With only BBBCTL_URL and BBBCTL_SECRET set it
+finds out itself whether the URL is a balancer (its admin API answers) or a
+server. Named contexts live in ~/.config/bbbctl/config.yaml (-context name).
+
+The three commands an operator needs first:
+
+  bbbctl status                      the state of every server, with totals
+  bbbctl servers drain -wait bbb3    no new meetings on bbb3, wait until its
+                                     last meeting ended, then remove it
+  bbbctl doctor                      checks each server from outside, TURN
+                                     included: can users behind a firewall
+                                     that drops UDP join (errors 1007/1020)?
+
+Exit codes: 0 done, 1 failed (doctor: a check failed), 2 usage, 3 secret
+refused, 4 target unreachable, 6 partly done.`
+
+// run is main without the process.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.Run(ctx, commands(), args, stdin, stdout, stderr)
+}
+
+// commands is bbbctl's command table.
+func commands() *cli.Command {
+	st := &statusCmd{}
+	dr := &doctorCmd{}
+	return &cli.Command{
+		Name:  "bbbctl",
+		Short: "an operator's tool for a BigBlueButton cluster",
+		Long:  longHelp,
+		Commands: []*cli.Command{
+			{Name: "status", Short: "one row per server: state, meetings, users, load, capacity", Flags: st.register, Run: st.run},
+			group("servers", "add, enable, cordon, disable, drain, panic, remove servers; sync them to a pool file", serverCommands()),
+			group("meetings", "list, find and end meetings across the servers", meetingCommands()),
+			group("recordings", "list, publish, unpublish, delete and prune recordings across the servers", recordingCommands()),
+			group("hooks", "list webhooks on every server, register one where it lacks", hookCommands()),
+			{Name: "doctor", Short: "check every server from outside: API, checksums, clock, TLS, STUN and TURN", Flags: dr.register, Run: dr.run},
+		},
+	}
+}
+
+// group is a command with subcommands of its own ("servers add"): it
+// dispatches through a second table named "bbbctl <name>".
+func group(name, short string, subs []*cli.Command) *cli.Command {
+	var long strings.Builder
+	fmt.Fprintf(&long, "%s%s.\n\ncommands:\n", strings.ToUpper(short[:1]), short[1:])
+	width := 0
+	for _, s := range subs {
+		width = max(width, len(s.Name))
+	}
+	for _, s := range subs {
+		fmt.Fprintf(&long, "  %-*s  %s\n", width, s.Name, s.Short)
+	}
+	fmt.Fprintf(&long, "\nRun 'bbbctl %s <command> -h' for the flags of a command.", name)
+	inner := &cli.Command{Name: "bbbctl " + name, Short: short, Long: long.String(), Commands: subs}
+	return &cli.Command{
+		Name:      name,
+		UsageLine: "bbbctl " + name + " <command> [flags]",
+		Short:     short,
+		Long:      long.String(),
+		Args:      true,
+		Run: func(ctx context.Context, env *cli.Env, args []string) error {
+			code := cli.Run(ctx, inner, args, env.Stdin, env.Stdout, env.Stderr)
+			if code == cli.ExitOK {
+				return nil
+			}
+			return cli.Exit(code, nil) // the inner table has printed why
+		},
+	}
+}

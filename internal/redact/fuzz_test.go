@@ -19,11 +19,11 @@ var plantings = []func(k, v string) string{
 	func(k, v string) string { return `\u0026` + k + "=" + v + `\u0026` },
 	func(k, v string) string { return `\u0026` + k + `\u003d` + v + `"` },
 	func(k, v string) string { return url.QueryEscape("?"+k+"="+v+"&x") + " " },
-	func(k, v string) string { return url.QueryEscape(url.QueryEscape("&"+k+"="+v+"&")) },
+	func(k, v string) string { return url.QueryEscape(url.QueryEscape("&" + k + "=" + v + "&")) },
 	func(k, v string) string { return `"` + k + `":"` + v + `"` },
 	func(k, v string) string { return `\"` + k + `\": \"` + v + `\"` },
 	func(k, v string) string { return "<" + k + ">" + v + "</" + k + ">" },
-	func(k, v string) string { return html.EscapeString("<"+k+">"+v+"</"+k+">") },
+	func(k, v string) string { return html.EscapeString("<" + k + ">" + v + "</" + k + ">") },
 	func(k, v string) string { return " " + k + `="` + v + `" ` },
 	func(k, v string) string { return k + "&#61;" + v + "&amp;" },
 	func(k, v string) string { return k + "=" + v }, // truncated snippet

@@ -45,12 +45,12 @@ func TestStringEncodings(t *testing.T) {
 func TestStringKeepsOtherText(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"meetingID=m1&checksum=" + sum + "&fullName=Ann": "meetingID=m1&checksum=REDACTED&fullName=Ann",
-		"checksumError: you did not pass the checksum":   "checksumError: you did not pass the checksum",
+		"meetingID=m1&checksum=" + sum + "&fullName=Ann":                  "meetingID=m1&checksum=REDACTED&fullName=Ann",
+		"checksumError: you did not pass the checksum":                    "checksumError: you did not pass the checksum",
 		"recordID=183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1531240585189": "recordID=183f0bf3a0982a127bdb8161e0c44eb696b3e75c-1531240585189",
-		"moderatorPW=mp&attendeePW=ap&name=x":            "moderatorPW=REDACTED&attendeePW=REDACTED&name=x",
-		"checksum=REDACTED":                              "checksum=REDACTED",
-		"":                                               "",
+		"moderatorPW=mp&attendeePW=ap&name=x":                             "moderatorPW=REDACTED&attendeePW=REDACTED&name=x",
+		"checksum=REDACTED":                                               "checksum=REDACTED",
+		"":                                                                "",
 	} {
 		if got := String(in); got != want {
 			t.Errorf("String(%q) = %q, want %q", in, got, want)

@@ -22,7 +22,7 @@ const scanBytes = 4 << 10
 var errBadRequest = errors.New("cannot build request")
 
 func (c *Client) tooLarge() error {
-	return fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, c.cfg.MaxResponseBytes)
+	return fmt.Errorf("%w: larger than %d bytes", ErrResponseTooLarge, c.cfg.MaxResponseBytes)
 }
 
 // httpError builds the *HTTPError of an unexpected status, with a redacted

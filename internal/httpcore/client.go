@@ -114,6 +114,10 @@ func (r *Response) Redact(s string) string {
 	return redactText(s, r.req)
 }
 
+// Snippet returns the start of the body for an error message, redacted
+// like Redact (see HTTPError.Snippet).
+func (r *Response) Snippet() string { return Snippet(r.Body, r.req) }
+
 func (c *Client) run(ctx context.Context, r *Request, stream bool) (*Response, error) {
 	logURL := r.LogURL
 	if logURL == "" {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 )
 
 // TransportError is a request that got no complete HTTP answer: DNS, TCP,
@@ -66,7 +65,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 
 // ErrResponseTooLarge is wrapped by a DecodeError (or returned by a stream's
 // Read) when an answer exceeds the client's response size cap.
-var ErrResponseTooLarge = errors.New("response larger than the configured limit")
+var ErrResponseTooLarge = errors.New("response too large")
 
 // ParamError is an argument a client refused before sending anything: a bad
 // constructor option, a missing or malformed parameter.
@@ -109,7 +108,7 @@ func errText(err error) string {
 // ParseAbsoluteURL parses raw as an absolute http or https URL with a host,
 // the one check every bbbkit package applies to a URL it is given.
 func ParseAbsoluteURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errNotAbsolute
 	}

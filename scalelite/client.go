@@ -186,6 +186,8 @@ type call struct {
 	query   url.Values
 	body    any      // JSON-encoded when non-nil
 	secrets []string // secrets in the body, redacted from error messages
+	// noneOK: Scalelite's 404 "No servers are configured" is an empty list.
+	noneOK bool
 }
 
 // do sends the request and decodes a successful JSON answer into out (which
@@ -214,7 +216,16 @@ func (c *Client) do(ctx context.Context, rq call, out any) error {
 		return err
 	}
 	err = decodeAnswer(rq.action, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, out)
+	if rq.noneOK && isNoServers(err) {
+		err = nil
+	}
 	return resp.Done(finishError(err, resp))
+}
+
+// isNoServers reports Scalelite's answer to getServers when it has none.
+func isNoServers(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Key == "" && e.StatusCode == http.StatusNotFound && strings.Contains(e.Message, "No servers")
 }
 
 // acceptAll: Scalelite's answers are classified by decodeAnswer, whatever

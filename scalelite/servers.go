@@ -2,11 +2,9 @@ package scalelite
 
 import (
 	"context"
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
@@ -16,12 +14,7 @@ import (
 // empty list and no error for it.
 func (c *Client) GetServers(ctx context.Context) ([]Server, error) {
 	var out []Server
-	err := c.do(ctx, call{action: "getServers", method: http.MethodGet}, &out)
-	var e *Error
-	if errors.As(err, &e) && e.Key == "" && e.StatusCode == http.StatusNotFound && strings.Contains(e.Message, "No servers") {
-		return []Server{}, nil
-	}
-	if err != nil {
+	if err := c.do(ctx, call{action: "getServers", method: http.MethodGet, noneOK: true}, &out); err != nil {
 		return nil, err
 	}
 	if out == nil {

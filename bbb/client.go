@@ -20,7 +20,6 @@ type Client struct {
 	apiURL string // ".../bigbluebutton/api/"
 	secret string
 	alg    checksum.Algorithm
-	cfg    httpcore.Config // transport settings, filled by the options
 	http   *httpcore.Client
 }
 
@@ -37,32 +36,25 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 	if secret == "" {
 		return nil, &ParamError{Service: "bbb", Call: "New", Param: "secret", Msg: "empty shared secret"}
 	}
-	c := &Client{
-		apiURL: api,
-		secret: secret,
-		alg:    checksum.SHA256,
-		cfg: httpcore.Config{
-			Service:          "bbb",
-			HTTPClient:       http.DefaultClient,
-			Timeout:          30 * time.Second,
-			Retry:            RetryPolicy{MaxAttempts: 1},
-			MaxResponseBytes: 256 << 20,
-		},
+	cfg := httpcore.Config{
+		Service:          "bbb",
+		HTTPClient:       http.DefaultClient,
+		Timeout:          30 * time.Second,
+		Retry:            RetryPolicy{MaxAttempts: 1},
+		MaxResponseBytes: 256 << 20,
+		Checksum:         int(checksum.SHA256),
 	}
-	for _, o := range opts {
-		if err := o(c); err != nil {
-			return nil, err
-		}
+	if err := cfg.Apply(opts); err != nil {
+		return nil, err
 	}
-	c.http = httpcore.New(c.cfg)
-	return c, nil
+	return &Client{apiURL: api, secret: secret, alg: checksum.Algorithm(cfg.Checksum), http: httpcore.New(cfg)}, nil
 }
 
 // NormalizeAPIURL turns a server URL into its API base ending in "/api/".
 // "https://h/bigbluebutton", "https://h/bigbluebutton/" and
 // "https://h/bigbluebutton/api" all give "https://h/bigbluebutton/api/".
 func NormalizeAPIURL(baseURL string) (string, error) {
-	u, err := httpcore.ParseAbsoluteURL(baseURL)
+	u, err := httpcore.ParseAbsoluteURL(strings.TrimSpace(baseURL))
 	if err != nil {
 		return "", &ParamError{Service: "bbb", Call: "New", Param: "baseURL", Msg: err.Error()}
 	}

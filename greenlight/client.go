@@ -33,7 +33,6 @@ const (
 // *SessionError.
 type Client struct {
 	base *url.URL
-	cfg  httpcore.Config // transport settings, filled by the options
 	http *httpcore.Client
 
 	mu       sync.Mutex
@@ -63,32 +62,29 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawQuery, u.Fragment, u.RawPath = "", "", ""
-	c := &Client{
-		base: u,
-		cfg: httpcore.Config{
-			Service:          "greenlight",
-			HTTPClient:       &http.Client{},
-			Timeout:          defaultTimeout,
-			MaxResponseBytes: defaultMaxBytes,
-			UserAgent:        "bbbkit-greenlight/1",
-		},
+	cfg := httpcore.Config{
+		Service:          "greenlight",
+		HTTPClient:       &http.Client{},
+		Timeout:          defaultTimeout,
+		MaxResponseBytes: defaultMaxBytes,
+		UserAgent:        "bbbkit-greenlight/1",
 	}
-	for _, o := range opts {
-		if err := o(c); err != nil {
-			return nil, err
-		}
+	if err := cfg.Apply(opts); err != nil {
+		return nil, err
 	}
-	if c.cfg.HTTPClient.Jar == nil {
+	if cfg.Checksum != 0 {
+		return nil, &ParamError{Service: "greenlight", Call: "New", Param: "WithChecksum", Msg: "Greenlight's API is not signed"}
+	}
+	if cfg.HTTPClient.Jar == nil {
 		jar, err := cookiejar.New(nil)
 		if err != nil {
 			return nil, fmt.Errorf("greenlight: cookie jar: %w", err)
 		}
-		hc := *c.cfg.HTTPClient
+		hc := *cfg.HTTPClient
 		hc.Jar = jar
-		c.cfg.HTTPClient = &hc
+		cfg.HTTPClient = &hc
 	}
-	c.http = httpcore.New(c.cfg)
-	return c, nil
+	return &Client{base: u, http: httpcore.New(cfg)}, nil
 }
 
 // BaseURL returns the Greenlight base URL without a trailing slash.

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/greenlight"
 )
 
@@ -37,7 +38,7 @@ func TestNoSecretFromAnEchoingServer(t *testing.T) {
 	}))
 	defer srv.Close()
 	var logs bytes.Buffer
-	c, err := greenlight.New(srv.URL, greenlight.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	c, err := greenlight.New(srv.URL, bbb.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 	_, err = c.SignIn(context.Background(), "admin@example.com", password)
 	require.ErrorIs(t, err, greenlight.ErrInvalid)

@@ -109,7 +109,7 @@ func TestClientMetricsCountsEveryClient(t *testing.T) {
 	}
 	slSrv := httptest.NewServer(h)
 	defer slSrv.Close()
-	sc, err := scalelite.New(slSrv.URL, balancerSecret, scalelite.WithObserver(cm.Observer("balancer")))
+	sc, err := scalelite.New(slSrv.URL, balancerSecret, bbb.WithObserver(cm.Observer("balancer")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestClientMetricsCountsEveryClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer glSrv.Close()
-	gc, err := greenlight.New(glSrv.URL, greenlight.WithObserver(cm.Observer("portal")))
+	gc, err := greenlight.New(glSrv.URL, bbb.WithObserver(cm.Observer("portal")))
 	if err != nil {
 		t.Fatal(err)
 	}

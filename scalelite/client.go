@@ -6,14 +6,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
@@ -33,62 +30,17 @@ type Client struct {
 	base   string // ends in "/scalelite/api/"
 	secret string
 	alg    checksum.Algorithm
-	cfg    httpcore.Config // transport settings, filled by the options
 	http   *httpcore.Client
 }
 
-// Option configures a Client.
-type Option func(*Client) error
-
-// transport adapts one of the shared transport options.
-func transport(o httpcore.Option) Option {
-	return func(c *Client) error { return o(&c.cfg) }
-}
-
-// WithHTTPClient sets the HTTP client (default: a client of its own with no
-// overall timeout; WithTimeout bounds each call instead).
-func WithHTTPClient(hc *http.Client) Option { return transport(httpcore.HTTPClient(hc)) }
-
-// WithChecksum sets the checksum algorithm (default SHA-256). Scalelite
-// accepts the algorithms in LOADBALANCER_CHECKSUM_ALGORITHM, by default
-// SHA-1, SHA-256 and SHA-512; Scalelite 1.5.1 accepts SHA-1 only.
-func WithChecksum(alg checksum.Algorithm) Option {
-	return func(c *Client) error {
-		if !alg.Valid() {
-			return &ParamError{Service: "scalelite", Call: "New", Param: "WithChecksum", Msg: "invalid algorithm " + alg.String()}
-		}
-		c.alg = alg
-		return nil
-	}
-}
-
-// WithTimeout bounds each attempt of a call, including reading the answer
-// (default DefaultTimeout). Zero means no limit beyond the context's.
-func WithTimeout(d time.Duration) Option { return transport(httpcore.Timeout(d)) }
-
-// WithRetry retries the read-only actions (get*) after a transport error
-// or a 429/502/503/504 answer; actions that change state are tried once.
-func WithRetry(p bbb.RetryPolicy) Option { return transport(httpcore.Retry(p)) }
-
-// WithRateLimit makes every request wait for a token from l (not nil).
-func WithRateLimit(l *rate.Limiter) Option { return transport(httpcore.RateLimit(l)) }
-
-// WithLogger sets a logger for one debug record per attempt (call, status,
-// duration) and a warning per retry. URLs are logged without their query,
-// and secrets never.
-func WithLogger(l *slog.Logger) Option { return transport(httpcore.Logger(l)) }
-
-// WithObserver calls fn after every attempt of every call, for metrics
-// (metrics.ClientMetrics.Observer). fn must be fast and safe for
-// concurrent use.
-func WithObserver(fn func(bbb.RequestInfo)) Option { return transport(httpcore.Observer(fn)) }
-
-// WithMaxResponseBytes caps the size of an answer (default
-// DefaultMaxResponseBytes); a larger answer is a *DecodeError.
-func WithMaxResponseBytes(n int64) Option { return transport(httpcore.MaxResponseBytes(n)) }
-
-// WithUserAgent sets the User-Agent header (default "bbbkit-scalelite").
-func WithUserAgent(ua string) Option { return transport(httpcore.UserAgent(ua)) }
+// Option configures a Client: the options of every bbbkit client
+// (bbb.WithHTTPClient, bbb.WithTimeout, bbb.WithRetry, bbb.WithRateLimit,
+// bbb.WithLogger, bbb.WithObserver, bbb.WithMaxResponseBytes,
+// bbb.WithUserAgent, bbb.WithChecksum). Scalelite accepts the checksum
+// algorithms in LOADBALANCER_CHECKSUM_ALGORITHM, by default SHA-1, SHA-256
+// and SHA-512; Scalelite 1.5.1 accepts SHA-1 only. WithRetry retries the
+// read-only actions (get*); actions that change state are tried once.
+type Option = bbb.Option
 
 // New returns a client for the Scalelite at baseURL, signing with secret
 // (LOADBALANCER_SECRET, or any of LOADBALANCER_SECRETS; tenant secrets are
@@ -105,28 +57,18 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 	if secret == "" {
 		return nil, &ParamError{Service: "scalelite", Call: "New", Param: "secret", Msg: "is empty", Kind: ErrInvalid}
 	}
-	c := &Client{
-		base:   base,
-		secret: secret,
-		alg:    checksum.SHA256,
-		cfg: httpcore.Config{
-			Service:          "scalelite",
-			HTTPClient:       &http.Client{},
-			Timeout:          DefaultTimeout,
-			MaxResponseBytes: DefaultMaxResponseBytes,
-			UserAgent:        "bbbkit-scalelite",
-		},
+	cfg := httpcore.Config{
+		Service:          "scalelite",
+		HTTPClient:       &http.Client{},
+		Timeout:          DefaultTimeout,
+		MaxResponseBytes: DefaultMaxResponseBytes,
+		UserAgent:        "bbbkit-scalelite",
+		Checksum:         int(checksum.SHA256),
 	}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(c); err != nil {
-			return nil, err
-		}
+	if err := cfg.Apply(opts); err != nil {
+		return nil, err
 	}
-	c.http = httpcore.New(c.cfg)
-	return c, nil
+	return &Client{base: base, secret: secret, alg: checksum.Algorithm(cfg.Checksum), http: httpcore.New(cfg)}, nil
 }
 
 // adminBase normalizes a user-given URL to ".../scalelite/api/".

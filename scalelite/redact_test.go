@@ -50,8 +50,8 @@ func TestNoChecksumFromAnEchoingServer(t *testing.T) {
 	defer srv.Close()
 	var logs bytes.Buffer
 	var observed []bbb.RequestInfo
-	c, err := New(srv.URL, testSecret, WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
-		WithObserver(func(ri bbb.RequestInfo) { observed = append(observed, ri) }))
+	c, err := New(srv.URL, testSecret, bbb.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		bbb.WithObserver(func(ri bbb.RequestInfo) { observed = append(observed, ri) }))
 	require.NoError(t, err)
 	ctx := context.Background()
 	var errs []error

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
 )
@@ -105,8 +106,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		adminPassword = pw
 	}
 
-	gl, err := greenlight.New(baseURL, greenlight.WithTimeout(*timeout), greenlight.WithLogger(log),
-		greenlight.WithRateLimit(rate.NewLimiter(rate.Limit(*rps), 1)))
+	gl, err := greenlight.New(baseURL, bbb.WithTimeout(*timeout), bbb.WithLogger(log),
+		bbb.WithRateLimit(rate.NewLimiter(rate.Limit(*rps), 1)))
 	if err != nil {
 		log.Error("client", "err", err)
 		return exitUsage

@@ -9,9 +9,9 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Config is the transport configuration every bbbkit client shares. A
-// client fills in its defaults, applies its options (each a one-line
-// wrapper around an Option below) and passes the result to New.
+// Config is the configuration every bbbkit client shares. A client fills in
+// its defaults, applies the options it was given (bbb.Option is an alias of
+// Option: every client takes the same ones) and passes the result to New.
 type Config struct {
 	Service          string // names the client in errors and logs: "bbb", "scalelite", "greenlight"
 	HTTPClient       *http.Client
@@ -22,6 +22,24 @@ type Config struct {
 	Observer         func(RequestInfo)
 	MaxResponseBytes int64
 	UserAgent        string // "" keeps net/http's default
+	// Checksum is the algorithm a signing client uses, a
+	// checksum.Algorithm (this package sits below bbb/checksum and cannot
+	// name the type); 0 leaves the client's default.
+	Checksum int
+}
+
+// Apply runs opts on c in order; the first refused option (or a nil one)
+// is the error.
+func (c *Config) Apply(opts []Option) error {
+	for _, o := range opts {
+		if o == nil {
+			return bad(c, "option", "nil option")
+		}
+		if err := o(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RetryPolicy says how idempotent calls are retried after a transport error

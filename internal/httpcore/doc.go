@@ -8,18 +8,21 @@
 //
 // # How a public client builds on it
 //
-// A client keeps a Config, fills in its defaults (Service names it in
-// errors and logs), and turns each transport option into a one-line wrapper
-// around the Option of the same name here, so the option is validated in
-// one place and a bad value is a *ParamError from the constructor:
+// Every client takes the same options: bbb.Option is an alias of Option,
+// and bbb's WithHTTPClient, WithTimeout, WithRetry, WithRateLimit,
+// WithLogger, WithObserver, WithMaxResponseBytes, WithUserAgent and
+// WithChecksum are one-line wrappers around the constructors here, written
+// once. scalelite.Option and greenlight.Option are aliases of bbb.Option,
+// and webhooks.New passes its options to bbb.New. A constructor fills in
+// its defaults (Service names the client in errors and logs), validates
+// the options with Config.Apply, refuses what it cannot honour (greenlight
+// signs nothing, so WithChecksum is an error there), and keeps New(cfg):
 //
-//	type Option func(*Client) error
-//
-//	func transport(o httpcore.Option) Option {
-//		return func(c *Client) error { return o(&c.cfg) }
+//	cfg := httpcore.Config{Service: "scalelite", Timeout: DefaultTimeout, ...}
+//	if err := cfg.Apply(opts); err != nil {
+//		return nil, err
 //	}
-//
-//	func WithTimeout(d time.Duration) Option { return transport(httpcore.Timeout(d)) }
+//	c.http = httpcore.New(cfg)
 //
 // After the options ran, New(cfg) gives the *Client the package sends with.
 // Each call builds a Request (the URL it signed, the call name, whether a
@@ -48,6 +51,7 @@
 //	response size cap                    WithMaxResponseBytes(int64)
 //	User-Agent header                    WithUserAgent(string)
 //	algorithm a client signs with        WithChecksum(checksum.Algorithm)
+//	options of every client              bbb.Option (= scalelite.Option = greenlight.Option)
 //	algorithms a server accepts          WithAcceptedChecksums(algs...)
 //	time source                          WithClock(func() time.Time)
 //	no HTTP answer                       *TransportError  (bbb., scalelite., greenlight.)

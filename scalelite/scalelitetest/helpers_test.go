@@ -54,7 +54,7 @@ func newCluster(t *testing.T, n int, opts ...Option) *testCluster {
 	require.NoError(t, err)
 	t.Cleanup(sl.Close)
 	c := &testCluster{sl: sl, hc: hc}
-	c.admin, err = sl.AdminClient(scalelite.WithHTTPClient(hc))
+	c.admin, err = sl.AdminClient(bbb.WithHTTPClient(hc))
 	require.NoError(t, err)
 	c.front, err = sl.Client(bbb.WithHTTPClient(hc))
 	require.NoError(t, err)

@@ -24,7 +24,6 @@
 //	}
 //	c.http = httpcore.New(cfg)
 //
-// After the options ran, New(cfg) gives the *Client the package sends with.
 // Each call builds a Request (the URL it signed, the call name, whether a
 // repeat is harmless, which statuses it decodes itself) and sends it with
 // Do (whole body) or Stream (body as a capped stream, for downloads). The
@@ -42,16 +41,16 @@
 //
 //	concept                              name
 //	-------------------------------------------------------------------------
-//	HTTP client                          WithHTTPClient(*http.Client)
-//	per-attempt timeout                  WithTimeout(time.Duration)
-//	retries of idempotent calls          WithRetry(RetryPolicy), DefaultRetryPolicy
-//	client-side rate limit               WithRateLimit(*rate.Limiter)
-//	logging (redacted)                   WithLogger(*slog.Logger)
-//	per-attempt observer (metrics)       WithObserver(func(RequestInfo))
-//	response size cap                    WithMaxResponseBytes(int64)
-//	User-Agent header                    WithUserAgent(string)
-//	algorithm a client signs with        WithChecksum(checksum.Algorithm)
 //	options of every client              bbb.Option (= scalelite.Option = greenlight.Option)
+//	HTTP client                          bbb.WithHTTPClient(*http.Client)
+//	per-attempt timeout                  bbb.WithTimeout(time.Duration)
+//	retries of idempotent calls          bbb.WithRetry(RetryPolicy), bbb.DefaultRetryPolicy
+//	client-side rate limit               bbb.WithRateLimit(*rate.Limiter)
+//	logging (redacted)                   bbb.WithLogger(*slog.Logger)
+//	per-attempt observer (metrics)       bbb.WithObserver(func(bbb.RequestInfo))
+//	response size cap                    bbb.WithMaxResponseBytes(int64)
+//	User-Agent header                    bbb.WithUserAgent(string)
+//	algorithm a client signs with        bbb.WithChecksum(checksum.Algorithm)
 //	algorithms a server accepts          WithAcceptedChecksums(algs...)
 //	time source                          WithClock(func() time.Time)
 //	no HTTP answer                       *TransportError  (bbb., scalelite., greenlight.)
@@ -64,6 +63,7 @@
 //	fake server, for programs            New(opts...) (*Server, error)
 //	fake server root, shutdown           Server.URL, Server.Close()
 //	fake server's HTTP client            Server.Client() *http.Client
+//	typed clients of a fake              Server.BBBClient(), Server.AdminClient()
 //	absolute http(s) URL check           ParseAbsoluteURL
 //	redaction                            internal/redact: String, URL, Query, JSON
 package httpcore

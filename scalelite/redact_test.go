@@ -8,16 +8,13 @@ import (
 	"html"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
-	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/echotest"
 )
 
 // TestNoChecksumFromAnEchoingServer: a balancer (or a proxy in front of
@@ -25,28 +22,20 @@ import (
 // earlier '?' leaves no checksum in errors or logs.
 func TestNoChecksumFromAnEchoingServer(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var sums []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.RawQuery
-		sum, _, _ := checksum.Split(q)
-		mu.Lock()
-		sums = append(sums, sum)
-		mu.Unlock()
-		amp, js := strings.ReplaceAll(q, "&", "&amp;"), strings.ReplaceAll(q, "&", `\u0026`)
+	srv := echotest.NewServer(func(w http.ResponseWriter, r *http.Request, e echotest.Echo) {
 		switch r.URL.Path {
 		case "/scalelite/api/getServers":
 			w.WriteHeader(http.StatusBadGateway)
-			fmt.Fprintf(w, `<html><a href="/?x=1">retry /scalelite/api/getServers?%s</a></html>`, amp)
+			fmt.Fprintf(w, `<html><a href="/?x=1">retry /scalelite/api/getServers?%s</a></html>`, e.HTML)
 		case "/scalelite/api/getServerInfo":
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
-			fmt.Fprintf(w, `{"error":"no server for ?%s"}`, js)
+			fmt.Fprintf(w, `{"error":"no server for ?%s"}`, e.JSON)
 		default:
 			fmt.Fprintf(w, "<response><returncode>FAILED</returncode><messageKey>checksumError</messageKey><message>?%s</message></response>",
-				html.EscapeString(js))
+				html.EscapeString(e.JSON))
 		}
-	}))
+	})
 	defer srv.Close()
 	var logs bytes.Buffer
 	var observed []bbb.RequestInfo
@@ -67,16 +56,14 @@ func TestNoChecksumFromAnEchoingServer(t *testing.T) {
 	assert.Contains(t, he.Snippet, "retry /scalelite/api/getServers?")
 	assert.ErrorIs(t, errs[1], ErrNotFound)
 	assert.ErrorIs(t, errs[2], ErrChecksum)
-	require.Len(t, sums, 3)
+	require.Len(t, srv.Checksums(), 3)
 	for i, err := range errs {
 		text := err.Error() + fmt.Sprintf(" %+v %#v", err, err)
 		if errors.As(err, &he) {
 			text += he.Snippet
 		}
-		for _, f := range append([]string{testSecret}, sums...) {
-			assert.NotContains(t, text, f, "call %d", i)
-			assert.NotContains(t, logs.String(), f)
-		}
+		assert.Empty(t, srv.Leaks(text, testSecret), "call %d", i)
 	}
+	assert.Empty(t, srv.Leaks(logs.String(), testSecret))
 	assert.Len(t, observed, 3)
 }

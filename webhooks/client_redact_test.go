@@ -7,15 +7,13 @@ import (
 	"html"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
-	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/echotest"
 	"github.com/bbbkit/bbbkit/webhooks"
 )
 
@@ -25,15 +23,10 @@ import (
 func TestClientNoChecksumFromAnEchoingServer(t *testing.T) {
 	t.Parallel()
 	const secret = "hooks-secret-5Tq9"
-	var sums []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.RawQuery
-		sum, _, _ := checksum.Split(q)
-		sums = append(sums, sum)
+	srv := echotest.NewServer(func(w http.ResponseWriter, r *http.Request, e echotest.Echo) {
 		fmt.Fprintf(w, "<response><returncode>FAILED</returncode><messageKey>createHookError</messageKey>"+
-			"<message>could not create ?%s for %s</message></response>",
-			html.EscapeString(q), html.EscapeString(strings.ReplaceAll(q, "&", `\u0026`)))
-	}))
+			"<message>could not create ?%s for %s</message></response>", html.EscapeString(e.Raw), html.EscapeString(e.JSON))
+	})
 	defer srv.Close()
 	var logs bytes.Buffer
 	c, err := webhooks.New(srv.URL+"/bigbluebutton/", secret,
@@ -42,17 +35,15 @@ func TestClientNoChecksumFromAnEchoingServer(t *testing.T) {
 	_, err = c.Create(context.Background(), webhooks.CreateParams{CallbackURL: "https://app.example/hook"})
 	var ae *bbb.Error
 	require.ErrorAs(t, err, &ae)
-	require.Len(t, sums, 1)
+	require.Len(t, srv.Checksums(), 1)
 	assert.Contains(t, ae.Message, "callbackURL=")
-	for _, s := range []string{sums[0], secret} {
-		assert.NotContains(t, err.Error(), s)
-		assert.NotContains(t, logs.String(), s)
-	}
+	assert.Empty(t, srv.Leaks(err.Error(), secret))
+	assert.Empty(t, srv.Leaks(logs.String(), secret))
 }
 
 func TestNewValidatesOptions(t *testing.T) {
 	t.Parallel()
-	for _, o := range []bbb.Option{bbb.WithTimeout(-1), bbb.WithRateLimit(nil), bbb.WithObserver(nil), bbb.WithUserAgent("")} {
+	for _, o := range []bbb.Option{bbb.WithTimeout(-1), bbb.WithRateLimit(nil), bbb.WithObserver(nil), bbb.WithUserAgent(""), nil} {
 		_, err := webhooks.New("https://bbb.example/bigbluebutton/", "s", o)
 		var pe *bbb.ParamError
 		assert.ErrorAs(t, err, &pe)

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/echotest"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
@@ -21,16 +19,10 @@ import (
 // checksum.
 func TestPollFailureTextHasNoChecksum(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	var sums []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sum, _, _ := checksum.Split(r.URL.RawQuery)
-		mu.Lock()
-		sums = append(sums, sum)
-		mu.Unlock()
+	srv := echotest.NewServer(func(w http.ResponseWriter, r *http.Request, e echotest.Echo) {
 		fmt.Fprintf(w, "<response><returncode>FAILED</returncode><messageKey>checksumError</messageKey><message>?%s</message></response>",
-			html.EscapeString(r.URL.RawQuery))
-	}))
+			html.EscapeString(e.Raw))
+	})
 	defer srv.Close()
 	const quoted = "0123456789abcdef0123456789abcdef01234567"
 	listers := map[string]scheduler.MeetingLister{
@@ -40,12 +32,14 @@ func TestPollFailureTextHasNoChecksum(t *testing.T) {
 		}),
 	}
 	for name, lister := range listers {
-		var events []scheduler.Event
-		var emu sync.Mutex
+		var mu sync.Mutex
+		var text string
 		s, err := scheduler.New(scheduler.WithMeetingLister(lister), scheduler.WithObserver(func(e scheduler.Event) {
-			emu.Lock()
-			events = append(events, e)
-			emu.Unlock()
+			if e.Kind == scheduler.EventPollFailed {
+				mu.Lock()
+				text += e.Err.Error() + "\n"
+				mu.Unlock()
+			}
 		}))
 		if err != nil {
 			t.Fatal(err)
@@ -55,24 +49,13 @@ func TestPollFailureTextHasNoChecksum(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = s.Poll(ctx)
-		emu.Lock()
-		var text string
-		for _, e := range events {
-			if e.Kind == scheduler.EventPollFailed {
-				text += e.Err.Error() + "\n"
-			}
-		}
-		emu.Unlock()
+		mu.Lock()
 		if text == "" {
 			t.Fatalf("%s: no poll failure", name)
 		}
-		mu.Lock()
-		forbidden := append([]string{quoted, "server-secret-77"}, sums...)
-		mu.Unlock()
-		for _, f := range forbidden {
-			if f != "" && strings.Contains(text, f) {
-				t.Errorf("%s: %q in %s", name, f, text)
-			}
+		if leaks := srv.Leaks(text, quoted, "server-secret-77"); leaks != nil {
+			t.Errorf("%s: %q in %s", name, leaks, text)
 		}
+		mu.Unlock()
 	}
 }

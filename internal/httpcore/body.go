@@ -21,8 +21,8 @@ const scanBytes = 4 << 10
 
 var errBadRequest = errors.New("cannot build request")
 
-func (c *Client) tooLarge() error {
-	return fmt.Errorf("%w: larger than %d bytes", ErrResponseTooLarge, c.cfg.MaxResponseBytes)
+func tooLarge(limit int64) error {
+	return fmt.Errorf("%w: larger than %d bytes", ErrResponseTooLarge, limit)
 }
 
 // httpError builds the *HTTPError of an unexpected status, with a redacted

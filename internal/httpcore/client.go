@@ -55,6 +55,13 @@ type Request struct {
 	// Accept reports whether the caller decodes an answer with this status
 	// itself; any other status is an *HTTPError. nil accepts 2xx.
 	Accept func(status int) bool
+	// MaxBytes caps this answer instead of the client's MaxResponseBytes
+	// (0: the client's cap), for a stream larger than any API answer.
+	MaxBytes int64
+	// Timeout bounds this request's attempts instead of the client's
+	// Timeout (0: the client's; negative: none but the context's), for a
+	// download that may outlast an API call.
+	Timeout time.Duration
 	// Secrets are values the server may echo that no URL parameter shows
 	// (the shared secret, passwords in the body); they are redacted from
 	// every server-supplied text along with the URL's secret parameters.
@@ -168,9 +175,10 @@ func (c *Client) once(ctx context.Context, r *Request, logURL string, attempt in
 		}
 	}
 	cancel := context.CancelFunc(func() {})
-	if c.cfg.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
+	if timeout := r.timeout(c.cfg.Timeout); timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
+	limit := r.maxBytes(c.cfg.MaxResponseBytes)
 	hr, err := c.exchange(ctx, r)
 	if err != nil {
 		cancel()
@@ -179,18 +187,18 @@ func (c *Client) once(ctx context.Context, r *Request, logURL string, attempt in
 	status = hr.StatusCode
 	resp = &Response{StatusCode: hr.StatusCode, Header: hr.Header, URL: logURL, c: c, req: r, attempt: attempt, start: start}
 	if stream && r.accepts(hr.StatusCode) {
-		resp.Stream = &cappedBody{body: hr.Body, left: c.cfg.MaxResponseBytes, cancel: cancel,
-			tooLarge: &DecodeError{Service: c.cfg.Service, Call: r.Call, URL: logURL, Err: c.tooLarge()}}
+		resp.Stream = &cappedBody{body: hr.Body, left: limit, cancel: cancel,
+			tooLarge: &DecodeError{Service: c.cfg.Service, Call: r.Call, URL: logURL, Err: tooLarge(limit)}}
 		return resp, nil
 	}
 	defer cancel()
 	defer hr.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hr.Body, c.cfg.MaxResponseBytes+1))
+	data, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
 	if err != nil {
 		return nil, transportErr(err)
 	}
-	if int64(len(data)) > c.cfg.MaxResponseBytes {
-		return nil, &DecodeError{Service: c.cfg.Service, Call: r.Call, URL: logURL, Err: c.tooLarge()}
+	if int64(len(data)) > limit {
+		return nil, &DecodeError{Service: c.cfg.Service, Call: r.Call, URL: logURL, Err: tooLarge(limit)}
 	}
 	if !r.accepts(hr.StatusCode) {
 		return nil, c.httpError(r, logURL, hr.StatusCode, hr.Header, data)
@@ -226,6 +234,20 @@ func (c *Client) exchange(ctx context.Context, r *Request) (*http.Response, erro
 		hc = &cp
 	}
 	return hc.Do(req)
+}
+
+func (r *Request) timeout(client time.Duration) time.Duration {
+	if r.Timeout != 0 {
+		return r.Timeout
+	}
+	return client
+}
+
+func (r *Request) maxBytes(client int64) int64 {
+	if r.MaxBytes > 0 {
+		return r.MaxBytes
+	}
+	return client
 }
 
 func (r *Request) accepts(status int) bool {

@@ -150,8 +150,8 @@ func TestSizeCapAndStream(t *testing.T) {
 	if len(data) != 99 || !errors.Is(err, ErrResponseTooLarge) {
 		t.Errorf("stream over the cap: %d bytes, %v", len(data), err)
 	}
-	c2, _ := newClient(t, MaxResponseBytes(100))
-	resp, err = c2.Stream(context.Background(), &Request{Call: "x", URL: srv.URL})
+	c2, _ := newClient(t, MaxResponseBytes(10))
+	resp, err = c2.Stream(context.Background(), &Request{Call: "x", URL: srv.URL, MaxBytes: 100, Timeout: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,5 +230,17 @@ func TestParamErrorKind(t *testing.T) {
 	}
 	if errors.Is(&ParamError{}, kind) {
 		t.Error("ParamError without Kind matches a sentinel")
+	}
+}
+
+func TestRequestTimeoutOverridesClient(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer srv.Close()
+	c, _ := newClient(t, Timeout(time.Hour))
+	start := time.Now()
+	_, err := c.Do(context.Background(), &Request{Call: "slow", URL: srv.URL, Timeout: 30 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
+		t.Errorf("per-request timeout: %v after %v", err, time.Since(start))
 	}
 }

@@ -242,11 +242,13 @@ func isRedirect(code int) bool {
 // returns err. Text the server supplied in an *Error is redacted here, on
 // the one path every answer takes.
 func (c *Client) done(resp *rawResponse, err error) error {
-	var ae *Error
-	if errors.As(err, &ae) {
-		ae.Message = resp.redact(ae.Message)
-		for i := range ae.Errors {
-			ae.Errors[i].Message = resp.redact(ae.Errors[i].Message)
+	if err != nil { // declared inside: on the success path nothing escapes
+		var ae *Error
+		if errors.As(err, &ae) {
+			ae.Message = resp.redact(ae.Message)
+			for i := range ae.Errors {
+				ae.Errors[i].Message = resp.redact(ae.Errors[i].Message)
+			}
 		}
 	}
 	if resp.core != nil {

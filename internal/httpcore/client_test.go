@@ -244,3 +244,18 @@ func TestRequestTimeoutOverridesClient(t *testing.T) {
 		t.Errorf("per-request timeout: %v after %v", err, time.Since(start))
 	}
 }
+
+func TestErrorTexts(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("boom")
+	for err, want := range map[error]string{
+		&TransportError{Service: "bbb", Call: "create", URL: "https://h/api/create?checksum=REDACTED", Err: cause}:          "bbb: create: request to https://h/api/create?checksum=REDACTED failed: boom",
+		&DecodeError{Service: "webhooks", Call: "hooks/create", Err: cause}:                                                 "webhooks: hooks/create: cannot decode response: boom",
+		&HTTPError{Service: "scalelite", Call: "getServers", URL: "https://h/x", StatusCode: 502, ContentType: "text/html"}: "scalelite: getServers: unexpected HTTP status 502 from https://h/x (text/html)",
+		&ParamError{Service: "greenlight", Call: "New", Param: "baseURL", Msg: "bad"}:                                       "greenlight: New: parameter baseURL: bad",
+	} {
+		if got := err.Error(); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}

@@ -18,7 +18,7 @@ type TransportError struct {
 
 // Error implements error.
 func (e *TransportError) Error() string {
-	return prefix(e.Service, e.Call) + "request to " + e.URL + " failed: " + errText(e.Err)
+	return prefix(e.Service, e.Call) + "request" + to(" to ", e.URL) + " failed: " + errText(e.Err)
 }
 
 // Unwrap returns the cause (for errors.Is with context.Canceled,
@@ -39,7 +39,7 @@ type HTTPError struct {
 
 // Error implements error.
 func (e *HTTPError) Error() string {
-	msg := fmt.Sprintf("%sunexpected HTTP status %d from %s", prefix(e.Service, e.Call), e.StatusCode, e.URL)
+	msg := fmt.Sprintf("%sunexpected HTTP status %d%s", prefix(e.Service, e.Call), e.StatusCode, to(" from ", e.URL))
 	if e.ContentType != "" {
 		msg += " (" + e.ContentType + ")"
 	}
@@ -57,7 +57,7 @@ type DecodeError struct {
 
 // Error implements error.
 func (e *DecodeError) Error() string {
-	return prefix(e.Service, e.Call) + "cannot decode response from " + e.URL + ": " + errText(e.Err)
+	return prefix(e.Service, e.Call) + "cannot decode response" + to(" from ", e.URL) + ": " + errText(e.Err)
 }
 
 // Unwrap returns the cause.
@@ -96,6 +96,14 @@ func prefix(service, call string) string {
 		return service + ": "
 	}
 	return service + ": " + call + ": "
+}
+
+// to renders " from URL" (or " to URL"), or nothing without a URL.
+func to(word, url string) string {
+	if url == "" {
+		return ""
+	}
+	return word + url
 }
 
 func errText(err error) string {

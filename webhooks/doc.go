@@ -4,8 +4,9 @@
 // # Registering hooks
 //
 // Client calls the hooks API (hooks/create, hooks/destroy, hooks/list) of a
-// BigBlueButton server through a bbb.Client, so the call names are signed as
-// "hooks/create" and so on, with any of the four checksum algorithms. Hook
+// BigBlueButton server through a bbb.Client (NewClient, or New with bbb's
+// options), so the call names are signed as "hooks/create" and so on, with
+// any of the four checksum algorithms. Hook
 // IDs are opaque strings (integers in bbb-webhooks 2.x, UUIDs in 3.x).
 // bbb-webhooks deletes a hook whose callbacks keep failing for about five
 // minutes; Client.Ensure keeps a hook registered until its context ends.

@@ -10,7 +10,8 @@ import (
 
 // JSON re-emits the JSON document data compactly, key order kept, with the
 // value of every member whose key is in keys (at any depth, whatever the
-// value's type) replaced by the string mask. data must be valid JSON.
+// value's type) replaced by the string mask. data should be one JSON value;
+// malformed or truncated input is an error.
 func JSON(data []byte, keys []string, mask string) (json.RawMessage, error) {
 	r := &jsonRedactor{dec: json.NewDecoder(bytes.NewReader(data)), keys: keys, mask: mask}
 	r.dec.UseNumber()
@@ -19,6 +20,9 @@ func JSON(data []byte, keys []string, mask string) (json.RawMessage, error) {
 	for {
 		tok, err := r.dec.Token()
 		if err == io.EOF {
+			if len(r.stack) > 0 || r.redactNext || r.out.Len() == 0 {
+				return nil, errTruncated
+			}
 			return json.RawMessage(r.out.Bytes()), nil
 		}
 		if err != nil {
@@ -29,6 +33,8 @@ func JSON(data []byte, keys []string, mask string) (json.RawMessage, error) {
 		}
 	}
 }
+
+var errTruncated = errors.New("redact: truncated JSON")
 
 // jsonFrame is one open object or array.
 type jsonFrame struct {

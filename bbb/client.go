@@ -20,6 +20,7 @@ type Client struct {
 	apiURL string // ".../bigbluebutton/api/"
 	secret string
 	alg    checksum.Algorithm
+	cfg    httpcore.Config // what the options set; Clone starts from it
 	http   *httpcore.Client
 }
 
@@ -44,10 +45,23 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 		MaxResponseBytes: 256 << 20,
 		Checksum:         int(checksum.SHA256),
 	}
-	if err := cfg.Apply(opts); err != nil {
+	return (&Client{apiURL: api, secret: secret, cfg: cfg}).with("New", opts)
+}
+
+// with returns a copy of c built from c's configuration with opts applied.
+func (c *Client) with(call string, opts []Option) (*Client, error) {
+	cp := *c
+	cp.cfg.Own = &cp
+	if err := cp.cfg.Apply(opts); err != nil {
+		if pe, ok := err.(*ParamError); ok {
+			pe.Call = call
+		}
 		return nil, err
 	}
-	return &Client{apiURL: api, secret: secret, alg: checksum.Algorithm(cfg.Checksum), http: httpcore.New(cfg)}, nil
+	cp.cfg.Own = nil
+	cp.alg = checksum.Algorithm(cp.cfg.Checksum)
+	cp.http = httpcore.New(cp.cfg)
+	return &cp, nil
 }
 
 // NormalizeAPIURL turns a server URL into its API base ending in "/api/".

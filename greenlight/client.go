@@ -69,9 +69,12 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		MaxResponseBytes: defaultMaxBytes,
 		UserAgent:        "bbbkit-greenlight/1",
 	}
+	c := &Client{base: u}
+	cfg.Own = c // for options only this client takes (httpcore.Own)
 	if err := cfg.Apply(opts); err != nil {
 		return nil, err
 	}
+	cfg.Own = nil
 	if cfg.Checksum != 0 {
 		return nil, &ParamError{Service: "greenlight", Call: "New", Param: "WithChecksum", Msg: "Greenlight's API is not signed"}
 	}
@@ -84,7 +87,8 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		hc.Jar = jar
 		cfg.HTTPClient = &hc
 	}
-	return &Client{base: u, http: httpcore.New(cfg)}, nil
+	c.http = httpcore.New(cfg)
+	return c, nil
 }
 
 // BaseURL returns the Greenlight base URL without a trailing slash.

@@ -65,10 +65,14 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 		UserAgent:        "bbbkit-scalelite",
 		Checksum:         int(checksum.SHA256),
 	}
+	c := &Client{base: base, secret: secret}
+	cfg.Own = c // for options only this client takes (httpcore.Own)
 	if err := cfg.Apply(opts); err != nil {
 		return nil, err
 	}
-	return &Client{base: base, secret: secret, alg: checksum.Algorithm(cfg.Checksum), http: httpcore.New(cfg)}, nil
+	cfg.Own = nil
+	c.alg, c.http = checksum.Algorithm(cfg.Checksum), httpcore.New(cfg)
+	return c, nil
 }
 
 // adminBase normalizes a user-given URL to ".../scalelite/api/".
@@ -108,17 +112,19 @@ func (c *Client) Algorithm() checksum.Algorithm { return c.alg }
 // as the client would send it. It is meant for tools that print a curl
 // command; the URL carries a checksum, so do not log it.
 func (c *Client) SignedURL(action string, q url.Values) string {
-	return c.base + action + "?" + signQuery(c.alg, action, q.Encode(), c.secret)
+	signed, _ := c.sign(action, q.Encode(), nil)
+	return c.base + action + "?" + signed
 }
 
-// signQuery is the one place an admin request is signed: it returns the
-// query to send, checksum included.
-func signQuery(alg checksum.Algorithm, action, raw, secret string) string {
-	sum := checksum.Sum(alg, action, raw, secret)
-	if raw == "" {
-		return "checksum=" + sum
+// sign is the one place an admin request is signed: it returns the query to
+// send, checksum included, and the checksum. body is what the request
+// sends, for a scheme that covers it.
+func (c *Client) sign(action, rawQuery string, body []byte) (signed, sum string) {
+	sum = checksum.Sum(c.alg, action, rawQuery, c.secret)
+	if rawQuery == "" {
+		return "checksum=" + sum, sum
 	}
-	return raw + "&checksum=" + sum
+	return rawQuery + "&checksum=" + sum, sum
 }
 
 // call describes one admin API request.
@@ -147,7 +153,8 @@ func (c *Client) do(ctx context.Context, rq call, out any) error {
 		body = b
 	}
 	endpoint := c.base + rq.action
-	hr := &httpcore.Request{Call: rq.action, Method: rq.method, URL: endpoint + "?" + signQuery(c.alg, rq.action, rq.query.Encode(), c.secret),
+	signed, _ := c.sign(rq.action, rq.query.Encode(), body)
+	hr := &httpcore.Request{Call: rq.action, Method: rq.method, URL: endpoint + "?" + signed,
 		LogURL: endpoint, Body: body, Header: http.Header{"Accept": {"application/json"}}, Idempotent: rq.method == http.MethodGet,
 		Accept: acceptAll, Secrets: append([]string{c.secret}, rq.secrets...)}
 	if body != nil {

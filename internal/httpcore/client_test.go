@@ -259,3 +259,18 @@ func TestErrorTexts(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnOptionsOnlyForTheirClient(t *testing.T) {
+	t.Parallel()
+	type mine struct{ legacy bool }
+	opt := Own("WithLegacy", func(m *mine) error { m.legacy = true; return nil })
+	m := &mine{}
+	if err := (&Config{Own: m}).Apply([]Option{opt}); err != nil || !m.legacy {
+		t.Errorf("own option: %v, %+v", err, m)
+	}
+	err := (&Config{Service: "bbb", Own: &struct{}{}}).Apply([]Option{opt})
+	var pe *ParamError
+	if !errors.As(err, &pe) || pe.Param != "WithLegacy" {
+		t.Errorf("foreign option accepted: %v", err)
+	}
+}

@@ -26,6 +26,22 @@ type Config struct {
 	// checksum.Algorithm (this package sits below bbb/checksum and cannot
 	// name the type); 0 leaves the client's default.
 	Checksum int
+	// Own is the client being built (such as a *scalelite.Client), for the
+	// options only one package has; see Own.
+	Own any
+}
+
+// Own returns an option that only the client of type T takes (such as
+// scalelite's WithLegacyAuth): set changes the client being built, and
+// every other client refuses the option with a *ParamError naming it.
+func Own[T any](option string, set func(T) error) Option {
+	return func(c *Config) error {
+		client, ok := c.Own.(T)
+		if !ok {
+			return bad(c, option, "is not an option of this client")
+		}
+		return set(client)
+	}
 }
 
 // Apply runs opts on c in order; the first refused option (or a nil one)

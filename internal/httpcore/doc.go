@@ -16,9 +16,18 @@
 // and webhooks.New passes its options to bbb.New. A constructor fills in
 // its defaults (Service names the client in errors and logs), validates
 // the options with Config.Apply, refuses what it cannot honour (greenlight
-// signs nothing, so WithChecksum is an error there), and keeps New(cfg):
+// signs nothing, so WithChecksum is an error there), and keeps New(cfg).
+// An option only one package has (scalelite's WithLegacyAuth) is built with
+// Own and changes the client under construction, which the constructor puts
+// in Config.Own; every other client refuses it:
+//
+//	func WithLegacyAuth() Option {
+//		return httpcore.Own("WithLegacyAuth", func(c *Client) error { c.auth.legacy = true; return nil })
+//	}
 //
 //	cfg := httpcore.Config{Service: "scalelite", Timeout: DefaultTimeout, ...}
+//	c := &Client{...}
+//	cfg.Own = c
 //	if err := cfg.Apply(opts); err != nil {
 //		return nil, err
 //	}

@@ -8,7 +8,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 )
 
-func TestCloneAppliesOptionsOnACopy(t *testing.T) {
+func TestCloneReappliesOptions(t *testing.T) {
 	t.Parallel()
 	c, err := bbb.New("https://bbb.example.org/bigbluebutton/", testSecret)
 	if err != nil {

@@ -93,8 +93,8 @@ func TestClientMetricsCountsEveryClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bbbSrv, _ := newFake(t)
-	bc, err := bbb.New(bbbSrv.URL, bbbSrv.Secret, bbb.WithHTTPClient(bbbSrv.Client()), bbb.WithObserver(cm.Observer("bbb1")))
+	_, fakeClient := newFake(t)
+	bc, err := fakeClient.Clone(bbb.WithObserver(cm.Observer("bbb1")))
 	if err != nil {
 		t.Fatal(err)
 	}

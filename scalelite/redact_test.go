@@ -8,10 +8,8 @@ import (
 	"html"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/internal/echotest"
@@ -41,7 +39,9 @@ func TestNoChecksumFromAnEchoingServer(t *testing.T) {
 	var observed []bbb.RequestInfo
 	c, err := New(srv.URL, testSecret, bbb.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		bbb.WithObserver(func(ri bbb.RequestInfo) { observed = append(observed, ri) }))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	var errs []error
 	_, err = c.GetServers(ctx)
@@ -52,18 +52,28 @@ func TestNoChecksumFromAnEchoingServer(t *testing.T) {
 	errs = append(errs, err)
 
 	var he *bbb.HTTPError // the shared type: bbb's name matches scalelite's errors
-	require.ErrorAs(t, errs[0], &he)
-	assert.Contains(t, he.Snippet, "retry /scalelite/api/getServers?")
-	assert.ErrorIs(t, errs[1], ErrNotFound)
-	assert.ErrorIs(t, errs[2], ErrChecksum)
-	require.Len(t, srv.Checksums(), 3)
+	if !errors.As(errs[0], &he) || !strings.Contains(he.Snippet, "retry /scalelite/api/getServers?") {
+		t.Fatalf("GetServers() = %v; want an HTTPError keeping the page's text", errs[0])
+	}
+	if !errors.Is(errs[1], ErrNotFound) || !errors.Is(errs[2], ErrChecksum) {
+		t.Errorf("GetServerInfo, GetTenants = %v, %v; want ErrNotFound, ErrChecksum", errs[1], errs[2])
+	}
+	if n := len(srv.Checksums()); n != 3 {
+		t.Fatalf("server saw %d checksums; want 3", n)
+	}
 	for i, err := range errs {
 		text := err.Error() + fmt.Sprintf(" %+v %#v", err, err)
 		if errors.As(err, &he) {
 			text += he.Snippet
 		}
-		assert.Empty(t, srv.Leaks(text, testSecret), "call %d", i)
+		if leaks := srv.Leaks(text, testSecret); leaks != nil {
+			t.Errorf("call %d: error holds %q: %s", i, leaks, text)
+		}
 	}
-	assert.Empty(t, srv.Leaks(logs.String(), testSecret))
-	assert.Len(t, observed, 3)
+	if leaks := srv.Leaks(logs.String(), testSecret); leaks != nil {
+		t.Errorf("log holds %q", leaks)
+	}
+	if len(observed) != 3 {
+		t.Errorf("observer saw %d attempts; want 3", len(observed))
+	}
 }

@@ -3,14 +3,13 @@ package webhooks_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/internal/echotest"
@@ -31,14 +30,22 @@ func TestClientNoChecksumFromAnEchoingServer(t *testing.T) {
 	var logs bytes.Buffer
 	c, err := webhooks.New(srv.URL+"/bigbluebutton/", secret,
 		bbb.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, err = c.Create(context.Background(), webhooks.CreateParams{CallbackURL: "https://app.example/hook"})
 	var ae *bbb.Error
-	require.ErrorAs(t, err, &ae)
-	require.Len(t, srv.Checksums(), 1)
-	assert.Contains(t, ae.Message, "callbackURL=")
-	assert.Empty(t, srv.Leaks(err.Error(), secret))
-	assert.Empty(t, srv.Leaks(logs.String(), secret))
+	if !errors.As(err, &ae) || len(srv.Checksums()) == 0 {
+		t.Fatalf("Create() = %v; want a *bbb.Error after a signed call", err)
+	}
+	if !strings.Contains(ae.Message, "callbackURL=") {
+		t.Errorf("message %q lost the harmless part of the echo", ae.Message)
+	}
+	for what, s := range map[string]string{"error": err.Error(), "log": logs.String()} {
+		if leaks := srv.Leaks(s, secret); leaks != nil {
+			t.Errorf("%s holds %q: %s", what, leaks, s)
+		}
+	}
 }
 
 func TestNewValidatesOptions(t *testing.T) {
@@ -46,8 +53,11 @@ func TestNewValidatesOptions(t *testing.T) {
 	for _, o := range []bbb.Option{bbb.WithTimeout(-1), bbb.WithRateLimit(nil), bbb.WithObserver(nil), bbb.WithUserAgent(""), nil} {
 		_, err := webhooks.New("https://bbb.example/bigbluebutton/", "s", o)
 		var pe *bbb.ParamError
-		assert.ErrorAs(t, err, &pe)
+		if !errors.As(err, &pe) {
+			t.Errorf("New(..., bad option) = %v; want a *bbb.ParamError", err)
+		}
 	}
-	_, err := webhooks.New("bbb.example", "s")
-	assert.Error(t, err)
+	if _, err := webhooks.New("bbb.example", "s"); err == nil {
+		t.Error(`New("bbb.example") = nil error; want one for a URL without scheme`)
+	}
 }

@@ -6,14 +6,5 @@ package bbb
 // shares the HTTP client, the rate limiter, the logger and the observer
 // with c; c is unchanged. A bad option is an error, as in New.
 func (c *Client) Clone(opts ...Option) (*Client, error) {
-	cp := *c
-	for _, o := range opts {
-		if o == nil {
-			return nil, &ParamError{Call: "Clone", Param: "option", Msg: "nil option"}
-		}
-		if err := o(&cp); err != nil {
-			return nil, err
-		}
-	}
-	return &cp, nil
+	return c.with("Clone", opts)
 }

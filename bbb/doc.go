@@ -24,9 +24,17 @@
 // noMeetings, noRecordings, sentEndMeetingRequest) are success. A request
 // that got no
 // answer is a *TransportError, an unexpected HTTP status (a proxy's HTML
-// page) an *HTTPError, an unreadable answer a *DecodeError. No error, log
-// record or panic of this package contains the secret, a checksum or a
-// session token.
+// page) an *HTTPError, an unreadable answer a *DecodeError, a refused
+// argument or option a *ParamError: the types every bbbkit client returns.
+// No error, log record or panic of this package contains the secret, a
+// checksum, a password or a session token, even when the server echoes the
+// request back: every string the server supplies passes through bbbkit's
+// one redactor.
+//
+// Option is the option type of every bbbkit client: scalelite.New,
+// greenlight.New and webhooks.New take WithHTTPClient, WithTimeout,
+// WithRetry, WithRateLimit, WithLogger, WithObserver, WithMaxResponseBytes,
+// WithUserAgent and (where the client signs) WithChecksum from here.
 //
 // Package bbbtest provides a fake server for tests.
 package bbb

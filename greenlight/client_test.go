@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
+	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
 )
@@ -31,11 +33,16 @@ func TestNewValidatesArguments(t *testing.T) {
 		{"no scheme", "gl.example.com", nil, false},
 		{"ftp", "ftp://gl.example.com", nil, false},
 		{"userinfo", "https://u:p@gl.example.com", nil, false},
-		{"nil http client", "https://gl.example.com", []greenlight.Option{greenlight.WithHTTPClient(nil)}, false},
-		{"negative timeout", "https://gl.example.com", []greenlight.Option{greenlight.WithTimeout(-1)}, false},
-		{"nil limiter", "https://gl.example.com", []greenlight.Option{greenlight.WithRateLimit(nil)}, false},
-		{"nil logger", "https://gl.example.com", []greenlight.Option{greenlight.WithLogger(nil)}, false},
-		{"zero max bytes", "https://gl.example.com", []greenlight.Option{greenlight.WithMaxResponseBytes(0)}, false},
+		{"nil http client", "https://gl.example.com", []greenlight.Option{bbb.WithHTTPClient(nil)}, false},
+		{"negative timeout", "https://gl.example.com", []greenlight.Option{bbb.WithTimeout(-1)}, false},
+		{"nil limiter", "https://gl.example.com", []greenlight.Option{bbb.WithRateLimit(nil)}, false},
+		{"nil logger", "https://gl.example.com", []greenlight.Option{bbb.WithLogger(nil)}, false},
+		{"zero max bytes", "https://gl.example.com", []greenlight.Option{bbb.WithMaxResponseBytes(0)}, false},
+		{"checksum (nothing is signed)", "https://gl.example.com", []greenlight.Option{bbb.WithChecksum(checksum.SHA1)}, false},
+		{"nil option", "https://gl.example.com", []greenlight.Option{nil}, false},
+		{"nil observer", "https://gl.example.com", []greenlight.Option{bbb.WithObserver(nil)}, false},
+		{"empty user agent", "https://gl.example.com", []greenlight.Option{bbb.WithUserAgent("")}, false},
+		{"bad retry", "https://gl.example.com", []greenlight.Option{bbb.WithRetry(bbb.RetryPolicy{})}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,8 +189,9 @@ func TestBadAnswers(t *testing.T) {
 			require.ErrorAs(t, err, &de)
 		}},
 		{"too large", 200, "application/json", `{"data":[` + strings.Repeat(`{"name":"x"},`, 200) + `{}]}`, func(t *testing.T, err error) {
-			var te *greenlight.TransportError
-			require.ErrorAs(t, err, &te)
+			var de *greenlight.DecodeError
+			require.ErrorAs(t, err, &de)
+			require.ErrorIs(t, err, bbb.ErrResponseTooLarge)
 		}},
 		{"proxy 502", 502, "text/plain", "bad gateway", func(t *testing.T, err error) {
 			require.ErrorIs(t, err, greenlight.ErrServer)
@@ -210,7 +218,7 @@ func TestBadAnswers(t *testing.T) {
 				_, _ = io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			c, err := greenlight.New(srv.URL, greenlight.WithMaxResponseBytes(1024))
+			c, err := greenlight.New(srv.URL, bbb.WithMaxResponseBytes(1024))
 			require.NoError(t, err)
 			_, err = c.Rooms(context.Background(), "")
 			require.Error(t, err)
@@ -231,7 +239,7 @@ func TestContextTimeoutAndRateLimit(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 
-	c, err := greenlight.New(srv.URL, greenlight.WithTimeout(30*time.Millisecond))
+	c, err := greenlight.New(srv.URL, bbb.WithTimeout(30*time.Millisecond))
 	require.NoError(t, err)
 	_, err = c.Rooms(context.Background(), "")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
@@ -248,7 +256,7 @@ func TestContextTimeoutAndRateLimit(t *testing.T) {
 	// A limiter with no burst left refuses to wait past the deadline.
 	fake := newFake(t)
 	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
-	c3, err := greenlight.New(fake.URL, greenlight.WithRateLimit(lim))
+	c3, err := greenlight.New(fake.URL, bbb.WithRateLimit(lim))
 	require.NoError(t, err)
 	_, err = c3.CurrentUser(context.Background())
 	require.ErrorIs(t, err, greenlight.ErrNotSignedIn) // first request used the burst

@@ -22,12 +22,17 @@
 // replaces it) or the CSRF token is refused, the client signs in again once
 // with the remembered credentials and repeats the request; if that fails,
 // the call returns a *SessionError matching ErrSessionExpired. Transport
-// failures are *TransportError, undecodable answers *DecodeError.
+// failures are *TransportError, undecodable answers *DecodeError (the types
+// every bbbkit client returns).
 //
 // Passwords, cookies and CSRF tokens never appear in errors or logs.
-// Calls take a context; WithTimeout bounds each request, WithRateLimit
-// shares a golang.org/x/time/rate limiter, WithLogger logs one debug line
-// per request.
+// Calls take a context. New takes the options of every bbbkit client:
+// bbb.WithTimeout bounds each request, bbb.WithRateLimit shares a
+// golang.org/x/time/rate limiter, bbb.WithLogger logs one debug record per
+// request, bbb.WithRetry retries reads, bbb.WithObserver feeds
+// metrics.ClientMetrics. Error codes Greenlight sends are redacted of the
+// password and CSRF token the client knows and of anything that looks like
+// a credential.
 //
 // Greenlight's own rules still apply: with OpenID Connect enabled only the
 // SuperAdmin may sign in with a password and users cannot be created; room

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
 )
@@ -125,7 +126,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	hc := &http.Client{Jar: jar}
-	c, err := greenlight.New(fake.URL, greenlight.WithHTTPClient(hc), greenlight.WithLogger(logger))
+	c, err := greenlight.New(fake.URL, bbb.WithHTTPClient(hc), bbb.WithLogger(logger))
 	require.NoError(t, err)
 
 	const pw = greenlighttest.DefaultAdminPassword

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Query parameters of the strong admin scheme (see the package
@@ -78,10 +79,10 @@ var (
 // them; use it only when something between the client and the balancer
 // drops unknown query parameters.
 func WithLegacyAuth() Option {
-	return func(c *Client) error {
+	return httpcore.Own("WithLegacyAuth", func(c *Client) error {
 		c.auth.legacy = true
 		return nil
-	}
+	})
 }
 
 // adminAuth is the signing configuration of a Client. Its zero value signs

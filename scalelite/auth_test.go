@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -128,7 +129,7 @@ func TestClientSignsStrongByDefault(t *testing.T) {
 	assert.NoError(t, auth.VerifyBody(rec.body))
 	assert.WithinDuration(t, before.Add(DefaultAuthValidity), auth.Expires, 2*time.Second)
 
-	legacy, err := New(c.BaseURL(), testSecret, WithLegacyAuth(), WithHTTPClient(c.hc))
+	legacy, err := New(c.BaseURL(), testSecret, WithLegacyAuth(), bbb.WithHTTPClient(c.http.Config().HTTPClient))
 	require.NoError(t, err)
 	_, err = legacy.UpdateServer(context.Background(), "s1", &UpdateServerParams{State: StateDisabled})
 	require.NoError(t, err)

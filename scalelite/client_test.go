@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -422,7 +423,7 @@ func TestWrongSecretIsChecksumError(t *testing.T) {
 	_, err = wrong.GetServers(context.Background())
 	assert.ErrorIs(t, err, ErrChecksum)
 	// A SHA-1 client is refused by a server that only takes SHA-256.
-	sha1c, err := New(c.BaseURL(), testSecret, WithChecksum(checksum.SHA1))
+	sha1c, err := New(c.BaseURL(), testSecret, bbb.WithChecksum(checksum.SHA1))
 	require.NoError(t, err)
 	_, err = sha1c.GetServers(context.Background())
 	assert.ErrorIs(t, err, ErrChecksum)
@@ -443,7 +444,7 @@ func TestChecksumAlgorithms(t *testing.T) {
 				fmt.Fprint(w, serverJSON)
 			}))
 			defer srv.Close()
-			c, err := New(srv.URL, testSecret, WithChecksum(alg))
+			c, err := New(srv.URL, testSecret, bbb.WithChecksum(alg))
 			require.NoError(t, err)
 			_, err = c.GetServerInfo(context.Background(), "s1")
 			require.NoError(t, err)
@@ -516,9 +517,9 @@ func TestArgumentErrorsSendNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.run()
-			var ae *ArgumentError
+			var ae *ParamError
 			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, tt.field, ae.Field)
+			assert.Equal(t, tt.field, ae.Param)
 			assert.ErrorIs(t, err, ErrInvalid)
 		})
 	}
@@ -546,13 +547,14 @@ func TestNewValidates(t *testing.T) {
 		{base: "https://u:p@sl.example.org", secret: "s", wantErr: true},
 		{base: "https://sl.example.org/?a=b", secret: "s", wantErr: true},
 		{base: "https://sl.example.org", secret: "", wantErr: true},
-		{base: "https://sl.example.org", secret: "s", opts: []Option{WithChecksum(0)}, wantErr: true},
-		{base: "https://sl.example.org", secret: "s", opts: []Option{WithTimeout(-1)}, wantErr: true},
-		{base: "https://sl.example.org", secret: "s", opts: []Option{WithHTTPClient(nil)}, wantErr: true},
-		{base: "https://sl.example.org", secret: "s", opts: []Option{WithLogger(nil)}, wantErr: true},
-		{base: "https://sl.example.org", secret: "s", opts: []Option{WithMaxResponseBytes(0)}, wantErr: true},
-		{base: "https://sl.example.org", secret: "s", opts: []Option{WithChecksum(checksum.SHA512), WithTimeout(time.Second),
-			WithHTTPClient(http.DefaultClient), WithMaxResponseBytes(10), WithUserAgent("x"), nil}, wantBase: "https://sl.example.org/scalelite/api/"},
+		{base: "https://sl.example.org", secret: "s", opts: []Option{bbb.WithChecksum(0)}, wantErr: true},
+		{base: "https://sl.example.org", secret: "s", opts: []Option{bbb.WithTimeout(-1)}, wantErr: true},
+		{base: "https://sl.example.org", secret: "s", opts: []Option{bbb.WithHTTPClient(nil)}, wantErr: true},
+		{base: "https://sl.example.org", secret: "s", opts: []Option{bbb.WithLogger(nil)}, wantErr: true},
+		{base: "https://sl.example.org", secret: "s", opts: []Option{bbb.WithMaxResponseBytes(0)}, wantErr: true},
+		{base: "https://sl.example.org", secret: "s", opts: []Option{bbb.WithChecksum(checksum.SHA512), bbb.WithTimeout(time.Second),
+			bbb.WithHTTPClient(http.DefaultClient), bbb.WithMaxResponseBytes(10), bbb.WithUserAgent("x")}, wantBase: "https://sl.example.org/scalelite/api/"},
+		{base: "https://sl.example.org", secret: "s", opts: []Option{nil}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.base, func(t *testing.T) {
@@ -592,7 +594,7 @@ func TestTimeoutAndCancel(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	c, err := New(srv.URL, testSecret, WithTimeout(50*time.Millisecond))
+	c, err := New(srv.URL, testSecret, bbb.WithTimeout(50*time.Millisecond))
 	require.NoError(t, err)
 	_, err = c.GetServers(context.Background())
 	var te *TransportError
@@ -600,7 +602,7 @@ func TestTimeoutAndCancel(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NotContains(t, err.Error(), "checksum")
 
-	c2, err := New(srv.URL, testSecret, WithTimeout(0))
+	c2, err := New(srv.URL, testSecret, bbb.WithTimeout(0))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -613,14 +615,14 @@ func TestResponseSizeLimit(t *testing.T) {
 	big := "[" + strings.Repeat(serverJSON+",", 50) + serverJSON + "]"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, big) }))
 	defer srv.Close()
-	c, err := New(srv.URL, testSecret, WithMaxResponseBytes(1024))
+	c, err := New(srv.URL, testSecret, bbb.WithMaxResponseBytes(1024))
 	require.NoError(t, err)
 	_, err = c.GetServers(context.Background())
 	var de *DecodeError
 	require.ErrorAs(t, err, &de)
 	assert.Contains(t, err.Error(), "larger than 1024 bytes")
 
-	c2, err := New(srv.URL, testSecret, WithMaxResponseBytes(int64(len(big))))
+	c2, err := New(srv.URL, testSecret, bbb.WithMaxResponseBytes(int64(len(big))))
 	require.NoError(t, err)
 	got, err := c2.GetServers(context.Background())
 	require.NoError(t, err)
@@ -654,7 +656,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	}))
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := New(srv.URL, testSecret, WithLogger(logger))
+	c, err := New(srv.URL, testSecret, bbb.WithLogger(logger))
 	require.NoError(t, err)
 	ctx := context.Background()
 	var errs []error
@@ -681,8 +683,8 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	for _, f := range forbidden {
 		assert.NotContains(t, logs.String(), f)
 	}
-	assert.Contains(t, logs.String(), "action=addServer")
-	assert.Contains(t, errs[0].Error(), "[redacted]")
+	assert.Contains(t, logs.String(), "call=addServer")
+	assert.Contains(t, errs[0].Error(), "REDACTED")
 }
 
 func TestStringersHideSecrets(t *testing.T) {

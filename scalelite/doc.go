@@ -58,8 +58,14 @@
 //
 // An answer that is neither (an HTML page from a proxy) is an *HTTPError, a
 // request that got no answer a *TransportError, and a malformed success a
-// *DecodeError. No error, log line or String method ever contains the balancer
-// secret, a server or tenant secret, or a checksum.
+// *DecodeError: the types every bbbkit client returns (aliases of bbb's). No
+// error, log line or String method ever contains the balancer secret, a
+// server or tenant secret, or a checksum, even when the balancer echoes the
+// request: its messages pass through bbbkit's one redactor.
+//
+// New takes the options of every bbbkit client (bbb.WithTimeout,
+// bbb.WithRetry for the read-only actions, bbb.WithRateLimit,
+// bbb.WithObserver for metrics.ClientMetrics, bbb.WithChecksum, ...).
 //
 // New servers start disabled, as in Scalelite: add a server, then enable it
 // with EnableServer (or UpdateServer). A server's load is a number once the

@@ -4,8 +4,9 @@
 // # Registering hooks
 //
 // Client calls the hooks API (hooks/create, hooks/destroy, hooks/list) of a
-// BigBlueButton server through a bbb.Client, so the call names are signed as
-// "hooks/create" and so on, with any of the four checksum algorithms. Hook
+// BigBlueButton server through a bbb.Client (NewClient, or New with bbb's
+// options), so the call names are signed as "hooks/create" and so on, with
+// any of the four checksum algorithms. Hook
 // IDs are opaque strings (integers in bbb-webhooks 2.x, UUIDs in 3.x).
 // bbb-webhooks before BigBlueButton 3.0 verifies SHA-1 checksums only, 3.x
 // those in its supportedChecksumAlgorithms (all four by default): Client

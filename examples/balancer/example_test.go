@@ -47,7 +47,7 @@ func Example() {
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
 
-	admin, err := scalelite.New("http://"+addr, secret, scalelite.WithHTTPClient(hc))
+	admin, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(hc))
 	if err != nil {
 		fmt.Println(err)
 		return

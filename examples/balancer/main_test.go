@@ -135,7 +135,7 @@ func TestBalancerEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, "success\n", string(body))
 
-	admin, err := scalelite.New(base, secret, scalelite.WithHTTPClient(hc))
+	admin, err := scalelite.New(base, secret, bbb.WithHTTPClient(hc))
 	require.NoError(t, err)
 	workers, enabled := addWorkers(ctx, t, admin, 3)
 	ids := make([]string, len(enabled))
@@ -218,11 +218,11 @@ func TestTwoBalancersShareRedis(t *testing.T) {
 	hc := &http.Client{Transport: tr}
 	ctx := context.Background()
 
-	admin, err := scalelite.New("http://"+a, secret, scalelite.WithHTTPClient(hc))
+	admin, err := scalelite.New("http://"+a, secret, bbb.WithHTTPClient(hc))
 	require.NoError(t, err)
 	workers, _ := addWorkers(ctx, t, admin, 5)
 	// The other process sees the servers at once.
-	adminB, err := scalelite.New("http://"+b, secret, scalelite.WithHTTPClient(hc))
+	adminB, err := scalelite.New("http://"+b, secret, bbb.WithHTTPClient(hc))
 	require.NoError(t, err)
 	list, err := adminB.GetServers(ctx)
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,11 +25,11 @@ func TestRequireStrongAuthFlag(t *testing.T) {
 		{[]string{"-require-strong-auth"}, false},
 	} {
 		addr, _ := balancer(t, tt.args...)
-		strong, err := scalelite.New("http://"+addr, secret, scalelite.WithHTTPClient(hc))
+		strong, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(hc))
 		require.NoError(t, err)
 		_, err = strong.GetServers(ctx)
 		require.NoError(t, err, "%v", tt.args)
-		legacy, err := scalelite.New("http://"+addr, secret, scalelite.WithHTTPClient(hc), scalelite.WithLegacyAuth())
+		legacy, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(hc), scalelite.WithLegacyAuth())
 		require.NoError(t, err)
 		_, err = legacy.GetServers(ctx)
 		if tt.legacyWork {

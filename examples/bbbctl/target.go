@@ -258,7 +258,7 @@ func (f *targetFlags) connect(ctx context.Context, env *cli.Env) (*target, error
 		return t, t.addServers(r.endpoints)
 	}
 	ep := r.endpoints[0]
-	admin, err := scalelite.New(ep.url, ep.secret, scalelite.WithHTTPClient(hc), scalelite.WithTimeout(f.timeout))
+	admin, err := scalelite.New(ep.url, ep.secret, bbb.WithHTTPClient(hc), bbb.WithTimeout(f.timeout))
 	if err != nil {
 		return nil, cli.Usagef("%v", err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
@@ -130,8 +131,8 @@ func (o *options) signIn(ctx context.Context, lookupEnv func(string) (string, bo
 		}
 		adminPassword = pw
 	}
-	gl, err = greenlight.New(baseURL, greenlight.WithTimeout(o.timeout), greenlight.WithLogger(log),
-		greenlight.WithRateLimit(rate.NewLimiter(rate.Limit(o.rps), 1)))
+	gl, err = greenlight.New(baseURL, bbb.WithTimeout(o.timeout), bbb.WithLogger(log),
+		bbb.WithRateLimit(rate.NewLimiter(rate.Limit(o.rps), 1)))
 	if err != nil {
 		stopFake()
 		return nil, nil, cli.Usagef("client: %v", err)

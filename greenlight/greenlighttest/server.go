@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/internal/fakeserver"
 )
@@ -164,7 +165,7 @@ func (s *Server) Client() *http.Client { return s.ln.Client() }
 // in, sent through Client(). It panics if an option is invalid, like
 // NewServer; call greenlight.New(s.URL, opts...) to get an error instead.
 func (s *Server) GreenlightClient(opts ...greenlight.Option) *greenlight.Client {
-	c, err := greenlight.New(s.URL, append([]greenlight.Option{greenlight.WithHTTPClient(s.Client())}, opts...)...)
+	c, err := greenlight.New(s.URL, append([]greenlight.Option{bbb.WithHTTPClient(s.Client())}, opts...)...)
 	if err != nil {
 		panic(err)
 	}

@@ -22,7 +22,7 @@ func (c *cluster) balancer(alias string, extra ...string) *node {
 
 func adminClient(t *testing.T, b *node) *scalelite.Client {
 	t.Helper()
-	c, err := scalelite.New(b.hostURL(t)+"/", balancerSecret, scalelite.WithTimeout(10*time.Second))
+	c, err := scalelite.New(b.hostURL(t)+"/", balancerSecret, bbb.WithTimeout(10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func TestAdminClientEndToEnd(t *testing.T) {
 	assert.ErrorIs(t, err, scalelite.ErrMultitenancyDisabled)
 
 	// The wrong secret is an XML checksumError.
-	bad, err := scalelite.New(c.sl.URL, "wrong", scalelite.WithHTTPClient(c.hc))
+	bad, err := scalelite.New(c.sl.URL, "wrong", bbb.WithHTTPClient(c.hc))
 	require.NoError(t, err)
 	_, err = bad.GetServers(ctx)
 	assert.ErrorIs(t, err, scalelite.ErrChecksum)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/stretchr/testify/assert"
@@ -66,7 +67,7 @@ func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
 	ctx := context.Background()
 	rec := &capture{next: c.hc.Transport}
 	hc := &http.Client{Transport: rec}
-	admin := c.sl.AdminClient(scalelite.WithHTTPClient(hc))
+	admin := c.sl.AdminClient(bbb.WithHTTPClient(hc))
 
 	_, err := admin.CordonServer(ctx, c.ids[0])
 	require.NoError(t, err)
@@ -96,7 +97,7 @@ func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
 
 	// Scalelite's legacy scheme is accepted by default, and replays with
 	// any body: the reason for the strong scheme.
-	legacy := c.sl.AdminClient(scalelite.WithHTTPClient(hc), scalelite.WithLegacyAuth())
+	legacy := c.sl.AdminClient(bbb.WithHTTPClient(hc), scalelite.WithLegacyAuth())
 	_, err = legacy.CordonServer(ctx, c.ids[0])
 	require.NoError(t, err)
 	rec.mu.Lock()
@@ -113,7 +114,7 @@ func TestAdminRequireStrongAuthRefusesLegacy(t *testing.T) {
 	_, err := c.admin.GetServers(ctx)
 	require.NoError(t, err, "scalelite.Client signs strong by default")
 
-	legacy := c.sl.AdminClient(scalelite.WithHTTPClient(c.hc), scalelite.WithLegacyAuth())
+	legacy := c.sl.AdminClient(bbb.WithHTTPClient(c.hc), scalelite.WithLegacyAuth())
 	_, err = legacy.GetServers(ctx)
 	require.ErrorIs(t, err, scalelite.ErrChecksum)
 	assert.Contains(t, err.Error(), "requires bodySHA256 and expires")

@@ -53,7 +53,7 @@ func newCluster(t *testing.T, n int, opts ...Option) *testCluster {
 	sl := NewServer(all...)
 	t.Cleanup(sl.Close)
 	c := &testCluster{sl: sl, hc: hc}
-	c.admin = sl.AdminClient(scalelite.WithHTTPClient(hc))
+	c.admin = sl.AdminClient(bbb.WithHTTPClient(hc))
 	c.front = sl.BBBClient(bbb.WithHTTPClient(hc))
 	for range n {
 		c.addWorker(t, "")

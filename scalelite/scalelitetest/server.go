@@ -85,7 +85,7 @@ func (s *Server) Client() *http.Client { return s.ln.Client() }
 // invalid, like NewServer; call scalelite.New(s.URL, s.Secret, opts...) to
 // get an error instead.
 func (s *Server) AdminClient(opts ...scalelite.Option) *scalelite.Client {
-	c, err := scalelite.New(s.URL, s.Secret, append([]scalelite.Option{scalelite.WithHTTPClient(s.Client())}, opts...)...)
+	c, err := scalelite.New(s.URL, s.Secret, append([]scalelite.Option{bbb.WithHTTPClient(s.Client())}, opts...)...)
 	if err != nil {
 		panic(err)
 	}

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Limits on identifiers accepted by the Scheduler.
@@ -120,8 +121,8 @@ func validMultiplier(m float64) error {
 }
 
 func validURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := httpcore.ParseAbsoluteURL(raw)
+	if err != nil {
 		return &ValidationError{Field: "url", Reason: "must be an absolute http or https URL"}
 	}
 	if u.User != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -160,6 +161,7 @@ type importConfig struct {
 	maxEntries        int
 	unpublished       bool
 	workDir           string
+	mover             *mover // nil: the real file system without injected faults
 }
 
 // WithMaxFileSize refuses archives with a file larger than n bytes.
@@ -245,8 +247,12 @@ func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string,
 	if work == "" {
 		work = filepath.Join(published, ImportDirName)
 	}
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return nil, fmt.Errorf("mirror: import: %w", err)
+	if _, err := os.Stat(work); errors.Is(err, fs.ErrNotExist) {
+		// A work directory this import creates goes again when it ends.
+		if err := os.MkdirAll(work, 0o755); err != nil {
+			return nil, fmt.Errorf("mirror: import: %w", err)
+		}
+		defer os.Remove(work)
 	}
 	tmp, err := os.MkdirTemp(work, "import-"+plan.recordID+"-")
 	if err != nil {
@@ -257,31 +263,72 @@ func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string,
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := installImport(res, tmp, published, unpublished, cfg.mover); err != nil {
+		return nil, fmt.Errorf("mirror: import: %w", err)
+	}
+	return res, nil
+}
+
+// installImport moves the extracted formats under tmp into the trees,
+// replacing older copies in either tree, all or nothing. First every format
+// is brought next to its final place (a rename, or a copy when the tree is
+// on another file system), with a hidden name, and missing parents are
+// created; nothing a reader sees has changed yet. Then the old copies
+// leave the other tree and each format is exchanged with its old copy.
+// Any failure undoes every step, so a refused or failed import leaves both
+// trees as they were.
+func installImport(res *ImportResult, tmp, published, unpublished string, m *mover) (err error) {
+	tx := &swapTxn{m: m}
+	defer func() {
+		if err != nil {
+			if uerr := tx.rollback(); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
+			return
+		}
+		tx.commit()
+	}()
+	next := make([]string, len(res.Formats))
 	for i := range res.Formats {
 		f := &res.Formats[i]
 		into := published
 		if !f.Published {
 			into = unpublished
 		}
-		f.Dir = filepath.Join(into, f.Name, plan.recordID)
-		staged := filepath.Join(tmp, f.Name, plan.recordID)
-		for _, tree := range []string{published, unpublished} {
-			old := filepath.Join(tree, f.Name, plan.recordID)
-			if _, err := os.Lstat(old); err == nil {
-				trash := filepath.Join(tmp, ".old-"+f.Name+"-"+filepath.Base(tree))
-				if err := os.Rename(old, trash); err != nil {
-					return nil, fmt.Errorf("mirror: import: %w", err)
-				}
-			}
+		f.Dir = filepath.Join(into, f.Name, res.RecordID)
+		if err := tx.mkdirAll(filepath.Dir(f.Dir)); err != nil {
+			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(f.Dir), 0o755); err != nil {
-			return nil, fmt.Errorf("mirror: import: %w", err)
-		}
-		if err := os.Rename(staged, f.Dir); err != nil {
-			return nil, fmt.Errorf("mirror: import: %w", err)
+		next[i] = sibling(f.Dir, "new")
+		if err := tx.moveIn(filepath.Join(tmp, f.Name, res.RecordID), next[i]); err != nil {
+			return err
 		}
 	}
-	return res, nil
+	for i := range res.Formats {
+		f := &res.Formats[i]
+		for _, tree := range []string{published, unpublished} {
+			old := filepath.Join(tree, f.Name, res.RecordID)
+			if old == f.Dir {
+				continue
+			}
+			if _, err := os.Lstat(old); err != nil {
+				if absent(err) {
+					continue
+				}
+				return err
+			}
+			if err := tx.remove(old); err != nil {
+				return err
+			}
+		}
+		if err := tx.install(next[i], f.Dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ImportFile imports the archive at path (see Import).

@@ -37,6 +37,7 @@ type syncConfig struct {
 	retries     int
 	retryDelay  time.Duration
 	scanWorkers int
+	mover       *mover // nil: the real file system without injected faults
 }
 
 // WithConcurrency sets how many recordings are transferred at once
@@ -570,11 +571,12 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 	if err := ctx.Err(); err != nil {
 		return st, err
 	}
-	// Every format is staged and verified: rename into place.
+	// Every format is staged and verified: put them all into place, or
+	// none.
+	if err := s.installAll(id, stage, p.formats); err != nil {
+		return st, err
+	}
 	for _, fp := range p.formats {
-		if err := s.install(id, fp.format.Name, filepath.Join(stage, fp.format.Name)); err != nil {
-			return st, err
-		}
 		// Verified digests describe the installed files: remember them so
 		// a later WithVerify does not read the files again.
 		for _, f := range fp.format.Files {
@@ -590,27 +592,28 @@ func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
 	return st, os.RemoveAll(stage)
 }
 
-// install renames a staged format directory to <dst>/<format>/<id>,
-// replacing an older copy.
-func (s *syncer) install(id, format, staged string) error {
-	parent := filepath.Join(s.dst, format)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	final := filepath.Join(parent, id)
-	if _, err := os.Lstat(final); err == nil {
-		old := staged + ".old"
-		os.RemoveAll(old)
-		if err := os.Rename(final, old); err != nil {
+// installAll puts the staged format directories of a recording into
+// <dst>/<format>/<id>, each exchanged atomically with its older copy where
+// the kernel can (see swapTxn.install). When one fails, those already
+// installed are put back, so the destination keeps the old recording
+// whole.
+func (s *syncer) installAll(id, stage string, formats []fmtPlan) error {
+	tx := &swapTxn{m: s.cfg.mover}
+	for _, fp := range formats {
+		final := filepath.Join(s.dst, fp.format.Name, id)
+		err := tx.mkdirAll(filepath.Dir(final))
+		if err == nil {
+			err = tx.install(filepath.Join(stage, fp.format.Name), final)
+		}
+		if err != nil {
+			if uerr := tx.rollback(); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
 			return err
 		}
-		if err := os.Rename(staged, final); err != nil {
-			os.Rename(old, final)
-			return err
-		}
-		return os.RemoveAll(old)
 	}
-	return os.Rename(staged, final)
+	tx.commit()
+	return nil
 }
 
 // removeFormat deletes <dst>/<format>/<id>: renamed away first, so it

@@ -38,7 +38,10 @@ func cmdPrune(ctx context.Context, e *env, args []string) int {
 		for _, r := range res.Recordings {
 			e.log.Info(verb, "record_id", r.RecordID, "formats", r.Formats, "start", r.StartTime, "bytes", r.Bytes)
 		}
-		e.log.Info("prune finished", "dry_run", res.DryRun, "pruned", len(res.Recordings), "kept", res.Kept)
+		for _, r := range res.Skipped {
+			e.log.Warn("not removed", "record_id", r.RecordID, "formats", r.Formats, "start", r.StartTime, "reason", r.Err)
+		}
+		e.log.Info("prune finished", "dry_run", res.DryRun, "pruned", len(res.Recordings), "not_removed", len(res.Skipped), "kept", res.Kept)
 	}
 	if err != nil {
 		e.log.Error("prune", "err", err)

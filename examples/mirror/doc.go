@@ -18,7 +18,8 @@
 // Exit codes, for scripts:
 //
 //	0   success
-//	1   some recordings failed; the others were mirrored
+//	1   some recordings failed (the others were mirrored), or prune left
+//	    selected recordings in place (each is logged with the reason)
 //	2   usage error (unknown command, bad or missing flag)
 //	3   the export endpoint refused the secret
 //	4   source, destination or network unusable (nothing could be done)

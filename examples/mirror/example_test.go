@@ -19,6 +19,6 @@ func Example() {
 	//   prune   remove old recordings from a tree
 	//
 	// Run "mirror <command> -h" for the flags of a command.
-	// exit codes: 0 ok, 1 some recordings failed, 2 usage, 3 secret refused,
+	// exit codes: 0 ok, 1 not every recording synced or pruned, 2 usage, 3 secret refused,
 	// 4 source/destination unusable, 5 input refused, 130 interrupted
 }

@@ -77,7 +77,7 @@ commands:
   prune   remove old recordings from a tree
 
 Run "mirror <command> -h" for the flags of a command.
-exit codes: 0 ok, 1 some recordings failed, 2 usage, 3 secret refused,
+exit codes: 0 ok, 1 not every recording synced or pruned, 2 usage, 3 secret refused,
 4 source/destination unusable, 5 input refused, 130 interrupted
 `)
 }
@@ -123,7 +123,6 @@ func secretFrom(e *env, flagVal, file string) (string, error) {
 
 // exitFor maps an error to an exit code.
 func exitFor(ctx context.Context, err error) int {
-	var se *mirror.SyncError
 	switch {
 	case err == nil:
 		return exitOK
@@ -131,7 +130,7 @@ func exitFor(ctx context.Context, err error) int {
 		return exitInterrupted
 	case errors.Is(err, mirror.ErrUnauthorized):
 		return exitAuth
-	case errors.As(err, &se):
+	case errors.Is(err, mirror.ErrIncomplete):
 		return exitPartial
 	case errors.Is(err, mirror.ErrUnsafe), errors.Is(err, mirror.ErrMetadata):
 		return exitRefused

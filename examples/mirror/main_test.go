@@ -160,9 +160,15 @@ func TestPackImportPrune(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, b1, b2)
 	}
+	// ids[1] holds a symbolic link: prune leaves it, says why, and exits 1.
+	require.NoError(t, os.Symlink("/etc", filepath.Join(pub, "video", ids[1], "etc")))
 	code, out = runCLI(t, "prune", "-dir", pub, "-keep", "1")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, exitPartial, code, out)
+	require.Contains(t, out, `msg="not removed" record_id=`+ids[1])
+	require.Contains(t, out, "not a regular file or directory")
+	require.Contains(t, out, "pruned=1 not_removed=1")
 	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))
+	require.DirExists(t, filepath.Join(pub, "presentation", ids[1]))
 	require.DirExists(t, filepath.Join(pub, "presentation", ids[2]))
 }
 

@@ -29,6 +29,10 @@ var (
 	ErrEmptySource = errors.New("mirror: source lists no recordings; refusing to delete the destination")
 	// ErrTooLarge matches a manifest or archive past a configured limit.
 	ErrTooLarge = errors.New("mirror: size limit exceeded")
+	// ErrIncomplete matches an operation that applied only part of what it
+	// set out to do: a Sync with failed recordings (*SyncError), a Prune
+	// that left selected recordings in place (PruneResult.Skipped).
+	ErrIncomplete = errors.New("mirror: not everything was applied")
 )
 
 // UnsafeError reports a path or archive entry that was refused. Name is the
@@ -144,6 +148,9 @@ func (e *SyncError) Error() string {
 	}
 	return fmt.Sprintf("mirror: %d recordings failed; first: %v", len(e.Failed), e.Failed[0])
 }
+
+// Is makes errors.Is(err, ErrIncomplete) true.
+func (e *SyncError) Is(target error) bool { return target == ErrIncomplete }
 
 // Unwrap returns every recording failure.
 func (e *SyncError) Unwrap() []error {

@@ -23,7 +23,8 @@ type scanJob struct{ format, id string }
 // contents. Top-level entries that are not valid format names (including
 // dot-directories used for staging) and recording entries that are not valid
 // record IDs are ignored. A recording containing a symbolic link or a special
-// file is reported in bad and left out of the manifest.
+// file, or with a format directory that is a symbolic link, is reported in
+// bad and left out of the manifest.
 func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 	formats, err := readDirNames(dir)
 	if err != nil {
@@ -33,6 +34,7 @@ func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 		return nil, err
 	}
 	var jobs []scanJob
+	linked := map[string]error{} // record ID -> a format directory that is a symbolic link
 	for _, f := range formats {
 		if !f.IsDir() || !ValidFormat(f.Name()) {
 			continue
@@ -42,8 +44,14 @@ func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 			return nil, err
 		}
 		for _, id := range ids {
-			if id.IsDir() && ValidRecordID(id.Name()) {
+			if !ValidRecordID(id.Name()) {
+				continue
+			}
+			switch {
+			case id.IsDir():
 				jobs = append(jobs, scanJob{f.Name(), id.Name()})
+			case id.Type()&fs.ModeSymlink != 0:
+				linked[id.Name()] = &UnsafeError{Name: f.Name() + "/" + id.Name(), Reason: "format directory is a symbolic link"}
 			}
 		}
 	}
@@ -64,7 +72,7 @@ func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := &tree{m: &Manifest{Version: ManifestVersion}, bad: map[string]error{}}
+	t := &tree{m: &Manifest{Version: ManifestVersion}, bad: linked}
 	byID := map[string]*Recording{}
 	for _, r := range results {
 		if r.err != nil {

@@ -37,6 +37,9 @@ func snapshot(t testing.TB, root string) map[string]string {
 		if d.IsDir() && d.Name() == StagingDirName {
 			return filepath.SkipDir // Sync keeps staged data for the next run
 		}
+		if d.Name() == LockFileName {
+			return nil // rewritten by every Sync
+		}
 		if d.IsDir() && d.Name() == ImportDirName {
 			left, _ := os.ReadDir(p)
 			require.Empty(t, left, "work directory %s left behind", p)

@@ -136,6 +136,11 @@ type Result struct {
 // recordings (same files, sizes and modification times) cost only the
 // manifest comparison.
 //
+// Sync holds an exclusive lock on <dst>/.mirror-sync.lock (LockFileName)
+// while it runs: a second Sync into the same destination, from this or
+// another process, fails at once with a *LockError (ErrLocked) naming the
+// holder's process ID, host and start time.
+//
 // When some recordings fail, the others are still mirrored and the error is
 // a *SyncError listing the failures. Cancelling ctx stops the sync; staged
 // data is kept for the next run.
@@ -166,6 +171,11 @@ func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result,
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return nil, fmt.Errorf("mirror: destination: %w", err)
 	}
+	lock, err := lockDest(dst, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
 	if cfg.staging == "" {
 		cfg.staging = filepath.Join(dst, StagingDirName)
 	}

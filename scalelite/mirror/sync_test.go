@@ -546,3 +546,40 @@ func TestSyncDeleteRefusesEmptySource(t *testing.T) {
 	require.ErrorIs(t, err, ErrEmptySource)
 	require.DirExists(t, filepath.Join(dst, "presentation", ids[0]))
 }
+
+// blockingSource holds Manifest until released.
+type blockingSource struct {
+	Source
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingSource) Manifest(ctx context.Context) (*Manifest, error) {
+	close(b.entered)
+	<-b.release
+	return b.Source.Manifest(ctx)
+}
+
+// Two Syncs on one destination in one process: the second fails at once.
+func TestSyncLockedBySecondSync(t *testing.T) {
+	t.Parallel()
+	src, _ := newTree(t, genSpec{Recordings: 2, Seed: 73, Large: 1 << 10})
+	dst := t.TempDir()
+	first := &blockingSource{Source: dirSource(t, src), entered: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Sync(context.Background(), first, dst)
+		done <- err
+	}()
+	<-first.entered
+	_, err := Sync(context.Background(), dirSource(t, src), dst)
+	var le *LockError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, os.Getpid(), le.PID)
+	require.Equal(t, filepath.Join(dst, LockFileName), le.Path)
+	close(first.release)
+	require.NoError(t, <-done)
+	requireSameTree(t, src, dst)
+	_, err = Sync(context.Background(), dirSource(t, src), dst)
+	require.NoError(t, err, "the lock is released when a Sync returns")
+}

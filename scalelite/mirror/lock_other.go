@@ -1,0 +1,8 @@
+//go:build !unix
+
+package mirror
+
+import "os"
+
+// tryLock does not lock where flock is not available.
+func tryLock(*os.File) (bool, error) { return false, nil }

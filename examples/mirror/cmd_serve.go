@@ -21,6 +21,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	cacheFile := fs.String("hash-cache", "", "file to keep file hashes in across restarts")
 	certFile := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM)")
 	keyFile := fs.String("tls-key", "", "private key of -tls-cert (PEM)")
+	allowHardLinks := fs.Bool("allow-hardlinks", false, "serve files with more than one hard link (refused by default: a link can share a file from outside the tree)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -38,7 +39,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 	if s == "" {
 		return usageErr(e, "serve: a secret is required (-secret, -secret-file or MIRROR_SECRET)")
 	}
-	var opts []mirror.HandlerOption
+	opts := []mirror.HandlerOption{mirror.WithHardLinks(*allowHardLinks)}
 	var cache *mirror.HashCache
 	if *cacheFile != "" {
 		if cache, err = mirror.LoadHashCache(*cacheFile); err != nil {

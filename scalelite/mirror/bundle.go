@@ -47,7 +47,7 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 		return
 	}
 	dir := filepath.Join(h.src.dir, format, id)
-	files, err := scanFormatDir(dir)
+	files, err := scanFormatDir(dir, h.src.links)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			writeErr(w, http.StatusNotFound, "no such recording")
@@ -85,6 +85,10 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 		in, err := root.Open(f.Path)
 		if err != nil {
 			continue // vanished since the scan: the client fetches it alone
+		}
+		if fi, err := in.Stat(); err != nil || checkLinks(f.Path, fi, h.src.links) != nil {
+			in.Close()
+			continue // linked since the scan: the client asks alone and is refused
 		}
 		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: f.Path, Size: f.Size, Mode: 0o644, ModTime: f.ModTime, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(hdr); err != nil {

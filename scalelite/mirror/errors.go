@@ -121,6 +121,22 @@ func (e *HTTPError) Is(target error) bool {
 	return false
 }
 
+// SkippedError is a recording an export endpoint left out of its manifest,
+// with the endpoint's reason. It matches ErrUnsafe, as the endpoint leaves
+// out only recordings it refuses to serve.
+type SkippedError struct {
+	RecordID string
+	Reason   string
+}
+
+// Error implements error.
+func (e *SkippedError) Error() string {
+	return "mirror: the export endpoint left out recording " + e.RecordID + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrUnsafe) true.
+func (e *SkippedError) Is(target error) bool { return target == ErrUnsafe }
+
 // RecordingError is the failure of one recording during a Sync.
 type RecordingError struct {
 	RecordID string

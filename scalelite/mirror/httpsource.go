@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
@@ -24,6 +25,22 @@ type HTTPSource struct {
 	maxMan   int64
 	now      func() time.Time
 	linkLife time.Duration
+
+	mu      sync.Mutex
+	skipped []Skipped // from the last manifest
+}
+
+// Broken returns the recordings the endpoint's last manifest left out, with
+// the endpoint's reason (see Manifest.Skipped); Sync reports them as failed
+// and does not delete them from the destination.
+func (s *HTTPSource) Broken() map[string]error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]error, len(s.skipped))
+	for _, sk := range s.skipped {
+		out[sk.ID] = &SkippedError{RecordID: sk.ID, Reason: sk.Reason}
+	}
+	return out
 }
 
 // HTTPOption configures an HTTPSource.
@@ -148,6 +165,9 @@ func (s *HTTPSource) Manifest(ctx context.Context) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	s.skipped = m.Skipped
+	s.mu.Unlock()
 	for i := range m.Recordings {
 		for j := range m.Recordings[i].Formats {
 			for k := range m.Recordings[i].Formats[j].Files {

@@ -80,7 +80,7 @@ func Prune(ctx context.Context, dir string, opts ...PruneOption) (*PruneResult, 
 	if cfg.olderThan <= 0 && cfg.keep < 0 {
 		return nil, errors.New("mirror: prune: give an age (WithOlderThan) or a count (WithKeep)")
 	}
-	t, err := scanTree(ctx, dir, 4)
+	t, err := scanTree(ctx, dir, 4, allowHardLinks)
 	if err != nil {
 		return nil, fmt.Errorf("mirror: prune: %w", err)
 	}

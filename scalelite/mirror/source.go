@@ -38,6 +38,7 @@ type DirSource struct {
 	hashes  bool
 	cache   *HashCache
 	workers int
+	links   hardLinks
 
 	mu     sync.Mutex
 	broken map[string]error
@@ -99,7 +100,7 @@ func (s *DirSource) Broken() map[string]error {
 // Manifest scans the tree. With WithHashes it also hashes every file, using
 // the hash cache so that unchanged files are not read again.
 func (s *DirSource) Manifest(ctx context.Context) (*Manifest, error) {
-	t, err := scanTree(ctx, s.dir, s.workers)
+	t, err := scanTree(ctx, s.dir, s.workers, s.links)
 	if err != nil {
 		return nil, fmt.Errorf("mirror: scan %s: %w", s.dir, err)
 	}

@@ -46,7 +46,7 @@ func Pack(ctx context.Context, w io.Writer, publishedDir, recordID string) error
 	lists := make([][]File, len(formats))
 	for i, f := range formats {
 		dir := filepath.Join(publishedDir, f, recordID)
-		files, err := scanFormatDir(dir)
+		files, err := scanFormatDir(dir, allowHardLinks)
 		if err != nil {
 			return fmt.Errorf("mirror: pack %s/%s: %w", f, recordID, err)
 		}

@@ -196,7 +196,7 @@ func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result,
 	scanWG.Add(1)
 	go func() {
 		defer scanWG.Done()
-		dstT, dstErr = scanTree(scanCtx, dst, cfg.scanWorkers)
+		dstT, dstErr = scanTree(scanCtx, dst, cfg.scanWorkers, allowHardLinks)
 	}()
 	srcM, srcErr = src.Manifest(scanCtx)
 	if srcErr != nil {

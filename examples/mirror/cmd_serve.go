@@ -46,7 +46,7 @@ func cmdServe(ctx context.Context, e *env, args []string) int {
 			e.log.Error("serve: hash cache", "err", err)
 			return exitUnavailable
 		}
-		opts = append(opts, mirror.WithHandlerHashCache(cache))
+		opts = append(opts, mirror.WithHashCache(cache))
 	}
 	h, err := mirror.NewHandler(*dir, s, opts...)
 	if err != nil {

@@ -89,7 +89,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 	code := exitOK
 	for _, f := range files {
 		res, err := mirror.ImportFile(ctx, f, *published, *unpublished,
-			mirror.WithImportUnpublished(*allUnpublished), mirror.WithMaxArchiveSize(limit))
+			mirror.WithUnpublished(*allUnpublished), mirror.WithMaxArchiveSize(limit))
 		if err != nil {
 			e.log.Error("import refused", "archive", f, "err", err)
 			c := exitFor(ctx, err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"path/filepath"
@@ -51,46 +50,6 @@ type Handler struct {
 	mu sync.Mutex // serialises manifest builds
 }
 
-// HandlerOption configures a Handler.
-type HandlerOption func(*Handler) error
-
-// WithAllowedChecksums restricts the accepted checksum algorithms (default:
-// all four).
-func WithAllowedChecksums(algs ...checksum.Algorithm) HandlerOption {
-	return func(h *Handler) error {
-		for _, a := range algs {
-			if !a.Valid() {
-				return fmt.Errorf("mirror: invalid checksum algorithm %d", int(a))
-			}
-		}
-		h.allowed = algs
-		return nil
-	}
-}
-
-// WithHandlerClock sets the clock used to check expires (tests).
-func WithHandlerClock(now func() time.Time) HandlerOption {
-	return func(h *Handler) error { h.now = now; return nil }
-}
-
-// WithHardLinks lets the Handler serve regular files with more than one
-// hard link. By default they are refused (the recording is left out of the
-// manifest, and listed in its skipped recordings with the reason, and the
-// file is not served): a hard link can share a file from outside the tree,
-// and no path check can see that.
-func WithHardLinks(allow bool) HandlerOption {
-	return func(h *Handler) error {
-		h.src.links = hardLinks(!allow)
-		return nil
-	}
-}
-
-// WithHandlerHashCache sets the cache of file hashes (for example loaded
-// from disk so a restarted server does not re-read the tree).
-func WithHandlerHashCache(c *HashCache) HandlerOption {
-	return func(h *Handler) error { h.src.cache = c; return nil }
-}
-
 // NewHandler returns a Handler serving the published tree at dir, signed
 // with secret (which must not be empty).
 func NewHandler(dir, secret string, opts ...HandlerOption) (*Handler, error) {
@@ -104,7 +63,10 @@ func NewHandler(dir, secret string, opts ...HandlerOption) (*Handler, error) {
 	src.links = refuseHardLinks
 	h := &Handler{src: src, secret: secret, now: time.Now}
 	for _, o := range opts {
-		if err := o(h); err != nil {
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyHandler(h); err != nil {
 			return nil, err
 		}
 	}

@@ -43,43 +43,6 @@ func (s *HTTPSource) Broken() map[string]error {
 	return out
 }
 
-// HTTPOption configures an HTTPSource.
-type HTTPOption func(*HTTPSource) error
-
-// WithHTTPClient sets the HTTP client (default: a client without an overall
-// timeout, since files can be large; cancel with the context).
-func WithHTTPClient(c *http.Client) HTTPOption {
-	return func(s *HTTPSource) error {
-		if c == nil {
-			return errors.New("mirror: nil HTTP client")
-		}
-		s.client = c
-		return nil
-	}
-}
-
-// WithChecksumAlgorithm sets the checksum algorithm (default SHA-256).
-func WithChecksumAlgorithm(a checksum.Algorithm) HTTPOption {
-	return func(s *HTTPSource) error {
-		if !a.Valid() {
-			return fmt.Errorf("mirror: invalid checksum algorithm %d", int(a))
-		}
-		s.alg = a
-		return nil
-	}
-}
-
-// WithMaxManifestSize bounds the manifest read (default
-// DefaultMaxManifestSize).
-func WithMaxManifestSize(n int64) HTTPOption {
-	return func(s *HTTPSource) error { s.maxMan = n; return nil }
-}
-
-// WithClock sets the clock used for the expires parameter (tests).
-func WithClock(now func() time.Time) HTTPOption {
-	return func(s *HTTPSource) error { s.now = now; return nil }
-}
-
 // NewHTTPSource returns a source reading from the export endpoint at
 // baseURL (the prefix under which Handler is mounted; "manifest" and "file"
 // are appended), authenticated with secret.
@@ -97,7 +60,10 @@ func NewHTTPSource(baseURL, secret string, opts ...HTTPOption) (*HTTPSource, err
 	u.RawQuery, u.Fragment = "", ""
 	s := &HTTPSource{base: u, secret: secret, alg: checksum.SHA256, client: defaultClient(), now: time.Now, linkLife: 10 * time.Minute}
 	for _, o := range opts {
-		if err := o(s); err != nil {
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyHTTP(s); err != nil {
 			return nil, err
 		}
 	}

@@ -79,7 +79,11 @@ func lockDest(dir string, now time.Time) (*destLock, error) {
 // old one.
 func (l *destLock) release() {
 	if l != nil {
-		l.f.Close() // closing the last descriptor releases the flock
+		// Unlock explicitly: a child process forked meanwhile (by any
+		// goroutine) shares the open file until it execs, and closing
+		// alone would leave the lock held until then.
+		unlock(l.f)
+		l.f.Close()
 	}
 }
 

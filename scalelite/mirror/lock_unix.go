@@ -9,6 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// unlock releases the flock on f, whoever else shares the open file.
+func unlock(f *os.File) { unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+
 // tryLock takes an exclusive flock on f without waiting; held reports that
 // another open file description holds it.
 func tryLock(f *os.File) (held bool, err error) {

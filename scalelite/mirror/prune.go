@@ -10,27 +10,12 @@ import (
 	"time"
 )
 
-// PruneOption configures Prune.
-type PruneOption func(*pruneConfig)
-
 type pruneConfig struct {
 	olderThan time.Duration
 	keep      int
 	dryRun    bool
 	now       func() time.Time
 }
-
-// WithOlderThan prunes recordings that started more than d ago.
-func WithOlderThan(d time.Duration) PruneOption { return func(c *pruneConfig) { c.olderThan = d } }
-
-// WithKeep prunes all but the n most recent recordings.
-func WithKeep(n int) PruneOption { return func(c *pruneConfig) { c.keep = n } }
-
-// WithDryRun only reports what would be removed.
-func WithDryRun(on bool) PruneOption { return func(c *pruneConfig) { c.dryRun = on } }
-
-// WithPruneClock sets the clock (tests).
-func WithPruneClock(now func() time.Time) PruneOption { return func(c *pruneConfig) { c.now = now } }
 
 // PrunedRecording is a recording Prune removed (or would remove).
 type PrunedRecording struct {
@@ -75,7 +60,12 @@ type PruneResult struct {
 func Prune(ctx context.Context, dir string, opts ...PruneOption) (*PruneResult, error) {
 	cfg := pruneConfig{keep: -1, now: time.Now}
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyPrune(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.olderThan <= 0 && cfg.keep < 0 {
 		return nil, errors.New("mirror: prune: give an age (WithOlderThan) or a count (WithKeep)")

@@ -32,7 +32,7 @@ func TestPrune(t *testing.T) {
 				t.Parallel()
 				dir, ids := newTree(t, genSpec{Recordings: 10, Seed: 31, Large: 10, Video: 10, Start: start})
 				// ids[i] started at start+i hours (from metadata.xml).
-				res, err := Prune(context.Background(), dir, append(tc.opts, WithDryRun(dry), WithPruneClock(func() time.Time { return now }))...)
+				res, err := Prune(context.Background(), dir, append(tc.opts, WithDryRun(dry), WithClock(func() time.Time { return now }))...)
 				require.NoError(t, err)
 				require.Len(t, res.Recordings, tc.removed)
 				require.Equal(t, 10-tc.removed, res.Kept)

@@ -44,22 +44,6 @@ type DirSource struct {
 	broken map[string]error
 }
 
-// DirOption configures a DirSource.
-type DirOption func(*DirSource)
-
-// WithHashes makes Manifest fill in the SHA-256 of every file (served by
-// Handler). Without it, Manifest only stats files and Sync hashes what it
-// copies.
-func WithHashes(on bool) DirOption { return func(s *DirSource) { s.hashes = on } }
-
-// WithSourceHashCache sets the cache used for source hashes (default: a
-// fresh in-memory cache per DirSource).
-func WithSourceHashCache(c *HashCache) DirOption { return func(s *DirSource) { s.cache = c } }
-
-// WithScanWorkers sets how many directories are scanned in parallel
-// (default 4).
-func WithScanWorkers(n int) DirOption { return func(s *DirSource) { s.workers = n } }
-
 // NewDirSource returns a source reading the published tree at dir, which
 // must be an existing directory.
 func NewDirSource(dir string, opts ...DirOption) (*DirSource, error) {
@@ -72,13 +56,15 @@ func NewDirSource(dir string, opts ...DirOption) (*DirSource, error) {
 	}
 	s := &DirSource{dir: dir, workers: 4}
 	for _, o := range opts {
-		o(s)
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyDir(s); err != nil {
+			return nil, err
+		}
 	}
 	if s.cache == nil {
 		s.cache = NewHashCache()
-	}
-	if s.workers < 1 {
-		return nil, errors.New("mirror: source: scan workers must be at least 1")
 	}
 	return s, nil
 }

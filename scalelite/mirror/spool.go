@@ -153,9 +153,6 @@ const (
 	DefaultMaxEntries     = 100000
 )
 
-// ImportOption configures Import.
-type ImportOption func(*importConfig)
-
 type importConfig struct {
 	maxFile, maxTotal int64
 	maxEntries        int
@@ -163,26 +160,6 @@ type importConfig struct {
 	workDir           string
 	mover             *mover // nil: the real file system without injected faults
 }
-
-// WithMaxFileSize refuses archives with a file larger than n bytes.
-func WithMaxFileSize(n int64) ImportOption { return func(c *importConfig) { c.maxFile = n } }
-
-// WithMaxArchiveSize refuses archives whose files add up to more than n bytes.
-func WithMaxArchiveSize(n int64) ImportOption { return func(c *importConfig) { c.maxTotal = n } }
-
-// WithMaxEntries refuses archives with more than n entries.
-func WithMaxEntries(n int) ImportOption { return func(c *importConfig) { c.maxEntries = n } }
-
-// WithImportUnpublished imports every format into the unpublished tree, as
-// Scalelite's RECORDING_IMPORT_UNPUBLISHED does.
-func WithImportUnpublished(on bool) ImportOption {
-	return func(c *importConfig) { c.unpublished = on }
-}
-
-// WithWorkDir sets where the archive is extracted before it is moved into
-// place; it must be on the same file system as the trees. Default:
-// <published>/.mirror-import.
-func WithWorkDir(dir string) ImportOption { return func(c *importConfig) { c.workDir = dir } }
 
 // ImportedFormat describes one format brought in by Import.
 type ImportedFormat struct {
@@ -227,7 +204,12 @@ type archivePlan struct {
 func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string, opts ...ImportOption) (*ImportResult, error) {
 	cfg := importConfig{maxFile: DefaultMaxFileSize, maxTotal: DefaultMaxArchiveSize, maxEntries: DefaultMaxEntries}
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyImport(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	if published == "" || unpublished == "" {
 		return nil, errors.New("mirror: import: published and unpublished directories are required")

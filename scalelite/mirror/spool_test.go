@@ -50,7 +50,7 @@ func TestPackImportRoundTrip(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(pub, ImportDirName), "work directory cleaned up")
 
 	// Importing again replaces; importing unpublished moves it over.
-	res, err = Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub, WithImportUnpublished(true))
+	res, err = Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub, WithUnpublished(true))
 	require.NoError(t, err)
 	require.False(t, res.Formats[0].Published)
 	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))

@@ -95,7 +95,7 @@ func importSetup(t *testing.T) (pub, unpub string) {
 	return pub, unpub
 }
 
-func withMover(m *mover) ImportOption { return func(c *importConfig) { c.mover = m } }
+func withMover(m *mover) ImportOption { return importOpt(func(c *importConfig) error { c.mover = m; return nil }) }
 
 // countSteps runs the import with a fault hook that only counts steps.
 func countSteps(t *testing.T, archive []byte, noExchange bool, opts ...ImportOption) int {
@@ -121,8 +121,8 @@ func TestImportFailureAtEveryStepLeavesTreesUnchanged(t *testing.T) {
 	}{
 		{"replace in place", false, nil},
 		{"replace in place without exchange", true, nil},
-		{"move to unpublished", false, []ImportOption{WithImportUnpublished(true)}},
-		{"move to unpublished without exchange", true, []ImportOption{WithImportUnpublished(true)}},
+		{"move to unpublished", false, []ImportOption{WithUnpublished(true)}},
+		{"move to unpublished without exchange", true, []ImportOption{WithUnpublished(true)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -159,7 +159,7 @@ func TestImportRefusedKeepsExistingRecording(t *testing.T) {
 	require.NoError(t, os.MkdirAll(unpub, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(unpub, "presentation"), []byte("not a directory"), 0o644))
 	before := [2]map[string]string{snapshot(t, pub), snapshot(t, unpub)}
-	_, err := Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithImportUnpublished(true))
+	_, err := Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithUnpublished(true))
 	require.Error(t, err)
 	require.Equal(t, before[0], snapshot(t, pub))
 	require.Equal(t, before[1], snapshot(t, unpub))
@@ -177,7 +177,7 @@ func TestImportAcrossFileSystemsInjected(t *testing.T) {
 		}
 		return nil
 	}}
-	res, err := Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithImportUnpublished(true), withMover(m))
+	res, err := Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithUnpublished(true), withMover(m))
 	require.NoError(t, err)
 	require.Len(t, res.Formats, 2)
 	require.NoDirExists(t, filepath.Join(pub, "presentation", hid))
@@ -218,7 +218,7 @@ func TestImportAcrossFileSystems(t *testing.T) {
 	unpub := filepath.Join(shm, "unpublished")
 	_, err = Import(context.Background(), bytes.NewReader(twoFormats(t, "old")), pub, unpub)
 	require.NoError(t, err)
-	_, err = Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithImportUnpublished(true))
+	_, err = Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithUnpublished(true))
 	require.NoError(t, err)
 	require.NoDirExists(t, filepath.Join(pub, "presentation", hid))
 	got, err := os.ReadFile(filepath.Join(unpub, "video", hid, "video.m4v"))
@@ -295,7 +295,7 @@ func TestSyncInstallFailureAtEveryStepKeepsOldRecording(t *testing.T) {
 				}
 				return nil
 			}}
-			_, err = Sync(context.Background(), dirSource(t, newSrc), dst, func(c *syncConfig) { c.mover = m })
+			_, err = Sync(context.Background(), dirSource(t, newSrc), dst, syncOpt(func(c *syncConfig) error { c.mover = m; return nil }))
 			if err == nil {
 				require.GreaterOrEqual(t, k, 2, "both formats are installed in steps that can fail")
 				requireSameTree(t, newSrc, dst)

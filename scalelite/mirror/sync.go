@@ -21,9 +21,6 @@ const StagingDirName = ".mirror-staging"
 
 const copyBufferSize = 1 << 20
 
-// Option configures Sync.
-type Option func(*syncConfig)
-
 type syncConfig struct {
 	concurrency int
 	limiter     *rate.Limiter
@@ -39,79 +36,6 @@ type syncConfig struct {
 	scanWorkers int
 	mover       *mover // nil: the real file system without injected faults
 }
-
-// WithConcurrency sets how many recordings are transferred at once
-// (default 4).
-func WithConcurrency(n int) Option { return func(c *syncConfig) { c.concurrency = n } }
-
-// WithBandwidthLimit caps the transfer at bytesPerSecond over the whole sync
-// (0 means unlimited).
-func WithBandwidthLimit(bytesPerSecond int64) Option {
-	return func(c *syncConfig) {
-		if bytesPerSecond <= 0 {
-			c.limiter = nil
-			return
-		}
-		burst := int(min(bytesPerSecond, copyBufferSize))
-		c.limiter = rate.NewLimiter(rate.Limit(bytesPerSecond), max(burst, 1))
-	}
-}
-
-// WithLimiter uses l (bytes per second) to pace transfers, for example one
-// limiter shared by several syncs.
-func WithLimiter(l *rate.Limiter) Option { return func(c *syncConfig) { c.limiter = l } }
-
-// WithProgress sets the callback receiving progress events.
-func WithProgress(f func(Event)) Option { return func(c *syncConfig) { c.progress = f } }
-
-// WithDelete removes from the destination the format directories of
-// recordings the source no longer lists. Recordings the source could not
-// read are never deleted, and a source listing no recordings at all
-// deletes nothing (ErrEmptySource).
-func WithDelete(on bool) Option { return func(c *syncConfig) { c.delete = on } }
-
-// WithVerify hashes every destination file and compares it with the source
-// instead of trusting equal size and modification time, so silent
-// corruption is found and repaired. It reads the whole destination tree
-// (once; hashes are cached by size and modification time).
-func WithVerify(on bool) Option { return func(c *syncConfig) { c.verify = on } }
-
-// WithHashLocal makes Sync hash with SHA-256 every byte it copies from a
-// local source (a DirSource), in the pass that writes it, and keep the
-// digests in the destination hash cache (WithHashCache), so that a later
-// WithVerify need not read the new files.
-//
-// It is off by default: a file of a local source whose digest is not known
-// is copied by the kernel, file to file (copy_file_range), and the copy is
-// checked by its size and by the source file staying unchanged while it is
-// copied, as cp and rsync do, plus metadata.xml before the recording is
-// installed. Whenever the digest is known (a DirSource WithHashes, or one
-// whose hash cache holds it) the copy is hashed and compared with it, and
-// sources that send hashes (HTTPSource) are always verified byte for byte,
-// whatever this option says. Hashing costs about 0.6 CPU-seconds per GiB
-// with SHA extensions, more without them.
-func WithHashLocal(on bool) Option { return func(c *syncConfig) { c.hashLocal = on } }
-
-// WithHashCache sets the cache of destination hashes (default: a fresh
-// in-memory cache). Keep one across syncs, or Save/Load it, so that
-// WithVerify does not re-read unchanged files.
-func WithHashCache(h *HashCache) Option { return func(c *syncConfig) { c.cache = h } }
-
-// WithStagingDir sets where recordings are assembled. It must be on the
-// same file system as the destination. Default: <dst>/.mirror-staging.
-func WithStagingDir(dir string) Option { return func(c *syncConfig) { c.staging = dir } }
-
-// WithFsync makes Sync flush every file to stable storage before a recording
-// is renamed into place (default off, as with cp and rsync).
-func WithFsync(on bool) Option { return func(c *syncConfig) { c.fsync = on } }
-
-// WithRetries sets how many times a failed file transfer is resumed within
-// one sync before the recording fails (default 3).
-func WithRetries(n int) Option { return func(c *syncConfig) { c.retries = n } }
-
-// WithRetryDelay sets the pause before a resumed attempt (default 200ms,
-// doubled on every attempt).
-func WithRetryDelay(d time.Duration) Option { return func(c *syncConfig) { c.retryDelay = d } }
 
 // Result summarises a Sync.
 type Result struct {
@@ -147,13 +71,12 @@ type Result struct {
 func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result, error) {
 	cfg := syncConfig{concurrency: 4, retries: 3, retryDelay: 200 * time.Millisecond, scanWorkers: 4}
 	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.concurrency < 1 {
-		return nil, errors.New("mirror: concurrency must be at least 1")
-	}
-	if cfg.retries < 0 {
-		return nil, errors.New("mirror: retries must not be negative")
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applySync(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	if src == nil {
 		return nil, errors.New("mirror: nil source")

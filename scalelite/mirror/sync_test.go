@@ -484,7 +484,7 @@ func TestSyncLocalHashes(t *testing.T) {
 			}
 			dst := t.TempDir()
 			dstCache := NewHashCache()
-			res, err := Sync(context.Background(), dirSource(t, src, WithSourceHashCache(srcCache)), dst,
+			res, err := Sync(context.Background(), dirSource(t, src, WithHashCache(srcCache)), dst,
 				WithHashCache(dstCache), WithHashLocal(tc.hashLocal))
 			if tc.knownWrong {
 				require.ErrorIs(t, err, ErrVerify)

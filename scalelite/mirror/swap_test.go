@@ -95,7 +95,9 @@ func importSetup(t *testing.T) (pub, unpub string) {
 	return pub, unpub
 }
 
-func withMover(m *mover) ImportOption { return importOpt(func(c *importConfig) error { c.mover = m; return nil }) }
+func withMover(m *mover) ImportOption {
+	return importOpt(func(c *importConfig) error { c.mover = m; return nil })
+}
 
 // countSteps runs the import with a fault hook that only counts steps.
 func countSteps(t *testing.T, archive []byte, noExchange bool, opts ...ImportOption) int {

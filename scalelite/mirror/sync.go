@@ -69,27 +69,15 @@ type Result struct {
 // a *SyncError listing the failures. Cancelling ctx stops the sync; staged
 // data is kept for the next run.
 func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result, error) {
-	cfg := syncConfig{concurrency: 4, retries: 3, retryDelay: 200 * time.Millisecond, scanWorkers: 4}
-	for _, o := range opts {
-		if o == nil {
-			return nil, errNilOption
-		}
-		if err := o.applySync(&cfg); err != nil {
-			return nil, err
-		}
+	cfg, err := newSyncConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if src == nil {
 		return nil, errors.New("mirror: nil source")
 	}
-	if cfg.cache == nil {
-		cfg.cache = NewHashCache()
-	}
-	if ds, ok := src.(*DirSource); ok {
-		a, _ := filepath.Abs(ds.dir)
-		b, _ := filepath.Abs(dst)
-		if a == b {
-			return nil, errors.New("mirror: source and destination are the same directory")
-		}
+	if d, ok := src.(interface{ Dir() string }); ok && sameDir(d.Dir(), dst) {
+		return nil, errors.New("mirror: source and destination are the same directory")
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return nil, fmt.Errorf("mirror: destination: %w", err)
@@ -105,136 +93,66 @@ func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result,
 	if err := os.MkdirAll(cfg.staging, 0o755); err != nil {
 		return nil, fmt.Errorf("mirror: staging: %w", err)
 	}
-
-	// Read both sides at once.
-	var (
-		srcM       *Manifest
-		srcErr     error
-		dstT       *tree
-		dstErr     error
-		scanWG     sync.WaitGroup
-		scanCtx, c = context.WithCancel(ctx)
-	)
-	defer c()
-	scanWG.Add(1)
-	go func() {
-		defer scanWG.Done()
-		dstT, dstErr = scanTree(scanCtx, dst, cfg.scanWorkers, allowHardLinks)
-	}()
-	srcM, srcErr = src.Manifest(scanCtx)
-	if srcErr != nil {
-		c()
+	s := &syncer{cfg: cfg, src: src, dst: dst, res: &Result{}}
+	if err := s.read(ctx); err != nil {
+		return nil, err
 	}
-	scanWG.Wait()
-	if srcErr != nil {
-		return nil, fmt.Errorf("mirror: source manifest: %w", srcErr)
+	work, err := s.planAll(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if dstErr != nil {
-		return nil, fmt.Errorf("mirror: scan destination: %w", dstErr)
-	}
-
-	s := &syncer{cfg: &cfg, src: src, dst: dst, dstT: dstT}
-	res := &Result{Recordings: len(srcM.Recordings)}
-	var failed []*RecordingError
-	fail := func(id string, err error) {
-		failed = append(failed, &RecordingError{RecordID: id, Err: err})
-		s.emit(Event{Kind: EventFailed, RecordID: id, Err: err})
-	}
-	var broken map[string]error
-	if b, ok := src.(BrokenRecordings); ok {
-		broken = b.Broken()
-		for id, err := range broken {
-			fail(id, err)
-		}
-	}
-
-	// Plan.
-	var work []*recPlan
-	var total int64
-	for i := range srcM.Recordings {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r := &srcM.Recordings[i]
-		p, err := s.plan(ctx, r)
-		if err != nil {
-			fail(r.ID, err)
-			continue
-		}
-		if p == nil {
-			res.Unchanged++
-			s.emit(Event{Kind: EventUnchanged, RecordID: r.ID})
-			continue
-		}
-		work = append(work, p)
-		total += p.bytes
-	}
-	s.syncTotal = total
-	s.emit(Event{Kind: EventPlan, SyncTotal: total, Recordings: len(work)})
-
-	// Transfer.
-	var mu sync.Mutex
-	parallel(ctx, cfg.concurrency, len(work), func(i int) {
-		p := work[i]
-		st, err := s.run(ctx, p)
-		mu.Lock()
-		res.Files += st.files
-		res.Bytes += st.bytes
-		res.Reused += st.reused
-		if err != nil {
-			if ctx.Err() == nil {
-				fail(p.rec.ID, err)
-			}
-		} else {
-			res.Copied++
-		}
-		mu.Unlock()
-		if err == nil {
-			s.emit(Event{Kind: EventDone, RecordID: p.rec.ID, Done: p.bytes, Total: p.bytes})
-		}
-	})
+	s.transferAll(ctx, work)
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return s.res, err
 	}
-
-	if cfg.delete && len(srcM.Recordings) == 0 && len(broken) == 0 && len(dstT.m.Recordings) > 0 {
-		s.cleanStaging(srcM)
-		res.Failed = len(failed)
-		return res, ErrEmptySource
+	if err := s.deleteGone(); err != nil {
+		return s.res, err
 	}
-	if cfg.delete {
-		for _, r := range dstT.m.Recordings {
-			if _, bad := broken[r.ID]; bad {
-				continue
-			}
-			sr := srcM.Recording(r.ID)
-			for _, f := range r.Formats {
-				if sr != nil && sr.Format(f.Name) != nil {
-					continue
-				}
-				if err := s.removeFormat(r.ID, f.Name); err != nil {
-					fail(r.ID, err)
-					continue
-				}
-				res.Deleted++
-				s.emit(Event{Kind: EventDeleted, RecordID: r.ID, Format: f.Name})
-			}
-		}
+	s.cleanStaging(s.srcM)
+	s.res.Failed = len(s.failed)
+	if len(s.failed) > 0 {
+		return s.res, &SyncError{Failed: s.failed}
 	}
-	s.cleanStaging(srcM)
-
-	res.Failed = len(failed)
-	if len(failed) > 0 {
-		return res, &SyncError{Failed: failed}
-	}
-	return res, nil
+	return s.res, nil
 }
 
+func newSyncConfig(opts []Option) (*syncConfig, error) {
+	cfg := &syncConfig{concurrency: 4, retries: 3, retryDelay: 200 * time.Millisecond, scanWorkers: 4}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applySync(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.cache == nil {
+		cfg.cache = NewHashCache()
+	}
+	return cfg, nil
+}
+
+func sameDir(a, b string) bool {
+	a, _ = filepath.Abs(a)
+	b, _ = filepath.Abs(b)
+	return a == b
+}
+
+// syncer is one run of Sync: its configuration, both sides, the plan and
+// the running totals. Its stages run in order: read, planAll,
+// transferAll, deleteGone.
 type syncer struct {
-	cfg  *syncConfig
-	src  Source
-	dst  string
-	dstT *tree
+	cfg *syncConfig
+	src Source
+	dst string
+
+	srcM   *Manifest        // the source's manifest (read)
+	dstT   *tree            // the destination as scanned (read)
+	broken map[string]error // recordings the source could not list (read)
+
+	mu     sync.Mutex // guards res and failed during transferAll
+	res    *Result
+	failed []*RecordingError
 
 	emitMu    sync.Mutex
 	syncDone  int64
@@ -252,6 +170,128 @@ func (s *syncer) emit(e Event) {
 	}
 	e.SyncDone, e.SyncTotal = s.syncDone, s.syncTotal
 	s.cfg.progress(e)
+}
+
+// fail records the failure of one recording (callers hold s.mu when
+// recordings run concurrently).
+func (s *syncer) fail(id string, err error) {
+	s.failed = append(s.failed, &RecordingError{RecordID: id, Err: err})
+	s.emit(Event{Kind: EventFailed, RecordID: id, Err: err})
+}
+
+// read fetches the source's manifest while it scans the destination, and
+// records the recordings the source reports broken as failed.
+func (s *syncer) read(ctx context.Context) error {
+	scanCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		dstErr error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() { s.dstT, dstErr = scanTree(scanCtx, s.dst, s.cfg.scanWorkers, allowHardLinks) })
+	srcM, srcErr := s.src.Manifest(scanCtx)
+	if srcErr != nil {
+		cancel()
+	}
+	wg.Wait()
+	if srcErr != nil {
+		return fmt.Errorf("mirror: source manifest: %w", srcErr)
+	}
+	if dstErr != nil {
+		return fmt.Errorf("mirror: scan destination: %w", dstErr)
+	}
+	s.srcM = srcM
+	s.res.Recordings = len(srcM.Recordings)
+	if b, ok := s.src.(BrokenRecordings); ok {
+		s.broken = b.Broken()
+		for id, err := range s.broken {
+			s.fail(id, err)
+		}
+	}
+	return nil
+}
+
+// planAll compares every source recording with the destination and
+// returns the work to do; unchanged recordings are counted here.
+func (s *syncer) planAll(ctx context.Context) ([]*recPlan, error) {
+	var work []*recPlan
+	var total int64
+	for i := range s.srcM.Recordings {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r := &s.srcM.Recordings[i]
+		p, err := s.plan(ctx, r)
+		if err != nil {
+			s.fail(r.ID, err)
+			continue
+		}
+		if p == nil {
+			s.res.Unchanged++
+			s.emit(Event{Kind: EventUnchanged, RecordID: r.ID})
+			continue
+		}
+		work = append(work, p)
+		total += p.bytes
+	}
+	s.syncTotal = total
+	s.emit(Event{Kind: EventPlan, SyncTotal: total, Recordings: len(work)})
+	return work, nil
+}
+
+// transferAll stages and installs the planned recordings, cfg.concurrency
+// at a time.
+func (s *syncer) transferAll(ctx context.Context, work []*recPlan) {
+	parallel(ctx, s.cfg.concurrency, len(work), func(i int) {
+		p := work[i]
+		st, err := s.run(ctx, p)
+		s.mu.Lock()
+		s.res.Files += st.files
+		s.res.Bytes += st.bytes
+		s.res.Reused += st.reused
+		switch {
+		case err == nil:
+			s.res.Copied++
+		case ctx.Err() == nil:
+			s.fail(p.rec.ID, err)
+		}
+		s.mu.Unlock()
+		if err == nil {
+			s.emit(Event{Kind: EventDone, RecordID: p.rec.ID, Done: p.bytes, Total: p.bytes})
+		}
+	})
+}
+
+// deleteGone removes (WithDelete) the destination's format directories
+// that the source no longer lists, never those of recordings the source
+// reported broken, and nothing when the source lists no recordings at all.
+func (s *syncer) deleteGone() error {
+	if !s.cfg.delete {
+		return nil
+	}
+	if len(s.srcM.Recordings) == 0 && len(s.broken) == 0 && len(s.dstT.m.Recordings) > 0 {
+		s.cleanStaging(s.srcM)
+		s.res.Failed = len(s.failed)
+		return ErrEmptySource
+	}
+	for _, r := range s.dstT.m.Recordings {
+		if _, bad := s.broken[r.ID]; bad {
+			continue
+		}
+		sr := s.srcM.Recording(r.ID)
+		for _, f := range r.Formats {
+			if sr != nil && sr.Format(f.Name) != nil {
+				continue
+			}
+			if err := s.removeFormat(r.ID, f.Name); err != nil {
+				s.fail(r.ID, err)
+				continue
+			}
+			s.res.Deleted++
+			s.emit(Event{Kind: EventDeleted, RecordID: r.ID, Format: f.Name})
+		}
+	}
+	return nil
 }
 
 // recPlan is the work for one recording.
@@ -329,14 +369,12 @@ func (s *syncer) sameFile(ctx context.Context, id, format string, f *File, d *Fi
 		if !s.cfg.verify {
 			return false, nil
 		}
-		h, ok := s.src.(interface {
-			fileHash(ctx context.Context, id, format string, f *File) (string, error)
-		})
+		d, ok := s.src.(Digester)
 		if !ok {
 			return false, nil
 		}
 		var err error
-		if want, err = h.fileHash(ctx, id, format, f); err != nil {
+		if want, err = d.Digest(ctx, id, format, *f); err != nil {
 			return false, err
 		}
 	}
@@ -356,173 +394,6 @@ func (s *syncer) sameFile(ctx context.Context, id, format string, f *File, d *Fi
 		}
 	}
 	return true, nil
-}
-
-// fileHash lets Sync ask a DirSource for a file's hash (WithVerify).
-func (s *DirSource) fileHash(_ context.Context, id, format string, f *File) (string, error) {
-	p := filepath.Join(s.dir, format, id, filepath.FromSlash(f.Path))
-	return hashFile(s.cache, p, f.Size, f.ModTime)
-}
-
-type runStats struct {
-	files, reused int
-	bytes         int64
-}
-
-// stagedState is written next to a staged recording so that a later run
-// knows which source version the partial files belong to.
-type stagedState struct {
-	Formats []Format `json:"formats"`
-}
-
-const stateFile = ".state.json"
-
-func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
-	var st runStats
-	id := p.rec.ID
-	stage := filepath.Join(s.cfg.staging, id)
-	// What a previous, interrupted run was staging.
-	prev := map[string]File{}
-	if b, err := os.ReadFile(filepath.Join(stage, stateFile)); err == nil {
-		var old stagedState
-		if json.Unmarshal(b, &old) == nil {
-			for _, f := range old.Formats {
-				for _, x := range f.Files {
-					prev[f.Name+"/"+x.Path] = x
-				}
-			}
-		}
-	}
-	if err := os.MkdirAll(stage, 0o755); err != nil {
-		return st, err
-	}
-	var cur stagedState
-	for _, fp := range p.formats {
-		cur.Formats = append(cur.Formats, *fp.format)
-	}
-	if err := writeJSONAtomic(filepath.Join(stage, stateFile), &cur); err != nil {
-		return st, err
-	}
-	s.emit(Event{Kind: EventStart, RecordID: id, Total: p.bytes})
-	var done int64
-	var sums map[string]string // digests computed while copying (local source)
-	var roots []*os.Root
-	defer func() {
-		for _, r := range roots {
-			r.Close()
-		}
-	}()
-	made := map[string]bool{} // staging directories already created
-	for _, fp := range p.formats {
-		fdir := filepath.Join(stage, fp.format.Name)
-		// A local source's format directory is opened once for all its
-		// files; when that fails, each file is opened on its own (and
-		// reports its own error).
-		var root *os.Root
-		if ds, ok := s.src.(*DirSource); ok {
-			if r, err := ds.openFormatRoot(id, fp.format.Name); err == nil {
-				root = r
-				roots = append(roots, r)
-			}
-		}
-		// Remove staged files that are not part of this version.
-		if err := pruneStaged(fdir, fp.format); err != nil {
-			return st, err
-		}
-		// Small files come in one bundle when the source can send one.
-		var bundled map[string]bool
-		if b, ok := s.src.(Bundler); ok {
-			want := map[string]*File{}
-			for k := range fp.format.Files {
-				f := &fp.format.Files[k]
-				if fp.reuse[f.Path] || f.Size > bundleMax {
-					continue
-				}
-				if old, had := prev[fp.format.Name+"/"+f.Path]; had && old == *f {
-					continue // staged by an earlier run: resume it alone
-				}
-				want[f.Path] = f
-			}
-			if len(want) >= 2 {
-				bundled = s.fetchBundle(ctx, b, id, fp.format, fdir, want, func(d int64) {
-					done += d
-					s.emit(Event{Kind: EventBytes, RecordID: id, Format: fp.format.Name, Bytes: d, Done: done, Total: p.bytes})
-				})
-				st.files += len(bundled)
-				for path := range bundled {
-					st.bytes += want[path].Size
-				}
-			}
-		}
-		for k := range fp.format.Files {
-			f := &fp.format.Files[k]
-			if bundled[f.Path] {
-				continue
-			}
-			staged := filepath.Join(fdir, filepath.FromSlash(f.Path))
-			if sd := filepath.Dir(staged); !made[sd] {
-				if err := os.MkdirAll(sd, 0o755); err != nil {
-					return st, err
-				}
-				made[sd] = true
-			}
-			if fp.reuse[f.Path] {
-				live := filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path))
-				os.Remove(staged)
-				if err := os.Link(live, staged); err == nil {
-					st.reused++
-					continue
-				}
-				// Fall through: transfer it.
-			}
-			old, had := prev[fp.format.Name+"/"+f.Path]
-			resume := had && old.Size == f.Size && old.ModTime.Equal(f.ModTime) && old.SHA256 == f.SHA256
-			n, sum, err := s.transfer(ctx, root, id, fp.format.Name, f, staged, resume, func(d int64) {
-				done += d
-				s.emit(Event{Kind: EventBytes, RecordID: id, Format: fp.format.Name, Path: f.Path, Bytes: d, Done: done, Total: p.bytes})
-			})
-			st.bytes += n
-			if err != nil {
-				return st, err
-			}
-			if sum != "" && f.SHA256 == "" {
-				if sums == nil {
-					sums = map[string]string{}
-				}
-				sums[fp.format.Name+"/"+f.Path] = sum
-			}
-			st.files++
-		}
-		md, err := os.ReadFile(filepath.Join(fdir, "metadata.xml"))
-		if err != nil {
-			return st, &MetadataError{RecordID: id, Format: fp.format.Name, Reason: "missing", Err: err}
-		}
-		if _, err := ValidateMetadata(md, fp.format.Name, id); err != nil {
-			return st, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return st, err
-	}
-	// Every format is staged and verified: put them all into place, or
-	// none.
-	if err := s.installAll(id, stage, p.formats); err != nil {
-		return st, err
-	}
-	for _, fp := range p.formats {
-		// Verified digests describe the installed files: remember them so
-		// a later WithVerify does not read the files again.
-		for _, f := range fp.format.Files {
-			sum := f.SHA256
-			if sum == "" {
-				sum = sums[fp.format.Name+"/"+f.Path]
-			}
-			if sum != "" {
-				s.cfg.cache.Put(filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path)), f.Size, f.ModTime, sum)
-			}
-		}
-	}
-	return st, os.RemoveAll(stage)
 }
 
 // installAll puts the staged format directories of a recording into

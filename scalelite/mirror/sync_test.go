@@ -583,3 +583,56 @@ func TestSyncLockedBySecondSync(t *testing.T) {
 	_, err = Sync(context.Background(), dirSource(t, src), dst)
 	require.NoError(t, err, "the lock is released when a Sync returns")
 }
+
+// customSource is a Source written outside the package's own types that
+// offers the optional interfaces: it must get the same fast path as a
+// DirSource.
+type customSource struct {
+	inner                       *DirSource
+	opens, formatOpens, digests atomic.Int64
+}
+
+func (c *customSource) Manifest(ctx context.Context) (*Manifest, error) {
+	return c.inner.Manifest(ctx)
+}
+
+func (c *customSource) Open(ctx context.Context, id, format string, f File, off int64) (io.ReadCloser, error) {
+	c.opens.Add(1)
+	return c.inner.Open(ctx, id, format, f, off)
+}
+
+func (c *customSource) OpenFormat(ctx context.Context, id, format string) (FormatFiles, error) {
+	c.formatOpens.Add(1)
+	return c.inner.OpenFormat(ctx, id, format)
+}
+
+func (c *customSource) KnownDigest(id, format string, f File) string {
+	c.digests.Add(1)
+	return c.inner.KnownDigest(id, format, f)
+}
+
+func (c *customSource) Digest(ctx context.Context, id, format string, f File) (string, error) {
+	return c.inner.Digest(ctx, id, format, f)
+}
+
+func TestSyncFastPathForAnySource(t *testing.T) {
+	t.Parallel()
+	src, _ := newTree(t, genSpec{Recordings: 2, Seed: 74, Large: 1 << 10, Video: 1 << 10})
+	// A digest the source knows is checked against the copy: corrupt the
+	// cache's entry for one file and the sync must refuse it.
+	cache := NewHashCache()
+	inner := dirSource(t, src, WithHashCache(cache), WithHashes(true))
+	m, err := inner.Manifest(context.Background())
+	require.NoError(t, err)
+	f := m.Recordings[0].Formats[0].Files[0]
+	p := filepath.Join(src, m.Recordings[0].Formats[0].Name, m.Recordings[0].ID, filepath.FromSlash(f.Path))
+	cache.Put(p, f.Size, f.ModTime, strings.Repeat("0", 64))
+
+	c := &customSource{inner: dirSource(t, src, WithHashCache(cache))}
+	dst := t.TempDir()
+	_, err = Sync(context.Background(), c, dst)
+	require.ErrorIs(t, err, ErrVerify)
+	require.Zero(t, c.opens.Load(), "files are opened through OpenFormat")
+	require.Equal(t, int64(3), c.formatOpens.Load(), "two formats of the good recording, the first of the bad")
+	require.Positive(t, c.digests.Load())
+}

@@ -14,6 +14,11 @@
 // poller in only one of them (-poller=false on the others). GET /health
 // answers "success" while the state store answers.
 //
+// The server cuts off slow clients: -read-header-timeout, -read-timeout,
+// -write-timeout and -idle-timeout bound each connection, and
+// -max-body-readers caps the requests still sending their body (more get
+// 503). SIGINT or SIGTERM stop it gracefully within -shutdown-grace.
+//
 // Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when the
 // balancer fails, 2 for bad flags.
 package main

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite"
 )
 
@@ -25,7 +26,8 @@ func Example() {
 		}
 		return ""
 	}
-	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, getenv, io.Discard, ready) }()
+	ctx = cli.WithReady(cli.WithGetenv(ctx, getenv), func(a string) { ready <- a })
+	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, nil, io.Discard, io.Discard) }()
 	var addr string
 	select {
 	case addr = <-ready:

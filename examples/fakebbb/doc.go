@@ -26,6 +26,17 @@
 //	-recording-size   approximate size of each recording written there,
 //	                  deterministic per record ID (default 2MiB)
 //
+// Limits on clients, the same in every bbbkit server program (lengthen
+// -read-timeout for big POSTed presentations on slow links):
+//
+//	-read-header-timeout  time to send a request's headers (default 10s)
+//	-read-timeout         time to send a whole request, body included (default 1m)
+//	-write-timeout        time to write an answer (default 1m)
+//	-idle-timeout         time a kept-alive connection may wait (default 2m)
+//	-max-header-bytes     largest request headers and URL (default 262144)
+//	-max-body-readers     requests sending a body at once; more get 503 (default 64)
+//	-shutdown-grace       time running requests get at shutdown (default 10s)
+//
 // It serves the BBB API under /bigbluebutton/api/ (hooks/* included),
 // answers GET /health with "ok", and logs one line per request (method,
 // path, status, duration: never the query string, which carries checksums

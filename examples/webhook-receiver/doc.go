@@ -19,6 +19,10 @@
 // keeps it out of the process list. -callback-url must be the URL exactly as
 // registered with hooks/create. GET /healthz answers 200 for probes.
 //
+// Slow clients are cut off: -read-timeout and -write-timeout (30s each),
+// -read-header-timeout, -idle-timeout and -max-body-readers (requests still
+// sending their body at once; more get 503) bound what a client can hold.
+//
 // Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when serving
 // fails, 2 for invalid flags.
 package main

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 // Start the receiver on a free loopback port, deliver one meeting-created
@@ -25,7 +26,8 @@ func Example() {
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	args := []string{"-listen", "127.0.0.1:0", "-secret", secret, "-callback-url", callbackURL}
-	go func() { done <- run(ctx, args, &stdout, io.Discard, ready) }()
+	ctx = cli.WithReady(ctx, func(a string) { ready <- a })
+	go func() { done <- run(ctx, args, nil, &stdout, io.Discard) }()
 	var addr string
 	select {
 	case addr = <-ready:

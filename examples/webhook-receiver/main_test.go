@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
@@ -59,7 +61,8 @@ func startReceiver(t *testing.T, args ...string) (addr string, stdout, stderr *s
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), stdout, stderr, ready) }()
+	ctx = cli.WithReady(ctx, func(a string) { ready <- a })
+	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), nil, stdout, stderr) }()
 	select {
 	case addr = <-ready:
 	case code := <-done:
@@ -178,14 +181,23 @@ func TestReceiverFlags(t *testing.T) {
 		"extra arguments": {"-secret", secret, "-callback-url", callbackURL, "extra"},
 	} {
 		var stderr bytes.Buffer
-		code := run(context.Background(), args, &bytes.Buffer{}, &stderr, nil)
+		code := run(context.Background(), args, nil, &bytes.Buffer{}, &stderr)
 		assert.Equal(t, 2, code, name)
 		assert.NotContains(t, stderr.String(), secret, name)
 	}
-	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, &bytes.Buffer{}, &bytes.Buffer{}, nil))
-	assert.Equal(t, 1, run(context.Background(), []string{"-secret", secret, "-callback-url", callbackURL, "-listen", "256.0.0.1:1"}, &bytes.Buffer{}, &bytes.Buffer{}, nil))
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, nil, &bytes.Buffer{}, &bytes.Buffer{}))
+	assert.Equal(t, 1, run(context.Background(), []string{"-secret", secret, "-callback-url", callbackURL, "-listen", "256.0.0.1:1"}, nil, &bytes.Buffer{}, &bytes.Buffer{}))
 
 	t.Setenv("BBB_SECRET", secret)
 	_, _, _, stop := startReceiver(t, "-callback-url", callbackURL)
 	assert.Equal(t, 0, stop(), "the secret may come from BBB_SECRET")
+}
+
+// A callback body sent one byte a second is cut off at -read-timeout.
+func TestSlowCallbackIsCutOff(t *testing.T) {
+	addr, _, stderr, stop := startReceiver(t, "-secret", secret, "-callback-url", callbackURL, "-read-timeout", "500ms")
+	open, err := clitest.SlowBody(addr, "/bbb/events", 3*time.Second)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, open, 500*time.Millisecond)
+	assert.Equal(t, 0, stop(), stderr.String())
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -110,19 +109,11 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 // stream (see Bundler).
 func (s *HTTPSource) OpenBundle(ctx context.Context, recordID, format string, maxFileSize int64) (io.ReadCloser, error) {
 	q := url.Values{"record": {recordID}, "format": {format}, "max": {strconv.FormatInt(maxFileSize, 10)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.signedURL(CallBundle, q), nil)
-	if err != nil {
-		return nil, fmt.Errorf("mirror: bundle: %w", err)
-	}
-	resp, err := s.do(ctx, CallBundle, req)
+	resp, err := s.stream(ctx, s.files, s.request(CallBundle, q, nil), http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		return nil, httpError(CallBundle, resp)
-	}
-	return resp.Body, nil
+	return resp.Stream, nil
 }
 
 // fetchBundle stages the wanted small files of a format from one bundle.

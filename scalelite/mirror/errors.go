@@ -3,6 +3,7 @@ package mirror
 import (
 	"errors"
 	"fmt"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 	"strings"
 )
 
@@ -96,11 +97,25 @@ func (e *VerifyError) Error() string {
 // Is makes errors.Is(err, ErrVerify) true.
 func (e *VerifyError) Is(target error) bool { return target == ErrVerify }
 
+// The transport types of bbbkit's shared HTTP core, as every bbbkit client
+// names them: errors.As with one of them matches an error of any client.
+type (
+	// TransportError is a request to an export endpoint that got no
+	// complete answer; its URL is redacted.
+	TransportError = httpcore.TransportError
+	// DecodeError is an answer that cannot be read (past a size cap).
+	DecodeError = httpcore.DecodeError
+	// RetryPolicy says how WithRetry retries a request.
+	RetryPolicy = httpcore.RetryPolicy
+	// RequestInfo is what WithObserver reports about each attempt.
+	RequestInfo = httpcore.RequestInfo
+)
+
 // HTTPError is a non-success answer from an export endpoint.
 type HTTPError struct {
 	Op         string // "manifest" or "file"
 	StatusCode int
-	Message    string // the server's short error text, never a secret
+	Message    string // the server's short error text, redacted
 }
 
 // Error implements error.

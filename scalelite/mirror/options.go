@@ -3,10 +3,12 @@ package mirror
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 	"golang.org/x/time/rate"
 )
 
@@ -281,17 +283,32 @@ func WithHardLinks(allow bool) HandlerOption {
 
 // HTTPSource options.
 
-// WithHTTPClient sets the HTTP client (default: a client without an overall
-// timeout, since files can be large; cancel with the context).
-func WithHTTPClient(c *http.Client) HTTPOption {
-	return httpOpt(func(s *HTTPSource) error {
-		if c == nil {
-			return optionError("WithHTTPClient", "nil client")
-		}
-		s.client = c
-		return nil
-	})
+// transport wraps an option of the shared HTTP core, which validates it
+// and names it in its error.
+func transport(o httpcore.Option) HTTPOption {
+	return httpOpt(func(s *HTTPSource) error { return o(&s.cfg) })
 }
+
+// WithHTTPClient sets the HTTP client (default: a client without an overall
+// timeout, since files can be large, keeping 32 idle connections per host;
+// cancel with the context).
+func WithHTTPClient(c *http.Client) HTTPOption { return transport(httpcore.HTTPClient(c)) }
+
+// WithRetry retries a request that got no answer or a 429/502/503/504
+// before its body (default: one attempt; Sync resumes interrupted files on
+// its own, see WithRetries).
+func WithRetry(p RetryPolicy) HTTPOption { return transport(httpcore.Retry(p)) }
+
+// WithLogger logs every attempt at debug level and every retry as a
+// warning, with redacted URLs.
+func WithLogger(l *slog.Logger) HTTPOption { return transport(httpcore.Logger(l)) }
+
+// WithObserver calls fn after every attempt (metrics.ClientMetrics
+// observes bbbkit's clients through it).
+func WithObserver(fn func(RequestInfo)) HTTPOption { return transport(httpcore.Observer(fn)) }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) HTTPOption { return transport(httpcore.UserAgent(ua)) }
 
 // WithChecksum sets the algorithm requests are signed with (default
 // SHA-256).

@@ -116,9 +116,19 @@ func (t *swapTxn) mkdirAll(dir string) error {
 		}
 	}
 	if err := t.m.mkdir(dir); err != nil {
+		if fi, serr := os.Stat(dir); errors.Is(err, fs.ErrExist) && serr == nil && fi.IsDir() {
+			return nil // made meanwhile by a concurrent install: not ours to undo
+		}
 		return err
 	}
-	t.done(func() error { return os.Remove(dir) })
+	t.done(func() error {
+		// A concurrent install may have put its recording in meanwhile;
+		// then the directory stays.
+		if err := os.Remove(dir); err != nil && !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return nil
+	})
 	return nil
 }
 

@@ -3,8 +3,10 @@ package mirror
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 type runStats struct {
@@ -30,6 +32,7 @@ type recJob struct {
 	prev  map[string]File   // "format/path" -> what an interrupted run staged
 	sums  map[string]string // "format/path" -> digest computed while copying
 	made  map[string]bool   // staging directories already created
+	mu    sync.Mutex        // guards sums, made, done and st while files stage concurrently
 	done  int64             // bytes transferred so far
 	st    runStats
 }
@@ -47,8 +50,22 @@ func (j *recJob) runSteps(ctx context.Context) error {
 		return err
 	}
 	j.s.emit(Event{Kind: EventStart, RecordID: j.id, Total: j.plan.bytes})
+	var todo []stageTask
 	for _, fp := range j.plan.formats {
-		if err := j.stageFormat(ctx, fp); err != nil {
+		tasks, closer, err := j.prepareFormat(ctx, fp)
+		if closer != nil {
+			defer closer.Close()
+		}
+		if err != nil {
+			return err
+		}
+		todo = append(todo, tasks...)
+	}
+	if err := j.stageAll(ctx, todo); err != nil {
+		return err
+	}
+	for _, fp := range j.plan.formats {
+		if err := j.checkMetadata(fp); err != nil {
 			return err
 		}
 	}
@@ -62,6 +79,51 @@ func (j *recJob) runSteps(ctx context.Context) error {
 	}
 	j.rememberDigests()
 	return os.RemoveAll(j.stage)
+}
+
+// stageTask is one file of a recording still to stage.
+type stageTask struct {
+	fp    fmtPlan
+	file  *File
+	fdir  string
+	files FormatFiles // the source's opened format directory, or nil
+}
+
+// filesAtOnce is how many files of one recording a remote source fetches
+// at once (over the one connection pool of its HTTP client): a recording's
+// large files then do not wait for each other. A local source copies them
+// one after another; the disk gains nothing from more.
+const filesAtOnce = 4
+
+// stageAll stages the tasks; those of a remote source concurrently. The
+// first failure stops the others and is returned.
+func (j *recJob) stageAll(ctx context.Context, todo []stageTask) error {
+	workers := 1
+	if _, local := j.s.src.(FormatOpener); !local {
+		workers = filesAtOnce
+	}
+	if workers == 1 || len(todo) < 2 {
+		for _, t := range todo {
+			if err := j.stageFile(ctx, t.files, t.fp, t.file, t.fdir); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var once sync.Once
+	var first error
+	parallel(ctx, workers, len(todo), func(i int) {
+		t := todo[i]
+		if err := j.stageFile(ctx, t.files, t.fp, t.file, t.fdir); err != nil {
+			once.Do(func() { first = err; cancel() })
+		}
+	})
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
 }
 
 // begin reads what an interrupted run staged and records the version this
@@ -88,9 +150,11 @@ func (j *recJob) begin() error {
 	return writeJSONAtomic(filepath.Join(j.stage, stateFile), &cur)
 }
 
-// stageFormat brings every file of one format into the staging directory
-// and checks its metadata.xml.
-func (j *recJob) stageFormat(ctx context.Context, fp fmtPlan) error {
+// prepareFormat readies the staging directory of one format, stages its
+// small files from a bundle when the source sends one, and returns the
+// files left to stage. closer, when not nil, is the source's opened format
+// directory, to be closed when the recording is done.
+func (j *recJob) prepareFormat(ctx context.Context, fp fmtPlan) ([]stageTask, io.Closer, error) {
 	name := fp.format.Name
 	fdir := filepath.Join(j.stage, name)
 	// A source that can open the format directory once does so for all
@@ -100,24 +164,27 @@ func (j *recJob) stageFormat(ctx context.Context, fp fmtPlan) error {
 	if fo, ok := j.s.src.(FormatOpener); ok {
 		if ff, err := fo.OpenFormat(ctx, j.id, name); err == nil {
 			files = ff
-			defer ff.Close()
 		}
 	}
 	// Remove staged files that are not part of this version.
 	if err := pruneStaged(fdir, fp.format); err != nil {
-		return err
+		return nil, files, err
 	}
 	bundled := j.fetchBundled(ctx, fp, fdir)
+	var tasks []stageTask
 	for k := range fp.format.Files {
 		f := &fp.format.Files[k]
-		if bundled[f.Path] {
-			continue
-		}
-		if err := j.stageFile(ctx, files, fp, f, fdir); err != nil {
-			return err
+		if !bundled[f.Path] {
+			tasks = append(tasks, stageTask{fp: fp, file: f, fdir: fdir, files: files})
 		}
 	}
-	md, err := os.ReadFile(filepath.Join(fdir, "metadata.xml"))
+	return tasks, files, nil
+}
+
+// checkMetadata checks the staged metadata.xml of a format.
+func (j *recJob) checkMetadata(fp fmtPlan) error {
+	name := fp.format.Name
+	md, err := os.ReadFile(filepath.Join(j.stage, name, "metadata.xml"))
 	if err != nil {
 		return &MetadataError{RecordID: j.id, Format: name, Reason: "missing", Err: err}
 	}
@@ -162,18 +229,26 @@ func (j *recJob) fetchBundled(ctx context.Context, fp fmtPlan, fdir string) map[
 // resumes what an earlier run staged of the same version.
 func (j *recJob) stageFile(ctx context.Context, files FormatFiles, fp fmtPlan, f *File, fdir string) error {
 	staged := filepath.Join(fdir, filepath.FromSlash(f.Path))
-	if sd := filepath.Dir(staged); !j.made[sd] {
+	sd := filepath.Dir(staged)
+	j.mu.Lock()
+	made := j.made[sd]
+	j.mu.Unlock()
+	if !made {
 		if err := os.MkdirAll(sd, 0o755); err != nil {
 			return err
 		}
+		j.mu.Lock()
 		j.made[sd] = true
+		j.mu.Unlock()
 	}
 	key := fp.format.Name + "/" + f.Path
 	if fp.reuse[f.Path] {
 		live := filepath.Join(j.s.dst, fp.format.Name, j.id, filepath.FromSlash(f.Path))
 		os.Remove(staged)
 		if err := os.Link(live, staged); err == nil {
+			j.mu.Lock()
 			j.st.reused++
+			j.mu.Unlock()
 			return nil
 		}
 		// Fall through: transfer it.
@@ -183,11 +258,16 @@ func (j *recJob) stageFile(ctx context.Context, files FormatFiles, fp fmtPlan, f
 		id: j.id, format: fp.format.Name, file: f, staged: staged, files: files,
 		resume: had && old.Size == f.Size && old.ModTime.Equal(f.ModTime) && old.SHA256 == f.SHA256,
 		progress: func(d int64) {
+			j.mu.Lock()
 			j.done += d
-			j.s.emit(Event{Kind: EventBytes, RecordID: j.id, Format: fp.format.Name, Path: f.Path, Bytes: d, Done: j.done, Total: j.plan.bytes})
+			done := j.done
+			j.mu.Unlock()
+			j.s.emit(Event{Kind: EventBytes, RecordID: j.id, Format: fp.format.Name, Path: f.Path, Bytes: d, Done: done, Total: j.plan.bytes})
 		},
 	}
 	n, sum, err := j.s.transfer(ctx, fj)
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.st.bytes += n
 	if err != nil {
 		return err

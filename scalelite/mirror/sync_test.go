@@ -633,6 +633,6 @@ func TestSyncFastPathForAnySource(t *testing.T) {
 	_, err = Sync(context.Background(), c, dst)
 	require.ErrorIs(t, err, ErrVerify)
 	require.Zero(t, c.opens.Load(), "files are opened through OpenFormat")
-	require.Equal(t, int64(3), c.formatOpens.Load(), "two formats of the good recording, the first of the bad")
+	require.Equal(t, int64(4), c.formatOpens.Load(), "each format of both recordings, once")
 	require.Positive(t, c.digests.Load())
 }

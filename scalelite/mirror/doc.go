@@ -9,7 +9,9 @@
 //   - Sources: DirSource reads a tree on local disk; HTTPSource reads the
 //     export endpoint that Handler serves (a JSON Manifest of recordings,
 //     formats, files, sizes and SHA-256, and the files with Range support,
-//     authenticated by a shared-secret checksum in the BBB style).
+//     authenticated by a shared-secret checksum in the BBB style). Handler
+//     refuses files with more than one hard link unless WithHardLinks, and
+//     lists the recordings it leaves out, with the reason, in the manifest.
 //   - Sync: brings new and changed recordings into a destination tree. Each
 //     recording is staged, verified (sizes, SHA-256, metadata.xml) and only
 //     then put into place, all its formats or none, each exchanged with

@@ -297,3 +297,30 @@ func TestServeCutsOffSlowBody(t *testing.T) {
 	cancel()
 	require.Equal(t, cli.ExitOK, <-done, logs.String())
 }
+
+// The example through the command: a re-import as unpublished
+// that is refused (the unpublished tree's presentation is a file) leaves
+// the published copy whole.
+func TestImportRefusedKeepsPublishedCopy(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	ids := writeTree(t, src, 1)
+	spool := t.TempDir()
+	code, out := runCLI(t, "pack", "-published", src, "-id", ids[0], "-spool", spool)
+	require.Equal(t, cli.ExitOK, code, out)
+	archive := filepath.Join(spool, ids[0]+".tar")
+	pub, unpub := t.TempDir(), t.TempDir()
+	code, out = runCLI(t, "import", "-published", pub, "-unpublished", unpub, archive)
+	require.Equal(t, cli.ExitOK, code, out)
+	require.NoError(t, os.WriteFile(filepath.Join(unpub, "presentation"), []byte("a file"), 0o644))
+	code, out = runCLI(t, "import", "-published", pub, "-unpublished", unpub, "-unpublished-all", archive)
+	require.NotEqual(t, cli.ExitOK, code, out)
+	require.Contains(t, out, "import refused")
+	for _, f := range []string{"presentation", "video"} {
+		b1, _ := os.ReadFile(filepath.Join(src, f, ids[0], "video", "webcams.webm"))
+		b2, err := os.ReadFile(filepath.Join(pub, f, ids[0], "video", "webcams.webm"))
+		require.NoError(t, err, "%s survives the refused import", f)
+		require.Equal(t, b1, b2)
+	}
+	require.NoDirExists(t, filepath.Join(unpub, "video"), "nothing left half-moved")
+}

@@ -104,8 +104,11 @@ func planPrune(dir string, t *tree, cfg *pruneConfig) *PruneResult {
 		cands = append(cands, pruneCandidate{rec: r, start: recordingStart(dir, r)})
 	}
 	for id, err := range t.bad {
+		// Nothing inside a refused recording is read: it may hold links to
+		// anywhere (a metadata.xml linked to /dev/zero). The record ID's
+		// time, else the zero time, places it.
 		r := &Recording{ID: id, Formats: formatsOf(dir, id)}
-		cands = append(cands, pruneCandidate{rec: r, start: recordingStart(dir, r), err: err})
+		cands = append(cands, pruneCandidate{rec: r, start: recordTime(id), err: err})
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		if !cands[i].start.Equal(cands[j].start) {

@@ -109,3 +109,19 @@ func TestPruneReportsWhatItDoesNotRemove(t *testing.T) {
 		require.FileExists(t, filepath.Join(outside, "video", "metadata.xml"), "the link's target is untouched")
 	}
 }
+
+// Prune reads nothing inside a recording it refuses: a metadata.xml that
+// is a link to an endless file must not hang it.
+func TestPruneDoesNotFollowLinksOfRefusedRecording(t *testing.T) {
+	t.Parallel()
+	dir, ids := newTree(t, genSpec{Recordings: 2, Seed: 33, Large: 10})
+	md := filepath.Join(dir, "presentation", ids[0], "metadata.xml")
+	require.NoError(t, os.Remove(md))
+	require.NoError(t, os.Symlink("/dev/zero", md))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := Prune(ctx, dir, WithKeep(0), WithDryRun(true))
+	require.ErrorIs(t, err, ErrIncomplete)
+	require.Len(t, res.Skipped, 1)
+	require.Equal(t, ids[0], res.Skipped[0].RecordID)
+}

@@ -1,36 +1,27 @@
 package bbb
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
-	"io"
-	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
+	"github.com/bbbkit/bbbkit/internal/redact"
 )
 
 // Client calls the API of one BigBlueButton server (or of a Scalelite
 // balancer, which speaks the same API). It is safe for concurrent use.
 type Client struct {
-	apiURL   string // ".../bigbluebutton/api/"
-	secret   string
-	alg      checksum.Algorithm
-	hc       *http.Client
-	timeout  time.Duration
-	retry    RetryPolicy
-	limiter  *rate.Limiter
-	log      *slog.Logger
-	maxBytes int64
-	observe  func(RequestInfo)
+	apiURL string // ".../bigbluebutton/api/"
+	secret string
+	alg    checksum.Algorithm
+	cfg    httpcore.Config // transport settings, filled by the options
+	http   *httpcore.Client
 }
 
 // New returns a client for the server whose API lives at baseURL, such as
@@ -44,23 +35,26 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 	}
 	secret = strings.TrimSpace(secret)
 	if secret == "" {
-		return nil, &ParamError{Call: "New", Param: "secret", Msg: "empty shared secret"}
+		return nil, &ParamError{Service: "bbb", Call: "New", Param: "secret", Msg: "empty shared secret"}
 	}
 	c := &Client{
-		apiURL:   api,
-		secret:   secret,
-		alg:      checksum.SHA256,
-		hc:       http.DefaultClient,
-		timeout:  30 * time.Second,
-		retry:    RetryPolicy{MaxAttempts: 1},
-		log:      slog.New(slog.DiscardHandler),
-		maxBytes: 256 << 20,
+		apiURL: api,
+		secret: secret,
+		alg:    checksum.SHA256,
+		cfg: httpcore.Config{
+			Service:          "bbb",
+			HTTPClient:       http.DefaultClient,
+			Timeout:          30 * time.Second,
+			Retry:            RetryPolicy{MaxAttempts: 1},
+			MaxResponseBytes: 256 << 20,
+		},
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err
 		}
 	}
+	c.http = httpcore.New(c.cfg)
 	return c, nil
 }
 
@@ -68,12 +62,12 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 // "https://h/bigbluebutton", "https://h/bigbluebutton/" and
 // "https://h/bigbluebutton/api" all give "https://h/bigbluebutton/api/".
 func NormalizeAPIURL(baseURL string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(baseURL))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", &ParamError{Call: "New", Param: "baseURL", Msg: "need an absolute http or https URL"}
+	u, err := httpcore.ParseAbsoluteURL(baseURL)
+	if err != nil {
+		return "", &ParamError{Service: "bbb", Call: "New", Param: "baseURL", Msg: err.Error()}
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", &ParamError{Call: "New", Param: "baseURL", Msg: "must not carry a query, fragment or user info"}
+		return "", &ParamError{Service: "bbb", Call: "New", Param: "baseURL", Msg: "must not carry a query, fragment or user info"}
 	}
 	p := strings.TrimRight(u.Path, "/")
 	if !strings.HasSuffix(p, "/api") && p != "api" {
@@ -203,11 +197,9 @@ type rawResponse struct {
 	status int
 	header http.Header
 	body   []byte
-	// The attempt that got this answer; it is reported to the observer
-	// and the log once the answer is decoded (see done).
-	method  string
-	attempt int
-	start   time.Time
+	// core reports the attempt that got this answer once it is decoded
+	// (see done); nil for answers parsed without a client.
+	core *httpcore.Response
 }
 
 // idempotentCalls may be retried: repeating them changes nothing
@@ -229,185 +221,64 @@ func (c *Client) send(ctx context.Context, r *request) (*rawResponse, error) {
 			fullURL += "?" + r.query
 		}
 	}
-	redacted := RedactURL(fullURL)
-	attempts := 1
 	idem := idempotentCalls[r.call]
 	if r.idempotent != nil {
 		idem = *r.idempotent
 	}
-	if idem {
-		attempts = c.retry.MaxAttempts
-	}
-	backoff := c.retry.MinBackoff
-	for attempt := 1; ; attempt++ {
-		resp, err := c.sendOnce(ctx, r, fullURL, redacted, attempt)
-		if err == nil || attempt >= attempts || !retryable(err) || ctx.Err() != nil {
-			return resp, err
-		}
-		delay := time.Duration(0)
-		if backoff > 0 {
-			delay = rand.N(backoff + 1)
-		}
-		c.log.LogAttrs(ctx, slog.LevelWarn, "bbb: retrying request",
-			slog.String("call", r.call), slog.Int("attempt", attempt), slog.Duration("delay", delay), slog.String("error", err.Error()))
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, &TransportError{Call: r.call, URL: redacted, Err: ctx.Err()}
-		case <-t.C:
-		}
-		backoff = min(backoff*2, c.retry.MaxBackoff)
-	}
-}
-
-func retryable(err error) bool {
-	var he *HTTPError
-	if errors.As(err, &he) {
-		switch he.StatusCode {
-		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return true
-		}
-		return false
-	}
-	var te *TransportError
-	return errors.As(err, &te)
-}
-
-func (c *Client) sendOnce(ctx context.Context, r *request, fullURL, redacted string, attempt int) (resp *rawResponse, err error) {
-	start := time.Now()
-	status := 0
-	defer func() {
-		// An answer that arrived is reported by done, after decoding, so
-		// that a FAILED answer counts as failed; here only attempts that
-		// got no usable answer are.
-		if err != nil {
-			c.report(ctx, RequestInfo{Call: r.call, Method: r.method, Attempt: attempt, Status: status, Duration: time.Since(start), Err: err}, redacted)
-		}
-	}()
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, &TransportError{Call: r.call, URL: redacted, Err: err}
-		}
-	}
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	var body io.Reader
-	if r.body != nil {
-		body = bytes.NewReader(r.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, r.method, fullURL, body)
-	if err != nil {
-		return nil, &TransportError{Call: r.call, URL: redacted, Err: errors.New("cannot build request")}
+	hr := &httpcore.Request{Call: r.call, Method: r.method, URL: fullURL, Body: r.body, Header: http.Header{
+		"Accept": {"application/xml, application/json;q=0.9, */*;q=0.1"}}, Idempotent: idem,
+		NoRedirect: r.noRedirect, Accept: acceptOK, Secrets: []string{c.secret}}
+	if r.noRedirect {
+		hr.Accept = acceptOKOrRedirect
 	}
 	if r.contentType != "" {
-		req.Header.Set("Content-Type", r.contentType)
+		hr.Header.Set("Content-Type", r.contentType)
 	}
-	req.Header.Set("Accept", "application/xml, application/json;q=0.9, */*;q=0.1")
-	hc := c.hc
-	if r.noRedirect {
-		cp := *hc
-		cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-		hc = &cp
-	}
-	hr, err := hc.Do(req)
+	resp, err := c.http.Do(ctx, hr)
 	if err != nil {
-		return nil, &TransportError{Call: r.call, URL: redacted, Err: scrubURLError(err)}
+		return nil, err
 	}
-	defer hr.Body.Close()
-	status = hr.StatusCode
-	data, err := io.ReadAll(io.LimitReader(hr.Body, c.maxBytes+1))
-	if err != nil {
-		return nil, &TransportError{Call: r.call, URL: redacted, Err: scrubURLError(err)}
-	}
-	if int64(len(data)) > c.maxBytes {
-		return nil, &DecodeError{Call: r.call, URL: redacted, Err: ErrResponseTooLarge}
-	}
-	resp = &rawResponse{call: r.call, url: redacted, status: hr.StatusCode, header: hr.Header, body: data,
-		method: r.method, attempt: attempt, start: start}
-	if hr.StatusCode != http.StatusOK && !(r.noRedirect && isRedirect(hr.StatusCode)) {
-		return nil, &HTTPError{Call: r.call, URL: redacted, StatusCode: hr.StatusCode,
-			ContentType: hr.Header.Get("Content-Type"), Snippet: snippet(data, c.secret)}
-	}
-	return resp, nil
+	return &rawResponse{call: r.call, url: resp.URL, status: resp.StatusCode, header: resp.Header, body: resp.Body, core: resp}, nil
 }
+
+// acceptOK: BigBlueButton answers every call, FAILED included, with 200.
+func acceptOK(status int) bool { return status == http.StatusOK }
+
+func acceptOKOrRedirect(status int) bool { return status == http.StatusOK || isRedirect(status) }
 
 func isRedirect(code int) bool {
 	return code == http.StatusFound || code == http.StatusMovedPermanently ||
 		code == http.StatusSeeOther || code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect
 }
 
-// scrubURLError drops the URL (which carries the checksum) that net/http puts
-// into its errors, keeping the cause.
-func scrubURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-// snippet returns up to 200 bytes of a body for an HTTPError, with any
-// checksum-like or secret text removed.
-func snippet(b []byte, secret string) string {
-	if len(b) > 200 {
-		b = b[:200]
-	}
-	s := strings.ToValidUTF8(string(b), "")
-	if secret != "" {
-		s = strings.ReplaceAll(s, secret, "REDACTED")
-	}
-	if i := strings.Index(s, "?"); i >= 0 {
-		s = s[:i] + "?" + redactQuery(s[i+1:])
-	}
-	return strings.TrimSpace(s)
-}
-
-// report sends one finished attempt to the observer and the debug log.
-func (c *Client) report(ctx context.Context, ri RequestInfo, redactedURL string) {
-	if c.observe != nil {
-		c.observe(ri)
-	}
-	if c.log != nil && c.log.Enabled(ctx, slog.LevelDebug) {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "bbb: request",
-			slog.String("call", ri.Call), slog.String("method", ri.Method), slog.String("url", redactedURL),
-			slog.Int("status", ri.Status), slog.Duration("duration", ri.Duration), slog.Int("attempt", ri.Attempt),
-			slog.String("outcome", outcome(ri.Err)))
-	}
-}
-
 // done reports an answered attempt with the outcome of decoding it, and
-// returns err.
+// returns err. Text the server supplied in an *Error is redacted here, on
+// the one path every answer takes.
 func (c *Client) done(resp *rawResponse, err error) error {
-	c.report(context.Background(), RequestInfo{Call: resp.call, Method: resp.method, Attempt: resp.attempt,
-		Status: resp.status, Duration: time.Since(resp.start), Err: err}, resp.url)
+	var ae *Error
+	if errors.As(err, &ae) {
+		ae.Message = resp.redact(ae.Message)
+		for i := range ae.Errors {
+			ae.Errors[i].Message = resp.redact(ae.Errors[i].Message)
+		}
+	}
+	if resp.core != nil {
+		return resp.core.Done(err)
+	}
 	return err
 }
 
-func outcome(err error) string {
-	if err == nil {
-		return "success"
+// RedactURL returns u with the checksum, session tokens and passwords in its
+// query replaced by REDACTED, for logs and error messages. It is the
+// redactor every bbbkit client uses.
+func RedactURL(u string) string { return redact.URL(u) }
+
+// redact removes credentials from server-supplied text.
+func (resp *rawResponse) redact(s string) string {
+	if resp.core != nil {
+		return resp.core.Redact(s)
 	}
-	var (
-		ae *Error
-		he *HTTPError
-		te *TransportError
-		de *DecodeError
-	)
-	switch {
-	case errors.As(err, &ae):
-		return "failed"
-	case errors.As(err, &he):
-		return "http_error"
-	case errors.As(err, &te):
-		return "transport_error"
-	case errors.As(err, &de):
-		return "decode_error"
-	}
-	return "error"
+	return redact.String(s)
 }
 
 // decodeXML decodes an XML answer into out and turns FAILED into *Error.

@@ -3,7 +3,6 @@ package bbb
 import (
 	"net/url"
 	"slices"
-	"strings"
 )
 
 // appendEscaped appends s escaped the way Java's URLEncoder does, which every
@@ -90,38 +89,4 @@ func EncodeQuery(v url.Values) string {
 		}
 	}
 	return string(buf)
-}
-
-// redactQuery replaces the values of parameters that are secrets (the
-// checksum, session tokens, passwords) in a raw query string.
-func redactQuery(q string) string {
-	if q == "" {
-		return q
-	}
-	parts := strings.Split(q, "&")
-	for i, p := range parts {
-		k, _, ok := strings.Cut(p, "=")
-		if ok && isSecretParam(k) {
-			parts[i] = k + "=REDACTED"
-		}
-	}
-	return strings.Join(parts, "&")
-}
-
-func isSecretParam(k string) bool {
-	switch strings.ToLower(k) {
-	case "checksum", "sessiontoken", "session_token", "password", "attendeepw", "moderatorpw", "auth_token", "authtoken", "replacesessiontoken", "secret":
-		return true
-	}
-	return false
-}
-
-// RedactURL returns u with the checksum, session tokens and passwords in its
-// query replaced by REDACTED, for logs and error messages.
-func RedactURL(u string) string {
-	base, q, ok := strings.Cut(u, "?")
-	if !ok {
-		return u
-	}
-	return base + "?" + redactQuery(q)
 }

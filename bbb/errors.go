@@ -1,9 +1,10 @@
 package bbb
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Error is a FAILED answer from the server: the call was delivered and
@@ -151,71 +152,24 @@ var (
 
 // TransportError is a request that did not get an HTTP answer: DNS, TCP,
 // TLS, timeout or cancellation. The URL has its checksum and secrets
-// redacted.
-type TransportError struct {
-	Call string
-	URL  string
-	Err  error
-}
-
-// Error implements error.
-func (e *TransportError) Error() string {
-	return "bbb: " + e.Call + ": request to " + e.URL + " failed: " + e.Err.Error()
-}
-
-// Unwrap returns the underlying error (for errors.Is with context.Canceled,
-// context.DeadlineExceeded, net errors).
-func (e *TransportError) Unwrap() error { return e.Err }
+// redacted. It is the type every bbbkit client returns, so errors.As with a
+// *bbb.TransportError matches a scalelite or greenlight error too.
+type TransportError = httpcore.TransportError
 
 // HTTPError is an answer with a status other than the one the call expects,
 // typically an HTML error page from a proxy in front of the server. Snippet
-// holds the start of the body with anything that looks like a checksum or
-// token removed.
-type HTTPError struct {
-	Call        string
-	URL         string
-	StatusCode  int
-	ContentType string
-	Snippet     string
-}
-
-// Error implements error.
-func (e *HTTPError) Error() string {
-	msg := fmt.Sprintf("bbb: %s: unexpected HTTP status %d from %s", e.Call, e.StatusCode, e.URL)
-	if e.ContentType != "" {
-		msg += " (" + e.ContentType + ")"
-	}
-	return msg
-}
+// holds the start of the body, redacted. Shared by every bbbkit client.
+type HTTPError = httpcore.HTTPError
 
 // DecodeError is a 200 answer that is not the XML or JSON the call returns
-// (truncated, HTML, or larger than the response size cap).
-type DecodeError struct {
-	Call string
-	URL  string
-	Err  error
-}
-
-// Error implements error.
-func (e *DecodeError) Error() string {
-	return "bbb: " + e.Call + ": cannot decode response from " + e.URL + ": " + e.Err.Error()
-}
-
-// Unwrap returns the underlying error.
-func (e *DecodeError) Unwrap() error { return e.Err }
+// (truncated, HTML, or larger than the response size cap). Shared by every
+// bbbkit client.
+type DecodeError = httpcore.DecodeError
 
 // ErrResponseTooLarge is wrapped by a DecodeError when an answer exceeds the
 // client's response size cap (see WithMaxResponseBytes).
-var ErrResponseTooLarge = errors.New("response larger than the configured limit")
+var ErrResponseTooLarge = httpcore.ErrResponseTooLarge
 
-// ParamError reports a parameter the client refused before sending anything.
-type ParamError struct {
-	Call  string
-	Param string
-	Msg   string
-}
-
-// Error implements error.
-func (e *ParamError) Error() string {
-	return "bbb: " + e.Call + ": parameter " + e.Param + ": " + e.Msg
-}
+// ParamError reports a parameter or option the client refused before
+// sending anything. Shared by every bbbkit client.
+type ParamError = httpcore.ParamError

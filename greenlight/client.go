@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 const (
@@ -34,13 +32,9 @@ const (
 // once and repeat the request; if that fails too, the call returns a
 // *SessionError.
 type Client struct {
-	base      *url.URL
-	hc        *http.Client
-	limiter   *rate.Limiter
-	timeout   time.Duration
-	maxBytes  int64
-	log       *slog.Logger
-	userAgent string
+	base *url.URL
+	cfg  httpcore.Config // transport settings, filled by the options
+	http *httpcore.Client
 
 	mu       sync.Mutex
 	csrf     string
@@ -60,42 +54,40 @@ func (c *credentials) String() string { return "credentials(redacted)" }
 // New returns a client for the Greenlight installation at baseURL (for
 // example "https://gl.example.com"; a path prefix is kept). It does no I/O.
 func New(baseURL string, opts ...Option) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(baseURL))
+	u, err := httpcore.ParseAbsoluteURL(strings.TrimSpace(baseURL))
 	if err != nil {
-		return nil, fmt.Errorf("greenlight: base URL: %w", err)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("greenlight: base URL must be an absolute http(s) URL")
+		return nil, &ParamError{Service: "greenlight", Call: "New", Param: "baseURL", Msg: err.Error()}
 	}
 	if u.User != nil {
-		return nil, errors.New("greenlight: base URL must not contain credentials")
+		return nil, &ParamError{Service: "greenlight", Call: "New", Param: "baseURL", Msg: "must not contain credentials"}
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawQuery, u.Fragment, u.RawPath = "", "", ""
 	c := &Client{
-		base:      u,
-		timeout:   defaultTimeout,
-		maxBytes:  defaultMaxBytes,
-		log:       slog.New(slog.DiscardHandler),
-		userAgent: "bbbkit-greenlight/1",
+		base: u,
+		cfg: httpcore.Config{
+			Service:          "greenlight",
+			HTTPClient:       &http.Client{},
+			Timeout:          defaultTimeout,
+			MaxResponseBytes: defaultMaxBytes,
+			UserAgent:        "bbbkit-greenlight/1",
+		},
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err
 		}
 	}
-	if c.hc == nil {
-		c.hc = &http.Client{}
-	}
-	if c.hc.Jar == nil {
+	if c.cfg.HTTPClient.Jar == nil {
 		jar, err := cookiejar.New(nil)
 		if err != nil {
 			return nil, fmt.Errorf("greenlight: cookie jar: %w", err)
 		}
-		hc := *c.hc
+		hc := *c.cfg.HTTPClient
 		hc.Jar = jar
-		c.hc = &hc
+		c.cfg.HTTPClient = &hc
 	}
+	c.http = httpcore.New(c.cfg)
 	return c, nil
 }
 
@@ -164,7 +156,7 @@ func (c *Client) recoverable(ctx context.Context, r request, err error) bool {
 	return false
 }
 
-// send performs one HTTP exchange.
+// send performs one call of the JSON API.
 func (c *Client) send(ctx context.Context, r request) error {
 	path := apiPrefix + r.path
 	u := *c.base
@@ -172,124 +164,99 @@ func (c *Client) send(ctx context.Context, r request) error {
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}
-	var body io.Reader
+	var body []byte
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
-			return fmt.Errorf("greenlight: %s %s: encode request: %w", r.method, path, err)
+			return &ParamError{Service: "greenlight", Call: r.method + " " + path, Param: "body", Msg: "cannot be encoded as JSON"}
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	resp, err := c.do(ctx, r.method, u.String(), body, "application/json", path)
+	resp, err := c.exchange(ctx, r.method, path, u.String(), body, "application/json")
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	data, err := readLimited(resp.Body, c.maxBytes)
-	if err != nil {
-		return &TransportError{Method: r.method, Path: path, Err: err}
+	return resp.Done(c.decode(resp, r, path))
+}
+
+// decode classifies an answer and decodes a success into r.out.
+func (c *Client) decode(resp *httpcore.Response, r request, path string) error {
+	decodeErr := func(err error) error {
+		return &DecodeError{Service: "greenlight", Call: r.method + " " + path, URL: resp.URL, Err: err}
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if mt != "application/json" {
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			return fmt.Errorf("%w: %s %s answered %d with %q", ErrNotAPI, r.method, path, resp.StatusCode, mt)
+			return decodeErr(fmt.Errorf("%w: answered %d with %q", ErrNotAPI, resp.StatusCode, mt))
 		}
 		return &APIError{Method: r.method, Path: path, StatusCode: resp.StatusCode}
 	}
-	env, codes, derr := decodeEnvelope(data)
+	env, codes, derr := decodeEnvelope(resp.Body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		for i := range codes {
+			codes[i] = resp.Redact(codes[i])
+		}
 		return &APIError{Method: r.method, Path: path, StatusCode: resp.StatusCode, Codes: codes}
 	}
 	if derr != nil {
-		return &DecodeError{Method: r.method, Path: path, Err: derr}
+		return decodeErr(derr)
 	}
 	if err := env.decodeData(r.out); err != nil {
-		return &DecodeError{Method: r.method, Path: path, Err: err}
+		return decodeErr(err)
 	}
 	if r.page != nil {
 		p, err := env.decodePage()
 		if err != nil {
-			return &DecodeError{Method: r.method, Path: path, Err: err}
+			return decodeErr(err)
 		}
 		*r.page = p
 	}
 	return nil
 }
 
-// do sends one request with the headers Greenlight wants, the rate limit
-// and the timeout. The caller closes the body.
-func (c *Client) do(ctx context.Context, method, rawURL string, body io.Reader, accept, logPath string) (*http.Response, error) {
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return nil, &TransportError{Method: method, Path: logPath, Err: err}
-		}
-	}
-	cancel := context.CancelFunc(func() {})
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
-	if err != nil {
-		cancel()
-		return nil, &TransportError{Method: method, Path: logPath, Err: err}
-	}
-	req.Header.Set("Accept", accept)
-	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
-	}
+// exchange sends one request with the headers Greenlight wants (the CSRF
+// token on writes) through the shared core, which applies the rate limit,
+// the timeout and the size cap. Reads are retried under WithRetry.
+func (c *Client) exchange(ctx context.Context, method, path, rawURL string, body []byte, accept string) (*httpcore.Response, error) {
+	hr := &httpcore.Request{Call: method + " " + path, Method: method, URL: rawURL, Body: body,
+		Header: http.Header{"Accept": {accept}}, Idempotent: !isWrite(method), Accept: acceptAll}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		hr.Header.Set("Content-Type", "application/json")
 	}
-	if isWrite(method) {
-		c.mu.Lock()
-		tok := c.csrf
-		c.mu.Unlock()
-		if tok != "" {
-			req.Header.Set("X-CSRF-Token", tok)
+	c.mu.Lock()
+	tok, creds := c.csrf, c.creds
+	c.mu.Unlock()
+	if tok != "" {
+		hr.Secrets = append(hr.Secrets, tok)
+		if isWrite(method) {
+			hr.Header.Set("X-CSRF-Token", tok)
 		}
 	}
-	start := time.Now()
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		cancel()
-		c.log.LogAttrs(ctx, slog.LevelDebug, "greenlight request failed",
-			slog.String("method", method), slog.String("path", logPath), slog.Duration("took", time.Since(start)))
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is already in the error; keep the message short
-		}
-		return nil, &TransportError{Method: method, Path: logPath, Err: err}
+	if creds != nil {
+		hr.Secrets = append(hr.Secrets, creds.password)
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "greenlight request",
-		slog.String("method", method), slog.String("path", logPath),
-		slog.Int("status", resp.StatusCode), slog.Duration("took", time.Since(start)))
-	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
-	return resp, nil
+	if pw, ok := passwordIn(body); ok {
+		hr.Secrets = append(hr.Secrets, pw)
+	}
+	return c.http.Do(ctx, hr)
 }
 
-// cancelBody releases the request timeout when the body is closed.
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
+// acceptAll: the client classifies every status itself.
+func acceptAll(int) bool { return true }
 
-// Close closes the body and releases the request timeout.
-func (b *cancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
-}
-
-// errTooLarge reports an answer larger than WithMaxResponseBytes.
-var errTooLarge = errors.New("response larger than the configured limit")
-
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+// passwordIn finds the password of a sign-in or user body, so that a
+// server echoing the request cannot put it into an error.
+func passwordIn(body []byte) (string, bool) {
+	if !bytes.Contains(body, []byte(`"password"`)) {
+		return "", false
 	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
+	var b struct {
+		Session struct{ Password string } `json:"session"`
+		User    struct{ Password string } `json:"user"`
 	}
-	return b, nil
+	if json.Unmarshal(body, &b) != nil {
+		return "", false
+	}
+	pw := b.Session.Password + b.User.Password
+	return pw, pw != ""
 }

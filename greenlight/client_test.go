@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
 )
@@ -182,8 +183,9 @@ func TestBadAnswers(t *testing.T) {
 			require.ErrorAs(t, err, &de)
 		}},
 		{"too large", 200, "application/json", `{"data":[` + strings.Repeat(`{"name":"x"},`, 200) + `{}]}`, func(t *testing.T, err error) {
-			var te *greenlight.TransportError
-			require.ErrorAs(t, err, &te)
+			var de *greenlight.DecodeError
+			require.ErrorAs(t, err, &de)
+			require.ErrorIs(t, err, bbb.ErrResponseTooLarge)
 		}},
 		{"proxy 502", 502, "text/plain", "bad gateway", func(t *testing.T, err error) {
 			require.ErrorIs(t, err, greenlight.ErrServer)

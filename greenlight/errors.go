@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Sentinel errors for errors.Is. An *APIError matches the sentinel of its
@@ -116,31 +118,15 @@ func (e *SessionError) Unwrap() error { return e.Err }
 func (e *SessionError) Is(target error) bool { return target == ErrSessionExpired }
 
 // TransportError is a failure to reach Greenlight or to read its answer.
-type TransportError struct {
-	Method string
-	Path   string
-	Err    error
-}
+// It is the type of every bbbkit client (bbb.TransportError); Call is
+// "METHOD path".
+type TransportError = httpcore.TransportError
 
-// Error implements error.
-func (e *TransportError) Error() string {
-	return fmt.Sprintf("greenlight: %s %s: %v", e.Method, e.Path, e.Err)
-}
+// DecodeError is a 2xx answer whose body is not the expected JSON (an HTML
+// page gives one that matches ErrNotAPI), or an answer over the size cap.
+// It is the type of every bbbkit client (bbb.DecodeError).
+type DecodeError = httpcore.DecodeError
 
-// Unwrap returns the underlying error (context errors included).
-func (e *TransportError) Unwrap() error { return e.Err }
-
-// DecodeError is a 2xx answer whose body is not the expected JSON.
-type DecodeError struct {
-	Method string
-	Path   string
-	Err    error
-}
-
-// Error implements error.
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("greenlight: %s %s: decode response: %v", e.Method, e.Path, e.Err)
-}
-
-// Unwrap returns the JSON error.
-func (e *DecodeError) Unwrap() error { return e.Err }
+// ParamError is an argument or option the client refused before sending
+// anything. It is the type of every bbbkit client (bbb.ParamError).
+type ParamError = httpcore.ParamError

@@ -45,22 +45,19 @@ type sessionState struct {
 func (c *Client) FetchCSRFToken(ctx context.Context) error {
 	u := *c.base
 	u.Path = c.base.Path + "/"
-	resp, err := c.do(ctx, http.MethodGet, u.String(), nil, "text/html", "/")
+	resp, err := c.exchange(ctx, http.MethodGet, "/", u.String(), nil, "text/html")
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	page, err := readLimited(resp.Body, c.maxBytes)
-	if err != nil {
-		return &TransportError{Method: http.MethodGet, Path: "/", Err: err}
-	}
 	if resp.StatusCode != http.StatusOK {
-		return &APIError{Method: http.MethodGet, Path: "/", StatusCode: resp.StatusCode}
+		return resp.Done(&APIError{Method: http.MethodGet, Path: "/", StatusCode: resp.StatusCode})
 	}
-	tok, ok := parseCSRFMeta(page)
+	tok, ok := parseCSRFMeta(resp.Body)
 	if !ok {
-		return fmt.Errorf("%w: GET / has no csrf-token meta tag", ErrNotAPI)
+		return resp.Done(&DecodeError{Service: "greenlight", Call: "GET /", URL: resp.URL,
+			Err: fmt.Errorf("%w: no csrf-token meta tag", ErrNotAPI)})
 	}
+	resp.Done(nil)
 	c.mu.Lock()
 	c.csrf = tok
 	c.mu.Unlock()

@@ -10,8 +10,10 @@ import (
 // bbbkit_client_request_duration_seconds.
 var DefaultRequestDurationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
 
-// ClientMetrics counts the requests of bbb.Client values and observes their
-// latency, per server, call and outcome:
+// ClientMetrics counts the requests of every bbbkit client (bbb.Client,
+// webhooks.Client through its bbb.Client, scalelite.Client,
+// greenlight.Client) and observes their latency, per server, call and
+// outcome:
 //
 //	bbbkit_client_requests_total{server,call,outcome}              counter
 //	bbbkit_client_request_duration_seconds{server,call,outcome}    histogram
@@ -19,10 +21,13 @@ var DefaultRequestDurationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5,
 //
 // Every attempt counts (a retried call counts once per attempt). outcome is
 // bbb.RequestInfo.Outcome of the attempt, decided after its answer was
-// decoded: success, failed (a FAILED answer), http_error, transport_error,
-// decode_error or error. call is the API call name ("root" for the API
-// root). Register it with a prometheus.Registerer and install Observer on
-// each client with bbb.WithObserver.
+// decoded: success, failed (the API refused the call), http_error,
+// transport_error, decode_error or error. call is the operation: the API
+// call name ("root" for the API root), the Scalelite admin action, or
+// Greenlight's "METHOD path". Register it with a prometheus.Registerer and
+// install Observer on each client with its WithObserver option
+// (bbb.WithObserver, scalelite.WithObserver, greenlight.WithObserver); the
+// server label tells the clients apart.
 type ClientMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -57,8 +62,8 @@ func NewClientMetrics(buckets ...float64) (*ClientMetrics, error) {
 	}, nil
 }
 
-// Observer returns the function to pass to bbb.WithObserver for the client
-// of one server; server becomes the server label.
+// Observer returns the function to pass to the WithObserver option of any
+// bbbkit client; server becomes the server label.
 func (m *ClientMetrics) Observer(server string) func(bbb.RequestInfo) {
 	return func(ri bbb.RequestInfo) { m.Observe(server, ri) }
 }

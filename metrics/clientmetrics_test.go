@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,10 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/greenlight"
+	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
+	"github.com/bbbkit/bbbkit/scalelite"
+	"github.com/bbbkit/bbbkit/scalelite/scalelitetest"
 )
 
 func TestClientMetrics(t *testing.T) {
@@ -75,5 +80,68 @@ func TestNewClientMetricsRejectsBadBuckets(t *testing.T) {
 		if _, err := NewClientMetrics(b...); err == nil {
 			t.Errorf("buckets %v accepted", b)
 		}
+	}
+}
+
+// TestClientMetricsCountsEveryClient: one ClientMetrics watches a bbb, a
+// Scalelite admin and a Greenlight client, and all three show up in the
+// same exposition.
+func TestClientMetricsCountsEveryClient(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cm, err := NewClientMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bbbSrv, _ := newFake(t)
+	bc, err := bbb.New(bbbSrv.APIURL(), bbbSrv.Secret, bbb.WithHTTPClient(bbbSrv.Client()), bbb.WithObserver(cm.Observer("bbb1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bc.GetMeetings(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	const balancerSecret = "balancer-secret-for-metrics-1"
+	h, err := scalelitetest.NewHandler(scalelitetest.WithSecret(balancerSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slSrv := httptest.NewServer(h)
+	defer slSrv.Close()
+	sc, err := scalelite.New(slSrv.URL, balancerSecret, scalelite.WithObserver(cm.Observer("balancer")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.GetServers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.GetServerInfo(ctx, "no-such-server"); !errors.Is(err, scalelite.ErrNotFound) {
+		t.Fatalf("getServerInfo = %v, want not found", err)
+	}
+
+	glSrv := greenlighttest.NewServer()
+	defer glSrv.Close()
+	gc, err := greenlight.New(glSrv.URL, greenlight.WithObserver(cm.Observer("portal")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gc.SignIn(ctx, greenlighttest.DefaultAdminEmail, greenlighttest.DefaultAdminPassword); err != nil {
+		t.Fatal(err)
+	}
+
+	text := exposition(t, cm)
+	got := grepLines(text, "bbbkit_client_requests_total")
+	want := `bbbkit_client_requests_total{call="GET /",outcome="success",server="portal"} 1
+bbbkit_client_requests_total{call="POST /api/v1/sessions.json",outcome="success",server="portal"} 1
+bbbkit_client_requests_total{call="getMeetings",outcome="success",server="bbb1"} 1
+bbbkit_client_requests_total{call="getServerInfo",outcome="failed",server="balancer"} 1
+bbbkit_client_requests_total{call="getServers",outcome="success",server="balancer"} 1
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if strings.Contains(text, balancerSecret) || checksumValue.MatchString(text) {
+		t.Error("client metrics expose a secret or checksum")
 	}
 }

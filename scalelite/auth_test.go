@@ -128,7 +128,7 @@ func TestClientSignsStrongByDefault(t *testing.T) {
 	assert.NoError(t, auth.VerifyBody(rec.body))
 	assert.WithinDuration(t, before.Add(DefaultAuthValidity), auth.Expires, 2*time.Second)
 
-	legacy, err := New(c.BaseURL(), testSecret, WithLegacyAuth(), WithHTTPClient(c.hc))
+	legacy, err := New(c.BaseURL(), testSecret, WithLegacyAuth(), WithHTTPClient(c.cfg.HTTPClient))
 	require.NoError(t, err)
 	_, err = legacy.UpdateServer(context.Background(), "s1", &UpdateServerParams{State: StateDisabled})
 	require.NoError(t, err)

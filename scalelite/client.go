@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -15,7 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Defaults used by New.
@@ -28,31 +30,25 @@ const (
 
 // Client calls the Scalelite admin API. It is safe for concurrent use.
 type Client struct {
-	base     string // ends in "/scalelite/api/"
-	secret   string
-	alg      checksum.Algorithm
-	hc       *http.Client
-	timeout  time.Duration
-	log      *slog.Logger
-	maxBytes int64
-	ua       string
-	auth     adminAuth // how requests are signed (auth.go)
+	base   string // ends in "/scalelite/api/"
+	secret string
+	alg    checksum.Algorithm
+	cfg    httpcore.Config // transport settings, filled by the options
+	http   *httpcore.Client
+	auth   adminAuth // how requests are signed (auth.go)
 }
 
 // Option configures a Client.
 type Option func(*Client) error
 
+// transport adapts one of the shared transport options.
+func transport(o httpcore.Option) Option {
+	return func(c *Client) error { return o(&c.cfg) }
+}
+
 // WithHTTPClient sets the HTTP client (default: a client of its own with no
 // overall timeout; WithTimeout bounds each call instead).
-func WithHTTPClient(hc *http.Client) Option {
-	return func(c *Client) error {
-		if hc == nil {
-			return errors.New("scalelite: WithHTTPClient: nil client")
-		}
-		c.hc = hc
-		return nil
-	}
-}
+func WithHTTPClient(hc *http.Client) Option { return transport(httpcore.HTTPClient(hc)) }
 
 // WithChecksum sets the checksum algorithm (default SHA-256). Scalelite
 // accepts the algorithms in LOADBALANCER_CHECKSUM_ALGORITHM, by default
@@ -60,56 +56,40 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithChecksum(alg checksum.Algorithm) Option {
 	return func(c *Client) error {
 		if !alg.Valid() {
-			return fmt.Errorf("scalelite: WithChecksum: invalid algorithm %s", alg)
+			return &ParamError{Service: "scalelite", Call: "New", Param: "WithChecksum", Msg: "invalid algorithm " + alg.String()}
 		}
 		c.alg = alg
 		return nil
 	}
 }
 
-// WithTimeout bounds each call, including reading the answer (default
-// DefaultTimeout). Zero means no limit beyond the context's.
-func WithTimeout(d time.Duration) Option {
-	return func(c *Client) error {
-		if d < 0 {
-			return errors.New("scalelite: WithTimeout: negative duration")
-		}
-		c.timeout = d
-		return nil
-	}
-}
+// WithTimeout bounds each attempt of a call, including reading the answer
+// (default DefaultTimeout). Zero means no limit beyond the context's.
+func WithTimeout(d time.Duration) Option { return transport(httpcore.Timeout(d)) }
 
-// WithLogger sets a logger for one debug line per call (action, status,
-// duration). URLs are logged without their query, and secrets never.
-func WithLogger(l *slog.Logger) Option {
-	return func(c *Client) error {
-		if l == nil {
-			return errors.New("scalelite: WithLogger: nil logger")
-		}
-		c.log = l
-		return nil
-	}
-}
+// WithRetry retries the read-only actions (get*) after a transport error
+// or a 429/502/503/504 answer; actions that change state are tried once.
+func WithRetry(p bbb.RetryPolicy) Option { return transport(httpcore.Retry(p)) }
+
+// WithRateLimit makes every request wait for a token from l (not nil).
+func WithRateLimit(l *rate.Limiter) Option { return transport(httpcore.RateLimit(l)) }
+
+// WithLogger sets a logger for one debug record per attempt (call, status,
+// duration) and a warning per retry. URLs are logged without their query,
+// and secrets never.
+func WithLogger(l *slog.Logger) Option { return transport(httpcore.Logger(l)) }
+
+// WithObserver calls fn after every attempt of every call, for metrics
+// (metrics.ClientMetrics.Observer). fn must be fast and safe for
+// concurrent use.
+func WithObserver(fn func(bbb.RequestInfo)) Option { return transport(httpcore.Observer(fn)) }
 
 // WithMaxResponseBytes caps the size of an answer (default
 // DefaultMaxResponseBytes); a larger answer is a *DecodeError.
-func WithMaxResponseBytes(n int64) Option {
-	return func(c *Client) error {
-		if n <= 0 {
-			return errors.New("scalelite: WithMaxResponseBytes: limit must be positive")
-		}
-		c.maxBytes = n
-		return nil
-	}
-}
+func WithMaxResponseBytes(n int64) Option { return transport(httpcore.MaxResponseBytes(n)) }
 
 // WithUserAgent sets the User-Agent header (default "bbbkit-scalelite").
-func WithUserAgent(ua string) Option {
-	return func(c *Client) error {
-		c.ua = ua
-		return nil
-	}
-}
+func WithUserAgent(ua string) Option { return transport(httpcore.UserAgent(ua)) }
 
 // New returns a client for the Scalelite at baseURL, signing with secret
 // (LOADBALANCER_SECRET, or any of LOADBALANCER_SECRETS; tenant secrets are
@@ -124,17 +104,19 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	if secret == "" {
-		return nil, errors.New("scalelite: empty secret")
+		return nil, &ParamError{Service: "scalelite", Call: "New", Param: "secret", Msg: "is empty", Kind: ErrInvalid}
 	}
 	c := &Client{
-		base:     base,
-		secret:   secret,
-		alg:      checksum.SHA256,
-		hc:       &http.Client{},
-		timeout:  DefaultTimeout,
-		log:      slog.New(slog.DiscardHandler),
-		maxBytes: DefaultMaxResponseBytes,
-		ua:       "bbbkit-scalelite",
+		base:   base,
+		secret: secret,
+		alg:    checksum.SHA256,
+		cfg: httpcore.Config{
+			Service:          "scalelite",
+			HTTPClient:       &http.Client{},
+			Timeout:          DefaultTimeout,
+			MaxResponseBytes: DefaultMaxResponseBytes,
+			UserAgent:        "bbbkit-scalelite",
+		},
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -144,26 +126,21 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.http = httpcore.New(c.cfg)
 	return c, nil
 }
 
 // adminBase normalizes a user-given URL to ".../scalelite/api/".
 func adminBase(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	u, err := httpcore.ParseAbsoluteURL(strings.TrimSpace(raw))
 	if err != nil {
-		return "", errors.New("scalelite: base URL does not parse")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", errors.New("scalelite: base URL must be http or https")
-	}
-	if u.Host == "" {
-		return "", errors.New("scalelite: base URL has no host")
+		return "", invalid("New", "baseURL", err.Error())
 	}
 	if u.User != nil {
-		return "", errors.New("scalelite: base URL must not carry credentials")
+		return "", invalid("New", "baseURL", "must not carry credentials")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", errors.New("scalelite: base URL must not have a query or fragment")
+		return "", invalid("New", "baseURL", "must not have a query or fragment")
 	}
 	p := strings.TrimRight(u.Path, "/")
 	switch {
@@ -202,95 +179,66 @@ type call struct {
 	query   url.Values
 	body    any      // JSON-encoded when non-nil
 	secrets []string // secrets in the body, redacted from error messages
+	// noneOK: Scalelite's 404 "No servers are configured" is an empty list.
+	noneOK bool
 }
 
 // do sends the request and decodes a successful JSON answer into out (which
-// may be nil).
+// may be nil). Read-only actions (GET) are retried under WithRetry.
 func (c *Client) do(ctx context.Context, rq call, out any) error {
 	if ctx == nil {
-		return &ArgumentError{Call: rq.action, Field: "ctx", Reason: "is nil"}
+		return invalid(rq.action, "ctx", "is nil")
 	}
-	if c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	endpoint := c.base + rq.action
-	var body io.Reader
-	var payload []byte
+	var body []byte
 	if rq.body != nil {
 		b, err := json.Marshal(rq.body)
 		if err != nil {
-			return &ArgumentError{Call: rq.action, Field: "body", Reason: "cannot be encoded as JSON"}
+			return invalid(rq.action, "body", "cannot be encoded as JSON")
 		}
-		body, payload = bytes.NewReader(b), b
+		body = b
 	}
-	signed, sum := c.sign(rq.action, rq.query.Encode(), payload)
-	req, err := http.NewRequestWithContext(ctx, rq.method, endpoint+"?"+signed, body)
-	if err != nil {
-		return &ArgumentError{Call: rq.action, Field: "request", Reason: "cannot be built"}
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.ua != "" {
-		req.Header.Set("User-Agent", c.ua)
-	}
+	endpoint := c.base + rq.action
+	signed, sum := c.sign(rq.action, rq.query.Encode(), body)
+	hr := &httpcore.Request{Call: rq.action, Method: rq.method, URL: endpoint + "?" + signed,
+		LogURL: endpoint, Body: body, Header: http.Header{"Accept": {"application/json"}}, Idempotent: rq.method == http.MethodGet,
+		Accept: acceptAll, Secrets: append([]string{c.secret, sum}, rq.secrets...)}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		hr.Header.Set("Content-Type", "application/json")
 	}
-	start := time.Now()
-	resp, err := c.hc.Do(req)
+	resp, err := c.http.Do(ctx, hr)
 	if err != nil {
-		c.log.LogAttrs(ctx, slog.LevelDebug, "scalelite call failed", slog.String("action", rq.action),
-			slog.Duration("duration", time.Since(start)))
-		return &TransportError{Call: rq.action, URL: endpoint, Err: cause(err)}
+		return err
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
-	c.log.LogAttrs(ctx, slog.LevelDebug, "scalelite call", slog.String("action", rq.action),
-		slog.String("method", rq.method), slog.String("url", endpoint), slog.Int("status", resp.StatusCode),
-		slog.Int("bytes", len(data)), slog.Duration("duration", time.Since(start)))
-	if err != nil {
-		return &TransportError{Call: rq.action, URL: endpoint, Err: cause(err)}
+	err = decodeAnswer(rq.action, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body, out)
+	if rq.noneOK && isNoServers(err) {
+		err = nil
 	}
-	if int64(len(data)) > c.maxBytes {
-		return &DecodeError{Call: rq.action, URL: endpoint, Err: fmt.Errorf("answer larger than %d bytes", c.maxBytes)}
-	}
-	err = decodeAnswer(rq.action, resp.StatusCode, resp.Header.Get("Content-Type"), data, out)
-	return finishError(err, endpoint, append(rq.secrets, c.secret, sum))
+	return resp.Done(finishError(err, resp))
 }
 
-// cause strips the *url.Error wrapper, whose message holds the full URL and
-// so the checksum.
-func cause(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+// isNoServers reports Scalelite's answer to getServers when it has none.
+func isNoServers(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Key == "" && e.StatusCode == http.StatusNotFound && strings.Contains(e.Message, "No servers")
 }
 
-// finishError fills in the URL and removes known secrets from messages.
-func finishError(err error, endpoint string, secrets []string) error {
+// acceptAll: Scalelite's answers are classified by decodeAnswer, whatever
+// their status.
+func acceptAll(int) bool { return true }
+
+// finishError fills in what decodeAnswer cannot know (the client, the
+// redacted URL, a snippet of a foreign body) and redacts the server's
+// message.
+func finishError(err error, resp *httpcore.Response) error {
 	switch e := err.(type) {
-	case nil:
-		return nil
 	case *Error:
-		e.Message = redact(e.Message, secrets)
+		e.Message = resp.Redact(e.Message)
 	case *HTTPError:
-		e.URL = endpoint
+		e.Service, e.URL, e.Snippet = "scalelite", resp.URL, resp.Snippet()
 	case *DecodeError:
-		e.URL = endpoint
+		e.Service, e.URL = "scalelite", resp.URL
 	}
 	return err
-}
-
-func redact(msg string, secrets []string) string {
-	for _, s := range secrets {
-		if len(s) >= 3 && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "[redacted]")
-		}
-	}
-	return msg
 }
 
 // xmlFailure is the BigBlueButton-style error body.

@@ -516,9 +516,9 @@ func TestArgumentErrorsSendNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.run()
-			var ae *ArgumentError
+			var ae *ParamError
 			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, tt.field, ae.Field)
+			assert.Equal(t, tt.field, ae.Param)
 			assert.ErrorIs(t, err, ErrInvalid)
 		})
 	}
@@ -681,8 +681,8 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	for _, f := range forbidden {
 		assert.NotContains(t, logs.String(), f)
 	}
-	assert.Contains(t, logs.String(), "action=addServer")
-	assert.Contains(t, errs[0].Error(), "[redacted]")
+	assert.Contains(t, logs.String(), "call=addServer")
+	assert.Contains(t, errs[0].Error(), "REDACTED")
 }
 
 func TestStringersHideSecrets(t *testing.T) {

@@ -1,10 +1,11 @@
 package scalelite
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Error is a failure Scalelite reported, in either of its two forms:
@@ -17,7 +18,7 @@ import (
 // Use errors.Is with the Err* sentinels rather than comparing fields.
 // Message never holds the secrets the client knows about: the balancer
 // secret and any server or tenant secret sent in the request are replaced by
-// "[redacted]".
+// "REDACTED", like every credential the redactor recognizes.
 type Error struct {
 	Call       string // admin API action, such as "getServerInfo"
 	StatusCode int    // HTTP status of the answer
@@ -83,76 +84,40 @@ var (
 	// ErrNotFound: no server or tenant with that id.
 	ErrNotFound error = sentinel("not found")
 	// ErrInvalid: Scalelite refused the request's parameters, or the client
-	// refused them before sending (then the error is an *ArgumentError).
+	// refused them before sending (then the error is an *ParamError).
 	ErrInvalid error = sentinel("invalid request")
 	// ErrMultitenancyDisabled: a tenant call to a Scalelite running without
 	// MULTITENANCY_ENABLED.
 	ErrMultitenancyDisabled error = sentinel("multitenancy is disabled")
 )
 
-// ArgumentError is a request the client refused to send because a parameter
-// is missing or malformed. It matches ErrInvalid.
-type ArgumentError struct {
-	Call   string // admin API action
-	Field  string // the offending parameter
-	Reason string // what is wrong with it
-}
+// ParamError is a request the client refused to send because a parameter
+// or option is missing or malformed. The client's errors match ErrInvalid.
+// It is the argument-error type of every bbbkit client (bbb.ParamError).
+type ParamError = httpcore.ParamError
 
-// Error implements error.
-func (e *ArgumentError) Error() string {
-	return "scalelite: " + e.Call + ": " + e.Field + " " + e.Reason
+// invalid returns the *ParamError of a refused parameter.
+func invalid(action, param, msg string) error {
+	return &ParamError{Service: "scalelite", Call: action, Param: param, Msg: msg, Kind: ErrInvalid}
 }
-
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *ArgumentError) Is(target error) bool { return target == ErrInvalid }
 
 // TransportError is a request that got no HTTP answer: DNS, TCP, TLS,
-// timeout or cancellation. URL is the action's URL without its query.
-type TransportError struct {
-	Call string
-	URL  string
-	Err  error
-}
-
-// Error implements error.
-func (e *TransportError) Error() string {
-	return "scalelite: " + e.Call + ": request to " + e.URL + " failed: " + e.Err.Error()
-}
-
-// Unwrap returns the cause, for errors.Is with context.DeadlineExceeded,
-// context.Canceled and net errors.
-func (e *TransportError) Unwrap() error { return e.Err }
+// timeout or cancellation. URL is the action's URL without its query. It
+// is the type of every bbbkit client (bbb.TransportError).
+type TransportError = httpcore.TransportError
 
 // HTTPError is an answer that is neither Scalelite's XML nor its JSON, such
-// as an HTML error page from a proxy. The body is not kept.
-type HTTPError struct {
-	Call        string
-	URL         string // without the query
-	StatusCode  int
-	ContentType string
-}
-
-// Error implements error.
-func (e *HTTPError) Error() string {
-	msg := fmt.Sprintf("scalelite: %s: unexpected HTTP status %d from %s", e.Call, e.StatusCode, e.URL)
-	if e.ContentType != "" {
-		msg += " (" + e.ContentType + ")"
-	}
-	return msg
-}
+// as an HTML error page from a proxy; Snippet holds the start of the body,
+// redacted. It is the type of every bbbkit client (bbb.HTTPError).
+type HTTPError = httpcore.HTTPError
 
 // DecodeError is a successful status whose body is not what the action
-// returns: malformed JSON, a wrong shape, or a body over the size limit.
-type DecodeError struct {
-	Call string
-	URL  string // without the query
-	Err  error
-}
+// returns: malformed JSON, a wrong shape, or a body over the size limit. It
+// is the type of every bbbkit client (bbb.DecodeError).
+type DecodeError = httpcore.DecodeError
 
-// Error implements error.
-func (e *DecodeError) Error() string {
-	return "scalelite: " + e.Call + ": cannot decode the answer from " + e.URL + ": " + e.Err.Error()
+// decodeError returns the *DecodeError of an answer a method could not
+// read after do accepted it.
+func (c *Client) decodeError(action string, err error) error {
+	return &DecodeError{Service: "scalelite", Call: action, URL: c.base + action, Err: err}
 }
-
-// Unwrap returns the cause.
-func (e *DecodeError) Unwrap() error { return e.Err }

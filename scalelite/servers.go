@@ -2,11 +2,11 @@ package scalelite
 
 import (
 	"context"
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // GetServers lists every server, whatever its state. A Scalelite with no
@@ -14,12 +14,7 @@ import (
 // empty list and no error for it.
 func (c *Client) GetServers(ctx context.Context) ([]Server, error) {
 	var out []Server
-	err := c.do(ctx, call{action: "getServers", method: http.MethodGet}, &out)
-	var e *Error
-	if errors.As(err, &e) && e.Key == "" && e.StatusCode == http.StatusNotFound && strings.Contains(e.Message, "No servers") {
-		return []Server{}, nil
-	}
-	if err != nil {
+	if err := c.do(ctx, call{action: "getServers", method: http.MethodGet, noneOK: true}, &out); err != nil {
 		return nil, err
 	}
 	if out == nil {
@@ -33,7 +28,7 @@ func (c *Client) GetServers(ctx context.Context) ([]Server, error) {
 func (c *Client) GetServerInfo(ctx context.Context, id string) (*Server, error) {
 	const action = "getServerInfo"
 	if id == "" {
-		return nil, &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+		return nil, invalid(action, "id", "is empty")
 	}
 	var out Server
 	if err := c.do(ctx, call{action: action, method: http.MethodGet, query: url.Values{"id": {id}}}, &out); err != nil {
@@ -70,13 +65,13 @@ type addServerBody struct {
 func (c *Client) AddServer(ctx context.Context, p *AddServerParams) (*Server, error) {
 	const action = "addServer"
 	if p == nil {
-		return nil, &ArgumentError{Call: action, Field: "params", Reason: "is nil"}
+		return nil, invalid(action, "params", "is nil")
 	}
 	if err := checkServerURL(action, p.URL); err != nil {
 		return nil, err
 	}
 	if p.Secret == "" {
-		return nil, &ArgumentError{Call: action, Field: "secret", Reason: "is empty"}
+		return nil, invalid(action, "secret", "is empty")
 	}
 	if err := checkMultiplier(action, p.LoadMultiplier); err != nil {
 		return nil, err
@@ -123,13 +118,13 @@ type updateServerBody struct {
 func (c *Client) UpdateServer(ctx context.Context, id string, p *UpdateServerParams) (*Server, error) {
 	const action = "updateServer"
 	if id == "" {
-		return nil, &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+		return nil, invalid(action, "id", "is empty")
 	}
 	if p == nil || (p.State == "" && p.LoadMultiplier == 0 && p.Secret == "" && p.Tag == nil) {
-		return nil, &ArgumentError{Call: action, Field: "params", Reason: "change nothing"}
+		return nil, invalid(action, "params", "change nothing")
 	}
 	if p.State != "" && !p.State.Valid() {
-		return nil, &ArgumentError{Call: action, Field: "state", Reason: "is not enabled, cordoned or disabled"}
+		return nil, invalid(action, "state", "is not enabled, cordoned or disabled")
 	}
 	if err := checkMultiplier(action, p.LoadMultiplier); err != nil {
 		return nil, err
@@ -178,7 +173,7 @@ type idBody struct {
 func (c *Client) DeleteServer(ctx context.Context, id string) error {
 	const action = "deleteServer"
 	if id == "" {
-		return &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+		return invalid(action, "id", "is empty")
 	}
 	return c.do(ctx, call{action: action, method: http.MethodPost, body: idBody{ID: id}}, nil)
 }
@@ -200,7 +195,7 @@ type panicBody struct {
 func (c *Client) PanicServer(ctx context.Context, id string, p *PanicServerParams) error {
 	const action = "panicServer"
 	if id == "" {
-		return &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+		return invalid(action, "id", "is empty")
 	}
 	b := panicBody{ID: id}
 	if p != nil {
@@ -211,21 +206,21 @@ func (c *Client) PanicServer(ctx context.Context, id string, p *PanicServerParam
 
 func checkServerURL(action, raw string) error {
 	if raw == "" {
-		return &ArgumentError{Call: action, Field: "url", Reason: "is empty"}
+		return invalid(action, "url", "is empty")
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &ArgumentError{Call: action, Field: "url", Reason: "is not an absolute http(s) URL"}
+	u, err := httpcore.ParseAbsoluteURL(raw)
+	if err != nil {
+		return invalid(action, "url", "is not an absolute http(s) URL")
 	}
 	if u.User != nil {
-		return &ArgumentError{Call: action, Field: "url", Reason: "must not carry credentials"}
+		return invalid(action, "url", "must not carry credentials")
 	}
 	return nil
 }
 
 func checkMultiplier(action string, m float64) error {
 	if m < 0 || math.IsNaN(m) || math.IsInf(m, 0) {
-		return &ArgumentError{Call: action, Field: "load_multiplier", Reason: "must be a positive finite number"}
+		return invalid(action, "load_multiplier", "must be a positive finite number")
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func (c *Client) GetTenants(ctx context.Context) ([]Tenant, error) {
 	}
 	var out []Tenant
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, &DecodeError{Call: action, URL: c.base + action, Err: err}
+		return nil, c.decodeError(action, err)
 	}
 	if out == nil {
 		out = []Tenant{}
@@ -37,7 +37,7 @@ func (c *Client) GetTenants(ctx context.Context) ([]Tenant, error) {
 func (c *Client) GetTenantInfo(ctx context.Context, id string) (*Tenant, error) {
 	const action = "getTenantInfo"
 	if id == "" {
-		return nil, &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+		return nil, invalid(action, "id", "is empty")
 	}
 	var raw json.RawMessage
 	if err := c.do(ctx, call{action: action, method: http.MethodGet, query: url.Values{"id": {id}}}, &raw); err != nil {
@@ -56,7 +56,7 @@ func (c *Client) decodeTenant(action string, raw json.RawMessage) (*Tenant, erro
 	}
 	var t Tenant
 	if err := json.Unmarshal(raw, &t); err != nil {
-		return nil, &DecodeError{Call: action, URL: c.base + action, Err: err}
+		return nil, c.decodeError(action, err)
 	}
 	return &t, nil
 }
@@ -79,13 +79,13 @@ type tenantFields struct {
 func (c *Client) AddTenant(ctx context.Context, p *AddTenantParams) (*Tenant, error) {
 	const action = "addTenant"
 	if p == nil {
-		return nil, &ArgumentError{Call: action, Field: "params", Reason: "is nil"}
+		return nil, invalid(action, "params", "is nil")
 	}
 	if err := checkTenantName(action, p.Name); err != nil {
 		return nil, err
 	}
 	if len(p.Secrets) == 0 {
-		return nil, &ArgumentError{Call: action, Field: "secrets", Reason: "is empty"}
+		return nil, invalid(action, "secrets", "is empty")
 	}
 	if err := checkSecrets(action, p.Secrets); err != nil {
 		return nil, err
@@ -111,10 +111,10 @@ type UpdateTenantParams struct {
 func (c *Client) UpdateTenant(ctx context.Context, id string, p *UpdateTenantParams) (*Tenant, error) {
 	const action = "updateTenant"
 	if id == "" {
-		return nil, &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+		return nil, invalid(action, "id", "is empty")
 	}
 	if p == nil || (p.Name == "" && len(p.Secrets) == 0) {
-		return nil, &ArgumentError{Call: action, Field: "params", Reason: "change nothing"}
+		return nil, invalid(action, "params", "change nothing")
 	}
 	if p.Name != "" {
 		if err := checkTenantName(action, p.Name); err != nil {
@@ -139,17 +139,17 @@ func (c *Client) UpdateTenant(ctx context.Context, id string, p *UpdateTenantPar
 func (c *Client) DeleteTenant(ctx context.Context, id string) error {
 	const action = "deleteTenant"
 	if id == "" {
-		return &ArgumentError{Call: action, Field: "id", Reason: "is empty"}
+		return invalid(action, "id", "is empty")
 	}
 	return c.do(ctx, call{action: action, method: http.MethodPost, body: idBody{ID: id}}, nil)
 }
 
 func checkTenantName(action, name string) error {
 	if name == "" {
-		return &ArgumentError{Call: action, Field: "name", Reason: "is empty"}
+		return invalid(action, "name", "is empty")
 	}
 	if !ValidTenantName(name) {
-		return &ArgumentError{Call: action, Field: "name", Reason: "is not a DNS label (letters, digits, '-')"}
+		return invalid(action, "name", "is not a DNS label (letters, digits, '-')")
 	}
 	return nil
 }
@@ -172,10 +172,10 @@ func ValidTenantName(name string) bool {
 func checkSecrets(action string, secrets []string) error {
 	for _, s := range secrets {
 		if s == "" {
-			return &ArgumentError{Call: action, Field: "secrets", Reason: "contain an empty secret"}
+			return invalid(action, "secrets", "contain an empty secret")
 		}
 		if strings.Contains(s, ":") {
-			return &ArgumentError{Call: action, Field: "secrets", Reason: "contain a ':' (Scalelite separates secrets with it)"}
+			return invalid(action, "secrets", "contain a ':' (Scalelite separates secrets with it)")
 		}
 	}
 	return nil

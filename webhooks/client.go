@@ -9,6 +9,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Hook is a registration in bbb-webhooks.
@@ -75,13 +76,27 @@ type Client struct {
 // to. bbb-webhooks serves it under the same /bigbluebutton/api/ path.
 func NewClient(c *bbb.Client, opts ...ClientOption) (*Client, error) {
 	if c == nil {
-		return nil, errors.New("webhooks: nil bbb.Client")
+		return nil, &bbb.ParamError{Service: "webhooks", Call: "NewClient", Param: "c", Msg: "nil *bbb.Client"}
 	}
 	s, err := newSigners(c, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &Client{sign: s}, nil
+}
+
+// New returns a Client for the hooks API of the BigBlueButton server at
+// baseURL, signing with its shared secret. The options are bbb's: the
+// hooks API shares the server, the secret and the transport (bbb.WithChecksum,
+// bbb.WithHTTPClient, bbb.WithTimeout, bbb.WithRetry, bbb.WithRateLimit,
+// bbb.WithLogger, bbb.WithObserver, bbb.WithMaxResponseBytes,
+// bbb.WithUserAgent), each validated here.
+func New(baseURL, secret string, opts ...bbb.Option) (*Client, error) {
+	c, err := bbb.New(baseURL, secret, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(c)
 }
 
 // Algorithm returns the checksum algorithm hooks calls are signed with now:
@@ -138,7 +153,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreateResult, err
 	}
 	id := strings.TrimSpace(resp.HookID)
 	if id == "" {
-		return nil, &bbb.DecodeError{Call: "hooks/create", Err: errors.New("SUCCESS without a hookID")}
+		return nil, &bbb.DecodeError{Service: "webhooks", Call: "hooks/create", Err: errors.New("SUCCESS without a hookID")}
 	}
 	if strings.EqualFold(resp.MessageKey, "duplicateWarning") {
 		res := &CreateResult{Hook: Hook{ID: id, CallbackURL: p.CallbackURL}, Duplicate: true}
@@ -167,7 +182,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreateResult, err
 // destroyMissingHook that matches bbb.ErrNotFound.
 func (c *Client) Destroy(ctx context.Context, hookID string) error {
 	if strings.TrimSpace(hookID) == "" {
-		return &bbb.ParamError{Call: "hooks/destroy", Param: "hookID", Msg: "empty"}
+		return &bbb.ParamError{Service: "webhooks", Call: "hooks/destroy", Param: "hookID", Msg: "empty"}
 	}
 	resp, err := hooksDo[destroyResponse](ctx, c.sign, "hooks/destroy", url.Values{"hookID": {hookID}})
 	if err != nil {
@@ -210,17 +225,16 @@ func (c *Client) List(ctx context.Context, meetingID string) ([]Hook, error) {
 }
 
 func (p *CreateParams) validate() error {
-	u, err := url.Parse(p.CallbackURL)
-	if p.CallbackURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return &bbb.ParamError{Call: "hooks/create", Param: "callbackURL", Msg: "need an absolute http or https URL"}
+	if _, err := httpcore.ParseAbsoluteURL(p.CallbackURL); err != nil {
+		return &bbb.ParamError{Service: "webhooks", Call: "hooks/create", Param: "callbackURL", Msg: "need an absolute http or https URL"}
 	}
 	if p.Raw && len(p.eventIDs()) > 0 {
-		return &bbb.ParamError{Call: "hooks/create", Param: "eventID",
+		return &bbb.ParamError{Service: "webhooks", Call: "hooks/create", Param: "eventID",
 			Msg: "bbb-webhooks filters only mapped events, so a raw hook with an event list would receive nothing"}
 	}
 	for _, e := range p.EventIDs {
 		if strings.Contains(string(e), ",") {
-			return &bbb.ParamError{Call: "hooks/create", Param: "eventID", Msg: "an event id contains a comma"}
+			return &bbb.ParamError{Service: "webhooks", Call: "hooks/create", Param: "eventID", Msg: "an event id contains a comma"}
 		}
 	}
 	return nil

@@ -2,94 +2,81 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite/mirror"
 )
 
-func cmdServe(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "serve")
-	dir := fs.String("dir", "/var/bigbluebutton/published", "published tree to serve")
-	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on")
-	prefix := fs.String("prefix", "/", "URL path prefix of the endpoint")
-	secret := fs.String("secret", "", "shared secret (prefer -secret-file or MIRROR_SECRET)")
-	secretFile := fs.String("secret-file", "", "file holding the shared secret")
-	cacheFile := fs.String("hash-cache", "", "file to keep file hashes in across restarts")
-	certFile := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM)")
-	keyFile := fs.String("tls-key", "", "private key of -tls-cert (PEM)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+type serveCmd struct {
+	dir, listen, prefix, secret, secretFile, cacheFile string
+	allowHardLinks                                     bool
+	server                                             cli.ServerConfig
+}
+
+func (c *serveCmd) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dir, "dir", "/var/bigbluebutton/published", "published tree to serve")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8090", "address to listen on")
+	fs.StringVar(&c.prefix, "prefix", "/", "URL path prefix of the endpoint")
+	fs.StringVar(&c.secret, "secret", "", "shared secret (prefer -secret-file or MIRROR_SECRET)")
+	fs.StringVar(&c.secretFile, "secret-file", "", "file holding the shared secret")
+	fs.StringVar(&c.cacheFile, "hash-cache", "", "file to keep file hashes in across restarts")
+	fs.StringVar(&c.server.CertFile, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	fs.StringVar(&c.server.KeyFile, "tls-key", "", "private key of -tls-cert (PEM)")
+	fs.BoolVar(&c.allowHardLinks, "allow-hardlinks", false, "serve files with more than one hard link (refused by default: a link can share a file from outside the tree)")
+	// A recording's files can be large: the write timeout bounds a stall
+	// of a download (see cli.Streaming), not the whole download.
+	c.server.Register(fs)
+}
+
+func (c *serveCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
+	if err := c.server.Validate(); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usageErr(e, "serve: unexpected argument %q", fs.Arg(0))
-	}
-	if (*certFile == "") != (*keyFile == "") {
-		return usageErr(e, "serve: -tls-cert and -tls-key go together")
-	}
-	s, err := secretFrom(e, *secret, *secretFile)
+	s, err := secretFrom(env, c.secret, c.secretFile)
 	if err != nil {
-		e.log.Error("serve", "err", err)
-		return exitUsage
+		return cli.Exit(cli.ExitUsage, err)
 	}
 	if s == "" {
-		return usageErr(e, "serve: a secret is required (-secret, -secret-file or MIRROR_SECRET)")
+		return cli.Usagef("a secret is required (-secret, -secret-file or MIRROR_SECRET)")
 	}
-	var opts []mirror.HandlerOption
+	opts := []mirror.HandlerOption{mirror.WithHardLinks(c.allowHardLinks)}
 	var cache *mirror.HashCache
-	if *cacheFile != "" {
-		if cache, err = mirror.LoadHashCache(*cacheFile); err != nil {
-			e.log.Error("serve: hash cache", "err", err)
-			return exitUnavailable
+	if c.cacheFile != "" {
+		if cache, err = mirror.LoadHashCache(c.cacheFile); err != nil {
+			return cli.Exit(cli.ExitUnavailable, fmt.Errorf("hash cache: %w", err))
 		}
-		opts = append(opts, mirror.WithHandlerHashCache(cache))
+		opts = append(opts, mirror.WithHashCache(cache))
 	}
-	h, err := mirror.NewHandler(*dir, s, opts...)
+	h, err := mirror.NewHandler(c.dir, s, opts...)
 	if err != nil {
-		e.log.Error("serve", "err", err)
-		return exitUnavailable
+		return cli.Exit(cli.ExitUnavailable, err)
 	}
-	p := "/" + strings.Trim(*prefix, "/")
+	p := "/" + strings.Trim(c.prefix, "/")
 	mux := http.NewServeMux()
 	if p == "/" {
 		mux.Handle("/", h)
 	} else {
 		mux.Handle(p+"/", http.StripPrefix(p, h))
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
-		e.log.Error("serve: listen", "err", err)
-		return exitUnavailable
+		return cli.Exit(cli.ExitUnavailable, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	e.log.Info("serving", "dir", *dir, "addr", ln.Addr().String(), "prefix", p)
-	done := make(chan error, 1)
-	go func() {
-		if *certFile != "" {
-			done <- srv.ServeTLS(ln, *certFile, *keyFile)
-			return
-		}
-		done <- srv.Serve(ln)
-	}()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = srv.Shutdown(sctx)
-		cancel()
-		<-done
-	}
+	log := logger(env)
+	log.Info("serving", "dir", c.dir, "addr", ln.Addr().String(), "prefix", p)
+	err = cli.Serve(ctx, ln, cli.Streaming(mux, c.server.WriteTimeout), c.server, log)
 	if cache != nil {
-		if serr := cache.Save(*cacheFile); serr != nil {
-			e.log.Warn("serve: save hash cache", "err", serr)
+		if serr := cache.Save(c.cacheFile); serr != nil {
+			log.Warn("serve: save hash cache", "err", serr)
 		}
 	}
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		e.log.Error("serve", "err", err)
-		return exitUnavailable
+	if err != nil {
+		return cli.Exit(cli.ExitUnavailable, err)
 	}
-	return exitOK // a signal ends a server normally
+	return nil // a signal ends a server normally
 }

@@ -2,43 +2,49 @@ package main
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite/mirror"
 )
 
-func cmdPack(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "pack")
-	published := fs.String("published", "/var/bigbluebutton/published", "published tree holding the recording")
-	id := fs.String("id", "", "record ID")
-	spool := fs.String("spool", "", "write <spool>/<id>.tar atomically (for Scalelite's importer)")
-	out := fs.String("o", "", "write the archive to this file instead (- for standard output)")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+type packCmd struct {
+	published, id, spool, out string
+}
+
+func (c *packCmd) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.published, "published", "/var/bigbluebutton/published", "published tree holding the recording")
+	fs.StringVar(&c.id, "id", "", "record ID")
+	fs.StringVar(&c.spool, "spool", "", "write <spool>/<id>.tar atomically (for Scalelite's importer)")
+	fs.StringVar(&c.out, "o", "", "write the archive to this file instead (- for standard output)")
+}
+
+func (c *packCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
+	if c.id == "" || (c.spool == "") == (c.out == "") {
+		return cli.Usagef("-id and exactly one of -spool or -o are required")
 	}
-	if *id == "" || (*spool == "") == (*out == "") {
-		return usageErr(e, "pack: -id and exactly one of -spool or -o are required")
+	if !mirror.ValidRecordID(c.id) {
+		return cli.Usagef("invalid record ID %q", c.id)
 	}
-	if !mirror.ValidRecordID(*id) {
-		return usageErr(e, "pack: invalid record ID %q", *id)
-	}
+	log := logger(env)
 	var err error
 	switch {
-	case *spool != "":
+	case c.spool != "":
 		var path string
-		if path, err = mirror.PackFile(ctx, *published, *id, *spool); err == nil {
-			e.log.Info("packed", "record_id", *id, "archive", path)
+		if path, err = mirror.PackFile(ctx, c.published, c.id, c.spool); err == nil {
+			log.Info("packed", "record_id", c.id, "archive", path)
 		}
-	case *out == "-":
-		err = mirror.Pack(ctx, e.stdout, *published, *id)
+	case c.out == "-":
+		err = mirror.Pack(ctx, env.Stdout, c.published, c.id)
 	default:
-		err = packTo(ctx, *out, *published, *id)
+		err = packTo(ctx, c.out, c.published, c.id)
 	}
 	if err != nil {
-		e.log.Error("pack", "record_id", *id, "err", err)
+		log.Error("pack", "record_id", c.id, "err", err)
 	}
-	return exitFor(ctx, err)
+	return logged(ctx, err)
 }
 
 // packTo writes the archive to a temporary file renamed to path when done.
@@ -60,55 +66,60 @@ func packTo(ctx context.Context, path, published, id string) error {
 	return err
 }
 
-func cmdImport(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "import")
-	published := fs.String("published", "/var/bigbluebutton/published", "published tree")
-	unpublished := fs.String("unpublished", "/var/bigbluebutton/unpublished", "unpublished tree")
-	spool := fs.String("spool", "", "import every *.tar in this directory (as the Scalelite importer scans)")
-	allUnpublished := fs.Bool("unpublished-all", false, "import every recording as unpublished")
-	remove := fs.Bool("remove", false, "delete each archive after a successful import")
-	maxSize := fs.String("max-size", "64GiB", "refuse archives whose files add up to more than this")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
-	limit, err := parseRate(*maxSize)
+type importCmd struct {
+	published, unpublished, spool, maxSize string
+	allUnpublished, remove                 bool
+}
+
+func (c *importCmd) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.published, "published", "/var/bigbluebutton/published", "published tree")
+	fs.StringVar(&c.unpublished, "unpublished", "/var/bigbluebutton/unpublished", "unpublished tree")
+	fs.StringVar(&c.spool, "spool", "", "import every *.tar in this directory (as the Scalelite importer scans)")
+	fs.BoolVar(&c.allUnpublished, "unpublished-all", false, "import every recording as unpublished")
+	fs.BoolVar(&c.remove, "remove", false, "delete each archive after a successful import")
+	fs.StringVar(&c.maxSize, "max-size", "64GiB", "refuse archives whose files add up to more than this")
+}
+
+func (c *importCmd) run(ctx context.Context, env *cli.Env, files []string) error {
+	limit, err := parseRate(c.maxSize)
 	if err != nil || limit <= 0 {
-		return usageErr(e, "import: invalid -max-size %q", *maxSize)
+		return cli.Usagef("invalid -max-size %q", c.maxSize)
 	}
-	files := fs.Args()
-	if *spool != "" {
-		m, err := filepath.Glob(filepath.Join(*spool, "*.tar"))
+	if c.spool != "" {
+		m, err := filepath.Glob(filepath.Join(c.spool, "*.tar"))
 		if err != nil {
-			return usageErr(e, "import: %v", err)
+			return cli.Usagef("%v", err)
 		}
 		files = append(files, m...)
 	}
-	if len(files) == 0 && *spool == "" {
-		return usageErr(e, "import: give archives or -spool DIR")
+	if len(files) == 0 && c.spool == "" {
+		return cli.Usagef("give archives or -spool DIR")
 	}
-	code := exitOK
+	log := logger(env)
+	code := cli.ExitOK
 	for _, f := range files {
-		res, err := mirror.ImportFile(ctx, f, *published, *unpublished,
-			mirror.WithImportUnpublished(*allUnpublished), mirror.WithMaxArchiveSize(limit))
+		res, err := mirror.ImportFile(ctx, f, c.published, c.unpublished,
+			mirror.WithUnpublished(c.allUnpublished), mirror.WithMaxArchiveSize(limit))
 		if err != nil {
-			e.log.Error("import refused", "archive", f, "err", err)
-			c := exitFor(ctx, err)
-			if c == exitInterrupted {
-				return c
+			log.Error("import refused", "archive", f, "err", err)
+			e := exitFor(ctx, err)
+			if e == cli.ExitInterrupted {
+				return cli.Exit(e, nil)
 			}
-			if code == exitOK || c > code {
-				code = c
-			}
+			code = max(code, e)
 			continue
 		}
 		for _, fm := range res.Formats {
-			e.log.Info("imported", "record_id", res.RecordID, "format", fm.Name, "published", fm.Published, "files", fm.Files, "bytes", fm.Bytes)
+			log.Info("imported", "record_id", res.RecordID, "format", fm.Name, "published", fm.Published, "files", fm.Files, "bytes", fm.Bytes)
 		}
-		if *remove {
+		if c.remove {
 			if err := os.Remove(f); err != nil {
-				e.log.Warn("import: remove archive", "archive", f, "err", err)
+				log.Warn("import: remove archive", "archive", f, "err", err)
 			}
 		}
 	}
-	return code
+	if code != cli.ExitOK {
+		return cli.Exit(code, nil)
+	}
+	return nil
 }

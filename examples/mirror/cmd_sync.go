@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -9,110 +11,124 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite/mirror"
 	"github.com/schollz/progressbar/v3"
 )
 
-func cmdSync(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "sync")
-	from := fs.String("from", "", "source: a published tree (DIR) or an export endpoint (http(s)://...)")
-	to := fs.String("to", "", "destination published tree")
-	secret := fs.String("secret", "", "shared secret of the endpoint (prefer -secret-file or MIRROR_SECRET)")
-	secretFile := fs.String("secret-file", "", "file holding the shared secret")
-	concurrency := fs.Int("concurrency", 4, "recordings transferred at once")
-	limit := fs.String("limit", "", "bandwidth limit, e.g. 50MB/s or 800KiB/s (default unlimited)")
-	del := fs.Bool("delete", false, "delete recordings the source no longer has")
-	verify := fs.Bool("verify", false, "hash every destination file instead of trusting size and time")
-	fsync := fs.Bool("fsync", false, "flush files to disk before a recording is renamed into place")
-	hashLocal := fs.Bool("hash", false, "from a local DIR, SHA-256 every copied byte and keep the digests in -hash-cache (by default the kernel copies files whose digest is not known, checked by size and unchanged source)")
-	cacheFile := fs.String("hash-cache", "", "file to keep destination hashes in (speeds up -verify)")
-	progress := fs.String("progress", "auto", "progress display: auto, bar, lines or none")
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
+type syncCmd struct {
+	from, to, secret, secretFile, limit, cacheFile, progress string
+	concurrency                                              int
+	del, verify, fsync, hashLocal                            bool
+}
+
+func (c *syncCmd) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.from, "from", "", "source: a published tree (DIR) or an export endpoint (http(s)://...)")
+	fs.StringVar(&c.to, "to", "", "destination published tree")
+	fs.StringVar(&c.secret, "secret", "", "shared secret of the endpoint (prefer -secret-file or MIRROR_SECRET)")
+	fs.StringVar(&c.secretFile, "secret-file", "", "file holding the shared secret")
+	fs.IntVar(&c.concurrency, "concurrency", 4, "recordings transferred at once")
+	fs.StringVar(&c.limit, "limit", "", "bandwidth limit, e.g. 50MB/s or 800KiB/s (default unlimited)")
+	fs.BoolVar(&c.del, "delete", false, "delete recordings the source no longer has")
+	fs.BoolVar(&c.verify, "verify", false, "hash every destination file instead of trusting size and time")
+	fs.BoolVar(&c.fsync, "fsync", false, "flush files to disk before a recording is renamed into place")
+	fs.BoolVar(&c.hashLocal, "hash", false, "from a local DIR, SHA-256 every copied byte and keep the digests in -hash-cache (by default the kernel copies files whose digest is not known, checked by size and unchanged source)")
+	fs.StringVar(&c.cacheFile, "hash-cache", "", "file to keep destination hashes in (speeds up -verify)")
+	fs.StringVar(&c.progress, "progress", "auto", "progress display: auto, bar, lines or none")
+}
+
+// check validates the flags and returns the bandwidth limit and the
+// progress mode.
+func (c *syncCmd) check(env *cli.Env) (int64, string, error) {
+	if c.from == "" || c.to == "" {
+		return 0, "", cli.Usagef("-from and -to are required")
 	}
-	if fs.NArg() > 0 {
-		return usageErr(e, "sync: unexpected argument %q", fs.Arg(0))
-	}
-	if *from == "" || *to == "" {
-		return usageErr(e, "sync: -from and -to are required")
-	}
-	rate, err := parseRate(*limit)
+	rate, err := parseRate(c.limit)
 	if err != nil {
-		return usageErr(e, "sync: -limit: %v", err)
+		return 0, "", cli.Usagef("-limit: %v", err)
 	}
-	if *concurrency < 1 {
-		return usageErr(e, "sync: -concurrency must be at least 1")
+	if c.concurrency < 1 {
+		return 0, "", cli.Usagef("-concurrency must be at least 1")
 	}
-	mode := *progress
+	mode := c.progress
 	if mode == "auto" {
 		mode = "lines"
-		if isTerminal(os.Stderr) && e.stderr == io.Writer(os.Stderr) {
+		if isTerminal(os.Stderr) && env.Stderr == io.Writer(os.Stderr) {
 			mode = "bar"
 		}
 	}
 	if mode != "bar" && mode != "lines" && mode != "none" {
-		return usageErr(e, "sync: -progress must be auto, bar, lines or none")
+		return 0, "", cli.Usagef("-progress must be auto, bar, lines or none")
 	}
+	return rate, mode, nil
+}
 
-	var src mirror.Source
-	if strings.HasPrefix(*from, "http://") || strings.HasPrefix(*from, "https://") {
-		s, err := secretFrom(e, *secret, *secretFile)
+// source opens the tree or the endpoint of -from.
+func (c *syncCmd) source(env *cli.Env) (mirror.Source, error) {
+	if !strings.HasPrefix(c.from, "http://") && !strings.HasPrefix(c.from, "https://") {
+		ds, err := mirror.NewDirSource(c.from)
 		if err != nil {
-			e.log.Error("sync", "err", err)
-			return exitUsage
+			return nil, cli.Exit(cli.ExitUnavailable, err)
 		}
-		if s == "" {
-			return usageErr(e, "sync: an HTTP source needs a secret (-secret, -secret-file or MIRROR_SECRET)")
-		}
-		if src, err = mirror.NewHTTPSource(*from, s); err != nil {
-			return usageErr(e, "sync: %v", err)
-		}
-	} else {
-		ds, err := mirror.NewDirSource(*from)
-		if err != nil {
-			e.log.Error("sync", "err", err)
-			return exitUnavailable
-		}
-		src = ds
+		return ds, nil
 	}
+	s, err := secretFrom(env, c.secret, c.secretFile)
+	if err != nil {
+		return nil, cli.Exit(cli.ExitUsage, err)
+	}
+	if s == "" {
+		return nil, cli.Usagef("an HTTP source needs a secret (-secret, -secret-file or MIRROR_SECRET)")
+	}
+	src, err := mirror.NewHTTPSource(c.from, s)
+	if err != nil {
+		return nil, cli.Usagef("%v", err)
+	}
+	return src, nil
+}
+
+func (c *syncCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
+	rate, mode, err := c.check(env)
+	if err != nil {
+		return err
+	}
+	src, err := c.source(env)
+	if err != nil {
+		return err
+	}
+	log := logger(env)
 	var cache *mirror.HashCache
-	if *cacheFile != "" {
-		if cache, err = mirror.LoadHashCache(*cacheFile); err != nil {
-			e.log.Error("sync: hash cache", "err", err)
-			return exitUnavailable
+	if c.cacheFile != "" {
+		if cache, err = mirror.LoadHashCache(c.cacheFile); err != nil {
+			return cli.Exit(cli.ExitUnavailable, fmt.Errorf("hash cache: %w", err))
 		}
 	}
 	var counters mirror.Counters
-	rep := newReporter(mode, e.stderr, e.log, &counters)
+	rep := newReporter(mode, env.Stderr, log, &counters)
 	opts := []mirror.Option{
-		mirror.WithConcurrency(*concurrency),
-		mirror.WithBandwidthLimit(rate),
-		mirror.WithDelete(*del),
-		mirror.WithVerify(*verify),
-		mirror.WithFsync(*fsync),
-		mirror.WithHashLocal(*hashLocal),
+		mirror.WithConcurrency(c.concurrency), mirror.WithBandwidthLimit(rate), mirror.WithDelete(c.del),
+		mirror.WithVerify(c.verify), mirror.WithFsync(c.fsync), mirror.WithHashLocal(c.hashLocal),
 		mirror.WithProgress(rep.event),
 	}
 	if cache != nil {
 		opts = append(opts, mirror.WithHashCache(cache))
 	}
 	start := time.Now()
-	res, err := mirror.Sync(ctx, src, *to, opts...)
+	res, err := mirror.Sync(ctx, src, c.to, opts...)
 	rep.finish()
 	if cache != nil {
-		if serr := cache.Save(*cacheFile); serr != nil {
-			e.log.Warn("sync: save hash cache", "err", serr)
+		if serr := cache.Save(c.cacheFile); serr != nil {
+			log.Warn("sync: save hash cache", "err", serr)
 		}
 	}
 	if res != nil {
-		e.log.Info("sync finished", "recordings", res.Recordings, "copied", res.Copied, "unchanged", res.Unchanged,
+		log.Info("sync finished", "recordings", res.Recordings, "copied", res.Copied, "unchanged", res.Unchanged,
 			"failed", res.Failed, "deleted", res.Deleted, "files", res.Files, "bytes", res.Bytes,
 			"elapsed", time.Since(start).Round(time.Millisecond).String())
 	}
 	if err != nil {
-		e.log.Error("sync", "err", err)
+		log.Error("sync", "err", err)
 	}
-	return exitFor(ctx, err)
+	return logged(ctx, err)
 }
 
 // isTerminal reports whether f is a character device (a terminal).

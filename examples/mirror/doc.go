@@ -15,13 +15,19 @@
 // authenticates requests but does not encrypt them: across untrusted
 // networks serve with -tls-cert/-tls-key or behind a TLS proxy.
 //
-// Exit codes, for scripts:
+// Exit codes, for scripts (the shared codes of examples/internal/cli):
 //
 //	0   success
-//	1   some recordings failed; the others were mirrored
 //	2   usage error (unknown command, bad or missing flag)
 //	3   the export endpoint refused the secret
 //	4   source, destination or network unusable (nothing could be done)
 //	5   input refused: unsafe archive, invalid metadata.xml
+//	6   partly applied: some recordings failed (the others were mirrored), or
+//	    prune left selected recordings in place (each is logged with the reason)
 //	130 interrupted by SIGINT or SIGTERM
+//
+// mirror serve runs with read-header, read, write and idle timeouts and a
+// cap on requests still sending a body (-read-timeout, -write-timeout, ...;
+// see "mirror serve -h"); the write timeout bounds a stall of a download,
+// not the whole download.
 package main

@@ -7,9 +7,15 @@ import (
 
 // The help text lists the commands and the exit codes scripts can rely on.
 func Example() {
-	run(context.Background(), []string{"help"}, os.Stdout, os.Stderr)
+	run(context.Background(), []string{"help"}, nil, os.Stdout, os.Stderr)
 	// Output:
 	// usage: mirror <command> [flags]
+	//
+	// Move BigBlueButton recordings to a Scalelite balancer without NFS or rsync.
+	//
+	// exit codes: 0 ok, 2 usage, 3 secret refused, 4 source/destination unusable,
+	// 5 input refused, 6 partly applied (some recordings failed or were not
+	// removed; each is logged with the reason), 130 interrupted
 	//
 	// commands:
 	//   serve   serve a published tree as an export endpoint
@@ -18,7 +24,5 @@ func Example() {
 	//   import  import spool .tar files into published/unpublished trees
 	//   prune   remove old recordings from a tree
 	//
-	// Run "mirror <command> -h" for the flags of a command.
-	// exit codes: 0 ok, 1 some recordings failed, 2 usage, 3 secret refused,
-	// 4 source/destination unusable, 5 input refused, 130 interrupted
+	// Run 'mirror <command> -h' for the flags of a command.
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 	"github.com/bbbkit/bbbkit/scalelite/mirror"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -65,7 +67,7 @@ func writeTree(t *testing.T, dir string, n int) []string {
 func runCLI(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var out, errb syncBuffer
-	code := run(context.Background(), args, &out, &errb)
+	code := run(context.Background(), args, nil, &out, &errb)
 	return code, out.String() + errb.String()
 }
 
@@ -89,31 +91,31 @@ func TestExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no command", nil, exitUsage, "usage"},
-		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
-		{"help", []string{"help"}, exitOK, "commands"},
-		{"sync help", []string{"sync", "-h"}, exitOK, "-concurrency"},
-		{"sync without flags", []string{"sync"}, exitUsage, "-from and -to"},
-		{"sync bad flag", []string{"sync", "-nope"}, exitUsage, "not defined"},
-		{"sync bad limit", []string{"sync", "-from", src, "-to", t.TempDir(), "-limit", "fast"}, exitUsage, "-limit"},
-		{"sync bad progress", []string{"sync", "-from", src, "-to", t.TempDir(), "-progress", "loud"}, exitUsage, "-progress"},
-		{"sync local", []string{"sync", "-from", src, "-to", t.TempDir(), "-limit", "500MB/s"}, exitOK, "sync finished"},
-		{"sync http", []string{"sync", "-from", srv.URL, "-to", t.TempDir(), "-secret", secret}, exitOK, "copied=3"},
-		{"sync http no secret", []string{"sync", "-from", srv.URL, "-to", t.TempDir()}, exitUsage, "needs a secret"},
-		{"sync http wrong secret", []string{"sync", "-from", srv.URL, "-to", t.TempDir(), "-secret", "wrong-value"}, exitAuth, "HTTP 401"},
-		{"sync missing source", []string{"sync", "-from", filepath.Join(src, "nope"), "-to", t.TempDir()}, exitUnavailable, "no such file"},
-		{"sync partial failure", []string{"sync", "-from", bad, "-to", t.TempDir()}, exitPartial, "recording failed"},
-		{"import hostile", []string{"import", "-published", t.TempDir(), "-unpublished", t.TempDir(), hostile}, exitRefused, "unsafe"},
-		{"import nothing", []string{"import"}, exitUsage, "give archives"},
-		{"pack bad id", []string{"pack", "-published", src, "-id", "../x", "-o", "x.tar"}, exitUsage, "invalid record ID"},
-		{"pack both outputs", []string{"pack", "-published", src, "-id", ids[0]}, exitUsage, "exactly one"},
-		{"pack missing", []string{"pack", "-published", src, "-id", "abc-1", "-spool", t.TempDir()}, exitUnavailable, "no published formats"},
-		{"prune no criterion", []string{"prune", "-dir", src}, exitUsage, "-older-than or -keep"},
-		{"prune bad age", []string{"prune", "-dir", src, "-older-than", "soon"}, exitUsage, "invalid -older-than"},
-		{"prune dry run", []string{"prune", "-dir", src, "-older-than", "1d", "-dry-run"}, exitOK, "would remove"},
-		{"serve no secret", []string{"serve", "-dir", src}, exitUsage, "secret is required"},
-		{"serve half tls", []string{"serve", "-dir", src, "-secret", secret, "-tls-cert", "c.pem"}, exitUsage, "go together"},
-		{"serve bad listen", []string{"serve", "-dir", src, "-secret", secret, "-listen", "256.0.0.1:99999"}, exitUnavailable, "listen"},
+		{"no command", nil, cli.ExitUsage, "usage"},
+		{"unknown command", []string{"frobnicate"}, cli.ExitUsage, "unknown command"},
+		{"help", []string{"help"}, cli.ExitOK, "commands"},
+		{"sync help", []string{"sync", "-h"}, cli.ExitOK, "-concurrency"},
+		{"sync without flags", []string{"sync"}, cli.ExitUsage, "-from and -to"},
+		{"sync bad flag", []string{"sync", "-nope"}, cli.ExitUsage, "not defined"},
+		{"sync bad limit", []string{"sync", "-from", src, "-to", t.TempDir(), "-limit", "fast"}, cli.ExitUsage, "-limit"},
+		{"sync bad progress", []string{"sync", "-from", src, "-to", t.TempDir(), "-progress", "loud"}, cli.ExitUsage, "-progress"},
+		{"sync local", []string{"sync", "-from", src, "-to", t.TempDir(), "-limit", "500MB/s"}, cli.ExitOK, "sync finished"},
+		{"sync http", []string{"sync", "-from", srv.URL, "-to", t.TempDir(), "-secret", secret}, cli.ExitOK, "copied=3"},
+		{"sync http no secret", []string{"sync", "-from", srv.URL, "-to", t.TempDir()}, cli.ExitUsage, "needs a secret"},
+		{"sync http wrong secret", []string{"sync", "-from", srv.URL, "-to", t.TempDir(), "-secret", "wrong-value"}, cli.ExitAuth, "HTTP 401"},
+		{"sync missing source", []string{"sync", "-from", filepath.Join(src, "nope"), "-to", t.TempDir()}, cli.ExitUnavailable, "no such file"},
+		{"sync partial failure", []string{"sync", "-from", bad, "-to", t.TempDir()}, cli.ExitPartial, "recording failed"},
+		{"import hostile", []string{"import", "-published", t.TempDir(), "-unpublished", t.TempDir(), hostile}, cli.ExitRefused, "unsafe"},
+		{"import nothing", []string{"import"}, cli.ExitUsage, "give archives"},
+		{"pack bad id", []string{"pack", "-published", src, "-id", "../x", "-o", "x.tar"}, cli.ExitUsage, "invalid record ID"},
+		{"pack both outputs", []string{"pack", "-published", src, "-id", ids[0]}, cli.ExitUsage, "exactly one"},
+		{"pack missing", []string{"pack", "-published", src, "-id", "abc-1", "-spool", t.TempDir()}, cli.ExitUnavailable, "no published formats"},
+		{"prune no criterion", []string{"prune", "-dir", src}, cli.ExitUsage, "-older-than or -keep"},
+		{"prune bad age", []string{"prune", "-dir", src, "-older-than", "soon"}, cli.ExitUsage, "invalid -older-than"},
+		{"prune dry run", []string{"prune", "-dir", src, "-older-than", "1d", "-dry-run"}, cli.ExitOK, "would remove"},
+		{"serve no secret", []string{"serve", "-dir", src}, cli.ExitUsage, "secret is required"},
+		{"serve half tls", []string{"serve", "-dir", src, "-secret", secret, "-tls-cert", "c.pem"}, cli.ExitUsage, "go together"},
+		{"serve bad listen", []string{"serve", "-dir", src, "-secret", secret, "-listen", "256.0.0.1:99999"}, cli.ExitUnavailable, "listen"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,11 +149,11 @@ func TestPackImportPrune(t *testing.T) {
 	spool := t.TempDir()
 	for _, id := range ids {
 		code, out := runCLI(t, "pack", "-published", src, "-id", id, "-spool", spool)
-		require.Equal(t, exitOK, code, out)
+		require.Equal(t, cli.ExitOK, code, out)
 	}
 	pub, unpub := t.TempDir(), t.TempDir()
 	code, out := runCLI(t, "import", "-published", pub, "-unpublished", unpub, "-spool", spool, "-remove")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, cli.ExitOK, code, out)
 	left, _ := filepath.Glob(filepath.Join(spool, "*.tar"))
 	require.Empty(t, left)
 	for _, id := range ids {
@@ -160,9 +162,15 @@ func TestPackImportPrune(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, b1, b2)
 	}
+	// ids[1] holds a symbolic link: prune leaves it, says why, and exits 1.
+	require.NoError(t, os.Symlink("/etc", filepath.Join(pub, "video", ids[1], "etc")))
 	code, out = runCLI(t, "prune", "-dir", pub, "-keep", "1")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, cli.ExitPartial, code, out)
+	require.Contains(t, out, `msg="not removed" record_id=`+ids[1])
+	require.Contains(t, out, "not a regular file or directory")
+	require.Contains(t, out, "pruned=1 not_removed=1")
 	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))
+	require.DirExists(t, filepath.Join(pub, "presentation", ids[1]))
 	require.DirExists(t, filepath.Join(pub, "presentation", ids[2]))
 }
 
@@ -177,7 +185,7 @@ func TestServeThenSync(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"serve", "-dir", src, "-listen", "127.0.0.1:0", "-prefix", "/mirror", "-secret-file", secretFile,
-			"-hash-cache", filepath.Join(t.TempDir(), "cache.json")}, &logs, &logs)
+			"-hash-cache", filepath.Join(t.TempDir(), "cache.json")}, nil, &logs, &logs)
 	}()
 	addr := ""
 	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
@@ -189,13 +197,13 @@ func TestServeThenSync(t *testing.T) {
 	require.NotEmpty(t, addr, logs.String())
 	dst := t.TempDir()
 	code, out := runCLI(t, "sync", "-from", "http://"+addr+"/mirror/", "-to", dst, "-secret", secret, "-progress", "lines")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, cli.ExitOK, code, out)
 	require.Contains(t, out, "recording mirrored")
 	code, out = runCLI(t, "sync", "-from", "http://"+addr+"/mirror/", "-to", dst, "-secret", secret, "-progress", "bar")
-	require.Equal(t, exitOK, code, out)
+	require.Equal(t, cli.ExitOK, code, out)
 	require.Contains(t, out, "unchanged=2")
 	cancel()
-	require.Equal(t, exitOK, <-done)
+	require.Equal(t, cli.ExitOK, <-done)
 	require.NotContains(t, logs.String(), secret)
 }
 
@@ -238,12 +246,12 @@ func TestSyncHashFlag(t *testing.T) {
 			args = append(args, "-hash")
 		}
 		code, out := runCLI(t, args...)
-		require.Equal(t, exitOK, code, out)
+		require.Equal(t, cli.ExitOK, code, out)
 		cache, err := mirror.LoadHashCache(cacheFile)
 		require.NoError(t, err)
 		files := 0
 		require.NoError(t, filepath.Walk(dst, func(p string, fi os.FileInfo, err error) error {
-			if err != nil || !fi.Mode().IsRegular() {
+			if err != nil || !fi.Mode().IsRegular() || fi.Name() == mirror.LockFileName {
 				return err
 			}
 			files++
@@ -261,4 +269,58 @@ func TestSyncHashFlag(t *testing.T) {
 			require.Zero(t, cache.Len())
 		}
 	}
+}
+
+// mirror serve runs with the shared server limits: a request whose body
+// comes one byte a second is cut off at -read-timeout, and the server
+// learns its address through cli.WithReady.
+func TestServeCutsOffSlowBody(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	writeTree(t, src, 1)
+	ready := make(chan string, 1)
+	ctx, cancel := context.WithCancel(cli.WithReady(context.Background(), func(addr string) { ready <- addr }))
+	var logs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "-dir", src, "-listen", "127.0.0.1:0", "-secret", secret, "-read-timeout", "500ms"}, nil, &logs, &logs)
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case code := <-done:
+		t.Fatalf("serve ended with %d: %s", code, logs.String())
+	}
+	open, err := clitest.SlowBody(addr, "/manifest", 3*time.Second)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, open, 400*time.Millisecond)
+	cancel()
+	require.Equal(t, cli.ExitOK, <-done, logs.String())
+}
+
+// The issue's example through the command: a re-import as unpublished
+// that is refused (the unpublished tree's presentation is a file) leaves
+// the published copy whole.
+func TestImportRefusedKeepsPublishedCopy(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	ids := writeTree(t, src, 1)
+	spool := t.TempDir()
+	code, out := runCLI(t, "pack", "-published", src, "-id", ids[0], "-spool", spool)
+	require.Equal(t, cli.ExitOK, code, out)
+	archive := filepath.Join(spool, ids[0]+".tar")
+	pub, unpub := t.TempDir(), t.TempDir()
+	code, out = runCLI(t, "import", "-published", pub, "-unpublished", unpub, archive)
+	require.Equal(t, cli.ExitOK, code, out)
+	require.NoError(t, os.WriteFile(filepath.Join(unpub, "presentation"), []byte("a file"), 0o644))
+	code, out = runCLI(t, "import", "-published", pub, "-unpublished", unpub, "-unpublished-all", archive)
+	require.NotEqual(t, cli.ExitOK, code, out)
+	require.Contains(t, out, "import refused")
+	for _, f := range []string{"presentation", "video"} {
+		b1, _ := os.ReadFile(filepath.Join(src, f, ids[0], "video", "webcams.webm"))
+		b2, err := os.ReadFile(filepath.Join(pub, f, ids[0], "video", "webcams.webm"))
+		require.NoError(t, err, "%s survives the refused import", f)
+		require.Equal(t, b1, b2)
+	}
+	require.NoDirExists(t, filepath.Join(unpub, "video"), "nothing left half-moved")
 }

@@ -5,7 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 )
+
+// processCPU is the user plus system time the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // dropPageCache asks the kernel to drop the cached pages of every file
 // under dir (clean pages only: call it after a sync), so that the memory

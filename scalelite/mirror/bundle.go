@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -47,7 +46,7 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 		return
 	}
 	dir := filepath.Join(h.src.dir, format, id)
-	files, err := scanFormatDir(dir)
+	files, err := scanFormatDir(dir, h.src.links)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			writeErr(w, http.StatusNotFound, "no such recording")
@@ -86,6 +85,10 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 		if err != nil {
 			continue // vanished since the scan: the client fetches it alone
 		}
+		if fi, err := in.Stat(); err != nil || checkLinks(f.Path, fi, h.src.links) != nil {
+			in.Close()
+			continue // linked since the scan: the client asks alone and is refused
+		}
 		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: f.Path, Size: f.Size, Mode: 0o644, ModTime: f.ModTime, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(hdr); err != nil {
 			in.Close()
@@ -106,19 +109,11 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 // stream (see Bundler).
 func (s *HTTPSource) OpenBundle(ctx context.Context, recordID, format string, maxFileSize int64) (io.ReadCloser, error) {
 	q := url.Values{"record": {recordID}, "format": {format}, "max": {strconv.FormatInt(maxFileSize, 10)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.signedURL(CallBundle, q), nil)
-	if err != nil {
-		return nil, fmt.Errorf("mirror: bundle: %w", err)
-	}
-	resp, err := s.do(ctx, CallBundle, req)
+	resp, err := s.stream(ctx, s.files, s.request(CallBundle, q, nil), http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		return nil, httpError(CallBundle, resp)
-	}
-	return resp.Body, nil
+	return resp.Stream, nil
 }
 
 // fetchBundle stages the wanted small files of a format from one bundle.

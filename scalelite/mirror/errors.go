@@ -3,6 +3,7 @@ package mirror
 import (
 	"errors"
 	"fmt"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 	"strings"
 )
 
@@ -29,6 +30,10 @@ var (
 	ErrEmptySource = errors.New("mirror: source lists no recordings; refusing to delete the destination")
 	// ErrTooLarge matches a manifest or archive past a configured limit.
 	ErrTooLarge = errors.New("mirror: size limit exceeded")
+	// ErrIncomplete matches an operation that applied only part of what it
+	// set out to do: a Sync with failed recordings (*SyncError), a Prune
+	// that left selected recordings in place (PruneResult.Skipped).
+	ErrIncomplete = errors.New("mirror: not everything was applied")
 )
 
 // UnsafeError reports a path or archive entry that was refused. Name is the
@@ -92,11 +97,25 @@ func (e *VerifyError) Error() string {
 // Is makes errors.Is(err, ErrVerify) true.
 func (e *VerifyError) Is(target error) bool { return target == ErrVerify }
 
+// The transport types of bbbkit's shared HTTP core, as every bbbkit client
+// names them: errors.As with one of them matches an error of any client.
+type (
+	// TransportError is a request to an export endpoint that got no
+	// complete answer; its URL is redacted.
+	TransportError = httpcore.TransportError
+	// DecodeError is an answer that cannot be read (past a size cap).
+	DecodeError = httpcore.DecodeError
+	// RetryPolicy says how WithRetry retries a request.
+	RetryPolicy = httpcore.RetryPolicy
+	// RequestInfo is what WithObserver reports about each attempt.
+	RequestInfo = httpcore.RequestInfo
+)
+
 // HTTPError is a non-success answer from an export endpoint.
 type HTTPError struct {
 	Op         string // "manifest" or "file"
 	StatusCode int
-	Message    string // the server's short error text, never a secret
+	Message    string // the server's short error text, redacted
 }
 
 // Error implements error.
@@ -116,6 +135,22 @@ func (e *HTTPError) Is(target error) bool {
 	}
 	return false
 }
+
+// SkippedError is a recording an export endpoint left out of its manifest,
+// with the endpoint's reason. It matches ErrUnsafe, as the endpoint leaves
+// out only recordings it refuses to serve.
+type SkippedError struct {
+	RecordID string
+	Reason   string
+}
+
+// Error implements error.
+func (e *SkippedError) Error() string {
+	return "mirror: the export endpoint left out recording " + e.RecordID + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrUnsafe) true.
+func (e *SkippedError) Is(target error) bool { return target == ErrUnsafe }
 
 // RecordingError is the failure of one recording during a Sync.
 type RecordingError struct {
@@ -144,6 +179,9 @@ func (e *SyncError) Error() string {
 	}
 	return fmt.Sprintf("mirror: %d recordings failed; first: %v", len(e.Failed), e.Failed[0])
 }
+
+// Is makes errors.Is(err, ErrIncomplete) true.
+func (e *SyncError) Is(target error) bool { return target == ErrIncomplete }
 
 // Unwrap returns every recording failure.
 func (e *SyncError) Unwrap() []error {

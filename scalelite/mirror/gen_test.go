@@ -151,7 +151,7 @@ func randText(rng *rand.Rand, n int) []byte {
 }
 
 // treeFiles lists every regular file under dir (skipping the staging
-// directory) with its content.
+// directory and Sync's lock file) with its content.
 func treeFiles(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
@@ -162,7 +162,7 @@ func treeFiles(t testing.TB, dir string) map[string][]byte {
 		if d.IsDir() && d.Name() == StagingDirName {
 			return filepath.SkipDir
 		}
-		if d.Type().IsRegular() {
+		if d.Type().IsRegular() && d.Name() != LockFileName {
 			b, err := os.ReadFile(p)
 			if err != nil {
 				return err

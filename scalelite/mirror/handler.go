@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,34 +50,6 @@ type Handler struct {
 	mu sync.Mutex // serialises manifest builds
 }
 
-// HandlerOption configures a Handler.
-type HandlerOption func(*Handler) error
-
-// WithAllowedChecksums restricts the accepted checksum algorithms (default:
-// all four).
-func WithAllowedChecksums(algs ...checksum.Algorithm) HandlerOption {
-	return func(h *Handler) error {
-		for _, a := range algs {
-			if !a.Valid() {
-				return fmt.Errorf("mirror: invalid checksum algorithm %d", int(a))
-			}
-		}
-		h.allowed = algs
-		return nil
-	}
-}
-
-// WithHandlerClock sets the clock used to check expires (tests).
-func WithHandlerClock(now func() time.Time) HandlerOption {
-	return func(h *Handler) error { h.now = now; return nil }
-}
-
-// WithHandlerHashCache sets the cache of file hashes (for example loaded
-// from disk so a restarted server does not re-read the tree).
-func WithHandlerHashCache(c *HashCache) HandlerOption {
-	return func(h *Handler) error { h.src.cache = c; return nil }
-}
-
 // NewHandler returns a Handler serving the published tree at dir, signed
 // with secret (which must not be empty).
 func NewHandler(dir, secret string, opts ...HandlerOption) (*Handler, error) {
@@ -88,9 +60,13 @@ func NewHandler(dir, secret string, opts ...HandlerOption) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	src.links = refuseHardLinks
 	h := &Handler{src: src, secret: secret, now: time.Now}
 	for _, o := range opts {
-		if err := o(h); err != nil {
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyHandler(h); err != nil {
 			return nil, err
 		}
 	}
@@ -147,6 +123,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) serveManifest(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	m, err := h.src.Manifest(r.Context())
+	broken := h.src.Broken()
 	h.mu.Unlock()
 	if err != nil {
 		if r.Context().Err() != nil {
@@ -155,6 +132,7 @@ func (h *Handler) serveManifest(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "cannot read the tree")
 		return
 	}
+	m.Skipped = skippedList(broken)
 	var buf bytes.Buffer
 	if err := m.Encode(&buf); err != nil {
 		writeErr(w, http.StatusInternalServerError, "cannot encode the manifest")
@@ -184,6 +162,10 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, id, format, 
 		writeErr(w, http.StatusNotFound, "no such file")
 		return
 	}
+	if err := checkLinks(rel, fi, h.src.links); err != nil {
+		writeErr(w, http.StatusForbidden, "file has more than one hard link; the server does not serve those unless allowed (serve -allow-hardlinks)")
+		return
+	}
 	sum, err := hashFile(h.src.cache, filepath.Join(h.src.dir, format, id, filepath.FromSlash(rel)), fi.Size(), fi.ModTime())
 	if err != nil {
 		writeErr(w, http.StatusServiceUnavailable, "file is changing")
@@ -204,4 +186,19 @@ func writeErr(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(errorBody{Error: msg})
+}
+
+// skippedList turns the recordings a scan left out into the manifest's
+// list, sorted by ID.
+func skippedList(broken map[string]error) []Skipped {
+	out := make([]Skipped, 0, len(broken))
+	for id, err := range broken {
+		reason := err.Error()
+		if len(reason) > MaxSkippedReason {
+			reason = strings.ToValidUTF8(reason[:MaxSkippedReason], "")
+		}
+		out = append(out, Skipped{ID: id, Reason: reason})
+	}
+	slices.SortFunc(out, func(a, b Skipped) int { return strings.Compare(a.ID, b.ID) })
+	return out
 }

@@ -6,69 +6,58 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // HTTPSource reads recordings from an export endpoint served by Handler.
+// Its requests go through bbbkit's shared HTTP core: errors carry the
+// redacted URL and never the signed one, text the endpoint sends is
+// redacted, and WithLogger/WithObserver see every attempt as they do for
+// the other bbbkit clients.
 type HTTPSource struct {
 	base     *url.URL
 	secret   string
 	alg      checksum.Algorithm
-	client   *http.Client
+	cfg      httpcore.Config
 	maxMan   int64
 	now      func() time.Time
 	linkLife time.Duration
+	core     *httpcore.Client // manifests and bundles, capped at maxMan
+	files    *httpcore.Client // files, each checked against its manifest size
+
+	mu      sync.Mutex
+	skipped []Skipped // from the last manifest
 }
 
-// HTTPOption configures an HTTPSource.
-type HTTPOption func(*HTTPSource) error
-
-// WithHTTPClient sets the HTTP client (default: a client without an overall
-// timeout, since files can be large; cancel with the context).
-func WithHTTPClient(c *http.Client) HTTPOption {
-	return func(s *HTTPSource) error {
-		if c == nil {
-			return errors.New("mirror: nil HTTP client")
-		}
-		s.client = c
-		return nil
+// Broken returns the recordings the endpoint's last manifest left out, with
+// the endpoint's reason (see Manifest.Skipped); Sync reports them as failed
+// and does not delete them from the destination.
+func (s *HTTPSource) Broken() map[string]error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]error, len(s.skipped))
+	for _, sk := range s.skipped {
+		out[sk.ID] = &SkippedError{RecordID: sk.ID, Reason: sk.Reason}
 	}
-}
-
-// WithChecksumAlgorithm sets the checksum algorithm (default SHA-256).
-func WithChecksumAlgorithm(a checksum.Algorithm) HTTPOption {
-	return func(s *HTTPSource) error {
-		if !a.Valid() {
-			return fmt.Errorf("mirror: invalid checksum algorithm %d", int(a))
-		}
-		s.alg = a
-		return nil
-	}
-}
-
-// WithMaxManifestSize bounds the manifest read (default
-// DefaultMaxManifestSize).
-func WithMaxManifestSize(n int64) HTTPOption {
-	return func(s *HTTPSource) error { s.maxMan = n; return nil }
-}
-
-// WithClock sets the clock used for the expires parameter (tests).
-func WithClock(now func() time.Time) HTTPOption {
-	return func(s *HTTPSource) error { s.now = now; return nil }
+	return out
 }
 
 // NewHTTPSource returns a source reading from the export endpoint at
 // baseURL (the prefix under which Handler is mounted; "manifest" and "file"
 // are appended), authenticated with secret.
 func NewHTTPSource(baseURL, secret string, opts ...HTTPOption) (*HTTPSource, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := httpcore.ParseAbsoluteURL(baseURL)
+	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("mirror: invalid export URL %q", redact(baseURL))
 	}
 	if secret == "" {
@@ -78,12 +67,22 @@ func NewHTTPSource(baseURL, secret string, opts ...HTTPOption) (*HTTPSource, err
 		u.Path += "/"
 	}
 	u.RawQuery, u.Fragment = "", ""
-	s := &HTTPSource{base: u, secret: secret, alg: checksum.SHA256, client: defaultClient(), now: time.Now, linkLife: 10 * time.Minute}
+	s := &HTTPSource{base: u, secret: secret, alg: checksum.SHA256, now: time.Now, linkLife: 10 * time.Minute,
+		maxMan: DefaultMaxManifestSize, cfg: httpcore.Config{Service: "mirror", HTTPClient: defaultClient()}}
 	for _, o := range opts {
-		if err := o(s); err != nil {
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyHTTP(s); err != nil {
 			return nil, err
 		}
 	}
+	meta := s.cfg
+	meta.MaxResponseBytes = s.maxMan + 1 // DecodeManifest names the limit itself
+	s.core = httpcore.New(meta)
+	files := s.cfg
+	files.MaxResponseBytes = math.MaxInt64 / 2 // a file is checked against its size
+	s.files = httpcore.New(files)
 	return s, nil
 }
 
@@ -107,47 +106,54 @@ func (s *HTTPSource) signedURL(call string, q url.Values) string {
 	return u.String()
 }
 
-func (s *HTTPSource) do(ctx context.Context, op string, req *http.Request) (*http.Response, error) {
-	resp, err := s.client.Do(req.WithContext(ctx))
-	if err != nil {
-		// *url.Error carries the signed URL; keep only the cause.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("mirror: %s: %w", op, err)
-	}
-	return resp, nil
+// request is a GET of call through the shared core. Every status is
+// handed back so that the endpoint's own refusals become *HTTPError with
+// its (redacted) message.
+func (s *HTTPSource) request(call string, q url.Values, header http.Header) *httpcore.Request {
+	return &httpcore.Request{Call: call, URL: s.signedURL(call, q), Header: header, Idempotent: true,
+		Secrets: []string{s.secret}, Accept: func(int) bool { return true }}
 }
 
-func httpError(op string, resp *http.Response) error {
+// stream sends r and returns the answer as a stream when its status is
+// one of ok; any other answer becomes an *HTTPError.
+func (s *HTTPSource) stream(ctx context.Context, c *httpcore.Client, r *httpcore.Request, ok ...int) (*httpcore.Response, error) {
+	resp, err := c.Stream(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(ok, resp.StatusCode) {
+		resp.Done(nil)
+		return resp, nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Stream, 4096))
+	resp.Stream.Close()
+	return nil, resp.Done(httpError(r.Call, resp, b))
+}
+
+// httpError is the endpoint's refusal, its message redacted.
+func httpError(op string, resp *httpcore.Response, b []byte) error {
 	var body errorBody
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	msg := http.StatusText(resp.StatusCode)
 	if json.Unmarshal(b, &body) == nil && body.Error != "" {
-		msg = body.Error
+		msg = resp.Redact(body.Error)
 	}
 	return &HTTPError{Op: op, StatusCode: resp.StatusCode, Message: msg}
 }
 
 // Manifest fetches and validates the endpoint's manifest.
 func (s *HTTPSource) Manifest(ctx context.Context) (*Manifest, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.signedURL(CallManifest, url.Values{}), nil)
-	if err != nil {
-		return nil, fmt.Errorf("mirror: manifest: %w", err)
-	}
-	resp, err := s.do(ctx, CallManifest, req)
+	resp, err := s.stream(ctx, s.core, s.request(CallManifest, url.Values{}, nil), http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, httpError(CallManifest, resp)
-	}
-	m, err := DecodeManifest(resp.Body, s.maxMan)
+	defer resp.Stream.Close()
+	m, err := DecodeManifest(resp.Stream, s.maxMan)
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	s.skipped = m.Skipped
+	s.mu.Unlock()
 	for i := range m.Recordings {
 		for j := range m.Recordings[i].Formats {
 			for k := range m.Recordings[i].Formats[j].Files {
@@ -169,34 +175,28 @@ func (s *HTTPSource) Open(ctx context.Context, recordID, format string, want Fil
 	if offset == want.Size {
 		return io.NopCloser(strings.NewReader("")), nil
 	}
-	q := url.Values{"record": {recordID}, "format": {format}, "path": {want.Path}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.signedURL(CallFile, q), nil)
-	if err != nil {
-		return nil, fmt.Errorf("mirror: file: %w", err)
-	}
+	header := http.Header{}
 	if want.SHA256 != "" {
-		req.Header.Set("If-Match", `"`+want.SHA256+`"`)
+		header.Set("If-Match", `"`+want.SHA256+`"`)
 	}
+	status := http.StatusOK
 	if offset > 0 {
-		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+		header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+		status = http.StatusPartialContent
 	}
-	resp, err := s.do(ctx, CallFile, req)
+	q := url.Values{"record": {recordID}, "format": {format}, "path": {want.Path}}
+	resp, err := s.stream(ctx, s.files, s.request(CallFile, q, header), status)
 	if err != nil {
 		return nil, err
-	}
-	ok := (offset == 0 && resp.StatusCode == http.StatusOK) || (offset > 0 && resp.StatusCode == http.StatusPartialContent)
-	if !ok {
-		defer resp.Body.Close()
-		return nil, httpError(CallFile, resp)
 	}
 	if offset > 0 {
 		var start, end, size int64
 		if _, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-%d/%d", &start, &end, &size); err != nil || start != offset || size != want.Size {
-			resp.Body.Close()
+			resp.Stream.Close()
 			return nil, fmt.Errorf("mirror: file: unexpected Content-Range: %w", ErrSourceChanged)
 		}
 	}
-	return &bodyReader{rc: resp.Body, left: want.Size - offset}, nil
+	return &bodyReader{rc: resp.Stream, left: want.Size - offset}, nil
 }
 
 // bodyReader turns a body that ends early into io.ErrUnexpectedEOF (a

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,4 +72,42 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	require.NoError(t, err)
 	requireSameTree(t, src, dst)
 	require.LessOrEqual(t, res.Bytes, treeSize(t, src)-staged, "resumed after the staged bytes")
+}
+
+// While one process syncs into a destination, a second Sync there fails at
+// once with ErrLocked naming the holder (pid, host, start time); when the
+// holder dies, the kernel releases the lock and the next Sync runs.
+func TestSyncLockedByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	src, _ := newTree(t, genSpec{Recordings: 3, Seed: 72, Large: 3 << 20})
+	dst := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "MIRROR_KILL_SRC="+src, "MIRROR_KILL_DST="+dst)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pid := strconv.Itoa(cmd.Process.Pid)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, _ := os.ReadFile(filepath.Join(dst, LockFileName)); strings.Contains(string(b), "pid="+pid+"\n") {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	_, err := Sync(context.Background(), dirSource(t, src), dst)
+	require.ErrorIs(t, err, ErrLocked)
+	require.Less(t, time.Since(start), 2*time.Second, "fails at once")
+	var le *LockError
+	require.ErrorAs(t, err, &le)
+	host, _ := os.Hostname()
+	require.Equal(t, cmd.Process.Pid, le.PID)
+	require.Equal(t, host, le.Host)
+	require.WithinDuration(t, time.Now(), le.Since, time.Minute)
+	require.Contains(t, err.Error(), "pid "+pid+" on "+host)
+
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait()
+	_, err = Sync(context.Background(), dirSource(t, src), dst)
+	require.NoError(t, err)
+	requireSameTree(t, src, dst)
 }

@@ -20,9 +20,24 @@ const DefaultMaxManifestSize = 256 << 20
 // Manifest lists the recordings of a tree: for each recording its formats,
 // and for each format its files with size, modification time and SHA-256.
 // Recordings are sorted by ID, formats by name and files by path.
+//
+// Skipped lists the recordings the tree holds but the endpoint left out,
+// with the reason (a symbolic link or special file inside, a file with more
+// than one hard link, a file that changed while it was hashed). Sync
+// reports them as failed and never deletes them from the destination.
 type Manifest struct {
 	Version    int         `json:"version"`
 	Recordings []Recording `json:"recordings"`
+	Skipped    []Skipped   `json:"skipped,omitempty"`
+}
+
+// MaxSkippedReason bounds the reason of a Skipped entry, in bytes.
+const MaxSkippedReason = 512
+
+// Skipped is a recording an export endpoint left out of its manifest.
+type Skipped struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // Recording is one recording with its published formats.
@@ -116,6 +131,17 @@ func DecodeManifest(r io.Reader, limit int64) (*Manifest, error) {
 func (m *Manifest) Validate() error {
 	if m.Version != ManifestVersion {
 		return fmt.Errorf("mirror: manifest version %d, want %d", m.Version, ManifestVersion)
+	}
+	for i, sk := range m.Skipped {
+		if !ValidRecordID(sk.ID) {
+			return &UnsafeError{Name: sk.ID, Reason: "invalid record ID"}
+		}
+		if i > 0 && m.Skipped[i-1].ID >= sk.ID {
+			return fmt.Errorf("mirror: manifest: skipped recordings not sorted or duplicated at %q", sk.ID)
+		}
+		if len(sk.Reason) > MaxSkippedReason {
+			return fmt.Errorf("mirror: manifest: reason for skipping %s longer than %d bytes", sk.ID, MaxSkippedReason)
+		}
 	}
 	for i := range m.Recordings {
 		r := &m.Recordings[i]

@@ -10,27 +10,12 @@ import (
 	"time"
 )
 
-// PruneOption configures Prune.
-type PruneOption func(*pruneConfig)
-
 type pruneConfig struct {
 	olderThan time.Duration
 	keep      int
 	dryRun    bool
 	now       func() time.Time
 }
-
-// WithOlderThan prunes recordings that started more than d ago.
-func WithOlderThan(d time.Duration) PruneOption { return func(c *pruneConfig) { c.olderThan = d } }
-
-// WithKeep prunes all but the n most recent recordings.
-func WithKeep(n int) PruneOption { return func(c *pruneConfig) { c.keep = n } }
-
-// WithDryRun only reports what would be removed.
-func WithDryRun(on bool) PruneOption { return func(c *pruneConfig) { c.dryRun = on } }
-
-// WithPruneClock sets the clock (tests).
-func WithPruneClock(now func() time.Time) PruneOption { return func(c *pruneConfig) { c.now = now } }
 
 // PrunedRecording is a recording Prune removed (or would remove).
 type PrunedRecording struct {
@@ -40,11 +25,24 @@ type PrunedRecording struct {
 	Bytes     int64
 }
 
-// PruneResult lists what Prune removed, or would remove in a dry run.
+// SkippedRecording is a recording that Prune's criteria select but that it
+// did not remove (or would not, in a dry run), and why: for example a
+// recording holding a symbolic link or a special file, a format directory
+// that is a symbolic link, or a rename that failed.
+type SkippedRecording struct {
+	RecordID  string
+	Formats   []string
+	StartTime time.Time
+	Err       error
+}
+
+// PruneResult lists what Prune removed, or would remove in a dry run, and
+// what it selected but left in place.
 type PruneResult struct {
 	DryRun     bool
 	Kept       int
 	Recordings []PrunedRecording
+	Skipped    []SkippedRecording
 }
 
 // Prune removes recordings from the published tree at dir that started
@@ -54,26 +52,63 @@ type PruneResult struct {
 // the directory's modification time. The plan is computed completely before
 // anything is removed; with WithDryRun nothing is. Each format directory is
 // renamed out of the tree before it is deleted, so it disappears at once.
+//
+// A selected recording that cannot be removed safely (it holds a symbolic
+// link or a special file, or a format directory is a symbolic link) or
+// whose removal fails is listed in PruneResult.Skipped with the reason, the
+// others are still removed, and the error matches ErrIncomplete.
 func Prune(ctx context.Context, dir string, opts ...PruneOption) (*PruneResult, error) {
 	cfg := pruneConfig{keep: -1, now: time.Now}
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyPrune(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.olderThan <= 0 && cfg.keep < 0 {
 		return nil, errors.New("mirror: prune: give an age (WithOlderThan) or a count (WithKeep)")
 	}
-	t, err := scanTree(ctx, dir, 4)
+	t, err := scanTree(ctx, dir, 4, allowHardLinks)
 	if err != nil {
 		return nil, fmt.Errorf("mirror: prune: %w", err)
 	}
-	type cand struct {
-		rec   *Recording
-		start time.Time
+	res := planPrune(dir, t, &cfg)
+	if !cfg.dryRun {
+		if err := removePruned(ctx, dir, res); err != nil {
+			return res, err
+		}
 	}
-	cands := make([]cand, 0, len(t.m.Recordings))
+	if len(res.Skipped) > 0 {
+		return res, fmt.Errorf("mirror: prune: %d selected recordings not removed, first %s: %v: %w",
+			len(res.Skipped), res.Skipped[0].RecordID, res.Skipped[0].Err, ErrIncomplete)
+	}
+	return res, nil
+}
+
+// pruneCandidate is a recording of the tree; err says why it cannot be
+// removed safely.
+type pruneCandidate struct {
+	rec   *Recording
+	start time.Time
+	err   error
+}
+
+// planPrune applies the criteria to every recording of the tree, the ones
+// the scan refused included, so that those are reported, not forgotten.
+func planPrune(dir string, t *tree, cfg *pruneConfig) *PruneResult {
+	cands := make([]pruneCandidate, 0, len(t.m.Recordings)+len(t.bad))
 	for i := range t.m.Recordings {
 		r := &t.m.Recordings[i]
-		cands = append(cands, cand{r, recordingStart(dir, r)})
+		cands = append(cands, pruneCandidate{rec: r, start: recordingStart(dir, r)})
+	}
+	for id, err := range t.bad {
+		// Nothing inside a refused recording is read: it may hold links to
+		// anywhere (a metadata.xml linked to /dev/zero). The record ID's
+		// time, else the zero time, places it.
+		r := &Recording{ID: id, Formats: formatsOf(dir, id)}
+		cands = append(cands, pruneCandidate{rec: r, start: recordTime(id), err: err})
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
 		if !cands[i].start.Equal(cands[j].start) {
@@ -93,37 +128,71 @@ func Prune(ctx context.Context, dir string, opts ...PruneOption) (*PruneResult, 
 			res.Kept++
 			continue
 		}
-		pr := PrunedRecording{RecordID: c.rec.ID, StartTime: c.start, Bytes: c.rec.Size()}
+		var formats []string
 		for _, f := range c.rec.Formats {
-			pr.Formats = append(pr.Formats, f.Name)
+			formats = append(formats, f.Name)
 		}
-		res.Recordings = append(res.Recordings, pr)
+		if c.err != nil {
+			res.Skipped = append(res.Skipped, SkippedRecording{RecordID: c.rec.ID, Formats: formats, StartTime: c.start, Err: c.err})
+			continue
+		}
+		res.Recordings = append(res.Recordings, PrunedRecording{RecordID: c.rec.ID, Formats: formats, StartTime: c.start, Bytes: c.rec.Size()})
 	}
-	if cfg.dryRun {
-		return res, nil
+	return res
+}
+
+// formatsOf lists the formats that have an entry for id (of any type).
+func formatsOf(dir, id string) []Format {
+	entries, _ := readDirNames(dir)
+	var out []Format
+	for _, e := range entries {
+		if !e.IsDir() || !ValidFormat(e.Name()) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, e.Name(), id)); err == nil {
+			out = append(out, Format{Name: e.Name()})
+		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// removePruned removes the planned recordings. One that fails moves from
+// Recordings to Skipped and the others are still removed.
+func removePruned(ctx context.Context, dir string, res *PruneResult) error {
 	trashRoot := filepath.Join(dir, StagingDirName)
 	if len(res.Recordings) > 0 {
 		if err := os.MkdirAll(trashRoot, 0o755); err != nil {
-			return res, fmt.Errorf("mirror: prune: %w", err)
+			return fmt.Errorf("mirror: prune: %w", err)
 		}
 	}
+	removed := res.Recordings[:0]
 	for _, pr := range res.Recordings {
 		if err := ctx.Err(); err != nil {
-			return res, err
+			return err
 		}
-		for _, f := range pr.Formats {
-			trash := filepath.Join(trashRoot, ".trash-"+f+"-"+pr.RecordID)
-			os.RemoveAll(trash)
-			if err := os.Rename(filepath.Join(dir, f, pr.RecordID), trash); err != nil {
-				return res, fmt.Errorf("mirror: prune: %w", err)
-			}
-			if err := os.RemoveAll(trash); err != nil {
-				return res, fmt.Errorf("mirror: prune: %w", err)
-			}
+		if err := removeRecording(dir, trashRoot, pr); err != nil {
+			res.Skipped = append(res.Skipped, SkippedRecording{RecordID: pr.RecordID, Formats: pr.Formats, StartTime: pr.StartTime, Err: err})
+			continue
+		}
+		removed = append(removed, pr)
+	}
+	res.Recordings = removed
+	return nil
+}
+
+func removeRecording(dir, trashRoot string, pr PrunedRecording) error {
+	for _, f := range pr.Formats {
+		trash := filepath.Join(trashRoot, ".trash-"+f+"-"+pr.RecordID)
+		os.RemoveAll(trash)
+		if err := os.Rename(filepath.Join(dir, f, pr.RecordID), trash); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(trash); err != nil {
+			return err
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // recordingStart finds when a recording started.

@@ -32,7 +32,7 @@ func TestPrune(t *testing.T) {
 				t.Parallel()
 				dir, ids := newTree(t, genSpec{Recordings: 10, Seed: 31, Large: 10, Video: 10, Start: start})
 				// ids[i] started at start+i hours (from metadata.xml).
-				res, err := Prune(context.Background(), dir, append(tc.opts, WithDryRun(dry), WithPruneClock(func() time.Time { return now }))...)
+				res, err := Prune(context.Background(), dir, append(tc.opts, WithDryRun(dry), WithClock(func() time.Time { return now }))...)
 				require.NoError(t, err)
 				require.Len(t, res.Recordings, tc.removed)
 				require.Equal(t, 10-tc.removed, res.Kept)
@@ -71,4 +71,57 @@ func TestPruneStartTimeFallbacks(t *testing.T) {
 	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	require.NoError(t, os.Chtimes(filepath.Join(dir, "notes", "handmade"), old, old))
 	require.True(t, old.Equal(recordingStart(dir, &Recording{ID: "handmade", Formats: []Format{{Name: "notes"}}})))
+}
+
+// Recordings Prune selects but cannot remove safely are reported with the
+// reason, never counted as pruned, and the error says not everything was
+// applied; the others are removed.
+func TestPruneReportsWhatItDoesNotRemove(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, dry := range []bool{true, false} {
+		dir, ids := newTree(t, genSpec{Recordings: 4, Seed: 32, Large: 10, Video: 10, Start: start})
+		outside := t.TempDir()
+		// ids[0] holds a symbolic link; ids[1]'s video directory is one.
+		require.NoError(t, os.Symlink(outside, filepath.Join(dir, "presentation", ids[0], "link")))
+		require.NoError(t, os.Rename(filepath.Join(dir, "video", ids[1]), filepath.Join(outside, "video")))
+		require.NoError(t, os.Symlink(filepath.Join(outside, "video"), filepath.Join(dir, "video", ids[1])))
+
+		res, err := Prune(context.Background(), dir, WithKeep(1), WithDryRun(dry))
+		require.ErrorIs(t, err, ErrIncomplete)
+		require.Equal(t, 1, res.Kept)
+		require.Len(t, res.Recordings, 1)
+		require.Equal(t, ids[2], res.Recordings[0].RecordID)
+		require.Len(t, res.Skipped, 2)
+		reasons := map[string]string{}
+		for _, s := range res.Skipped {
+			require.ErrorIs(t, s.Err, ErrUnsafe)
+			reasons[s.RecordID] = s.Err.Error()
+			require.ElementsMatch(t, []string{"presentation", "video"}, s.Formats)
+		}
+		require.Contains(t, reasons[ids[0]], "link")
+		require.Contains(t, reasons[ids[1]], "symbolic link")
+		for _, id := range ids[:2] {
+			require.DirExists(t, filepath.Join(dir, "presentation", id))
+		}
+		_, err = os.Stat(filepath.Join(dir, "presentation", ids[2]))
+		require.Equal(t, !dry, os.IsNotExist(err))
+		require.FileExists(t, filepath.Join(outside, "video", "metadata.xml"), "the link's target is untouched")
+	}
+}
+
+// Prune reads nothing inside a recording it refuses: a metadata.xml that
+// is a link to an endless file must not hang it.
+func TestPruneDoesNotFollowLinksOfRefusedRecording(t *testing.T) {
+	t.Parallel()
+	dir, ids := newTree(t, genSpec{Recordings: 2, Seed: 33, Large: 10})
+	md := filepath.Join(dir, "presentation", ids[0], "metadata.xml")
+	require.NoError(t, os.Remove(md))
+	require.NoError(t, os.Symlink("/dev/zero", md))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := Prune(ctx, dir, WithKeep(0), WithDryRun(true))
+	require.ErrorIs(t, err, ErrIncomplete)
+	require.Len(t, res.Skipped, 1)
+	require.Equal(t, ids[0], res.Skipped[0].RecordID)
 }

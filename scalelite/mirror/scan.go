@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,8 +24,9 @@ type scanJob struct{ format, id string }
 // contents. Top-level entries that are not valid format names (including
 // dot-directories used for staging) and recording entries that are not valid
 // record IDs are ignored. A recording containing a symbolic link or a special
-// file is reported in bad and left out of the manifest.
-func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
+// file, or with a format directory that is a symbolic link, is reported in
+// bad and left out of the manifest.
+func scanTree(ctx context.Context, dir string, workers int, links hardLinks) (*tree, error) {
 	formats, err := readDirNames(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -33,6 +35,7 @@ func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 		return nil, err
 	}
 	var jobs []scanJob
+	linked := map[string]error{} // record ID -> a format directory that is a symbolic link
 	for _, f := range formats {
 		if !f.IsDir() || !ValidFormat(f.Name()) {
 			continue
@@ -42,8 +45,14 @@ func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 			return nil, err
 		}
 		for _, id := range ids {
-			if id.IsDir() && ValidRecordID(id.Name()) {
+			if !ValidRecordID(id.Name()) {
+				continue
+			}
+			switch {
+			case id.IsDir():
 				jobs = append(jobs, scanJob{f.Name(), id.Name()})
+			case id.Type()&fs.ModeSymlink != 0:
+				linked[id.Name()] = &UnsafeError{Name: f.Name() + "/" + id.Name(), Reason: "format directory is a symbolic link"}
 			}
 		}
 	}
@@ -58,13 +67,13 @@ func scanTree(ctx context.Context, dir string, workers int) (*tree, error) {
 	results := make([]result, len(jobs))
 	parallel(ctx, workers, len(jobs), func(i int) {
 		j := jobs[i]
-		files, err := scanFormatDir(filepath.Join(dir, j.format, j.id))
+		files, err := scanFormatDir(filepath.Join(dir, j.format, j.id), links)
 		results[i] = result{job: j, files: files, err: err}
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t := &tree{m: &Manifest{Version: ManifestVersion}, bad: map[string]error{}}
+	t := &tree{m: &Manifest{Version: ManifestVersion}, bad: linked}
 	byID := map[string]*Recording{}
 	for _, r := range results {
 		if r.err != nil {
@@ -100,9 +109,20 @@ func readDirNames(dir string) ([]os.DirEntry, error) {
 	return f.ReadDir(-1)
 }
 
+// hardLinks says whether a scan accepts regular files with more than one
+// hard link.
+type hardLinks bool
+
+const (
+	allowHardLinks  hardLinks = false
+	refuseHardLinks hardLinks = true
+)
+
 // scanFormatDir lists the regular files under a format directory, sorted by
-// slash-separated relative path.
-func scanFormatDir(root string) ([]File, error) {
+// slash-separated relative path. With refuseHardLinks a file with more than
+// one link is refused: a link can share a file from outside the tree, which
+// no path check sees.
+func scanFormatDir(root string, links hardLinks) ([]File, error) {
 	var files []File
 	var walk func(dir, rel string) error
 	walk = func(dir, rel string) error {
@@ -129,6 +149,9 @@ func scanFormatDir(root string) ([]File, error) {
 				if err != nil {
 					return err
 				}
+				if err := checkLinks(p, fi, links); err != nil {
+					return err
+				}
 				files = append(files, File{Path: p, Size: fi.Size(), ModTime: fi.ModTime()})
 			default:
 				return &UnsafeError{Name: p, Reason: "not a regular file or directory (" + strings.TrimSpace(t.String()) + ")"}
@@ -141,4 +164,15 @@ func scanFormatDir(root string) ([]File, error) {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, nil
+}
+
+// checkLinks refuses a file with more than one hard link when links says
+// so.
+func checkLinks(name string, fi fs.FileInfo, links hardLinks) error {
+	if links == refuseHardLinks {
+		if n := linkCount(fi); n > 1 {
+			return &UnsafeError{Name: name, Reason: fmt.Sprintf("regular file with %d hard links (a link can share a file from outside the tree; allow them with WithHardLinks or serve -allow-hardlinks)", n)}
+		}
+	}
+	return nil
 }

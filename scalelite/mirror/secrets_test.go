@@ -52,7 +52,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	require.NoError(t, err)
 	_, err = dead.Manifest(context.Background())
 	require.Error(t, err)
-	require.NotContains(t, err.Error(), "checksum")
+	require.NotRegexp(t, `checksum=[0-9a-fA-F]`, err.Error())
 	check(err.Error())
 	// The refusal body.
 	resp, err := http.Get(srv.URL + "/manifest?expires=1&checksum=" + strings.Repeat("a", 40))
@@ -63,4 +63,27 @@ func TestSecretsNeverLeak(t *testing.T) {
 	require.NotContains(t, string(body), strings.Repeat("a", 40))
 	check(logs.String())
 	require.NotEmpty(t, sums)
+}
+
+// An endpoint that echoes the signed query and the secret in its error
+// text: the message is redacted before it reaches the error.
+func TestHTTPErrorMessageRedacted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeErr(w, http.StatusUnauthorized, "refused "+r.URL.RawQuery+" with secret "+testSecret)
+	}))
+	defer srv.Close()
+	var infos []RequestInfo
+	s, err := NewHTTPSource(srv.URL, testSecret, WithObserver(func(i RequestInfo) { infos = append(infos, i) }))
+	require.NoError(t, err)
+	_, err = s.Manifest(context.Background())
+	var he *HTTPError
+	require.ErrorAs(t, err, &he)
+	require.ErrorIs(t, err, ErrUnauthorized)
+	require.NotContains(t, he.Message, testSecret)
+	require.NotRegexp(t, `checksum=[0-9a-f]`, he.Message)
+	require.Contains(t, he.Message, "refused")
+	require.Len(t, infos, 1, "the observer sees the attempt")
+	require.Equal(t, CallManifest, infos[0].Call)
+	require.Error(t, infos[0].Err)
 }

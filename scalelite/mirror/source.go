@@ -31,6 +31,35 @@ type BrokenRecordings interface {
 	Broken() map[string]error
 }
 
+// Digester is implemented by sources that know, or can compute, the SHA-256
+// of their files without sending them (DirSource). Sync uses it for files
+// whose manifest entry has no digest: a copy whose digest is known is
+// hashed while it is written and compared with it, and WithVerify compares
+// destination files with Digest.
+type Digester interface {
+	// KnownDigest returns the file's SHA-256 (lower-case hex) when the
+	// source knows it without reading the file, for example from a cache
+	// keyed by size and modification time; "" otherwise.
+	KnownDigest(recordID, format string, f File) string
+	// Digest returns the file's SHA-256, reading the file if need be.
+	Digest(ctx context.Context, recordID, format string, f File) (string, error)
+}
+
+// FormatOpener is implemented by sources that open a format directory once
+// and then each of its files cheaply (DirSource opens it as an os.Root).
+// Sync opens every format it copies this way when the source offers it,
+// and falls back to Source.Open when OpenFormat fails.
+type FormatOpener interface {
+	OpenFormat(ctx context.Context, recordID, format string) (FormatFiles, error)
+}
+
+// FormatFiles opens the files of one format directory (see FormatOpener).
+// Open has the contract of Source.Open; Close releases the directory.
+type FormatFiles interface {
+	Open(ctx context.Context, want File, offset int64) (io.ReadCloser, error)
+	Close() error
+}
+
 // DirSource reads a BBB published tree on local disk:
 // <dir>/<format>/<recordID>/....
 type DirSource struct {
@@ -38,26 +67,11 @@ type DirSource struct {
 	hashes  bool
 	cache   *HashCache
 	workers int
+	links   hardLinks
 
 	mu     sync.Mutex
 	broken map[string]error
 }
-
-// DirOption configures a DirSource.
-type DirOption func(*DirSource)
-
-// WithHashes makes Manifest fill in the SHA-256 of every file (served by
-// Handler). Without it, Manifest only stats files and Sync hashes what it
-// copies.
-func WithHashes(on bool) DirOption { return func(s *DirSource) { s.hashes = on } }
-
-// WithSourceHashCache sets the cache used for source hashes (default: a
-// fresh in-memory cache per DirSource).
-func WithSourceHashCache(c *HashCache) DirOption { return func(s *DirSource) { s.cache = c } }
-
-// WithScanWorkers sets how many directories are scanned in parallel
-// (default 4).
-func WithScanWorkers(n int) DirOption { return func(s *DirSource) { s.workers = n } }
 
 // NewDirSource returns a source reading the published tree at dir, which
 // must be an existing directory.
@@ -71,13 +85,15 @@ func NewDirSource(dir string, opts ...DirOption) (*DirSource, error) {
 	}
 	s := &DirSource{dir: dir, workers: 4}
 	for _, o := range opts {
-		o(s)
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyDir(s); err != nil {
+			return nil, err
+		}
 	}
 	if s.cache == nil {
 		s.cache = NewHashCache()
-	}
-	if s.workers < 1 {
-		return nil, errors.New("mirror: source: scan workers must be at least 1")
 	}
 	return s, nil
 }
@@ -99,7 +115,7 @@ func (s *DirSource) Broken() map[string]error {
 // Manifest scans the tree. With WithHashes it also hashes every file, using
 // the hash cache so that unchanged files are not read again.
 func (s *DirSource) Manifest(ctx context.Context) (*Manifest, error) {
-	t, err := scanTree(ctx, s.dir, s.workers)
+	t, err := scanTree(ctx, s.dir, s.workers, s.links)
 	if err != nil {
 		return nil, fmt.Errorf("mirror: scan %s: %w", s.dir, err)
 	}
@@ -172,10 +188,39 @@ func (s *DirSource) Open(ctx context.Context, recordID, format string, want File
 	return checkOpened(f, recordID, format, want, offset)
 }
 
-// openFormatRoot opens <dir>/<format>/<recordID> as a root that Sync keeps
-// for every file of that format directory, so that each file costs one
-// open inside it instead of a walk from the tree's root. Symbolic links
-// cannot lead out of the tree, nor out of the directory.
+// KnownDigest returns the SHA-256 the source's hash cache holds for the
+// file at its manifest size and modification time, without reading the
+// file; "" when there is none (see Digester).
+func (s *DirSource) KnownDigest(recordID, format string, f File) string {
+	sum, _ := s.cache.Get(filepath.Join(s.dir, format, recordID, filepath.FromSlash(f.Path)), f.Size, f.ModTime)
+	return sum
+}
+
+// Digest returns the file's SHA-256, from the hash cache or by reading it
+// (see Digester).
+func (s *DirSource) Digest(ctx context.Context, recordID, format string, f File) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return hashFile(s.cache, filepath.Join(s.dir, format, recordID, filepath.FromSlash(f.Path)), f.Size, f.ModTime)
+}
+
+// OpenFormat opens <dir>/<format>/<recordID> once, so that each of its files
+// costs one open inside it instead of a walk from the tree's root (see
+// FormatOpener). Symbolic links cannot lead out of the tree, nor out of
+// the directory.
+func (s *DirSource) OpenFormat(ctx context.Context, recordID, format string) (FormatFiles, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	root, err := s.openFormatRoot(recordID, format)
+	if err != nil {
+		return nil, err
+	}
+	return &dirFormat{root: root, recordID: recordID, format: format}, nil
+}
+
+// openFormatRoot opens <dir>/<format>/<recordID> as an os.Root.
 func (s *DirSource) openFormatRoot(recordID, format string) (*os.Root, error) {
 	if !ValidRecordID(recordID) {
 		return nil, &UnsafeError{Name: recordID, Reason: "invalid record ID"}
@@ -191,24 +236,33 @@ func (s *DirSource) openFormatRoot(recordID, format string) (*os.Root, error) {
 	return top.OpenRoot(format + "/" + recordID)
 }
 
-// openInRoot is Open for a file of the format directory root (from
-// openFormatRoot), with the same checks.
-func (s *DirSource) openInRoot(ctx context.Context, root *os.Root, recordID, format string, want File, offset int64) (io.ReadCloser, error) {
+// dirFormat is a format directory of a DirSource opened once.
+type dirFormat struct {
+	root             *os.Root
+	recordID, format string
+}
+
+// Open is DirSource.Open for a file of this format directory, with the
+// same checks.
+func (d *dirFormat) Open(ctx context.Context, want File, offset int64) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := checkRelPath(want.Path); err != nil {
 		return nil, err
 	}
-	f, err := root.Open(want.Path)
+	f, err := d.root.Open(want.Path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("mirror: %s/%s/%s: %w", format, recordID, want.Path, ErrNotFound)
+			return nil, fmt.Errorf("mirror: %s/%s/%s: %w", d.format, d.recordID, want.Path, ErrNotFound)
 		}
 		return nil, err
 	}
-	return checkOpened(f, recordID, format, want, offset)
+	return checkOpened(f, d.recordID, d.format, want, offset)
 }
+
+// Close releases the directory.
+func (d *dirFormat) Close() error { return d.root.Close() }
 
 // checkOpened checks an opened source file against want (a regular file of
 // the same size and modification time), positions it at offset and wraps

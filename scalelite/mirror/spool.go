@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,12 +22,32 @@ import (
 // must hold a valid metadata.xml; symbolic links and special files are
 // refused.
 func Pack(ctx context.Context, w io.Writer, publishedDir, recordID string) error {
+	// Check everything before writing a byte.
+	formats, lists, err := planPack(publishedDir, recordID)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(w)
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	for i, f := range formats {
+		p := &packer{tw: tw, buf: *buf, root: filepath.Join(publishedDir, f, recordID), prefix: f + "/" + recordID, dirs: map[string]bool{}}
+		if err := p.format(ctx, publishedDir, recordID, f, lists[i]); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+// planPack lists the published formats of recordID and their files, and
+// checks every metadata.xml.
+func planPack(publishedDir, recordID string) ([]string, [][]File, error) {
 	if !ValidRecordID(recordID) {
-		return &UnsafeError{Name: recordID, Reason: "invalid record ID"}
+		return nil, nil, &UnsafeError{Name: recordID, Reason: "invalid record ID"}
 	}
 	entries, err := readDirNames(publishedDir)
 	if err != nil {
-		return fmt.Errorf("mirror: pack: %w", err)
+		return nil, nil, fmt.Errorf("mirror: pack: %w", err)
 	}
 	var formats []string
 	for _, e := range entries {
@@ -38,82 +59,96 @@ func Pack(ctx context.Context, w io.Writer, publishedDir, recordID string) error
 		}
 	}
 	if len(formats) == 0 {
-		return fmt.Errorf("mirror: pack %s: no published formats: %w", recordID, ErrNotFound)
+		return nil, nil, fmt.Errorf("mirror: pack %s: no published formats: %w", recordID, ErrNotFound)
 	}
 	sort.Strings(formats)
-	// Check everything before writing a byte.
 	lists := make([][]File, len(formats))
 	for i, f := range formats {
 		dir := filepath.Join(publishedDir, f, recordID)
-		files, err := scanFormatDir(dir)
+		files, err := scanFormatDir(dir, allowHardLinks)
 		if err != nil {
-			return fmt.Errorf("mirror: pack %s/%s: %w", f, recordID, err)
+			return nil, nil, fmt.Errorf("mirror: pack %s/%s: %w", f, recordID, err)
 		}
 		md, err := os.ReadFile(filepath.Join(dir, "metadata.xml"))
 		if err != nil {
-			return &MetadataError{RecordID: recordID, Format: f, Reason: "missing", Err: err}
+			return nil, nil, &MetadataError{RecordID: recordID, Format: f, Reason: "missing", Err: err}
 		}
 		if _, err := ValidateMetadata(md, f, recordID); err != nil {
-			return err
+			return nil, nil, err
 		}
 		lists[i] = files
 	}
-	tw := tar.NewWriter(w)
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	for i, f := range formats {
-		root := filepath.Join(publishedDir, f, recordID)
-		dirs := map[string]bool{}
-		addDir := func(name string, mt time.Time) error {
-			if dirs[name] {
-				return nil
-			}
-			dirs[name] = true
-			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: 0o755, ModTime: mt, Format: tar.FormatPAX})
+	return formats, lists, nil
+}
+
+// packer writes the <format>/<recordID> tree of one format into a tar.
+type packer struct {
+	tw     *tar.Writer
+	buf    []byte
+	root   string // <published>/<format>/<recordID>
+	prefix string // <format>/<recordID>
+	dirs   map[string]bool
+}
+
+// dir writes a directory entry once.
+func (p *packer) dir(name string, mt time.Time) error {
+	if p.dirs[name] {
+		return nil
+	}
+	p.dirs[name] = true
+	return p.tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: 0o755, ModTime: mt, Format: tar.FormatPAX})
+}
+
+func (p *packer) format(ctx context.Context, publishedDir, recordID, format string, files []File) error {
+	fi, err := os.Stat(p.root)
+	if err != nil {
+		return err
+	}
+	if err := p.dir(p.prefix, fi.ModTime()); err != nil {
+		return err
+	}
+	for _, file := range files {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		fi, err := os.Stat(root)
+		// Parent directories first, as tar does.
+		parts := strings.Split(file.Path, "/")
+		for j := 1; j < len(parts); j++ {
+			d := strings.Join(parts[:j], "/")
+			dfi, err := os.Stat(filepath.Join(p.root, filepath.FromSlash(d)))
+			if err != nil {
+				return err
+			}
+			if err := p.dir(p.prefix+"/"+d, dfi.ModTime()); err != nil {
+				return err
+			}
+		}
+		src, err := openInTree(publishedDir, recordID, format, file.Path)
 		if err != nil {
 			return err
 		}
-		if err := addDir(f+"/"+recordID, fi.ModTime()); err != nil {
+		err = p.file(src, file)
+		src.Close()
+		if err != nil {
 			return err
 		}
-		for _, file := range lists[i] {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			// Parent directories first, as tar does.
-			parts := strings.Split(file.Path, "/")
-			for j := 1; j < len(parts); j++ {
-				d := strings.Join(parts[:j], "/")
-				dfi, err := os.Stat(filepath.Join(root, filepath.FromSlash(d)))
-				if err != nil {
-					return err
-				}
-				if err := addDir(f+"/"+recordID+"/"+d, dfi.ModTime()); err != nil {
-					return err
-				}
-			}
-			src, err := openInTree(publishedDir, recordID, f, file.Path)
-			if err != nil {
-				return err
-			}
-			hdr := &tar.Header{Typeflag: tar.TypeReg, Name: f + "/" + recordID + "/" + file.Path, Size: file.Size, Mode: 0o644, ModTime: file.ModTime, Format: tar.FormatPAX}
-			if err := tw.WriteHeader(hdr); err != nil {
-				src.Close()
-				return err
-			}
-			n, err := io.CopyBuffer(tw, io.LimitReader(onlyReader{src}, file.Size), *buf)
-			src.Close()
-			if err != nil {
-				return err
-			}
-			if n != file.Size {
-				return fmt.Errorf("mirror: pack %s: %w", hdr.Name, ErrSourceChanged)
-			}
-		}
 	}
-	return tw.Close()
+	return nil
+}
+
+func (p *packer) file(src *os.File, file File) error {
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: p.prefix + "/" + file.Path, Size: file.Size, Mode: 0o644, ModTime: file.ModTime, Format: tar.FormatPAX}
+	if err := p.tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	n, err := io.CopyBuffer(p.tw, io.LimitReader(onlyReader{src}, file.Size), p.buf)
+	if err != nil {
+		return err
+	}
+	if n != file.Size {
+		return fmt.Errorf("mirror: pack %s: %w", hdr.Name, ErrSourceChanged)
+	}
+	return nil
 }
 
 // PackFile writes <spoolDir>/<recordID>.tar atomically: the archive is
@@ -152,35 +187,13 @@ const (
 	DefaultMaxEntries     = 100000
 )
 
-// ImportOption configures Import.
-type ImportOption func(*importConfig)
-
 type importConfig struct {
 	maxFile, maxTotal int64
 	maxEntries        int
 	unpublished       bool
 	workDir           string
+	mover             *mover // nil: the real file system without injected faults
 }
-
-// WithMaxFileSize refuses archives with a file larger than n bytes.
-func WithMaxFileSize(n int64) ImportOption { return func(c *importConfig) { c.maxFile = n } }
-
-// WithMaxArchiveSize refuses archives whose files add up to more than n bytes.
-func WithMaxArchiveSize(n int64) ImportOption { return func(c *importConfig) { c.maxTotal = n } }
-
-// WithMaxEntries refuses archives with more than n entries.
-func WithMaxEntries(n int) ImportOption { return func(c *importConfig) { c.maxEntries = n } }
-
-// WithImportUnpublished imports every format into the unpublished tree, as
-// Scalelite's RECORDING_IMPORT_UNPUBLISHED does.
-func WithImportUnpublished(on bool) ImportOption {
-	return func(c *importConfig) { c.unpublished = on }
-}
-
-// WithWorkDir sets where the archive is extracted before it is moved into
-// place; it must be on the same file system as the trees. Default:
-// <published>/.mirror-import.
-func WithWorkDir(dir string) ImportOption { return func(c *importConfig) { c.workDir = dir } }
 
 // ImportedFormat describes one format brought in by Import.
 type ImportedFormat struct {
@@ -225,7 +238,12 @@ type archivePlan struct {
 func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string, opts ...ImportOption) (*ImportResult, error) {
 	cfg := importConfig{maxFile: DefaultMaxFileSize, maxTotal: DefaultMaxArchiveSize, maxEntries: DefaultMaxEntries}
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applyImport(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	if published == "" || unpublished == "" {
 		return nil, errors.New("mirror: import: published and unpublished directories are required")
@@ -245,8 +263,12 @@ func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string,
 	if work == "" {
 		work = filepath.Join(published, ImportDirName)
 	}
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return nil, fmt.Errorf("mirror: import: %w", err)
+	if _, err := os.Stat(work); errors.Is(err, fs.ErrNotExist) {
+		// A work directory this import creates goes again when it ends.
+		if err := os.MkdirAll(work, 0o755); err != nil {
+			return nil, fmt.Errorf("mirror: import: %w", err)
+		}
+		defer os.Remove(work)
 	}
 	tmp, err := os.MkdirTemp(work, "import-"+plan.recordID+"-")
 	if err != nil {
@@ -257,31 +279,72 @@ func Import(ctx context.Context, r io.ReadSeeker, published, unpublished string,
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := installImport(res, tmp, published, unpublished, cfg.mover); err != nil {
+		return nil, fmt.Errorf("mirror: import: %w", err)
+	}
+	return res, nil
+}
+
+// installImport moves the extracted formats under tmp into the trees,
+// replacing older copies in either tree, all or nothing. First every format
+// is brought next to its final place (a rename, or a copy when the tree is
+// on another file system), with a hidden name, and missing parents are
+// created; nothing a reader sees has changed yet. Then the old copies
+// leave the other tree and each format is exchanged with its old copy.
+// Any failure undoes every step, so a refused or failed import leaves both
+// trees as they were.
+func installImport(res *ImportResult, tmp, published, unpublished string, m *mover) (err error) {
+	tx := &swapTxn{m: m}
+	defer func() {
+		if err != nil {
+			if uerr := tx.rollback(); uerr != nil {
+				err = errors.Join(err, uerr)
+			}
+			return
+		}
+		tx.commit()
+	}()
+	next := make([]string, len(res.Formats))
 	for i := range res.Formats {
 		f := &res.Formats[i]
 		into := published
 		if !f.Published {
 			into = unpublished
 		}
-		f.Dir = filepath.Join(into, f.Name, plan.recordID)
-		staged := filepath.Join(tmp, f.Name, plan.recordID)
-		for _, tree := range []string{published, unpublished} {
-			old := filepath.Join(tree, f.Name, plan.recordID)
-			if _, err := os.Lstat(old); err == nil {
-				trash := filepath.Join(tmp, ".old-"+f.Name+"-"+filepath.Base(tree))
-				if err := os.Rename(old, trash); err != nil {
-					return nil, fmt.Errorf("mirror: import: %w", err)
-				}
-			}
+		f.Dir = filepath.Join(into, f.Name, res.RecordID)
+		if err := tx.mkdirAll(filepath.Dir(f.Dir)); err != nil {
+			return err
 		}
-		if err := os.MkdirAll(filepath.Dir(f.Dir), 0o755); err != nil {
-			return nil, fmt.Errorf("mirror: import: %w", err)
-		}
-		if err := os.Rename(staged, f.Dir); err != nil {
-			return nil, fmt.Errorf("mirror: import: %w", err)
+		next[i] = sibling(f.Dir, "new")
+		if err := tx.moveIn(filepath.Join(tmp, f.Name, res.RecordID), next[i]); err != nil {
+			return err
 		}
 	}
-	return res, nil
+	for i := range res.Formats {
+		f := &res.Formats[i]
+		for _, tree := range []string{published, unpublished} {
+			old := filepath.Join(tree, f.Name, res.RecordID)
+			if old == f.Dir {
+				continue
+			}
+			if _, err := os.Lstat(old); err != nil {
+				if absent(err) {
+					continue
+				}
+				return err
+			}
+			if err := tx.remove(old); err != nil {
+				return err
+			}
+		}
+		if err := tx.install(next[i], f.Dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ImportFile imports the archive at path (see Import).
@@ -436,96 +499,136 @@ func checkHeader(hdr *tar.Header, cfg *importConfig) (archiveEntry, error) {
 // extractArchive is the second pass: it writes the checked entries under
 // tmp, insisting that the archive still reads the same.
 func extractArchive(ctx context.Context, r io.Reader, p *archivePlan, tmp string, cfg *importConfig) (*ImportResult, error) {
-	tr := tar.NewReader(r)
-	res := &ImportResult{RecordID: p.recordID, Metadata: p.meta[p.formats[0]]}
-	stats := map[string]*ImportedFormat{}
+	x := &extractor{tr: tar.NewReader(r), plan: p, tmp: tmp, cfg: cfg, stats: map[string]*ImportedFormat{}}
 	for _, f := range p.formats {
 		m := p.meta[f]
-		stats[f] = &ImportedFormat{Name: f, Published: m.Published && !cfg.unpublished}
+		x.stats[f] = &ImportedFormat{Name: f, Published: m.Published && !cfg.unpublished}
 		if err := os.MkdirAll(filepath.Join(tmp, f, p.recordID), 0o755); err != nil {
 			return nil, err
 		}
 	}
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)
-	var dirTimes []archiveEntry
+	x.buf = *buf
 	for i := 0; ; i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			if i != len(p.entries) {
-				return nil, errors.New("mirror: import: archive changed while importing")
-			}
+		end, err := x.next(i)
+		if err != nil {
+			return nil, err
+		}
+		if end {
 			break
 		}
-		if err != nil {
-			return nil, fmt.Errorf("mirror: import: %w", err)
-		}
-		e, err := checkHeader(hdr, cfg)
-		if err != nil {
-			return nil, err
-		}
-		if i >= len(p.entries) || p.entries[i].name != e.name || p.entries[i].size != e.size || p.entries[i].dir != e.dir {
-			return nil, errors.New("mirror: import: archive changed while importing")
-		}
-		parts := strings.Split(e.name, "/")
-		if len(parts) < 2 {
-			continue
-		}
-		dst := filepath.Join(tmp, filepath.FromSlash(e.name))
-		if e.dir {
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return nil, err
-			}
-			dirTimes = append(dirTimes, e)
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return nil, err
-		}
-		out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return nil, err
-		}
-		n, err := io.CopyBuffer(out, onlyReader{io.LimitReader(tr, e.size)}, *buf)
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return nil, fmt.Errorf("mirror: import: %w", err)
-		}
-		if n != e.size {
-			return nil, errors.New("mirror: import: truncated archive")
-		}
-		if !e.mtime.IsZero() {
-			os.Chtimes(dst, e.mtime, e.mtime)
-		}
-		st := stats[parts[0]]
-		st.Files++
-		st.Bytes += n
 	}
-	// The extracted metadata must still be what was checked.
+	if err := x.checkMetadata(); err != nil {
+		return nil, err
+	}
+	for j := len(x.dirTimes) - 1; j >= 0; j-- {
+		if !x.dirTimes[j].mtime.IsZero() {
+			os.Chtimes(filepath.Join(tmp, filepath.FromSlash(x.dirTimes[j].name)), x.dirTimes[j].mtime, x.dirTimes[j].mtime)
+		}
+	}
+	res := &ImportResult{RecordID: p.recordID, Metadata: p.meta[p.formats[0]]}
 	for _, f := range p.formats {
-		b, err := os.ReadFile(filepath.Join(tmp, f, p.recordID, "metadata.xml"))
-		if err != nil {
-			return nil, err
-		}
-		if _, err := ValidateMetadata(b, f, p.recordID); err != nil {
-			return nil, err
-		}
-		if !bytes.Contains(b, []byte(p.recordID)) {
-			return nil, errors.New("mirror: import: archive changed while importing")
-		}
-	}
-	for j := len(dirTimes) - 1; j >= 0; j-- {
-		if !dirTimes[j].mtime.IsZero() {
-			os.Chtimes(filepath.Join(tmp, filepath.FromSlash(dirTimes[j].name)), dirTimes[j].mtime, dirTimes[j].mtime)
-		}
-	}
-	for _, f := range p.formats {
-		res.Formats = append(res.Formats, *stats[f])
+		res.Formats = append(res.Formats, *x.stats[f])
 	}
 	return res, nil
+}
+
+var errArchiveChanged = errors.New("mirror: import: archive changed while importing")
+
+// extractor is the second pass over an archive: it writes the checked
+// entries under tmp, insisting that the archive still reads the same.
+type extractor struct {
+	tr       *tar.Reader
+	plan     *archivePlan
+	tmp      string
+	cfg      *importConfig
+	buf      []byte
+	stats    map[string]*ImportedFormat
+	dirTimes []archiveEntry
+}
+
+// next extracts entry i; end reports the end of the archive.
+func (x *extractor) next(i int) (end bool, err error) {
+	hdr, err := x.tr.Next()
+	if err == io.EOF {
+		if i != len(x.plan.entries) {
+			return true, errArchiveChanged
+		}
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("mirror: import: %w", err)
+	}
+	e, err := checkHeader(hdr, x.cfg)
+	if err != nil {
+		return false, err
+	}
+	if i >= len(x.plan.entries) || x.plan.entries[i].name != e.name || x.plan.entries[i].size != e.size || x.plan.entries[i].dir != e.dir {
+		return false, errArchiveChanged
+	}
+	parts := strings.Split(e.name, "/")
+	if len(parts) < 2 {
+		return false, nil
+	}
+	dst := filepath.Join(x.tmp, filepath.FromSlash(e.name))
+	if e.dir {
+		x.dirTimes = append(x.dirTimes, e)
+		return false, os.MkdirAll(dst, 0o755)
+	}
+	n, err := x.file(dst, e)
+	if err != nil {
+		return false, err
+	}
+	st := x.stats[parts[0]]
+	st.Files++
+	st.Bytes += n
+	return false, nil
+}
+
+// file writes the current entry's content to dst.
+func (x *extractor) file(dst string, e archiveEntry) (int64, error) {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return 0, err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.CopyBuffer(out, onlyReader{io.LimitReader(x.tr, e.size)}, x.buf)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, fmt.Errorf("mirror: import: %w", err)
+	}
+	if n != e.size {
+		return n, errors.New("mirror: import: truncated archive")
+	}
+	if !e.mtime.IsZero() {
+		os.Chtimes(dst, e.mtime, e.mtime)
+	}
+	return n, nil
+}
+
+// checkMetadata checks that the extracted metadata is still what was
+// checked.
+func (x *extractor) checkMetadata() error {
+	p := x.plan
+	for _, f := range p.formats {
+		b, err := os.ReadFile(filepath.Join(x.tmp, f, p.recordID, "metadata.xml"))
+		if err != nil {
+			return err
+		}
+		if _, err := ValidateMetadata(b, f, p.recordID); err != nil {
+			return err
+		}
+		if !bytes.Contains(b, []byte(p.recordID)) {
+			return errArchiveChanged
+		}
+	}
+	return nil
 }

@@ -47,12 +47,10 @@ func TestPackImportRoundTrip(t *testing.T) {
 	for _, f := range []string{"presentation", "video"} {
 		requireSameTree(t, filepath.Join(src, f, ids[0]), filepath.Join(pub, f, ids[0]))
 	}
-	entries, err := os.ReadDir(filepath.Join(pub, ImportDirName))
-	require.NoError(t, err)
-	require.Empty(t, entries, "work directory cleaned up")
+	require.NoDirExists(t, filepath.Join(pub, ImportDirName), "work directory cleaned up")
 
 	// Importing again replaces; importing unpublished moves it over.
-	res, err = Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub, WithImportUnpublished(true))
+	res, err = Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub, WithUnpublished(true))
 	require.NoError(t, err)
 	require.False(t, res.Formats[0].Published)
 	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))

@@ -21,9 +21,6 @@ const StagingDirName = ".mirror-staging"
 
 const copyBufferSize = 1 << 20
 
-// Option configures Sync.
-type Option func(*syncConfig)
-
 type syncConfig struct {
 	concurrency int
 	limiter     *rate.Limiter
@@ -37,80 +34,8 @@ type syncConfig struct {
 	retries     int
 	retryDelay  time.Duration
 	scanWorkers int
+	mover       *mover // nil: the real file system without injected faults
 }
-
-// WithConcurrency sets how many recordings are transferred at once
-// (default 4).
-func WithConcurrency(n int) Option { return func(c *syncConfig) { c.concurrency = n } }
-
-// WithBandwidthLimit caps the transfer at bytesPerSecond over the whole sync
-// (0 means unlimited).
-func WithBandwidthLimit(bytesPerSecond int64) Option {
-	return func(c *syncConfig) {
-		if bytesPerSecond <= 0 {
-			c.limiter = nil
-			return
-		}
-		burst := int(min(bytesPerSecond, copyBufferSize))
-		c.limiter = rate.NewLimiter(rate.Limit(bytesPerSecond), max(burst, 1))
-	}
-}
-
-// WithLimiter uses l (bytes per second) to pace transfers, for example one
-// limiter shared by several syncs.
-func WithLimiter(l *rate.Limiter) Option { return func(c *syncConfig) { c.limiter = l } }
-
-// WithProgress sets the callback receiving progress events.
-func WithProgress(f func(Event)) Option { return func(c *syncConfig) { c.progress = f } }
-
-// WithDelete removes from the destination the format directories of
-// recordings the source no longer lists. Recordings the source could not
-// read are never deleted, and a source listing no recordings at all
-// deletes nothing (ErrEmptySource).
-func WithDelete(on bool) Option { return func(c *syncConfig) { c.delete = on } }
-
-// WithVerify hashes every destination file and compares it with the source
-// instead of trusting equal size and modification time, so silent
-// corruption is found and repaired. It reads the whole destination tree
-// (once; hashes are cached by size and modification time).
-func WithVerify(on bool) Option { return func(c *syncConfig) { c.verify = on } }
-
-// WithHashLocal makes Sync hash with SHA-256 every byte it copies from a
-// local source (a DirSource), in the pass that writes it, and keep the
-// digests in the destination hash cache (WithHashCache), so that a later
-// WithVerify need not read the new files.
-//
-// It is off by default: a file of a local source whose digest is not known
-// is copied by the kernel, file to file (copy_file_range), and the copy is
-// checked by its size and by the source file staying unchanged while it is
-// copied, as cp and rsync do, plus metadata.xml before the recording is
-// installed. Whenever the digest is known (a DirSource WithHashes, or one
-// whose hash cache holds it) the copy is hashed and compared with it, and
-// sources that send hashes (HTTPSource) are always verified byte for byte,
-// whatever this option says. Hashing costs about 0.6 CPU-seconds per GiB
-// with SHA extensions, more without them.
-func WithHashLocal(on bool) Option { return func(c *syncConfig) { c.hashLocal = on } }
-
-// WithHashCache sets the cache of destination hashes (default: a fresh
-// in-memory cache). Keep one across syncs, or Save/Load it, so that
-// WithVerify does not re-read unchanged files.
-func WithHashCache(h *HashCache) Option { return func(c *syncConfig) { c.cache = h } }
-
-// WithStagingDir sets where recordings are assembled. It must be on the
-// same file system as the destination. Default: <dst>/.mirror-staging.
-func WithStagingDir(dir string) Option { return func(c *syncConfig) { c.staging = dir } }
-
-// WithFsync makes Sync flush every file to stable storage before a recording
-// is renamed into place (default off, as with cp and rsync).
-func WithFsync(on bool) Option { return func(c *syncConfig) { c.fsync = on } }
-
-// WithRetries sets how many times a failed file transfer is resumed within
-// one sync before the recording fails (default 3).
-func WithRetries(n int) Option { return func(c *syncConfig) { c.retries = n } }
-
-// WithRetryDelay sets the pause before a resumed attempt (default 200ms,
-// doubled on every attempt).
-func WithRetryDelay(d time.Duration) Option { return func(c *syncConfig) { c.retryDelay = d } }
 
 // Result summarises a Sync.
 type Result struct {
@@ -135,172 +60,99 @@ type Result struct {
 // recordings (same files, sizes and modification times) cost only the
 // manifest comparison.
 //
+// Sync holds an exclusive lock on <dst>/.mirror-sync.lock (LockFileName)
+// while it runs: a second Sync into the same destination, from this or
+// another process, fails at once with a *LockError (ErrLocked) naming the
+// holder's process ID, host and start time.
+//
 // When some recordings fail, the others are still mirrored and the error is
 // a *SyncError listing the failures. Cancelling ctx stops the sync; staged
 // data is kept for the next run.
 func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result, error) {
-	cfg := syncConfig{concurrency: 4, retries: 3, retryDelay: 200 * time.Millisecond, scanWorkers: 4}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	if cfg.concurrency < 1 {
-		return nil, errors.New("mirror: concurrency must be at least 1")
-	}
-	if cfg.retries < 0 {
-		return nil, errors.New("mirror: retries must not be negative")
+	cfg, err := newSyncConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if src == nil {
 		return nil, errors.New("mirror: nil source")
 	}
-	if cfg.cache == nil {
-		cfg.cache = NewHashCache()
-	}
-	if ds, ok := src.(*DirSource); ok {
-		a, _ := filepath.Abs(ds.dir)
-		b, _ := filepath.Abs(dst)
-		if a == b {
-			return nil, errors.New("mirror: source and destination are the same directory")
-		}
+	if d, ok := src.(interface{ Dir() string }); ok && sameDir(d.Dir(), dst) {
+		return nil, errors.New("mirror: source and destination are the same directory")
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return nil, fmt.Errorf("mirror: destination: %w", err)
 	}
+	lock, err := lockDest(dst, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
 	if cfg.staging == "" {
 		cfg.staging = filepath.Join(dst, StagingDirName)
 	}
 	if err := os.MkdirAll(cfg.staging, 0o755); err != nil {
 		return nil, fmt.Errorf("mirror: staging: %w", err)
 	}
-
-	// Read both sides at once.
-	var (
-		srcM       *Manifest
-		srcErr     error
-		dstT       *tree
-		dstErr     error
-		scanWG     sync.WaitGroup
-		scanCtx, c = context.WithCancel(ctx)
-	)
-	defer c()
-	scanWG.Add(1)
-	go func() {
-		defer scanWG.Done()
-		dstT, dstErr = scanTree(scanCtx, dst, cfg.scanWorkers)
-	}()
-	srcM, srcErr = src.Manifest(scanCtx)
-	if srcErr != nil {
-		c()
+	s := &syncer{cfg: cfg, src: src, dst: dst, res: &Result{}}
+	if err := s.read(ctx); err != nil {
+		return nil, err
 	}
-	scanWG.Wait()
-	if srcErr != nil {
-		return nil, fmt.Errorf("mirror: source manifest: %w", srcErr)
+	work, err := s.planAll(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if dstErr != nil {
-		return nil, fmt.Errorf("mirror: scan destination: %w", dstErr)
-	}
-
-	s := &syncer{cfg: &cfg, src: src, dst: dst, dstT: dstT}
-	res := &Result{Recordings: len(srcM.Recordings)}
-	var failed []*RecordingError
-	fail := func(id string, err error) {
-		failed = append(failed, &RecordingError{RecordID: id, Err: err})
-		s.emit(Event{Kind: EventFailed, RecordID: id, Err: err})
-	}
-	var broken map[string]error
-	if b, ok := src.(BrokenRecordings); ok {
-		broken = b.Broken()
-		for id, err := range broken {
-			fail(id, err)
-		}
-	}
-
-	// Plan.
-	var work []*recPlan
-	var total int64
-	for i := range srcM.Recordings {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		r := &srcM.Recordings[i]
-		p, err := s.plan(ctx, r)
-		if err != nil {
-			fail(r.ID, err)
-			continue
-		}
-		if p == nil {
-			res.Unchanged++
-			s.emit(Event{Kind: EventUnchanged, RecordID: r.ID})
-			continue
-		}
-		work = append(work, p)
-		total += p.bytes
-	}
-	s.syncTotal = total
-	s.emit(Event{Kind: EventPlan, SyncTotal: total, Recordings: len(work)})
-
-	// Transfer.
-	var mu sync.Mutex
-	parallel(ctx, cfg.concurrency, len(work), func(i int) {
-		p := work[i]
-		st, err := s.run(ctx, p)
-		mu.Lock()
-		res.Files += st.files
-		res.Bytes += st.bytes
-		res.Reused += st.reused
-		if err != nil {
-			if ctx.Err() == nil {
-				fail(p.rec.ID, err)
-			}
-		} else {
-			res.Copied++
-		}
-		mu.Unlock()
-		if err == nil {
-			s.emit(Event{Kind: EventDone, RecordID: p.rec.ID, Done: p.bytes, Total: p.bytes})
-		}
-	})
+	s.transferAll(ctx, work)
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return s.res, err
 	}
-
-	if cfg.delete && len(srcM.Recordings) == 0 && len(broken) == 0 && len(dstT.m.Recordings) > 0 {
-		s.cleanStaging(srcM)
-		res.Failed = len(failed)
-		return res, ErrEmptySource
+	if err := s.deleteGone(); err != nil {
+		return s.res, err
 	}
-	if cfg.delete {
-		for _, r := range dstT.m.Recordings {
-			if _, bad := broken[r.ID]; bad {
-				continue
-			}
-			sr := srcM.Recording(r.ID)
-			for _, f := range r.Formats {
-				if sr != nil && sr.Format(f.Name) != nil {
-					continue
-				}
-				if err := s.removeFormat(r.ID, f.Name); err != nil {
-					fail(r.ID, err)
-					continue
-				}
-				res.Deleted++
-				s.emit(Event{Kind: EventDeleted, RecordID: r.ID, Format: f.Name})
-			}
-		}
+	s.cleanStaging(s.srcM)
+	s.res.Failed = len(s.failed)
+	if len(s.failed) > 0 {
+		return s.res, &SyncError{Failed: s.failed}
 	}
-	s.cleanStaging(srcM)
-
-	res.Failed = len(failed)
-	if len(failed) > 0 {
-		return res, &SyncError{Failed: failed}
-	}
-	return res, nil
+	return s.res, nil
 }
 
+func newSyncConfig(opts []Option) (*syncConfig, error) {
+	cfg := &syncConfig{concurrency: 4, retries: 3, retryDelay: 200 * time.Millisecond, scanWorkers: 4}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errNilOption
+		}
+		if err := o.applySync(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.cache == nil {
+		cfg.cache = NewHashCache()
+	}
+	return cfg, nil
+}
+
+func sameDir(a, b string) bool {
+	a, _ = filepath.Abs(a)
+	b, _ = filepath.Abs(b)
+	return a == b
+}
+
+// syncer is one run of Sync: its configuration, both sides, the plan and
+// the running totals. Its stages run in order: read, planAll,
+// transferAll, deleteGone.
 type syncer struct {
-	cfg  *syncConfig
-	src  Source
-	dst  string
-	dstT *tree
+	cfg *syncConfig
+	src Source
+	dst string
+
+	srcM   *Manifest        // the source's manifest (read)
+	dstT   *tree            // the destination as scanned (read)
+	broken map[string]error // recordings the source could not list (read)
+
+	mu     sync.Mutex // guards res and failed during transferAll
+	res    *Result
+	failed []*RecordingError
 
 	emitMu    sync.Mutex
 	syncDone  int64
@@ -318,6 +170,128 @@ func (s *syncer) emit(e Event) {
 	}
 	e.SyncDone, e.SyncTotal = s.syncDone, s.syncTotal
 	s.cfg.progress(e)
+}
+
+// fail records the failure of one recording (callers hold s.mu when
+// recordings run concurrently).
+func (s *syncer) fail(id string, err error) {
+	s.failed = append(s.failed, &RecordingError{RecordID: id, Err: err})
+	s.emit(Event{Kind: EventFailed, RecordID: id, Err: err})
+}
+
+// read fetches the source's manifest while it scans the destination, and
+// records the recordings the source reports broken as failed.
+func (s *syncer) read(ctx context.Context) error {
+	scanCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		dstErr error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() { s.dstT, dstErr = scanTree(scanCtx, s.dst, s.cfg.scanWorkers, allowHardLinks) })
+	srcM, srcErr := s.src.Manifest(scanCtx)
+	if srcErr != nil {
+		cancel()
+	}
+	wg.Wait()
+	if srcErr != nil {
+		return fmt.Errorf("mirror: source manifest: %w", srcErr)
+	}
+	if dstErr != nil {
+		return fmt.Errorf("mirror: scan destination: %w", dstErr)
+	}
+	s.srcM = srcM
+	s.res.Recordings = len(srcM.Recordings)
+	if b, ok := s.src.(BrokenRecordings); ok {
+		s.broken = b.Broken()
+		for id, err := range s.broken {
+			s.fail(id, err)
+		}
+	}
+	return nil
+}
+
+// planAll compares every source recording with the destination and
+// returns the work to do; unchanged recordings are counted here.
+func (s *syncer) planAll(ctx context.Context) ([]*recPlan, error) {
+	var work []*recPlan
+	var total int64
+	for i := range s.srcM.Recordings {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r := &s.srcM.Recordings[i]
+		p, err := s.plan(ctx, r)
+		if err != nil {
+			s.fail(r.ID, err)
+			continue
+		}
+		if p == nil {
+			s.res.Unchanged++
+			s.emit(Event{Kind: EventUnchanged, RecordID: r.ID})
+			continue
+		}
+		work = append(work, p)
+		total += p.bytes
+	}
+	s.syncTotal = total
+	s.emit(Event{Kind: EventPlan, SyncTotal: total, Recordings: len(work)})
+	return work, nil
+}
+
+// transferAll stages and installs the planned recordings, cfg.concurrency
+// at a time.
+func (s *syncer) transferAll(ctx context.Context, work []*recPlan) {
+	parallel(ctx, s.cfg.concurrency, len(work), func(i int) {
+		p := work[i]
+		st, err := s.run(ctx, p)
+		s.mu.Lock()
+		s.res.Files += st.files
+		s.res.Bytes += st.bytes
+		s.res.Reused += st.reused
+		switch {
+		case err == nil:
+			s.res.Copied++
+		case ctx.Err() == nil:
+			s.fail(p.rec.ID, err)
+		}
+		s.mu.Unlock()
+		if err == nil {
+			s.emit(Event{Kind: EventDone, RecordID: p.rec.ID, Done: p.bytes, Total: p.bytes})
+		}
+	})
+}
+
+// deleteGone removes (WithDelete) the destination's format directories
+// that the source no longer lists, never those of recordings the source
+// reported broken, and nothing when the source lists no recordings at all.
+func (s *syncer) deleteGone() error {
+	if !s.cfg.delete {
+		return nil
+	}
+	if len(s.srcM.Recordings) == 0 && len(s.broken) == 0 && len(s.dstT.m.Recordings) > 0 {
+		s.cleanStaging(s.srcM)
+		s.res.Failed = len(s.failed)
+		return ErrEmptySource
+	}
+	for _, r := range s.dstT.m.Recordings {
+		if _, bad := s.broken[r.ID]; bad {
+			continue
+		}
+		sr := s.srcM.Recording(r.ID)
+		for _, f := range r.Formats {
+			if sr != nil && sr.Format(f.Name) != nil {
+				continue
+			}
+			if err := s.removeFormat(r.ID, f.Name); err != nil {
+				s.fail(r.ID, err)
+				continue
+			}
+			s.res.Deleted++
+			s.emit(Event{Kind: EventDeleted, RecordID: r.ID, Format: f.Name})
+		}
+	}
+	return nil
 }
 
 // recPlan is the work for one recording.
@@ -395,14 +369,12 @@ func (s *syncer) sameFile(ctx context.Context, id, format string, f *File, d *Fi
 		if !s.cfg.verify {
 			return false, nil
 		}
-		h, ok := s.src.(interface {
-			fileHash(ctx context.Context, id, format string, f *File) (string, error)
-		})
+		d, ok := s.src.(Digester)
 		if !ok {
 			return false, nil
 		}
 		var err error
-		if want, err = h.fileHash(ctx, id, format, f); err != nil {
+		if want, err = d.Digest(ctx, id, format, *f); err != nil {
 			return false, err
 		}
 	}
@@ -424,193 +396,28 @@ func (s *syncer) sameFile(ctx context.Context, id, format string, f *File, d *Fi
 	return true, nil
 }
 
-// fileHash lets Sync ask a DirSource for a file's hash (WithVerify).
-func (s *DirSource) fileHash(_ context.Context, id, format string, f *File) (string, error) {
-	p := filepath.Join(s.dir, format, id, filepath.FromSlash(f.Path))
-	return hashFile(s.cache, p, f.Size, f.ModTime)
-}
-
-type runStats struct {
-	files, reused int
-	bytes         int64
-}
-
-// stagedState is written next to a staged recording so that a later run
-// knows which source version the partial files belong to.
-type stagedState struct {
-	Formats []Format `json:"formats"`
-}
-
-const stateFile = ".state.json"
-
-func (s *syncer) run(ctx context.Context, p *recPlan) (runStats, error) {
-	var st runStats
-	id := p.rec.ID
-	stage := filepath.Join(s.cfg.staging, id)
-	// What a previous, interrupted run was staging.
-	prev := map[string]File{}
-	if b, err := os.ReadFile(filepath.Join(stage, stateFile)); err == nil {
-		var old stagedState
-		if json.Unmarshal(b, &old) == nil {
-			for _, f := range old.Formats {
-				for _, x := range f.Files {
-					prev[f.Name+"/"+x.Path] = x
-				}
-			}
+// installAll puts the staged format directories of a recording into
+// <dst>/<format>/<id>, each exchanged atomically with its older copy where
+// the kernel can (see swapTxn.install). When one fails, those already
+// installed are put back, so the destination keeps the old recording
+// whole.
+func (s *syncer) installAll(id, stage string, formats []fmtPlan) error {
+	tx := &swapTxn{m: s.cfg.mover}
+	for _, fp := range formats {
+		final := filepath.Join(s.dst, fp.format.Name, id)
+		err := tx.mkdirAll(filepath.Dir(final))
+		if err == nil {
+			err = tx.install(filepath.Join(stage, fp.format.Name), final)
 		}
-	}
-	if err := os.MkdirAll(stage, 0o755); err != nil {
-		return st, err
-	}
-	var cur stagedState
-	for _, fp := range p.formats {
-		cur.Formats = append(cur.Formats, *fp.format)
-	}
-	if err := writeJSONAtomic(filepath.Join(stage, stateFile), &cur); err != nil {
-		return st, err
-	}
-	s.emit(Event{Kind: EventStart, RecordID: id, Total: p.bytes})
-	var done int64
-	var sums map[string]string // digests computed while copying (local source)
-	var roots []*os.Root
-	defer func() {
-		for _, r := range roots {
-			r.Close()
-		}
-	}()
-	made := map[string]bool{} // staging directories already created
-	for _, fp := range p.formats {
-		fdir := filepath.Join(stage, fp.format.Name)
-		// A local source's format directory is opened once for all its
-		// files; when that fails, each file is opened on its own (and
-		// reports its own error).
-		var root *os.Root
-		if ds, ok := s.src.(*DirSource); ok {
-			if r, err := ds.openFormatRoot(id, fp.format.Name); err == nil {
-				root = r
-				roots = append(roots, r)
-			}
-		}
-		// Remove staged files that are not part of this version.
-		if err := pruneStaged(fdir, fp.format); err != nil {
-			return st, err
-		}
-		// Small files come in one bundle when the source can send one.
-		var bundled map[string]bool
-		if b, ok := s.src.(Bundler); ok {
-			want := map[string]*File{}
-			for k := range fp.format.Files {
-				f := &fp.format.Files[k]
-				if fp.reuse[f.Path] || f.Size > bundleMax {
-					continue
-				}
-				if old, had := prev[fp.format.Name+"/"+f.Path]; had && old == *f {
-					continue // staged by an earlier run: resume it alone
-				}
-				want[f.Path] = f
-			}
-			if len(want) >= 2 {
-				bundled = s.fetchBundle(ctx, b, id, fp.format, fdir, want, func(d int64) {
-					done += d
-					s.emit(Event{Kind: EventBytes, RecordID: id, Format: fp.format.Name, Bytes: d, Done: done, Total: p.bytes})
-				})
-				st.files += len(bundled)
-				for path := range bundled {
-					st.bytes += want[path].Size
-				}
-			}
-		}
-		for k := range fp.format.Files {
-			f := &fp.format.Files[k]
-			if bundled[f.Path] {
-				continue
-			}
-			staged := filepath.Join(fdir, filepath.FromSlash(f.Path))
-			if sd := filepath.Dir(staged); !made[sd] {
-				if err := os.MkdirAll(sd, 0o755); err != nil {
-					return st, err
-				}
-				made[sd] = true
-			}
-			if fp.reuse[f.Path] {
-				live := filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path))
-				os.Remove(staged)
-				if err := os.Link(live, staged); err == nil {
-					st.reused++
-					continue
-				}
-				// Fall through: transfer it.
-			}
-			old, had := prev[fp.format.Name+"/"+f.Path]
-			resume := had && old.Size == f.Size && old.ModTime.Equal(f.ModTime) && old.SHA256 == f.SHA256
-			n, sum, err := s.transfer(ctx, root, id, fp.format.Name, f, staged, resume, func(d int64) {
-				done += d
-				s.emit(Event{Kind: EventBytes, RecordID: id, Format: fp.format.Name, Path: f.Path, Bytes: d, Done: done, Total: p.bytes})
-			})
-			st.bytes += n
-			if err != nil {
-				return st, err
-			}
-			if sum != "" && f.SHA256 == "" {
-				if sums == nil {
-					sums = map[string]string{}
-				}
-				sums[fp.format.Name+"/"+f.Path] = sum
-			}
-			st.files++
-		}
-		md, err := os.ReadFile(filepath.Join(fdir, "metadata.xml"))
 		if err != nil {
-			return st, &MetadataError{RecordID: id, Format: fp.format.Name, Reason: "missing", Err: err}
-		}
-		if _, err := ValidateMetadata(md, fp.format.Name, id); err != nil {
-			return st, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return st, err
-	}
-	// Every format is staged and verified: rename into place.
-	for _, fp := range p.formats {
-		if err := s.install(id, fp.format.Name, filepath.Join(stage, fp.format.Name)); err != nil {
-			return st, err
-		}
-		// Verified digests describe the installed files: remember them so
-		// a later WithVerify does not read the files again.
-		for _, f := range fp.format.Files {
-			sum := f.SHA256
-			if sum == "" {
-				sum = sums[fp.format.Name+"/"+f.Path]
+			if uerr := tx.rollback(); uerr != nil {
+				err = errors.Join(err, uerr)
 			}
-			if sum != "" {
-				s.cfg.cache.Put(filepath.Join(s.dst, fp.format.Name, id, filepath.FromSlash(f.Path)), f.Size, f.ModTime, sum)
-			}
-		}
-	}
-	return st, os.RemoveAll(stage)
-}
-
-// install renames a staged format directory to <dst>/<format>/<id>,
-// replacing an older copy.
-func (s *syncer) install(id, format, staged string) error {
-	parent := filepath.Join(s.dst, format)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	final := filepath.Join(parent, id)
-	if _, err := os.Lstat(final); err == nil {
-		old := staged + ".old"
-		os.RemoveAll(old)
-		if err := os.Rename(final, old); err != nil {
 			return err
 		}
-		if err := os.Rename(staged, final); err != nil {
-			os.Rename(old, final)
-			return err
-		}
-		return os.RemoveAll(old)
 	}
-	return os.Rename(staged, final)
+	tx.commit()
+	return nil
 }
 
 // removeFormat deletes <dst>/<format>/<id>: renamed away first, so it

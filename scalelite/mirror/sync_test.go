@@ -484,7 +484,7 @@ func TestSyncLocalHashes(t *testing.T) {
 			}
 			dst := t.TempDir()
 			dstCache := NewHashCache()
-			res, err := Sync(context.Background(), dirSource(t, src, WithSourceHashCache(srcCache)), dst,
+			res, err := Sync(context.Background(), dirSource(t, src, WithHashCache(srcCache)), dst,
 				WithHashCache(dstCache), WithHashLocal(tc.hashLocal))
 			if tc.knownWrong {
 				require.ErrorIs(t, err, ErrVerify)
@@ -545,4 +545,94 @@ func TestSyncDeleteRefusesEmptySource(t *testing.T) {
 	_, err = Sync(context.Background(), dirSource(t, empty), dst, WithDelete(true))
 	require.ErrorIs(t, err, ErrEmptySource)
 	require.DirExists(t, filepath.Join(dst, "presentation", ids[0]))
+}
+
+// blockingSource holds Manifest until released.
+type blockingSource struct {
+	Source
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingSource) Manifest(ctx context.Context) (*Manifest, error) {
+	close(b.entered)
+	<-b.release
+	return b.Source.Manifest(ctx)
+}
+
+// Two Syncs on one destination in one process: the second fails at once.
+func TestSyncLockedBySecondSync(t *testing.T) {
+	t.Parallel()
+	src, _ := newTree(t, genSpec{Recordings: 2, Seed: 73, Large: 1 << 10})
+	dst := t.TempDir()
+	first := &blockingSource{Source: dirSource(t, src), entered: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Sync(context.Background(), first, dst)
+		done <- err
+	}()
+	<-first.entered
+	_, err := Sync(context.Background(), dirSource(t, src), dst)
+	var le *LockError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, os.Getpid(), le.PID)
+	require.Equal(t, filepath.Join(dst, LockFileName), le.Path)
+	close(first.release)
+	require.NoError(t, <-done)
+	requireSameTree(t, src, dst)
+	_, err = Sync(context.Background(), dirSource(t, src), dst)
+	require.NoError(t, err, "the lock is released when a Sync returns")
+}
+
+// customSource is a Source written outside the package's own types that
+// offers the optional interfaces: it must get the same fast path as a
+// DirSource.
+type customSource struct {
+	inner                       *DirSource
+	opens, formatOpens, digests atomic.Int64
+}
+
+func (c *customSource) Manifest(ctx context.Context) (*Manifest, error) {
+	return c.inner.Manifest(ctx)
+}
+
+func (c *customSource) Open(ctx context.Context, id, format string, f File, off int64) (io.ReadCloser, error) {
+	c.opens.Add(1)
+	return c.inner.Open(ctx, id, format, f, off)
+}
+
+func (c *customSource) OpenFormat(ctx context.Context, id, format string) (FormatFiles, error) {
+	c.formatOpens.Add(1)
+	return c.inner.OpenFormat(ctx, id, format)
+}
+
+func (c *customSource) KnownDigest(id, format string, f File) string {
+	c.digests.Add(1)
+	return c.inner.KnownDigest(id, format, f)
+}
+
+func (c *customSource) Digest(ctx context.Context, id, format string, f File) (string, error) {
+	return c.inner.Digest(ctx, id, format, f)
+}
+
+func TestSyncFastPathForAnySource(t *testing.T) {
+	t.Parallel()
+	src, _ := newTree(t, genSpec{Recordings: 2, Seed: 74, Large: 1 << 10, Video: 1 << 10})
+	// A digest the source knows is checked against the copy: corrupt the
+	// cache's entry for one file and the sync must refuse it.
+	cache := NewHashCache()
+	inner := dirSource(t, src, WithHashCache(cache), WithHashes(true))
+	m, err := inner.Manifest(context.Background())
+	require.NoError(t, err)
+	f := m.Recordings[0].Formats[0].Files[0]
+	p := filepath.Join(src, m.Recordings[0].Formats[0].Name, m.Recordings[0].ID, filepath.FromSlash(f.Path))
+	cache.Put(p, f.Size, f.ModTime, strings.Repeat("0", 64))
+
+	c := &customSource{inner: dirSource(t, src, WithHashCache(cache))}
+	dst := t.TempDir()
+	_, err = Sync(context.Background(), c, dst)
+	require.ErrorIs(t, err, ErrVerify)
+	require.Zero(t, c.opens.Load(), "files are opened through OpenFormat")
+	require.Equal(t, int64(4), c.formatOpens.Load(), "each format of both recordings, once")
+	require.Positive(t, c.digests.Load())
 }

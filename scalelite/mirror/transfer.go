@@ -9,38 +9,70 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 )
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 
-// transfer brings one file into staged. root, when not nil, is the local
-// source's format directory (DirSource.openFormatRoot) to open the file in. With resume, bytes already staged
-// by an earlier attempt for the same source version are kept and the
-// transfer continues after them. It returns the bytes transferred and the
-// SHA-256 of the staged file ("" when it was not hashed, see WithHashLocal).
-func (s *syncer) transfer(ctx context.Context, root *os.Root, id, format string, f *File, staged string, resume bool, progress func(int64)) (int64, string, error) {
-	name := format + "/" + id + "/" + f.Path
+// fileJob is one file to bring into the staging directory.
+type fileJob struct {
+	id, format string
+	file       *File
+	staged     string
+	// resume keeps bytes an earlier attempt staged for the same source
+	// version and continues after them.
+	resume bool
+	// files, when not nil, is the source's opened format directory
+	// (FormatOpener) to open the file in.
+	files    FormatFiles
+	progress func(int64)
+}
+
+func (j *fileJob) name() string { return j.format + "/" + j.id + "/" + j.file.Path }
+
+// open opens the source file at offset.
+func (j *fileJob) open(ctx context.Context, src Source, offset int64) (io.ReadCloser, error) {
+	if j.files != nil {
+		return j.files.Open(ctx, *j.file, offset)
+	}
+	return src.Open(ctx, j.id, j.format, *j.file, offset)
+}
+
+// stagedFile is the staging file being written: n bytes are in it, and h
+// holds their hash when hashing.
+type stagedFile struct {
+	out      *os.File
+	h        hash.Hash
+	n        int64
+	needHash bool
+	moved    int64 // bytes transferred by this attempt
+}
+
+// transfer brings one file into j.staged. It returns the bytes transferred
+// and the SHA-256 of the staged file ("" when it was not hashed, see
+// WithHashLocal).
+func (s *syncer) transfer(ctx context.Context, j *fileJob) (int64, string, error) {
 	// A file is hashed in the pass that writes it whenever there is a
-	// digest to compare with (the manifest's, or the one a local source's
-	// hash cache already holds) or WithHashLocal asks for every file;
-	// otherwise a local file is copied by the kernel and checked by size
-	// and by the source being unchanged, as cp and rsync do.
+	// digest to compare with (the manifest's, or one a Digester source
+	// knows) or WithHashLocal asks for every file; otherwise a local file
+	// is copied by the kernel and checked by size and by the source being
+	// unchanged, as cp and rsync do.
+	f := j.file
 	want := f.SHA256
-	if want == "" {
-		want = s.knownSourceHash(id, format, f)
+	if d, ok := s.src.(Digester); ok && want == "" {
+		want = d.KnownDigest(j.id, j.format, *f)
 	}
 	needHash := want != "" || s.cfg.hashLocal
 	var moved int64
 	for fresh := 0; fresh < 2; fresh++ {
-		n, h, out, err := openStaged(staged, f.Size, resume && fresh == 0, needHash)
+		n, h, out, err := openStaged(j.staged, f.Size, j.resume && fresh == 0, needHash)
 		if err != nil {
 			return moved, "", err
 		}
-		m, err := s.fill(ctx, root, id, format, f, out, h, n, needHash, progress)
-		moved += m
+		sf := &stagedFile{out: out, h: h, n: n, needHash: needHash}
+		err = s.fill(ctx, j, sf)
+		moved += sf.moved
 		if err == nil && s.cfg.fsync {
 			err = out.Sync()
 		}
@@ -49,7 +81,7 @@ func (s *syncer) transfer(ctx context.Context, root *os.Root, id, format string,
 		}
 		if err != nil {
 			if errors.Is(err, ErrSourceChanged) {
-				os.Remove(staged)
+				os.Remove(j.staged)
 			}
 			return moved, "", err
 		}
@@ -58,30 +90,18 @@ func (s *syncer) transfer(ctx context.Context, root *os.Root, id, format string,
 			sum = hex.EncodeToString(h.Sum(nil))
 		}
 		if want != "" && sum != want {
-			os.Remove(staged)
+			os.Remove(j.staged)
 			if n > 0 {
 				continue // the resumed prefix was bad: start over once
 			}
-			return moved, "", &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: want, GotSHA: sum}
+			return moved, "", &VerifyError{Path: j.name(), WantSize: f.Size, GotSize: f.Size, WantSHA: want, GotSHA: sum}
 		}
-		if err := os.Chtimes(staged, f.ModTime, f.ModTime); err != nil {
+		if err := os.Chtimes(j.staged, f.ModTime, f.ModTime); err != nil {
 			return moved, "", err
 		}
 		return moved, sum, nil
 	}
-	return moved, "", &VerifyError{Path: name, WantSize: f.Size, GotSize: f.Size, WantSHA: want}
-}
-
-// knownSourceHash returns the SHA-256 a local source's hash cache holds for
-// the file at its manifest size and modification time, without reading the
-// file; "" when there is none.
-func (s *syncer) knownSourceHash(id, format string, f *File) string {
-	ds, ok := s.src.(*DirSource)
-	if !ok || ds.cache == nil {
-		return ""
-	}
-	sum, _ := ds.cache.Get(filepath.Join(ds.dir, format, id, filepath.FromSlash(f.Path)), f.Size, f.ModTime)
-	return sum
+	return moved, "", &VerifyError{Path: j.name(), WantSize: f.Size, GotSize: f.Size, WantSHA: want}
 }
 
 // openStaged opens the staging file. When resuming, it hashes the bytes
@@ -115,10 +135,9 @@ func openStaged(path string, size int64, resume, hashPrefix bool) (int64, hash.H
 	return 0, h, out, nil
 }
 
-// fill copies from the source into out from offset n until the file is
-// complete, resuming after transient read errors.
-func (s *syncer) fill(ctx context.Context, root *os.Root, id, format string, f *File, out *os.File, h hash.Hash, n int64, needHash bool, progress func(int64)) (int64, error) {
-	name := format + "/" + id + "/" + f.Path
+// fill copies from the source into sf until the file is complete, resuming
+// after transient read errors (WithRetries, WithRetryDelay).
+func (s *syncer) fill(ctx context.Context, j *fileJob, sf *stagedFile) error {
 	bufp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bufp)
 	buf := *bufp
@@ -128,88 +147,88 @@ func (s *syncer) fill(ctx context.Context, root *os.Root, id, format string, f *
 	// A file longer than one buffer is hashed on a second goroutine,
 	// chunk by chunk behind the copy (see hashPipe).
 	var pipe *hashPipe
-	if needHash && f.Size-n > int64(len(buf)) {
-		pipe = startHashPipe(h, len(buf))
+	if sf.needHash && j.file.Size-sf.n > int64(len(buf)) {
+		pipe = startHashPipe(sf.h, len(buf))
 		defer pipe.wait()
 	}
-	var moved int64
 	delay := s.cfg.retryDelay
 	for attempt := 0; ; attempt++ {
-		err := func() error {
-			var rc io.ReadCloser
-			var err error
-			if ds, ok := s.src.(*DirSource); ok && root != nil {
-				rc, err = ds.openInRoot(ctx, root, id, format, *f, n)
-			} else {
-				rc, err = s.src.Open(ctx, id, format, *f, n)
-			}
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			if cf, ok := rc.(*checkedFile); ok && !needHash {
-				return s.copyFile(ctx, cf, out, &n, &moved, progress)
-			}
-			for {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				// Fill the buffer before writing: network reads come in
-				// small pieces, and fewer, larger writes are cheaper.
-				b := buf
-				if pipe != nil {
-					b = pipe.next()
-				}
-				k, rerr := readFull(rc, b)
-				if k > 0 {
-					if err := s.writeChunk(ctx, out, b[:k], n, f.Size, name); err != nil {
-						if pipe != nil {
-							pipe.release(b)
-						}
-						return err
-					}
-					if pipe != nil {
-						pipe.hash(b[:k])
-					} else {
-						h.Write(b[:k])
-					}
-					n += int64(k)
-					moved += int64(k)
-					attempt = 0
-					progress(int64(k))
-				} else if pipe != nil {
-					pipe.release(b)
-				}
-				if rerr == io.EOF {
-					if n != f.Size {
-						return fmt.Errorf("mirror: %s: %d bytes, want %d: %w", name, n, f.Size, ErrSourceChanged)
-					}
-					return nil
-				}
-				if rerr != nil {
-					return rerr
-				}
-			}
-		}()
+		before := sf.moved
+		err := s.fillOnce(ctx, j, sf, buf, pipe)
 		if err == nil {
-			return moved, nil
+			return nil
+		}
+		if sf.moved > before {
+			attempt = 0 // progress was made: the retry budget starts again
 		}
 		if ctx.Err() != nil {
-			return moved, ctx.Err()
+			return ctx.Err()
 		}
 		var we *writeError
 		if errors.As(err, &we) || errors.Is(err, ErrSourceChanged) || errors.Is(err, ErrUnsafe) ||
 			errors.Is(err, ErrNotFound) || errors.Is(err, ErrUnauthorized) || attempt >= s.cfg.retries {
-			return moved, err
+			return err
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return moved, ctx.Err()
+			return ctx.Err()
 		case <-t.C:
 		}
 		delay *= 2
+	}
+}
+
+// fillOnce is one attempt of fill: it opens the source at sf.n and copies
+// until the end of the file or an error.
+func (s *syncer) fillOnce(ctx context.Context, j *fileJob, sf *stagedFile, buf []byte, pipe *hashPipe) error {
+	rc, err := j.open(ctx, s.src, sf.n)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if cf, ok := rc.(*checkedFile); ok && !sf.needHash {
+		return s.copyFile(ctx, cf, sf.out, &sf.n, &sf.moved, j.progress)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Fill the buffer before writing: network reads come in small
+		// pieces, and fewer, larger writes are cheaper.
+		b := buf
+		if pipe != nil {
+			b = pipe.next()
+		}
+		k, rerr := readFull(rc, b)
+		if k > 0 {
+			if err := s.writeChunk(ctx, sf.out, b[:k], sf.n, j.file.Size, j.name()); err != nil {
+				if pipe != nil {
+					pipe.release(b)
+				}
+				return err
+			}
+			if pipe != nil {
+				pipe.hash(b[:k])
+			} else {
+				sf.h.Write(b[:k])
+			}
+			sf.n += int64(k)
+			sf.moved += int64(k)
+			j.progress(int64(k))
+		} else if pipe != nil {
+			pipe.release(b)
+		}
+		if rerr == io.EOF {
+			if sf.n != j.file.Size {
+				return fmt.Errorf("mirror: %s: %d bytes, want %d: %w", j.name(), sf.n, j.file.Size, ErrSourceChanged)
+			}
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
 	}
 }
 

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"errors"
 	"strconv"
+
+	"github.com/bbbkit/bbbkit/internal/redact"
 )
 
 // Sentinel errors, for use with errors.Is.
@@ -61,9 +63,11 @@ type PollError struct {
 	Err      error  // the cause (never contains the server secret)
 }
 
-// Error implements error.
+// Error implements error. The cause's text passes through bbbkit's
+// redactor: a lister's error may quote what a server echoed, checksum
+// included, and the balancer logs this text.
 func (e *PollError) Error() string {
-	return "scheduler: poll server " + strconv.Quote(e.ServerID) + ": " + e.Err.Error()
+	return "scheduler: poll server " + strconv.Quote(e.ServerID) + ": " + redact.String(e.Err.Error())
 }
 
 // Unwrap returns the cause.

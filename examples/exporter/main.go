@@ -382,7 +382,7 @@ func newMux(reg *prometheus.Registry, col serverCollector, log *slog.Logger) *ht
 		EnableOpenMetrics: true,
 	}))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		h := healthStatus{Status: "ok"}
+		h := healthStatus{Status: "ok", Servers: []serverHealth{}} // a pool may be empty
 		for _, s := range col.Status() {
 			sh := serverHealth{Name: s.Name, Up: s.Up, Error: s.Err}
 			if !s.LastScrape.IsZero() {

@@ -89,6 +89,9 @@ func TestExporterFollowsTheScalelitePool(t *testing.T) {
 	if strings.Count(text, "\nbbb_exporter{") != 1 {
 		t.Errorf("bbb_exporter is not exposed exactly once:\n%s", text)
 	}
+	if strings.Contains(logs.String(), "collected before") {
+		t.Errorf("the registry refused a duplicate series:\n%s", logs.String())
+	}
 
 	// A removed server disappears, its client metrics too.
 	if err := admin.DeleteServer(context.Background(), id2); err != nil {

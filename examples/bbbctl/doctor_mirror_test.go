@@ -127,3 +127,32 @@ func TestDoctorMirrorUsage(t *testing.T) {
 	assert.Equal(t, cli.ExitUsage, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "$MIRROR_SECRET")
 }
+
+func TestMirrorLag(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	rec := func(id string, files ...mirror.File) mirror.Recording {
+		return mirror.Recording{ID: id, Formats: []mirror.Format{{Name: "presentation", Files: files}}}
+	}
+	file := func(path string, size int64, mtime time.Time) mirror.File {
+		return mirror.File{Path: path, Size: size, ModTime: mtime}
+	}
+	remote := &mirror.Manifest{Recordings: []mirror.Recording{
+		rec("current", file("a", 1, at)),
+		rec("missing", file("a", 1, at.Add(-5*time.Hour))),
+		rec("smaller", file("a", 2, at)),
+		rec("older", file("a", 1, at.Add(time.Hour))),
+		rec("lacks-file", file("a", 1, at), file("b", 1, at.Add(-time.Hour))),
+		rec("newer-here", file("a", 1, at)),
+	}}
+	local := &mirror.Manifest{Recordings: []mirror.Recording{
+		rec("current", file("a", 1, at)),
+		rec("lacks-file", file("a", 1, at)),
+		rec("newer-here", file("a", 1, at.Add(time.Minute))),
+		rec("older", file("a", 1, at)),
+		rec("smaller", file("a", 1, at)),
+	}}
+	behind, oldest := mirrorLag(remote, local, at.Add(time.Hour))
+	assert.Equal(t, 4, behind) // missing, smaller, older, lacks-file
+	assert.Equal(t, 6*time.Hour, oldest)
+}

@@ -191,3 +191,18 @@ func TestScaleliteDownAtStart(t *testing.T) {
 		t.Errorf("balancer back: exposition lacks %q", want)
 	}
 }
+
+func TestPoolLabels(t *testing.T) {
+	t.Parallel()
+	servers := []scalelite.Server{
+		{ID: "a", URL: "https://bbb1.example.org/bigbluebutton/api"},
+		{ID: "b", URL: "https://bbb2.example.org/bigbluebutton/api"},
+		{ID: "c", URL: "https://bbb2.example.org/other/bigbluebutton/api"},
+		{ID: "d", URL: "not a url with a host"},
+	}
+	got := poolLabels(servers)
+	want := []string{"bbb1.example.org", "b", "c", "d"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("labels %v, want %v", got, want)
+	}
+}

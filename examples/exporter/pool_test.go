@@ -206,3 +206,27 @@ func TestPoolLabels(t *testing.T) {
 		t.Errorf("labels %v, want %v", got, want)
 	}
 }
+
+// A server whose secret changes in the pool is asked with the new secret
+// from the next scrape on.
+func TestPoolFollowsSecretChange(t *testing.T) {
+	balancer := scalelitetest.NewServer(scalelitetest.WithSecret(poolSecret))
+	defer balancer.Close()
+	admin := balancer.AdminClient()
+	w, id := addWorker(t, admin, 0)
+	base, logs := startExporter(t, func(string) string { return poolSecret }, "-scalelite", balancer.URL, "-no-recordings")
+	up := `bbb_api_up{server="` + strings.TrimPrefix(w.URL, "http://") + `"} `
+	if text := get(t, base+"/metrics"); !strings.Contains(text, up+"1") {
+		t.Fatalf("want %q1", up)
+	}
+	const rotated = "rotated-secret-the-server-does-not-know"
+	if _, err := admin.UpdateServer(context.Background(), id, &scalelite.UpdateServerParams{Secret: rotated}); err != nil {
+		t.Fatal(err)
+	}
+	if text := get(t, base+"/metrics"); !strings.Contains(text, up+"0") {
+		t.Errorf("after the secret changed in the pool, want %q0", up)
+	}
+	if strings.Contains(logs.String(), rotated) {
+		t.Errorf("the new secret was logged")
+	}
+}

@@ -26,7 +26,7 @@ var DefaultRequestDurationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5,
 // call name ("root" for the API root), the Scalelite admin action, or
 // Greenlight's "METHOD path". Register it with a prometheus.Registerer and
 // install Observer on each client with its WithObserver option
-// (bbb.WithObserver, scalelite.WithObserver, greenlight.WithObserver); the
+// (bbb.WithObserver, taken by the bbb, scalelite, greenlight and webhooks clients); the
 // server label tells the clients apart.
 type ClientMetrics struct {
 	requests *prometheus.CounterVec

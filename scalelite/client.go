@@ -144,10 +144,10 @@ func (c *Client) do(ctx context.Context, rq call, out any) error {
 		body = b
 	}
 	endpoint := c.base + rq.action
-	signed, _ := c.sign(rq.action, rq.query.Encode(), body)
+	signed, sum := c.sign(rq.action, rq.query.Encode(), body)
 	hr := &httpcore.Request{Call: rq.action, Method: rq.method, URL: endpoint + "?" + signed,
 		LogURL: endpoint, Body: body, Header: http.Header{"Accept": {"application/json"}}, Idempotent: rq.method == http.MethodGet,
-		Accept: acceptAll, Secrets: append([]string{c.secret}, rq.secrets...)}
+		Accept: acceptAll, Secrets: append([]string{c.secret, sum}, rq.secrets...)}
 	if body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}

@@ -36,6 +36,13 @@
 // the consequence, ICE errors 1007 and 1020 for users behind firewalls that
 // drop UDP; refused credentials fail and name coturn's static-auth-secret.
 //
+// doctor -mirror URL also checks a `mirror serve` endpoint (secret in
+// $MIRROR_SECRET or -mirror-secret-file): it fails when the endpoint does
+// not answer or refuses the secret, and shows its latency and recording
+// count. With -mirror-dest DIR it compares the destination tree `mirror
+// sync` fills: recordings the endpoint has that DIR lacks or holds older
+// are counted, with the age of the oldest, and warn.
+//
 // Exit codes: 0 done (doctor: no check failed), 1 failed, 2 usage, 3 secret
 // refused, 4 target unreachable, 6 partly done (some servers did not answer).
 package main

@@ -51,6 +51,7 @@ type doctorCmd struct {
 	hook     string
 	skipTURN bool
 	probeTO  time.Duration
+	mirror   mirrorFlags
 }
 
 func (c *doctorCmd) register(fs *flag.FlagSet) {
@@ -59,6 +60,7 @@ func (c *doctorCmd) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.hook, "hook", "", "also check that a webhook for this callback URL is registered on every server")
 	fs.BoolVar(&c.skipTURN, "skip-turn", false, "skip the STUN/TURN checks (they create and end a short probe meeting)")
 	fs.DurationVar(&c.probeTO, "probe-timeout", 5*time.Second, "timeout of each STUN or TURN probe")
+	c.mirror.register(fs)
 }
 
 // run checks every server at once and exits 0 only when no check failed.
@@ -73,14 +75,23 @@ func (c *doctorCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
 	if err != nil {
 		return err
 	}
+	src, err := c.mirror.source(env, t)
+	if err != nil {
+		return err
+	}
 	nodes, err := t.servers(ctx)
 	if err != nil {
 		return err
 	}
-	results := make([][]check, len(nodes))
+	results := make([][]check, len(nodes)+1)
 	var wg sync.WaitGroup
 	for i, n := range nodes {
 		wg.Go(func() { results[i] = c.checkServer(ctx, t, n) })
+	}
+	if src != nil {
+		wg.Go(func() {
+			results[len(nodes)] = checkMirror(ctx, src, hostOf(c.mirror.url), c.mirror.dest, t.timeout, time.Now())
+		})
 	}
 	wg.Wait()
 	all := slices.Concat(results...)
@@ -169,10 +180,7 @@ func probeHTTP(ctx context.Context, t *target, n node) []check {
 	if resp.StatusCode != http.StatusOK {
 		checks[0] = check{Check: "api", Status: statusFail, Value: "HTTP " + resp.Status, Cause: "the URL is not a BigBlueButton API: check the path (/bigbluebutton/api/) and nginx"}
 	}
-	lat := check{Check: "latency", Status: statusOK, Value: "<1ms"}
-	if latency >= time.Millisecond {
-		lat.Value = latency.Round(time.Millisecond).String()
-	}
+	lat := check{Check: "latency", Status: statusOK, Value: latencyText(latency)}
 	if latency > latencyWarn {
 		lat.Status, lat.Cause = statusWarn, "slow answer: the server or the network is overloaded"
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,12 +26,15 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/metrics"
+	"github.com/bbbkit/bbbkit/scalelite"
 )
 
 type config struct {
 	listen             string
 	servers            serverFlags
 	serversFile        string
+	scalelite          string
+	scaleliteSecret    string
 	checksum           string
 	recordingsInterval time.Duration
 	noRecordings       bool
@@ -60,6 +64,8 @@ func (cfg *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.listen, "listen", ":9688", "address to serve /metrics and /health on")
 	fs.Var(&cfg.servers, "server", "a server to watch, `[name=]URL,SECRET[,ALGORITHM]` (repeatable; SECRET env:NAME reads $NAME)")
 	fs.StringVar(&cfg.serversFile, "servers-file", "", "file with one server specification per line")
+	fs.StringVar(&cfg.scalelite, "scalelite", "", "watch the servers of this Scalelite pool, read from its admin API at every scrape (secret: $SCALELITE_SECRET)")
+	fs.StringVar(&cfg.scaleliteSecret, "scalelite-secret", "", "the Scalelite admin secret; visible in ps, prefer $SCALELITE_SECRET")
 	fs.StringVar(&cfg.checksum, "checksum", "sha256", "default checksum algorithm (sha1 for servers older than 2.5)")
 	fs.DurationVar(&cfg.recordingsInterval, "recordings-interval", 5*time.Minute, "how long recording counts are reused before a background refresh")
 	fs.BoolVar(&cfg.noRecordings, "no-recordings", false, "do not expose bbb_recordings_* (like RECORDINGS_METRICS=false)")
@@ -87,6 +93,9 @@ func (cfg *config) check() error {
 	}
 	if _, err := checksum.ParseAlgorithm(cfg.checksum); err != nil {
 		return cli.Usagef("-checksum: unknown algorithm %q", cfg.checksum)
+	}
+	if cfg.scalelite != "" && (len(cfg.servers) > 0 || cfg.serversFile != "") {
+		return cli.Usagef("-scalelite cannot be combined with -server or -servers-file")
 	}
 	if cfg.server.WriteTimeout <= cfg.scrapeTimeout {
 		return cli.Usagef("-write-timeout must be longer than -scrape-timeout")
@@ -117,7 +126,7 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var demo *bbbtest.Server
-	if len(specs) == 0 {
+	if len(specs) == 0 && cfg.scalelite == "" {
 		if demo, err = startDemo(ctx); err != nil {
 			return fmt.Errorf("cannot start the embedded fake BigBlueButton server: %w", err)
 		}
@@ -125,7 +134,7 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 		specs = []serverSpec{{name: "demo", url: demo.APIURL(), secret: demo.Secret}}
 		log.Info("no -server given: watching an embedded fake BigBlueButton server with demo meetings", "url", demo.APIURL())
 	}
-	reg, col, err := newRegistry(cfg, specs, hc, log)
+	reg, col, err := newRegistry(ctx, cfg, env, specs, hc, log)
 	if err != nil {
 		return err
 	}
@@ -154,17 +163,26 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 }
 
 // newRegistry makes the Prometheus registry with the collector of every
-// server and the client metrics of their requests.
-func newRegistry(cfg *config, specs []serverSpec, hc *http.Client, log *slog.Logger) (*prometheus.Registry, *metrics.Collector, error) {
+// server (of specs, or of the Scalelite pool with -scalelite) and the
+// client metrics of their requests.
+func newRegistry(ctx context.Context, cfg *config, env *cli.Env, specs []serverSpec, hc *http.Client, log *slog.Logger) (*prometheus.Registry, serverCollector, error) {
 	reg := prometheus.NewRegistry()
+	if cfg.processMetrics {
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if cfg.scalelite != "" {
+		pool, err := newPool(ctx, cfg, env, hc, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		reg.MustRegister(pool)
+		return reg, pool, nil
+	}
 	cm, err := metrics.NewClientMetrics()
 	if err != nil {
 		return nil, nil, fmt.Errorf("client metrics: %w", err)
 	}
 	reg.MustRegister(cm)
-	if cfg.processMetrics {
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	}
 	col, err := newCollector(cfg, specs, hc, cm, log)
 	if err != nil {
 		return nil, nil, cli.Usagef("%v", err)
@@ -174,7 +192,7 @@ func newRegistry(cfg *config, specs []serverSpec, hc *http.Client, log *slog.Log
 }
 
 // serveMetrics serves /metrics and /health until ctx ends.
-func serveMetrics(ctx context.Context, cfg *config, reg *prometheus.Registry, col *metrics.Collector, log *slog.Logger) error {
+func serveMetrics(ctx context.Context, cfg *config, reg *prometheus.Registry, col serverCollector, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
@@ -241,13 +259,8 @@ func httpClient(cfg *config) (*http.Client, error) {
 }
 
 func newCollector(cfg *config, specs []serverSpec, hc *http.Client, cm *metrics.ClientMetrics, log *slog.Logger) (*metrics.Collector, error) {
-	def, _ := checksum.ParseAlgorithm(cfg.checksum) // checked in parseFlags
 	targets := make([]metrics.Target, len(specs))
 	for i, sp := range specs {
-		alg := sp.alg
-		if alg == 0 {
-			alg = def
-		}
 		label := sp.name
 		if label == "" {
 			u, err := url.Parse(sp.url) // checked in parseServerSpec
@@ -256,39 +269,102 @@ func newCollector(cfg *config, specs []serverSpec, hc *http.Client, cm *metrics.
 			}
 			label = u.Host
 		}
-		opts := []bbb.Option{
-			bbb.WithHTTPClient(hc), bbb.WithChecksum(alg), bbb.WithTimeout(cfg.requestTimeout),
-			bbb.WithObserver(cm.Observer(label)), bbb.WithLogger(log),
-		}
-		c, err := bbb.New(sp.url, sp.secret, opts...)
+		c, err := newBBBClient(cfg, hc, cm, log, label, sp.url, sp.secret, sp.alg)
 		if err != nil {
 			return nil, fmt.Errorf("server %s: %w", label, err)
 		}
 		targets[i] = metrics.Target{Name: label, Client: c}
 	}
+	return metrics.NewCollector(targets, collectorOptions(cfg, log, cfg.scrapeTimeout, cfg.serverLabel)...)
+}
+
+// newBBBClient makes the client of one server; alg zero means the
+// -checksum default.
+func newBBBClient(cfg *config, hc *http.Client, cm *metrics.ClientMetrics, log *slog.Logger, label, apiURL, secret string, alg checksum.Algorithm) (*bbb.Client, error) {
+	if alg == 0 {
+		alg, _ = checksum.ParseAlgorithm(cfg.checksum) // checked in check
+	}
+	return bbb.New(apiURL, secret,
+		bbb.WithHTTPClient(hc), bbb.WithChecksum(alg), bbb.WithTimeout(cfg.requestTimeout),
+		bbb.WithObserver(cm.Observer(label)), bbb.WithLogger(log))
+}
+
+// collectorOptions are the metrics options of the flags; serverLabel empty
+// adds the server label only when there are several servers.
+func collectorOptions(cfg *config, log *slog.Logger, scrapeTimeout time.Duration, serverLabel string) []metrics.Option {
 	opts := []metrics.Option{
-		metrics.WithScrapeTimeout(cfg.scrapeTimeout),
+		metrics.WithScrapeTimeout(scrapeTimeout),
 		metrics.WithRecordingsInterval(cfg.recordingsInterval),
 		metrics.WithLogger(log),
 	}
 	if cfg.noRecordings {
 		opts = append(opts, metrics.WithoutRecordings())
 	}
-	if cfg.serverLabel != "" {
-		opts = append(opts, metrics.WithServerLabel(cfg.serverLabel))
+	if serverLabel != "" {
+		opts = append(opts, metrics.WithServerLabel(serverLabel))
 	}
 	for i, b := range cfg.roomBuckets {
 		if len(b) > 0 {
 			opts = append(opts, metrics.WithRoomBuckets(metrics.Room(i), b...))
 		}
 	}
-	return metrics.NewCollector(targets, opts...)
+	return opts
+}
+
+// newPool makes the collector that follows the Scalelite pool of
+// -scalelite and reads the server list once, so that a refused secret
+// stops the exporter at start. Any other failure leaves the pool empty
+// until a scrape reads the list.
+func newPool(ctx context.Context, cfg *config, env *cli.Env, hc *http.Client, log *slog.Logger) (*poolCollector, error) {
+	secret := env.Secret(cfg.scaleliteSecret, "SCALELITE_SECRET")
+	if secret == "" {
+		return nil, cli.Usagef("-scalelite needs the admin secret: $SCALELITE_SECRET or -scalelite-secret")
+	}
+	admin, err := scalelite.New(cfg.scalelite, secret,
+		bbb.WithHTTPClient(hc), bbb.WithTimeout(cfg.requestTimeout), bbb.WithLogger(log))
+	if err != nil {
+		return nil, cli.Usagef("-scalelite: %v", err)
+	}
+	// Reading the list takes at most a quarter of the scrape, the servers
+	// the rest.
+	listTimeout := min(cfg.scrapeTimeout/4, cfg.requestTimeout)
+	label := cfg.serverLabel
+	if label == "" {
+		label = "server" // the pool may grow from one server to several
+	}
+	opts := collectorOptions(cfg, log, cfg.scrapeTimeout-listTimeout, label)
+	factory := func(label, apiURL, secret string) (*metrics.Collector, *metrics.ClientMetrics, error) {
+		cm, err := metrics.NewClientMetrics()
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := newBBBClient(cfg, hc, cm, log, label, apiURL, secret, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		col, err := metrics.NewCollector([]metrics.Target{{Name: label, Client: c}}, opts...)
+		return col, cm, err
+	}
+	pool := newPoolCollector(admin, factory, listTimeout, log)
+	if err := pool.refresh(ctx); errors.Is(err, scalelite.ErrChecksum) {
+		return nil, cli.Exit(cli.ExitAuth, fmt.Errorf("-scalelite: the admin secret was refused: %w", err))
+	}
+	return pool, nil
 }
 
 // healthStatus is the JSON body of /health.
 type healthStatus struct {
-	Status  string         `json:"status"`
-	Servers []serverHealth `json:"servers"`
+	Status    string           `json:"status"`
+	Servers   []serverHealth   `json:"servers"`
+	Scalelite *scaleliteHealth `json:"scalelite,omitempty"`
+}
+
+// scaleliteHealth is the last read of the server list with -scalelite.
+type scaleliteHealth struct {
+	Up       bool       `json:"up"`
+	LastRead *time.Time `json:"last_read,omitempty"`
+	Error    string     `json:"error,omitempty"`
+	Servers  int        `json:"servers"`
 }
 
 type serverHealth struct {
@@ -298,7 +374,7 @@ type serverHealth struct {
 	Error      string     `json:"error,omitempty"`
 }
 
-func newMux(reg *prometheus.Registry, col *metrics.Collector, log *slog.Logger) *http.ServeMux {
+func newMux(reg *prometheus.Registry, col serverCollector, log *slog.Logger) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -306,7 +382,7 @@ func newMux(reg *prometheus.Registry, col *metrics.Collector, log *slog.Logger) 
 		EnableOpenMetrics: true,
 	}))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		h := healthStatus{Status: "ok"}
+		h := healthStatus{Status: "ok", Servers: []serverHealth{}} // a pool may be empty
 		for _, s := range col.Status() {
 			sh := serverHealth{Name: s.Name, Up: s.Up, Error: s.Err}
 			if !s.LastScrape.IsZero() {
@@ -314,6 +390,14 @@ func newMux(reg *prometheus.Registry, col *metrics.Collector, log *slog.Logger) 
 				sh.LastScrape = &ts
 			}
 			h.Servers = append(h.Servers, sh)
+		}
+		if pool, ok := col.(*poolCollector); ok {
+			st := pool.PoolStatus()
+			h.Scalelite = &scaleliteHealth{Up: st.Up, Error: st.Err, Servers: st.Servers}
+			if !st.LastRead.IsZero() {
+				ts := st.LastRead.UTC()
+				h.Scalelite.LastRead = &ts
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(h)

@@ -2,6 +2,8 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -77,6 +80,10 @@ func Start(t testing.TB) *Browser {
 		chromedp.NoSandbox,
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("no-proxy-server", true),
+		// Without the back-forward cache, the back button reloads the page
+		// the way a no-store page is reloaded anyway, and chromedp's view
+		// of the document stays current.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,BackForwardCache"),
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		chromedp.WindowSize(1024, 768),
 	)
@@ -167,6 +174,30 @@ func clickAndWait(sel string) chromedp.Action[chromedp.Void] {
 		_, err := chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(sel))(ctx, t)
 		return err
 	})
+}
+
+// Back goes one entry back in the tab's history, as the back button does,
+// and waits for that page to load.
+func (tab *Tab) Back() {
+	tab.b.t.Helper()
+	tab.Do("back", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		res, err := cdp.Call(ctx, t, page.GetNavigationHistory, cdp.Empty{})
+		if err != nil {
+			return err
+		}
+		if res.CurrentIndex < 1 || int(res.CurrentIndex) >= len(res.Entries) {
+			return errors.New("no history entry to go back to")
+		}
+		entry := res.Entries[res.CurrentIndex-1]
+		if _, err := cdp.Call(ctx, t, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: entry.ID}); err != nil {
+			return err
+		}
+		// Not a load event: a page restored from the back-forward cache
+		// fires none.
+		target, _ := json.Marshal(entry.URL)
+		_, err = chromedp.Poll[bool](`document.location.href === `+string(target)+` && document.readyState === "complete"`)(ctx, t)
+		return err
+	}))
 }
 
 // Text returns the text of the first element matching the CSS selector

@@ -29,10 +29,11 @@ var executables = []string{"chromium", "chromium-browser", "google-chrome", "goo
 
 // Browser is one headless Chromium process for one test.
 type Browser struct {
-	t    testing.TB
-	ctx  context.Context // the first tab's context; its browser is started
-	mu   sync.Mutex
-	tabs []*Tab
+	t       testing.TB
+	ctx     context.Context // the first tab's context; its browser is started
+	mu      sync.Mutex
+	tabs    []*Tab
+	closers []func() // of the tabs after the first
 }
 
 // Tab is a browser tab. Its methods fail the test on error and must be
@@ -91,6 +92,13 @@ func Start(t testing.TB) *Browser {
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	b := &Browser{t: t, ctx: ctx}
 	t.Cleanup(func() {
+		b.captureOnFailure()
+		b.mu.Lock()
+		closers := b.closers
+		b.mu.Unlock()
+		for _, closeTab := range closers {
+			closeTab()
+		}
 		cancel()
 		cancelAlloc()
 	})
@@ -99,15 +107,18 @@ func Start(t testing.TB) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}
-	t.Cleanup(b.captureOnFailure) // runs before the browser closes
-	b.add(&Tab{Ctx: ctx, b: b, name: "tab1"})
+	b.add(&Tab{Ctx: ctx, b: b, name: "tab1"}, nil)
 	return b
 }
 
-func (b *Browser) add(tab *Tab) {
+func (b *Browser) add(tab *Tab, closeTab func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	tab.name = fmt.Sprintf("tab%d", len(b.tabs)+1)
 	b.tabs = append(b.tabs, tab)
+	if closeTab != nil {
+		b.closers = append(b.closers, closeTab)
+	}
 }
 
 // Tab returns the tab Start opened.
@@ -132,14 +143,11 @@ func (b *Browser) open(isolated bool) *Tab {
 		opts = append(opts, chromedp.WithNewBrowserContext())
 	}
 	ctx, cancel := chromedp.NewContext(b.ctx, opts...)
-	b.t.Cleanup(cancel)
+	tab := &Tab{Ctx: ctx, b: b}
+	b.add(tab, cancel) // closed after the capture of a failed test
 	if err := chromedp.Do(ctx); err != nil {
 		b.t.Fatalf("open tab: %v", err)
 	}
-	b.mu.Lock()
-	tab := &Tab{Ctx: ctx, b: b, name: fmt.Sprintf("tab%d", len(b.tabs)+1)}
-	b.mu.Unlock()
-	b.add(tab)
 	return tab
 }
 
@@ -251,7 +259,10 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 // a new directory under the system's temporary directory when the test
 // failed; t.TempDir would be removed with the test.
 func (b *Browser) captureOnFailure() {
-	if !b.t.Failed() {
+	b.mu.Lock()
+	tabs := append([]*Tab(nil), b.tabs...)
+	b.mu.Unlock()
+	if !b.t.Failed() || len(tabs) == 0 {
 		return
 	}
 	dir, err := os.MkdirTemp("", "bbbkit-browser-"+unsafeName.ReplaceAllString(b.t.Name(), "_")+"-")
@@ -259,9 +270,6 @@ func (b *Browser) captureOnFailure() {
 		b.t.Logf("browser capture: %v", err)
 		return
 	}
-	b.mu.Lock()
-	tabs := append([]*Tab(nil), b.tabs...)
-	b.mu.Unlock()
 	for _, tab := range tabs {
 		tab.capture(dir)
 	}

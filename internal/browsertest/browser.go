@@ -22,7 +22,12 @@ import (
 
 // ActionTimeout bounds each step a Tab method runs: generous, since the
 // machines that run the suite are often loaded.
-const ActionTimeout = 30 * time.Second
+const ActionTimeout = 45 * time.Second
+
+// browsers bounds how many browsers a test binary runs at once: parallel
+// tests wait for a slot rather than start a Chromium each on a small
+// machine and time out.
+var browsers = make(chan struct{}, 2)
 
 // executables are the names Start looks for on PATH, in order.
 var executables = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"}
@@ -88,6 +93,7 @@ func Start(t testing.TB) *Browser {
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		chromedp.WindowSize(1024, 768),
 	)
+	browsers <- struct{}{}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	b := &Browser{t: t, ctx: ctx}
@@ -101,6 +107,7 @@ func Start(t testing.TB) *Browser {
 		}
 		cancel()
 		cancelAlloc()
+		<-browsers
 	})
 	// The first call starts the browser and binds its life to ctx, so it
 	// runs without a timeout; later calls get one each.

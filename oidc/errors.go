@@ -19,7 +19,12 @@ var (
 	// ErrState: the state parameter is missing, does not match the browser's
 	// login cookie, or the login cookie is missing, forged or expired.
 	ErrState = errors.New("login state missing, expired or not matching")
-	// ErrStateReplayed: the state was already used by an earlier callback.
+	// ErrStateExpired: the login state is authentic but the sign-in took
+	// longer than the login TTL (a tab left open on the provider's page).
+	// Errors of this kind also match ErrState.
+	ErrStateExpired = errors.New("sign-in took too long")
+	// ErrStateReplayed: the state was already used by an earlier callback
+	// (a reload of the callback URL, or the back button into the provider).
 	ErrStateReplayed = errors.New("login state already used")
 	// ErrProvider: the OpenID provider answered with an error (on the
 	// authorization redirect, the token endpoint or the UserInfo endpoint) or
@@ -92,6 +97,9 @@ func (e *Error) Unwrap() []error {
 	errs := []error{e.Kind}
 	if e.Kind == ErrTokenExpired || e.Kind == ErrNonce {
 		errs = append(errs, ErrToken)
+	}
+	if e.Kind == ErrStateExpired {
+		errs = append(errs, ErrState)
 	}
 	if e.Err != nil {
 		errs = append(errs, e.Err)

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -220,13 +221,37 @@ func TestJoinModeratorCreatesMeeting(t *testing.T) {
 	if att[0].CustomData["email"] != "ada@uni.example" {
 		t.Errorf("custom data = %v", att[0].CustomData)
 	}
-	// The login cookie is gone after the callback.
-	pu, _ := url.Parse(h.portal.URL)
-	for _, c := range b.client.Jar.Cookies(pu) {
-		if strings.Contains(c.Name, "-l-") {
-			t.Errorf("login cookie %s still set", c.Name)
+	// After the callback the login cookie is a Used marker: no nonce, no
+	// verifier, nothing to redeem.
+	if n := b.unusedLoginCookies(); n != 0 {
+		t.Errorf("%d unused login cookies after the callback", n)
+	}
+}
+
+// unusedLoginCookies counts the browser's login cookies that could still
+// finish a sign-in, and fails on a Used marker that carries secrets.
+func (b *browser) unusedLoginCookies() int {
+	b.t.Helper()
+	n := 0
+	for _, c := range b.portalCookies() {
+		if !strings.Contains(c.Name, "-l-") {
+			continue
+		}
+		plain, err := b.h.joiner.sealer.open(c.Name, c.Value)
+		if err != nil {
+			b.t.Fatalf("login cookie %s: %v", c.Name, err)
+		}
+		var ls loginState
+		if err := json.Unmarshal(plain, &ls); err != nil {
+			b.t.Fatal(err)
+		}
+		if !ls.Used {
+			n++
+		} else if ls.Nonce != "" || ls.Verifier != "" {
+			b.t.Errorf("used login cookie %s still holds the nonce or verifier", c.Name)
 		}
 	}
+	return n
 }
 
 func TestLoginRequestAndCookie(t *testing.T) {
@@ -255,7 +280,7 @@ func TestLoginRequestAndCookie(t *testing.T) {
 		t.Fatalf("Set-Cookie = %v", setCookies)
 	}
 	c := setCookies[0]
-	for _, attr := range []string{"__Host-bbbkit-oidc-l-", "HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=600"} {
+	for _, attr := range []string{"__Host-bbbkit-oidc-l-", "HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=1200"} {
 		if !strings.Contains(c, attr) {
 			t.Errorf("cookie %q lacks %q", c, attr)
 		}
@@ -420,4 +445,40 @@ func mustQuery(t *testing.T, raw string) url.Values {
 		t.Fatal(err)
 	}
 	return u.Query()
+}
+
+// A callback reopened after the join and one that comes back too late both
+// say what happened and link to a new sign-in for the same meeting.
+func TestLateAndRepeatedCallbacksOfferTheMeetingAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	retry := `<a href="` + strings.ReplaceAll(h.joiner.LoginURL("physics-101"), "&", "&amp;") + `">Sign in again</a>`
+	page := func() string { // the page the default error handler shows
+		rec := httptest.NewRecorder()
+		h.joiner.renderError(rec, h.lastErr())
+		return rec.Body.String()
+	}
+
+	b := h.browser()
+	cb, first := b.login("physics-101")
+	if first.status != http.StatusSeeOther {
+		t.Fatalf("first callback: %d %s", first.status, first.body)
+	}
+	for i := range 2 { // the marker stays: every reload says the same
+		again := b.get(cb)
+		if p := page(); again.status != http.StatusBadRequest || !strings.Contains(p, "Sign-in link already used") || !strings.Contains(p, retry) {
+			t.Fatalf("reload %d: %d %s", i+1, again.status, p)
+		}
+	}
+
+	late := h.browser()
+	cb = late.loginUntilCallback("physics-101")
+	h.clock.advance(11 * time.Minute)
+	ans := late.get(cb)
+	if p := page(); ans.status != http.StatusBadRequest || !strings.Contains(p, "Sign-in took too long") || !strings.Contains(p, retry) {
+		t.Fatalf("late callback: %d %s", ans.status, p)
+	}
+	if !errors.Is(h.lastErr(), ErrStateExpired) || !errors.Is(h.lastErr(), ErrState) {
+		t.Errorf("late callback error %v", h.lastErr())
+	}
 }

@@ -110,7 +110,15 @@ func TestHostileCallbacks(t *testing.T) {
 			cb := b.loginUntilCallback("physics-101")
 			h.clock.advance(11 * time.Minute)
 			return b.get(cb)
-		}, status: http.StatusBadRequest, kind: ErrState},
+		}, status: http.StatusBadRequest, kind: ErrStateExpired},
+		{name: "callback reopened after the join", run: func(t *testing.T, h *harness) hop {
+			b := h.browser()
+			cb, first := b.login("open-lab")
+			if first.status != http.StatusSeeOther {
+				t.Fatalf("first callback: %d %s", first.status, first.body)
+			}
+			return b.get(cb)
+		}, status: http.StatusBadRequest, kind: ErrStateReplayed},
 		{name: "missing state", run: func(t *testing.T, h *harness) hop {
 			b := h.browser()
 			cb := b.loginUntilCallback("physics-101")

@@ -307,7 +307,7 @@ func (j *Joiner) Login(w http.ResponseWriter, r *http.Request, meetingID string)
 		Expires:  j.o.now().Add(j.o.loginTTL).Unix(),
 	}
 	name := j.loginCookieName(ls.State)
-	if err := j.setCookie(w, name, ls, j.o.loginTTL); err != nil {
+	if err := j.setCookie(w, name, ls, j.loginCookieTTL()); err != nil {
 		j.fail(w, r, newError(op, ErrBadRequest, http.StatusBadRequest, room.ID, err))
 		return
 	}
@@ -375,13 +375,17 @@ func (j *Joiner) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorizationResponse checks the provider's redirect back to us: the login
-// state bound to this browser (its cookie is deleted whatever the outcome),
-// the issuer, a first use of the state, and an authorization code rather
-// than an error. It returns the login state and the code.
+// state bound to this browser (its cookie becomes a Used marker, or is
+// deleted when it failed the check), the issuer, a first use of the state,
+// and an authorization code rather than an error. It returns the login state
+// and the code.
 func (j *Joiner) authorizationResponse(w http.ResponseWriter, r *http.Request, op string) (*loginState, string, *Error) {
 	q := r.URL.Query()
 	ls, name, e := j.readLoginState(r, q.Get("state"))
-	if name != "" {
+	switch {
+	case e == nil:
+		j.markLoginUsed(w, name, ls)
+	case name != "":
 		j.deleteCookie(w, name)
 	}
 	if e != nil {

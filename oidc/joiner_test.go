@@ -140,8 +140,8 @@ func TestParallelSignInsInOneBrowser(t *testing.T) {
 			t.Fatalf("%d %s", ans.status, ans.body)
 		}
 	}
-	if n := len(b.portalCookies()); n != 0 {
-		t.Fatalf("%d cookies left", n)
+	if n := b.unusedLoginCookies(); n != 0 {
+		t.Fatalf("%d unused login cookies left", n)
 	}
 }
 

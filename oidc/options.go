@@ -124,8 +124,10 @@ func WithInsecureCookies() Option {
 	}
 }
 
-// WithLoginTTL sets how long a started sign-in stays valid (the login
-// cookie's lifetime). Default 10 minutes; between 30 seconds and 1 hour.
+// WithLoginTTL sets how long a started sign-in stays valid. Default 10
+// minutes; between 30 seconds and 1 hour. The browser keeps the login cookie
+// twice as long, so a tab that returns late from the provider is told it
+// took too long and offered the same meeting again.
 func WithLoginTTL(d time.Duration) Option {
 	return func(o *options) error {
 		if d < 30*time.Second || d > time.Hour {

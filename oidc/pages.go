@@ -37,7 +37,8 @@ var messages = []struct {
 	retry          bool
 }{
 	{ErrOpenRedirect, "Redirect refused", "This sign-in link asks to send you somewhere else afterwards. Sign-in only ever leads into the meeting.", false},
-	{ErrStateReplayed, "Sign-in link already used", "This sign-in response was already used. Start again from the meeting link.", true},
+	{ErrStateReplayed, "Sign-in link already used", "This sign-in was already completed in this browser (a reload or the back button). You were not signed in twice. Start again to join once more.", true},
+	{ErrStateExpired, "Sign-in took too long", "The sign-in was not completed in time. Start again: the link below signs you in to the same meeting.", true},
 	{ErrState, "Sign-in could not be completed", "The sign-in did not start in this browser, or it took too long. Start again from the meeting link.", true},
 	{ErrNonce, "Sign-in could not be verified", "The identity provider's answer does not belong to this sign-in.", true},
 	{ErrTokenExpired, "Sign-in expired", "The identity provider's answer has expired. Sign in again.", true},

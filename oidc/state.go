@@ -23,6 +23,12 @@ type loginState struct {
 	Meeting  string            `json:"m"`
 	UserData map[string]string `json:"u,omitempty"`
 	Expires  int64             `json:"e"`
+	// Used marks a state a callback has consumed. The login cookie is
+	// replaced by this marker (without nonce and verifier) instead of being
+	// deleted, so a reload of the callback URL or the back button into the
+	// provider gets "already used" with a way back into the same meeting,
+	// rather than "did not start in this browser".
+	Used bool `json:"x,omitempty"`
 }
 
 // pendingJoin is a verified user waiting for a meeting to start, sealed in a
@@ -124,10 +130,30 @@ func (j *Joiner) readLoginState(r *http.Request, state string) (*loginState, str
 	if !constantTimeEqual(ls.State, state) {
 		return nil, name, newError(op, ErrState, http.StatusBadRequest, "", errors.New("state does not match the login cookie"))
 	}
+	if ls.Used {
+		// No name: the marker stays, so every further reload says the same.
+		return nil, "", newError(op, ErrStateReplayed, http.StatusBadRequest, ls.Meeting, errors.New("sign-in already completed in this browser"))
+	}
 	if !j.o.now().Before(time.Unix(ls.Expires, 0)) {
-		return nil, name, newError(op, ErrState, http.StatusBadRequest, ls.Meeting, errors.New("sign-in took too long"))
+		return nil, name, newError(op, ErrStateExpired, http.StatusBadRequest, ls.Meeting, nil)
 	}
 	return &ls, name, nil
+}
+
+// loginCookieTTL is how long the browser keeps a login cookie: the login
+// TTL plus as much again, so that a browser returning late still sends it
+// and hears "took too long" for its meeting; the sealed Expires, not the
+// cookie's lifetime, bounds the sign-in.
+func (j *Joiner) loginCookieTTL() time.Duration { return 2 * j.o.loginTTL }
+
+// markLoginUsed replaces the login cookie of a consumed state by a Used
+// marker that lives as long as the login cookie would have.
+func (j *Joiner) markLoginUsed(w http.ResponseWriter, name string, ls *loginState) {
+	marker := &loginState{State: ls.State, Meeting: ls.Meeting, Expires: ls.Expires, Used: true}
+	ttl := time.Unix(ls.Expires, 0).Sub(j.o.now()) + j.loginCookieTTL() - j.o.loginTTL
+	if ttl < time.Second || j.setCookie(w, name, marker, ttl) != nil {
+		j.deleteCookie(w, name)
+	}
 }
 
 // redact removes secrets (and their dot-separated JWT segments) from a

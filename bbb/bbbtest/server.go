@@ -269,6 +269,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
+	if s.serveClientPage(w, r) {
+		return
+	}
 	var call string
 	switch {
 	case path == "/bigbluebutton/api" || path == apiPrefix:

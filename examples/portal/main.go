@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
@@ -36,6 +37,8 @@ type config struct {
 	moderatorGroup  string
 	groupsClaim     string
 	moderatorDomain string
+	memberGroup     string
+	loginTTL        time.Duration
 	cookieKey       []byte
 	insecureCookies bool
 	userInfo        bool
@@ -65,6 +68,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.moderatorGroup, "moderator-group", "teachers", "members of this group are moderators (empty: nobody by group)")
 	fs.StringVar(&c.groupsClaim, "groups-claim", "groups", "claim holding the user's groups or roles, e.g. realm_access.roles")
 	fs.StringVar(&c.moderatorDomain, "moderator-domain", "", "users with a verified email in this domain are moderators")
+	fs.StringVar(&c.memberGroup, "member-group", "", "only members of this group (and moderators) may join; everyone else is refused (empty: everyone may join)")
+	fs.DurationVar(&c.loginTTL, "login-ttl", 10*time.Minute, "how long a sign-in may take at the identity provider (30s to 1h)")
 	fs.StringVar(&c.cookieKeyHex, "cookie-key", "", "hex key (32+ bytes) sealing the login cookie; needed when several portals share a redirect URL (default $PORTAL_COOKIE_KEY, else random)")
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop the Secure cookie attribute (plain http on a host other than localhost; development only)")
 	fs.BoolVar(&c.userInfo, "userinfo", false, "also read claims from the UserInfo endpoint")
@@ -93,6 +98,9 @@ func (c *config) check(env *cli.Env) error {
 			return cli.Usagef("-cookie-key must be at least 64 hex digits")
 		}
 		c.cookieKey = k
+	}
+	if c.loginTTL < 30*time.Second || c.loginTTL > time.Hour {
+		return cli.Usagef("-login-ttl must be between 30s and 1h")
 	}
 	if c.issuer != "" && c.clientID == "" {
 		return cli.Usagef("-client-id is required with -issuer")

@@ -145,7 +145,7 @@ func TestPortalOffline(t *testing.T) {
 
 	alice := newUser(t)
 	resp, page = alice.signIn(base, "physics-101", "demo-alice")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "You are in the meeting") || !strings.Contains(page, "Alice Teacher (moderator)") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `<dd id="name">Alice Teacher</dd>`) || !strings.Contains(page, `<dd id="role">moderator</dd>`) {
 		t.Fatalf("moderator: %d %s", resp.StatusCode, page)
 	}
 	if !strings.Contains(resp.Request.URL.Path, "/html5client/join") {
@@ -153,7 +153,7 @@ func TestPortalOffline(t *testing.T) {
 	}
 
 	resp, page = bob.get(base + "/oidc/wait?meeting=physics-101")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Bob Student (viewer)") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `<dd id="name">Bob Student</dd>`) || !strings.Contains(page, `<dd id="role">viewer</dd>`) {
 		t.Fatalf("viewer after start: %d %s", resp.StatusCode, page)
 	}
 
@@ -193,6 +193,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"-bbb-url", "https://bbb.example/bigbluebutton/", "-bbb-secret", ""}, exitUsage, "-bbb-secret"},
 		{[]string{"-rooms", "=x"}, exitUsage, "empty room ID"},
 		{[]string{"-cookie-key", "abcd"}, exitUsage, "64 hex digits"},
+		{[]string{"-login-ttl", "5s"}, exitUsage, "-login-ttl"},
 		{[]string{"extra"}, exitUsage, "unexpected arguments"},
 		{[]string{"-addr", "256.0.0.1:1"}, exitFailure, "listen"},
 	} {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 
@@ -68,6 +67,10 @@ func newPortal(ctx context.Context, c *config, base string, logger *slog.Logger)
 		oidc.WithLogger(logger),
 		oidc.WithRoomFunc(p.room),
 		oidc.WithRoleRules(p.rules()...),
+		oidc.WithLoginTTL(c.loginTTL),
+	}
+	if c.memberGroup != "" {
+		opts = append(opts, oidc.WithDefaultRole(oidc.RoleDenied))
 	}
 	if c.issuer == "" {
 		if err := p.startMockIdP(); err != nil {
@@ -103,6 +106,10 @@ func (p *portal) rules() []oidc.RoleRule {
 	}
 	if p.cfg.moderatorDomain != "" {
 		rules = append(rules, oidc.EmailDomainRule(p.cfg.moderatorDomain, oidc.RoleModerator))
+	}
+	if p.cfg.memberGroup != "" {
+		// Members join as viewers; the default role is then RoleDenied.
+		rules = append(rules, oidc.ClaimRule(p.cfg.groupsClaim, p.cfg.memberGroup, oidc.RoleViewer))
 	}
 	return rules
 }
@@ -211,7 +218,7 @@ func (p *portal) handler() http.Handler {
 	mux.HandleFunc("GET /{$}", p.index)
 	if p.fakeBBB != nil {
 		mux.Handle("/bigbluebutton/", p.fakeBBB)
-		mux.HandleFunc("GET /html5client/join", p.fakeClient)
+		mux.Handle("/html5client/", p.fakeBBB) // the fake's stand-in for the BBB client
 	}
 	return p.joiner.Middleware(mux)
 }
@@ -257,42 +264,4 @@ func (p *portal) index(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = indexPage.Execute(w, data)
-}
-
-var clientPage = template.Must(template.New("client").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>In the meeting</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}</style></head>
-<body><h1>You are in the meeting</h1>
-<p>This stands in for the BigBlueButton client: the fake server accepted the signed join.</p>
-{{range .}}<h2>{{.Name}}</h2><ul>{{range .People}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<p><a href="/">Back to the portal</a></p></body></html>
-`))
-
-// fakeClient stands in for /html5client/join on the embedded fake BBB.
-func (p *portal) fakeClient(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("sessionToken") == "" {
-		http.Error(w, "no session", http.StatusBadRequest)
-		return
-	}
-	meetings, err := p.client.GetMeetings(r.Context())
-	if err != nil {
-		http.Error(w, "meeting server unavailable", http.StatusBadGateway)
-		return
-	}
-	type meeting struct {
-		Name   string
-		People []string
-	}
-	var out []meeting
-	for _, m := range meetings {
-		mt := meeting{Name: m.MeetingName}
-		for _, a := range m.Attendees {
-			mt.People = append(mt.People, a.FullName+" ("+strings.ToLower(a.Role)+")")
-		}
-		sort.Strings(mt.People)
-		out = append(out, mt)
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = clientPage.Execute(w, out)
 }

@@ -17,6 +17,17 @@
 // available server falls back to untagged servers; a request without tags
 // only ever lands on untagged servers; the tag "none" names untagged servers.
 //
+// Servers may name a site (a data centre, a region) and a capacity (the
+// Load at which they are full). A full server takes no new meetings. A site
+// order ([WithSiteOrder] for the whole scheduler, [PreferSites] for one
+// Pick, e.g. from a tenant or from the create parameter [SiteOrderMeta])
+// sends a new meeting to the least-loaded accepting server (enabled, online,
+// not full) of the first site that has one, then of the next site, then of
+// any other site: when a site is down or full, meetings spill to the next one
+// at once, and return when it is back. Tags filter, sites order: the tag
+// groups (and the untagged fallback) are chosen first, the site order
+// applies within them. Meetings already placed stay where they run.
+//
 // [Scheduler.Poll] (or [Scheduler.Run] in a loop) asks every server for its
 // meetings through a [MeetingLister], with bounded concurrency and a timeout
 // per server. The load of a server is computed by a [LoadFunc] (by default

@@ -9,13 +9,14 @@ import (
 )
 
 // MemoryStore is a Store that keeps everything in process memory. Pick costs
-// O(log n) in the number of servers of the tag groups involved: available
-// servers sit in one min-heap per tag, keyed by load.
+// O(log n) in the number of servers of the tag groups involved: accepting
+// servers (enabled, online, not full) sit in one min-heap per tag and site,
+// keyed by load.
 type MemoryStore struct {
 	mu       sync.Mutex
 	servers  map[string]*memServer
 	meetings map[string]*memMeeting
-	groups   map[string]*loadHeap // tag ("" = untagged) -> available servers
+	groups   map[string]map[string]*loadHeap // tag ("" = untagged) -> site -> accepting servers
 }
 
 type memServer struct {
@@ -23,7 +24,7 @@ type memServer struct {
 	healthy   int
 	unhealthy int
 	meetings  map[string]*memMeeting
-	heapIdx   int // index in groups[srv.Tag], -1 when not there
+	heapIdx   int // index in groups[srv.Tag][srv.Site], -1 when not there
 }
 
 type memMeeting struct {
@@ -40,7 +41,7 @@ func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		servers:  make(map[string]*memServer),
 		meetings: make(map[string]*memMeeting),
-		groups:   make(map[string]*loadHeap),
+		groups:   make(map[string]map[string]*loadHeap),
 	}
 }
 
@@ -101,6 +102,12 @@ func (m *MemoryStore) UpdateServer(ctx context.Context, id string, u ServerUpdat
 	}
 	if u.Tag != nil {
 		ms.srv.Tag = *u.Tag
+	}
+	if u.Site != nil {
+		ms.srv.Site = *u.Site
+	}
+	if u.Capacity != nil {
+		ms.srv.Capacity = *u.Capacity
 	}
 	if u.LoadMultiplier != nil {
 		ms.srv.Load = ms.srv.Load / ms.srv.LoadMultiplier * *u.LoadMultiplier
@@ -202,21 +209,37 @@ func (m *MemoryStore) clear(ms *memServer) []string {
 
 func (m *MemoryStore) unindex(ms *memServer) {
 	if ms.heapIdx >= 0 {
-		m.groups[ms.srv.Tag].remove(ms.heapIdx)
+		m.groups[ms.srv.Tag][ms.srv.Site].remove(ms.heapIdx)
 	}
 }
 
-// reindex puts ms into its tag's heap if it is available.
+// reindex puts ms into its tag's and site's heap if it accepts meetings.
 func (m *MemoryStore) reindex(ms *memServer) {
-	if !ms.srv.Available() {
+	if !ms.srv.Accepting() {
 		return
 	}
-	h := m.groups[ms.srv.Tag]
+	sites := m.groups[ms.srv.Tag]
+	if sites == nil {
+		sites = make(map[string]*loadHeap)
+		m.groups[ms.srv.Tag] = sites
+	}
+	h := sites[ms.srv.Site]
 	if h == nil {
 		h = &loadHeap{}
-		m.groups[ms.srv.Tag] = h
+		sites[ms.srv.Site] = h
 	}
 	h.push(ms)
+}
+
+// reposition puts ms where its changed load belongs: further up or down its
+// heap, or out of it once full (or back in once no longer full).
+func (m *MemoryStore) reposition(ms *memServer) {
+	if ms.heapIdx >= 0 && ms.srv.Accepting() {
+		m.groups[ms.srv.Tag][ms.srv.Site].fix(ms.heapIdx)
+		return
+	}
+	m.unindex(ms)
+	m.reindex(ms)
 }
 
 // Pick implements Store.
@@ -230,12 +253,12 @@ func (m *MemoryStore) Pick(ctx context.Context, req PickRequest) (Placement, err
 		return Placement{MeetingID: req.MeetingID, Server: mm.server.srv, Existing: true}, nil
 	}
 	primary, fallback := req.Tags.Groups()
-	best := m.best(primary)
+	best := m.best(primary, req.Sites)
 	if best == nil {
 		if req.Tags.Required {
 			return Placement{}, &TagUnavailableError{Tag: req.Tags.String()}
 		}
-		if best = m.best(fallback); best == nil {
+		if best = m.best(fallback, req.Sites); best == nil {
 			return Placement{}, ErrNoServer
 		}
 	}
@@ -243,20 +266,33 @@ func (m *MemoryStore) Pick(ctx context.Context, req PickRequest) (Placement, err
 	m.meetings[req.MeetingID] = mm
 	best.meetings[req.MeetingID] = mm
 	best.srv.Load += req.Reservation * best.srv.LoadMultiplier
-	m.groups[best.srv.Tag].fix(best.heapIdx)
+	m.reposition(best)
 	return Placement{MeetingID: req.MeetingID, Server: best.srv}, nil
 }
 
-// best returns the least-loaded available server among the tag groups.
-func (m *MemoryStore) best(tags []string) *memServer {
+// best returns the least-loaded accepting server among the tag groups, of
+// the first site of order that has one, else of any other site.
+func (m *MemoryStore) best(tags, order []string) *memServer {
+	for _, site := range order {
+		if b := m.bestWhere(tags, func(s string) bool { return s == site }); b != nil {
+			return b
+		}
+	}
+	return m.bestWhere(tags, func(s string) bool { return !slices.Contains(order, s) })
+}
+
+// bestWhere returns the least-loaded accepting server among the tag groups
+// on the sites that match.
+func (m *MemoryStore) bestWhere(tags []string, match func(site string) bool) *memServer {
 	var best *memServer
 	for _, t := range tags {
-		h := m.groups[t]
-		if h == nil || len(h.s) == 0 {
-			continue
-		}
-		if c := h.s[0]; best == nil || less(c, best) {
-			best = c
+		for site, h := range m.groups[t] {
+			if len(h.s) == 0 || !match(site) {
+				continue
+			}
+			if c := h.s[0]; best == nil || less(c, best) {
+				best = c
+			}
 		}
 	}
 	return best
@@ -284,9 +320,7 @@ func (m *MemoryStore) Release(ctx context.Context, meetingID string) (string, er
 	delete(ms.meetings, meetingID)
 	if !mm.seen {
 		ms.unreserve(mm)
-		if ms.heapIdx >= 0 {
-			m.groups[ms.srv.Tag].fix(ms.heapIdx)
-		}
+		m.reposition(ms)
 	}
 	return ms.srv.ID, nil
 }
@@ -302,7 +336,7 @@ func (m *MemoryStore) AddLoad(ctx context.Context, serverID string, units float6
 		return nil
 	}
 	ms.srv.Load = max(ms.srv.Load+units*ms.srv.LoadMultiplier, 0)
-	m.groups[ms.srv.Tag].fix(ms.heapIdx)
+	m.reposition(ms)
 	return nil
 }
 

@@ -29,6 +29,7 @@ type config struct {
 	healthy     int
 	unhealthy   int
 	grace       time.Duration
+	sites       []string
 	errs        []error
 }
 

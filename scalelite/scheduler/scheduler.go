@@ -169,11 +169,19 @@ func (s *Scheduler) AddServer(ctx context.Context, cfg ServerConfig) (Server, er
 	if err := validMultiplier(cfg.LoadMultiplier); err != nil {
 		return Server{}, err
 	}
+	if err := validSite(cfg.Site); err != nil {
+		return Server{}, err
+	}
+	if err := validCapacity(cfg.Capacity); err != nil {
+		return Server{}, err
+	}
 	srv := Server{
 		ID:             cfg.ID,
 		URL:            cfg.URL,
 		Secret:         cfg.Secret,
 		Tag:            cfg.Tag,
+		Site:           cfg.Site,
+		Capacity:       cfg.Capacity,
 		State:          StateDisabled,
 		LoadMultiplier: cfg.LoadMultiplier,
 	}
@@ -211,6 +219,16 @@ func (s *Scheduler) UpdateServer(ctx context.Context, id string, u ServerUpdate)
 	}
 	if u.Tag != nil {
 		if err := validTag(*u.Tag); err != nil {
+			return Server{}, err
+		}
+	}
+	if u.Site != nil {
+		if err := validSite(*u.Site); err != nil {
+			return Server{}, err
+		}
+	}
+	if u.Capacity != nil {
+		if err := validCapacity(*u.Capacity); err != nil {
 			return Server{}, err
 		}
 	}
@@ -272,20 +290,36 @@ func (s *Scheduler) Panic(ctx context.Context, id string, keepState bool) ([]str
 	return cleared, nil
 }
 
-// Pick returns the server for a meeting: the server that already holds it,
-// or else the least-loaded available server allowed by tag, on which it
-// reserves capacity in the same atomic step. tag is Scalelite's tag
-// argument (see ParseTags). Errors: ErrNoServer, a *TagUnavailableError
-// (ErrTagUnavailable), a *ValidationError for a bad meeting ID, or a store
-// failure.
-func (s *Scheduler) Pick(ctx context.Context, meetingID, tag string) (Placement, error) {
+// Pick returns the server for a meeting: the server that already holds it
+// (wherever that is), or else the least-loaded accepting server (enabled,
+// online, not full) allowed by tag, of the first site in the site order
+// that has one, on which it reserves capacity in the same atomic step. tag
+// is Scalelite's tag argument (see ParseTags): tags filter, sites order. The
+// site order is the one of PreferSites, else of WithSiteOrder. Errors:
+// ErrNoServer, a *TagUnavailableError (ErrTagUnavailable), a
+// *ValidationError for a bad meeting ID or site, or a store failure.
+func (s *Scheduler) Pick(ctx context.Context, meetingID, tag string, opts ...PickOption) (Placement, error) {
 	if err := validMeetingID(meetingID); err != nil {
 		return Placement{}, err
+	}
+	var pc pickConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&pc)
+		}
+	}
+	sites := s.cfg.sites
+	if pc.sitesSet {
+		if err := validSiteOrder("PreferSites", pc.sites); err != nil {
+			return Placement{}, err
+		}
+		sites = pc.sites
 	}
 	q := ParseTags(tag)
 	p, err := s.cfg.store.Pick(ctx, PickRequest{
 		MeetingID:   meetingID,
 		Tags:        q,
+		Sites:       sites,
 		Reservation: s.cfg.reservation,
 		Now:         s.cfg.now(),
 	})

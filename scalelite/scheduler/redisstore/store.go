@@ -125,7 +125,8 @@ func (s *Store) AddServer(ctx context.Context, srv scheduler.Server) error {
 	}
 	_, err := s.run(ctx, "addServer", addServerScript, srv.ID,
 		srv.URL, srv.Secret, srv.Tag, string(srv.State), boolFlag(srv.Online), fmtFloat(srv.LoadMultiplier),
-		fmtFloat(srv.Load), strconv.Itoa(srv.Meetings), strconv.Itoa(srv.Users), unixMS(srv.PolledAt), "0", "0")
+		fmtFloat(srv.Load), strconv.Itoa(srv.Meetings), strconv.Itoa(srv.Users), unixMS(srv.PolledAt), "0", "0",
+		srv.Site, fmtFloat(srv.Capacity))
 	return err
 }
 
@@ -158,7 +159,7 @@ func (s *Store) Servers(ctx context.Context) ([]scheduler.Server, error) {
 
 // UpdateServer implements scheduler.Store.
 func (s *Store) UpdateServer(ctx context.Context, id string, u scheduler.ServerUpdate) (scheduler.Server, []string, error) {
-	args := []any{id, "0", "", "0", "", "0", "", "0", ""}
+	args := []any{id, "0", "", "0", "", "0", "", "0", "", "0", "", "0", ""}
 	if u.State != nil {
 		args[1], args[2] = "1", string(*u.State)
 	}
@@ -170,6 +171,12 @@ func (s *Store) UpdateServer(ctx context.Context, id string, u scheduler.ServerU
 	}
 	if u.Tag != nil {
 		args[7], args[8] = "1", *u.Tag
+	}
+	if u.Site != nil {
+		args[9], args[10] = "1", *u.Site
+	}
+	if u.Capacity != nil {
+		args[11], args[12] = "1", fmtFloat(*u.Capacity)
 	}
 	arr, err := s.run(ctx, "updateServer", updateServerScript, args...)
 	if err != nil {
@@ -209,7 +216,7 @@ func (s *Store) ClearServer(ctx context.Context, id string, disable bool) (sched
 // Pick implements scheduler.Store in one round trip.
 func (s *Store) Pick(ctx context.Context, req scheduler.PickRequest) (scheduler.Placement, error) {
 	primary, fallback := req.Tags.Groups()
-	args := make([]any, 0, 7+len(primary)+len(fallback))
+	args := make([]any, 0, 8+len(primary)+len(fallback)+len(req.Sites))
 	args = append(args, req.MeetingID, boolFlag(req.Tags.Required), fmtFloat(req.Reservation), unixMS(req.Now),
 		strconv.Itoa(len(primary)))
 	for _, g := range primary {
@@ -218,6 +225,10 @@ func (s *Store) Pick(ctx context.Context, req scheduler.PickRequest) (scheduler.
 	args = append(args, strconv.Itoa(len(fallback)))
 	for _, g := range fallback {
 		args = append(args, g)
+	}
+	args = append(args, strconv.Itoa(len(req.Sites)))
+	for _, site := range req.Sites {
+		args = append(args, site)
 	}
 	arr, err := s.run(ctx, "pick", pickScript, args...)
 	if err != nil {

@@ -30,6 +30,7 @@ type config struct {
 	unhealthy   int
 	grace       time.Duration
 	sites       []string
+	ender       MeetingEnder
 	errs        []error
 }
 

@@ -52,6 +52,9 @@ func New(opts ...Option) (*Scheduler, error) {
 	if cfg.lister == nil {
 		cfg.lister = NewBBBLister()
 	}
+	if e, ok := cfg.lister.(MeetingEnder); ok && cfg.ender == nil {
+		cfg.ender = e
+	}
 	if cfg.load == nil {
 		cfg.load = ScaleliteLoad(DefaultMinUsers, DefaultJoinBuffer)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/storetest"
 )
 
 // drainEnv is a scheduler over two fake BBB servers, w1 and w2, both enabled
@@ -22,6 +23,7 @@ type drainEnv struct {
 	s      *scheduler.Scheduler
 	w1, w2 *bbbtest.Server
 	chat   chan bbbtest.Event
+	clock  *storetest.Clock
 
 	mu     sync.Mutex
 	phases []scheduler.DrainPhase
@@ -30,7 +32,7 @@ type drainEnv struct {
 
 func newDrainEnv(t *testing.T) *drainEnv {
 	t.Helper()
-	e := &drainEnv{t: t, ctx: context.Background(), chat: make(chan bbbtest.Event, 16)}
+	e := &drainEnv{t: t, ctx: context.Background(), chat: make(chan bbbtest.Event, 16), clock: storetest.NewClock(time.Now())}
 	e.w1 = bbbtest.NewServer(bbbtest.WithObserver(func(ev bbbtest.Event) {
 		if ev.ID == "chat-group-message-sent" {
 			e.chat <- ev
@@ -39,7 +41,7 @@ func newDrainEnv(t *testing.T) *drainEnv {
 	e.w2 = bbbtest.NewServer()
 	t.Cleanup(e.w1.Close)
 	t.Cleanup(e.w2.Close)
-	s, err := scheduler.New(scheduler.WithPendingGrace(0))
+	s, err := scheduler.New(scheduler.WithPendingGrace(0), scheduler.WithClock(e.clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +93,9 @@ func (e *drainEnv) progress(p scheduler.DrainProgress) {
 		e.phases = append(e.phases, p.Phase)
 	}
 	e.last = p
+	if p.Phase == scheduler.DrainWaiting {
+		e.clock.Advance(time.Minute) // the deadlines below are shorter
+	}
 }
 
 func (e *drainEnv) wantPhases(want ...scheduler.DrainPhase) {
@@ -165,7 +170,7 @@ func TestDrainDeadlineEndsMeetings(t *testing.T) {
 	e := newDrainEnv(t)
 	e.start("m1", "m2")
 	const msg = "This server is going down for maintenance."
-	err := e.s.Drain(e.ctx, "w1", scheduler.DrainOptions{PollEvery: 5 * time.Millisecond, Deadline: 30 * time.Millisecond,
+	err := e.s.Drain(e.ctx, "w1", scheduler.DrainOptions{PollEvery: 5 * time.Millisecond, Deadline: 30 * time.Second,
 		AtDeadline: scheduler.DrainEndMeetings, Message: msg, Progress: e.progress})
 	if err != nil {
 		t.Fatalf("Drain: %v", err)
@@ -194,7 +199,7 @@ func TestDrainDeadlineFails(t *testing.T) {
 	t.Parallel()
 	e := newDrainEnv(t)
 	e.start("m1")
-	err := e.s.Drain(e.ctx, "w1", scheduler.DrainOptions{PollEvery: 5 * time.Millisecond, Deadline: 20 * time.Millisecond,
+	err := e.s.Drain(e.ctx, "w1", scheduler.DrainOptions{PollEvery: 5 * time.Millisecond, Deadline: 30 * time.Second,
 		Progress: e.progress})
 	var de *scheduler.DrainError
 	if !errors.Is(err, scheduler.ErrDrainDeadline) || !errors.As(err, &de) || de.ServerID != "w1" || !slices.Equal(de.Meetings, []string{"m1"}) {

@@ -42,6 +42,17 @@
 // meetings, keeps the ones it has and turns disabled once a poll finds it
 // empty.
 //
+// [Scheduler.Drain] takes a server out without cutting meetings short, and
+// [Scheduler.Capacity] reports free capacity per site for autoscaling
+// (package autoscale turns it into a plan).
+//
+// Several processes may run the poller on one shared store: with
+// [WithLease] only the holder of the store's poller lease polls, another
+// takes over within two poll intervals when it dies or pauses, and every
+// write of a leased poll carries a fencing token the store checks in the
+// same atomic step (see [LeaseStore]). Stores may also keep tenants
+// ([TenantStore]).
+//
 // State lives behind the [Store] interface: [NewMemoryStore] keeps it in
 // process (the default) and package redisstore keeps it in Redis so that
 // several processes can share one cluster view. The package storetest holds

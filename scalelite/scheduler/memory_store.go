@@ -17,6 +17,17 @@ type MemoryStore struct {
 	servers  map[string]*memServer
 	meetings map[string]*memMeeting
 	groups   map[string]map[string]*loadHeap // tag ("" = untagged) -> site -> accepting servers
+	lease    memLease
+	tenants  map[string]Tenant
+}
+
+// memLease is the poller lease; within one process it only matters when
+// several Schedulers share the MemoryStore.
+type memLease struct {
+	holder  string
+	token   int64
+	expires time.Time
+	fence   int64 // the last token handed out
 }
 
 type memServer struct {
@@ -34,7 +45,10 @@ type memMeeting struct {
 	reservation float64 // units, before the multiplier
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store      = (*MemoryStore)(nil)
+	_ LeaseStore = (*MemoryStore)(nil)
+)
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
@@ -365,6 +379,9 @@ func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResu
 		return PollOutcome{}, err
 	}
 	defer m.mu.Unlock()
+	if r.Token != 0 && !m.leaseHeldWith(r.Token, time.Now()) {
+		return PollOutcome{}, ErrLeaseLost
+	}
 	m.unindex(ms)
 	defer m.reindex(ms)
 	var out PollOutcome
@@ -461,4 +478,42 @@ func (m *MemoryStore) reconcileMeetings(ms *memServer, r PollResult, out *PollOu
 		out.Disabled = true
 	}
 	return pending
+}
+
+func (m *MemoryStore) leaseHeldWith(token int64, now time.Time) bool {
+	return m.lease.token == token && now.Before(m.lease.expires)
+}
+
+// AcquireLease implements LeaseStore, with expiry on the process clock.
+func (m *MemoryStore) AcquireLease(ctx context.Context, holder string, ttl time.Duration) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	live := now.Before(m.lease.expires)
+	switch {
+	case live && m.lease.holder == holder:
+	case live:
+		return 0, ErrLeaseHeld
+	default:
+		m.lease.fence++
+		m.lease.holder, m.lease.token = holder, m.lease.fence
+	}
+	m.lease.expires = now.Add(ttl)
+	return m.lease.token, nil
+}
+
+// ReleaseLease implements LeaseStore.
+func (m *MemoryStore) ReleaseLease(ctx context.Context, holder string, token int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lease.holder == holder && m.lease.token == token {
+		m.lease.expires = time.Time{}
+	}
+	return nil
 }

@@ -31,6 +31,8 @@ type config struct {
 	grace       time.Duration
 	sites       []string
 	ender       MeetingEnder
+	leaseHolder string
+	leaseTTL    time.Duration
 	errs        []error
 }
 

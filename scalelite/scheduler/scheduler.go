@@ -61,6 +61,9 @@ func New(opts ...Option) (*Scheduler, error) {
 	if !cfg.reserveSet {
 		cfg.reservation = DefaultMinUsers
 	}
+	if _, ok := cfg.store.(LeaseStore); cfg.leaseHolder != "" && !ok {
+		return nil, &ValidationError{Field: "WithLease", Reason: "the store does not support leases"}
+	}
 	return &Scheduler{cfg: cfg}, nil
 }
 
@@ -384,11 +387,17 @@ func (s *Scheduler) MeetingIDs(ctx context.Context, serverID string) ([]string, 
 // fails is reported through an EventPollFailed event and counted towards
 // its offline threshold; Poll itself only fails when the store fails or the
 // context ends.
-func (s *Scheduler) Poll(ctx context.Context) error {
+func (s *Scheduler) Poll(ctx context.Context) error { return s.poll(ctx, 0) }
+
+// poll polls every server; token, when not 0, fences the writes (see
+// LeaseStore), and the first ErrLeaseLost stops the round.
+func (s *Scheduler) poll(ctx context.Context, token int64) error {
 	servers, err := s.cfg.store.Servers(ctx)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	sem := make(chan struct{}, s.cfg.concurrency)
 	var (
 		wg   sync.WaitGroup
@@ -400,12 +409,15 @@ func (s *Scheduler) Poll(ctx context.Context) error {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := s.pollServer(ctx, srv); err != nil && !errors.Is(err, ErrServerNotFound) {
+			if err := s.pollServer(ctx, srv, token); err != nil && !errors.Is(err, ErrServerNotFound) {
+				if errors.Is(err, ErrLeaseLost) {
+					cancel(err)
+				}
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -413,7 +425,7 @@ func (s *Scheduler) Poll(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := context.Cause(ctx); err != nil {
 		return err
 	}
 	return errors.Join(errs...)
@@ -425,12 +437,12 @@ func (s *Scheduler) PollServer(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.pollServer(ctx, srv)
+	return s.pollServer(ctx, srv, 0)
 }
 
 // pollServer polls one server and applies the result. It returns only
 // store errors.
-func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
+func (s *Scheduler) pollServer(ctx context.Context, srv Server, token int64) error {
 	start := s.cfg.now()
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 	meetings, lerr := s.cfg.lister.ListMeetings(pctx, srv)
@@ -444,6 +456,7 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
 		PendingCutoff:      start.Add(-s.cfg.grace),
 		HealthyThreshold:   s.cfg.healthy,
 		UnhealthyThreshold: s.cfg.unhealthy,
+		Token:              token,
 	}
 	if lerr == nil {
 		r.MeetingIDs = make([]string, 0, len(meetings))
@@ -487,8 +500,12 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
 
 // Run polls all servers at once and then every WithPollInterval until ctx
 // ends, and returns ctx.Err(). A round that fails because the store fails
-// does not stop it: the next round tries again.
+// does not stop it: the next round tries again. With WithLease it polls
+// only while it holds the store's poller lease.
 func (s *Scheduler) Run(ctx context.Context) error {
+	if s.cfg.leaseHolder != "" {
+		return s.runLeased(ctx, s.cfg.store.(LeaseStore))
+	}
 	t := time.NewTicker(s.cfg.interval)
 	defer t.Stop()
 	for {

@@ -140,6 +140,11 @@ type PollResult struct {
 	// UnhealthyThreshold is the number of failed polls in a row that take
 	// an online server offline (>= 1).
 	UnhealthyThreshold int
+	// Token, when not 0, is the fencing token of the poller lease the
+	// poll was made under (see LeaseStore): the store refuses the write
+	// with ErrLeaseLost, in the same atomic step, unless the lease is held
+	// with this token right now.
+	Token int64
 }
 
 // PollOutcome is what Store.ApplyPoll changed.

@@ -102,7 +102,45 @@ const (
 	codeNoServer       = -3
 	codeTagUnavailable = -4
 	codeMeetingUnknown = -5
+	codeLeaseHeld      = -6
+	codeLeaseLost      = -7
 )
+
+// leaseCheck, at the top of a script that writes for the poller, refuses
+// the write unless the lease "lease" = "<token>|<holder>" is held with the
+// token in ARGV[n] ("0": not fenced).
+func leaseCheck(n string) string {
+	return `
+if ARGV[` + n + `] ~= '0' then
+  local lv = redis.call('GET', P .. 'lease')
+  if not lv or string.match(lv, '^(%d+)|') ~= ARGV[` + n + `] then return {-7} end
+end
+`
+}
+
+// acquireLease: ARGV[2] holder, ARGV[3] ttl (ms). The key "lease" holds
+// "<token>|<holder>" with the TTL; "lease:fence" is the last token given.
+var acquireLeaseScript = redis.NewScript(`
+local P = ARGV[1]
+local k = P .. 'lease'
+local v = redis.call('GET', k)
+if v then
+  local tok, h = string.match(v, '^(%d+)|(.*)$')
+  if h ~= ARGV[2] then return {-6} end
+  redis.call('PEXPIRE', k, ARGV[3])
+  return {0, tonumber(tok)}
+end
+local tok = redis.call('INCR', P .. 'lease:fence')
+redis.call('SET', k, tok .. '|' .. ARGV[2], 'PX', ARGV[3])
+return {0, tok}
+`)
+
+// releaseLease: ARGV[2] holder, ARGV[3] token.
+var releaseLeaseScript = redis.NewScript(`
+local k = ARGV[1] .. 'lease'
+if redis.call('GET', k) == ARGV[3] .. '|' .. ARGV[2] then redis.call('DEL', k) end
+return {0}
+`)
 
 // addServer: ARGV[2] id, then the values of FIELDS in order.
 var addServerScript = redis.NewScript(prelude + `
@@ -314,10 +352,11 @@ return {0, redis.call('HKEYS', smkey(ARGV[2]))}
 
 // applyPoll: ARGV[2] server ID, ARGV[3] "1" if OK, ARGV[4] now (unix ms),
 // ARGV[5] pending cutoff (unix ms), ARGV[6] load units, ARGV[7] users,
-// ARGV[8] healthy threshold, ARGV[9] unhealthy threshold, ARGV[10..] the
-// meeting IDs. Returns {0, flags, server, cleared, adopted} where flags is
-// {wentOnline, wentOffline, disabled}.
-var applyPollScript = redis.NewScript(prelude + `
+// ARGV[8] healthy threshold, ARGV[9] unhealthy threshold, ARGV[10] the
+// lease token ("0": not fenced), ARGV[11..] the meeting IDs. Returns {0,
+// flags, server, cleared, adopted} where flags is {wentOnline, wentOffline,
+// disabled}.
+var applyPollScript = redis.NewScript(prelude + leaseCheck("10") + `
 local s = get(ARGV[2])
 if not s then return {-1} end
 unindex(s)
@@ -337,7 +376,7 @@ if ARGV[3] ~= '1' then
     end
   end
 else
-  local n = #ARGV - 9
+  local n = #ARGV - 10
   s.unhealthy = 0
   s.meetings = n
   s.users = ARGV[7]
@@ -357,7 +396,7 @@ else
     if s.state ~= 'disabled' then
       local seen = {}
       local sk = smkey(s.id)
-      for i = 10, #ARGV do
+      for i = 11, #ARGV do
         local mid = ARGV[i]
         if not seen[mid] then
           seen[mid] = true

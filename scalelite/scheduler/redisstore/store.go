@@ -24,7 +24,10 @@ type Store struct {
 	prefix string
 }
 
-var _ scheduler.Store = (*Store)(nil)
+var (
+	_ scheduler.Store      = (*Store)(nil)
+	_ scheduler.LeaseStore = (*Store)(nil)
+)
 
 // Option configures a Store.
 type Option func(*Store) error
@@ -98,6 +101,16 @@ func (s *Store) run(ctx context.Context, name string, sc *redis.Script, args ...
 		return nil, scheduler.ErrTagUnavailable
 	case codeMeetingUnknown:
 		return nil, scheduler.ErrMeetingNotFound
+	case codeLeaseHeld:
+		return nil, scheduler.ErrLeaseHeld
+	case codeLeaseLost:
+		return nil, scheduler.ErrLeaseLost
+	case codeTenantExists:
+		return nil, scheduler.ErrTenantExists
+	case codeTenantNotFound:
+		return nil, scheduler.ErrTenantNotFound
+	case codeTenantRenamed:
+		return nil, errTenantRenamed
 	}
 	return nil, &DecodeError{Script: name, Reason: "status " + strconv.FormatInt(code, 10)}
 }
@@ -287,9 +300,10 @@ func (s *Store) MeetingIDs(ctx context.Context, serverID string) ([]string, erro
 
 // ApplyPoll implements scheduler.Store.
 func (s *Store) ApplyPoll(ctx context.Context, serverID string, r scheduler.PollResult) (scheduler.PollOutcome, error) {
-	args := make([]any, 0, 8+len(r.MeetingIDs))
+	args := make([]any, 0, 9+len(r.MeetingIDs))
 	args = append(args, serverID, boolFlag(r.OK), unixMS(r.Now), unixMS(r.PendingCutoff), fmtFloat(r.Load),
-		strconv.Itoa(r.Users), strconv.Itoa(r.HealthyThreshold), strconv.Itoa(r.UnhealthyThreshold))
+		strconv.Itoa(r.Users), strconv.Itoa(r.HealthyThreshold), strconv.Itoa(r.UnhealthyThreshold),
+		strconv.FormatInt(r.Token, 10))
 	for _, id := range r.MeetingIDs {
 		args = append(args, id)
 	}
@@ -315,4 +329,25 @@ func (s *Store) ApplyPoll(ctx context.Context, serverID string, r scheduler.Poll
 		return scheduler.PollOutcome{}, err
 	}
 	return out, nil
+}
+
+// AcquireLease implements scheduler.LeaseStore with a Redis key that
+// expires after ttl (Redis's clock) and a counter of fencing tokens.
+func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Duration) (int64, error) {
+	ms := max(ttl.Milliseconds(), 1)
+	arr, err := s.run(ctx, "acquireLease", acquireLeaseScript, holder, strconv.FormatInt(ms, 10))
+	if err != nil {
+		return 0, err
+	}
+	tok, ok := arg(arr, 1).(int64)
+	if !ok || tok <= 0 {
+		return 0, &DecodeError{Script: "acquireLease", Reason: "no token"}
+	}
+	return tok, nil
+}
+
+// ReleaseLease implements scheduler.LeaseStore.
+func (s *Store) ReleaseLease(ctx context.Context, holder string, token int64) error {
+	_, err := s.run(ctx, "releaseLease", releaseLeaseScript, holder, strconv.FormatInt(token, 10))
+	return err
 }

@@ -168,6 +168,9 @@ func Run(t *testing.T, h Harness) {
 		{"Capacity", testCapacity},
 		{"TagsWithSites", testTagsWithSites},
 		{"SiteBurst", testSiteBurst},
+		{"Lease", testLease},
+		{"LeaseTakeover", testLeaseTakeover},
+		{"Tenants", testTenants},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

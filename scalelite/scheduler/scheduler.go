@@ -390,7 +390,11 @@ func (s *Scheduler) MeetingIDs(ctx context.Context, serverID string) ([]string, 
 func (s *Scheduler) Poll(ctx context.Context) error { return s.poll(ctx, 0) }
 
 // poll polls every server; token, when not 0, fences the writes (see
-// LeaseStore), and the first ErrLeaseLost stops the round.
+// LeaseStore), and the first ErrLeaseLost stops the round. At most
+// WithPollConcurrency servers are being listed at once; a server's result
+// is written to the store after its listing slot is freed (with as many
+// writes in flight at most), so that the store's latency overlaps with the
+// next listings instead of adding to them.
 func (s *Scheduler) poll(ctx context.Context, token int64) error {
 	servers, err := s.cfg.store.Servers(ctx)
 	if err != nil {
@@ -398,7 +402,8 @@ func (s *Scheduler) poll(ctx context.Context, token int64) error {
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	sem := make(chan struct{}, s.cfg.concurrency)
+	listing := make(chan struct{}, s.cfg.concurrency)
+	writing := make(chan struct{}, s.cfg.concurrency)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -406,15 +411,20 @@ func (s *Scheduler) poll(ctx context.Context, token int64) error {
 	)
 	for _, srv := range servers {
 		select {
-		case sem <- struct{}{}:
+		case listing <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
 			return context.Cause(ctx)
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := s.pollServer(ctx, srv, token); err != nil && !errors.Is(err, ErrServerNotFound) {
+		wg.Go(func() {
+			res, err := s.listServer(ctx, srv, token)
+			<-listing
+			if err == nil {
+				writing <- struct{}{}
+				err = s.applyPoll(ctx, res)
+				<-writing
+			}
+			if err != nil && !errors.Is(err, ErrServerNotFound) {
 				if errors.Is(err, ErrLeaseLost) {
 					cancel(err)
 				}
@@ -422,7 +432,7 @@ func (s *Scheduler) poll(ctx context.Context, token int64) error {
 				errs = append(errs, err)
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
@@ -437,18 +447,29 @@ func (s *Scheduler) PollServer(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.pollServer(ctx, srv, 0)
+	res, err := s.listServer(ctx, srv, 0)
+	if err != nil {
+		return err
+	}
+	return s.applyPoll(ctx, res)
 }
 
-// pollServer polls one server and applies the result. It returns only
-// store errors.
-func (s *Scheduler) pollServer(ctx context.Context, srv Server, token int64) error {
+// listed is one server's listing, ready to be applied.
+type listed struct {
+	srv  Server
+	r    PollResult
+	lerr error // the listing's failure, if any
+}
+
+// listServer lists one server's meetings and computes the poll result. It
+// fails only when ctx ends (which is not the server's fault).
+func (s *Scheduler) listServer(ctx context.Context, srv Server, token int64) (listed, error) {
 	start := s.cfg.now()
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 	meetings, lerr := s.cfg.lister.ListMeetings(pctx, srv)
 	cancel()
 	if lerr != nil && ctx.Err() != nil {
-		return ctx.Err() // the whole poll was cancelled: not the server's fault
+		return listed{}, ctx.Err()
 	}
 	r := PollResult{
 		OK:                 lerr == nil,
@@ -472,11 +493,18 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server, token int64) err
 			r.Load = 0
 		}
 	}
+	return listed{srv: srv, r: r, lerr: lerr}, nil
+}
+
+// applyPoll writes a listing to the store and reports what changed. It
+// returns only store errors.
+func (s *Scheduler) applyPoll(ctx context.Context, res listed) error {
+	srv, r, lerr := res.srv, res.r, res.lerr
 	out, err := s.cfg.store.ApplyPoll(ctx, srv.ID, r)
 	if err != nil {
 		return err
 	}
-	dur := s.cfg.now().Sub(start)
+	dur := s.cfg.now().Sub(r.Now)
 	if lerr != nil {
 		s.emit(Event{Kind: EventPollFailed, ServerID: srv.ID, Duration: dur, Err: &PollError{ServerID: srv.ID, Err: lerr}})
 	} else {

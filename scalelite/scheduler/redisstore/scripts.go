@@ -394,28 +394,36 @@ else
   else
     local pending, npending = 0, 0
     if s.state ~= 'disabled' then
-      local seen = {}
+      -- The server's mapping records, read once: a reported meeting that
+      -- has a record here is mapped to this server (clear, release and
+      -- adoption keep "meeting:<id>" and the records in step), so the
+      -- steady state costs one HGETALL and no writes per meeting.
       local sk = smkey(s.id)
+      local h = redis.call('HGETALL', sk)
+      local recs = {}
+      for i = 1, #h, 2 do recs[h[i]] = h[i + 1] end
+      local seen = {}
       for i = 11, #ARGV do
         local mid = ARGV[i]
         if not seen[mid] then
           seen[mid] = true
-          local owner = redis.call('GET', mkey(mid))
-          if not owner then
-            redis.call('SET', mkey(mid), s.id)
-            redis.call('HSET', sk, mid, now .. '|1|0')
-            table.insert(adopted, mid)
-          elseif owner == s.id then
-            redis.call('HSET', sk, mid, now .. '|1|0')
+          local rec = recs[mid]
+          if rec == nil then
+            if not redis.call('GET', mkey(mid)) then
+              redis.call('SET', mkey(mid), s.id)
+              redis.call('HSET', sk, mid, now .. '|1|0')
+              table.insert(adopted, mid)
+            end
+          else
+            local _, wasSeen = unpackm(rec)
+            if not wasSeen then redis.call('HSET', sk, mid, now .. '|1|0') end
           end
         end
       end
       local cutoff = tonumber(ARGV[5])
-      local h = redis.call('HGETALL', sk)
-      for i = 1, #h, 2 do
-        local mid = h[i]
+      for mid, rec in pairs(recs) do
         if not seen[mid] then
-          local placed, wasSeen, res = unpackm(h[i + 1])
+          local placed, wasSeen, res = unpackm(rec)
           if redis.call('GET', mkey(mid)) ~= s.id then
             redis.call('HDEL', sk, mid)
           elseif wasSeen or placed < cutoff then

@@ -3,7 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
-		"strconv"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"

@@ -120,14 +120,14 @@ type Response interface {
 	envelope() *Envelope
 }
 
-// Envelope holds the fields every XML answer of BigBlueButton carries.
-// Embed it in a struct to decode a call bbbkit has no method for with Do.
+// Envelope holds the fields every answer of BigBlueButton carries, XML or
+// JSON. Embed it in a struct to decode a call bbbkit has no method for with
+// Do.
 type Envelope struct {
-	XMLName    xml.Name     `xml:"response"`
-	ReturnCode string       `xml:"returncode"`
-	MessageKey string       `xml:"messageKey"`
-	Message    string       `xml:"message"`
-	Errors     []errorEntry `xml:"errors>error"`
+	XMLName    xml.Name `xml:"response" json:"-"`
+	ReturnCode string   `xml:"returncode" json:"returncode"`
+	Answer
+	Errors []errorEntry `xml:"errors>error" json:"errors,omitempty"`
 }
 
 func (e *Envelope) envelope() *Envelope { return e }
@@ -164,11 +164,16 @@ func (e *errorEntry) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error 
 
 // Do sends a signed GET request for any API call, including calls this
 // package has no method for (such as "hooks/create" or calls newer than
-// bbbkit), and decodes the XML answer into out, which must embed Envelope.
-// A FAILED answer is returned as *Error. Do retries only calls known to be
-// idempotent.
+// bbbkit), and decodes the answer into out, which must embed Envelope: XML
+// with out's xml tags, or, when the server answers JSON ({"response": {...}},
+// as BigBlueButton 3.0's JSON calls do), with its json tags. A FAILED answer
+// is returned as *Error. Do retries only calls known to be idempotent.
 func (c *Client) Do(ctx context.Context, call string, q url.Values, out Response) error {
-	return c.getXML(ctx, call, EncodeQuery(q), out)
+	resp, err := c.send(ctx, &request{call: call, method: http.MethodGet, query: EncodeQuery(q), signed: true})
+	if err != nil {
+		return err
+	}
+	return c.decodeAnswer(resp, out)
 }
 
 func (c *Client) getXML(ctx context.Context, call, query string, out Response) error {

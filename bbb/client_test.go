@@ -395,3 +395,33 @@ func TestSendChatMessageAndInsertDocument(t *testing.T) {
 		t.Errorf("insertDocument body %s query %s", r.body, r.rawQuery)
 	}
 }
+
+func TestAppendJoinURL(t *testing.T) {
+	c, err := bbb.New("https://bbb.example.org/bigbluebutton/", testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &bbb.JoinParams{FullName: "Zoë O'Neil", MeetingID: "room-42", Role: bbb.RoleViewer, CreateTime: time.UnixMilli(1764115200123),
+		Guest: bbb.Bool(true), UserData: map[string]string{"bbb_auto_join_audio": "false"}}
+	want, err := c.JoinURL(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := []byte("<a href=")
+	buf, err = c.AppendJoinURL(buf, p)
+	if err != nil || string(buf) != "<a href="+want {
+		t.Fatalf("AppendJoinURL = %q, %v; want the JoinURL %q after the prefix", buf, err, want)
+	}
+	// With room in the buffer, building a join URL allocates nothing; the
+	// string JoinURL returns is its only allocation.
+	p.UserData = nil
+	if n := testing.AllocsPerRun(100, func() { buf, _ = c.AppendJoinURL(buf[:0], p) }); n != 0 {
+		t.Errorf("AppendJoinURL allocates %.0f times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = c.JoinURL(p) }); n != 1 {
+		t.Errorf("JoinURL allocates %.0f times, want 1", n)
+	}
+	if _, err := c.AppendJoinURL(nil, &bbb.JoinParams{MeetingID: "m"}); err == nil {
+		t.Error("missing fullName accepted")
+	}
+}

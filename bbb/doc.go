@@ -11,12 +11,18 @@
 // GetRecordingsParams, ...) with Meta and UserData maps for meta_* and
 // userdata-* parameters and an Extra url.Values for parameters newer than
 // this package. Answers are typed: <metadata> and <customdata> become maps,
-// counts tolerate "1,000", empty times are zero.
+// counts tolerate "1,000", empty times are zero. Elements this package has
+// no field for are kept in Extra (Meeting, Attendee, Recording,
+// PlaybackFormat, APIVersion), and Do calls anything else, XML or JSON.
+// Every answer's messageKey and message reach the caller: typed results
+// embed Answer, other calls fill one through CaptureAnswer.
 //
 // Errors are typed: a FAILED answer is an *Error whose Key is the server's
 // messageKey, matched with errors.Is against ErrNotFound, ErrChecksum and the
-// other sentinels; informational keys (duplicateWarning, noMeetings,
-// noRecordings, sentEndMeetingRequest) are success. A request that got no
+// other sentinels (also the refusals bbb-web sends without a messageKey,
+// known by call and message); informational keys (duplicateWarning,
+// noMeetings, noRecordings, sentEndMeetingRequest) are success. A request
+// that got no
 // answer is a *TransportError, an unexpected HTTP status (a proxy's HTML
 // page) an *HTTPError, an unreadable answer a *DecodeError. No error, log
 // record or panic of this package contains the secret, a checksum or a

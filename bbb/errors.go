@@ -47,11 +47,15 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is reports whether the error matches one of the sentinels below by key.
+// Is reports whether the error matches one of the sentinels below: by key,
+// or, for the answers bbb-web sends without a messageKey, by call and message.
 func (e *Error) Is(target error) bool {
 	s, ok := target.(*sentinel)
 	if !ok {
 		return false
+	}
+	if e.Key == "" && s.matchesUnkeyed(e.Call, e.Message) {
+		return true
 	}
 	for _, k := range s.keys {
 		if strings.EqualFold(k, e.Key) {
@@ -69,6 +73,46 @@ func (e *Error) Is(target error) bool {
 type sentinel struct {
 	name string
 	keys []string
+}
+
+// unkeyedAnswer is a FAILED answer that bbb-web 3.0 sends without a
+// messageKey, known by its call and its message.
+type unkeyedAnswer struct {
+	call    string
+	message string // whole message; with a trailing '*', a prefix
+	target  error
+}
+
+// unkeyedAnswers lists them as bbb-web words them: the session checks of
+// getJoinUrl and learningDashboard in ApiController (their validation
+// messages come from UserSessionConstraint, whose keys are not sent), and
+// insertDocument's unknown meeting.
+var unkeyedAnswers = []unkeyedAnswer{
+	{"getJoinUrl", "You must provide a session token", ErrMissingSession},
+	{"getJoinUrl", "Invalid session token", ErrMissingSession},
+	{"getJoinUrl", "Invalid Session", ErrMissingSession},
+	{"getJoinUrl", "Access denied", ErrMissingSession}, // a valid token without a user session
+	{"getJoinUrl", "Meeting not found", ErrNotFound},
+	{"learningDashboard", "You must provide a session token", ErrMissingSession},
+	{"learningDashboard", "Invalid session token", ErrMissingSession},
+	{"learningDashboard", "Invalid Session", ErrMissingSession},
+	{"learningDashboard", "Meeting not found", ErrNotFound},
+	{"learningDashboard", "Learning Dashboard data not found", ErrNotFound},
+	{"insertDocument", "Meeting with id [*", ErrNotFound},
+}
+
+func (s *sentinel) matchesUnkeyed(call, message string) bool {
+	message = strings.TrimSpace(message)
+	for _, u := range unkeyedAnswers {
+		if u.target != error(s) || u.call != call {
+			continue
+		}
+		if prefix, ok := strings.CutSuffix(u.message, "*"); ok && strings.HasPrefix(message, prefix) ||
+			strings.EqualFold(message, u.message) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *sentinel) Error() string { return "bbb: " + s.name }
@@ -99,8 +143,10 @@ var (
 	ErrCreateTimeMismatch error = &sentinel{"createTime does not match", []string{"mismatchCreateTimeParam"}}
 	// ErrGuestDenied: a guest was denied access.
 	ErrGuestDenied error = &sentinel{"guest denied", []string{"guestDeniedAccess", "guestDeny"}}
-	// ErrMissingSession: a session-token call with an unknown or expired token.
-	ErrMissingSession error = &sentinel{"missing session", []string{"missingSession", "missingToken", "invalidSession"}}
+	// ErrMissingSession: a session-token call with an unknown or expired
+	// token, including the refusals of getJoinUrl and learningDashboard that
+	// bbb-web sends without a messageKey ("Invalid Session", ...).
+	ErrMissingSession error = &sentinel{"missing session", []string{"missingSession", "missingToken", "sessionMissing", "invalidSession"}}
 )
 
 // TransportError is a request that did not get an HTTP answer: DNS, TCP,

@@ -303,3 +303,61 @@ func TestObserverSeesDecodedOutcome(t *testing.T) {
 		}
 	}
 }
+
+// bbb-web 3.0 sends some FAILED answers without a messageKey; they match
+// their sentinels by call and message.
+func TestUnkeyedFailuresMatchSentinels(t *testing.T) {
+	t.Parallel()
+	sessionFailure := func(message string) string {
+		return `{"response":{"returncode":"FAILED","message":"` + message + `","sessionToken":"SESSIONTOKEN-1a2b3c"}}`
+	}
+	tests := []struct {
+		call, body string
+		want       error
+	}{
+		{"getJoinUrl", sessionFailure("Invalid Session"), bbb.ErrMissingSession},
+		{"getJoinUrl", sessionFailure("Invalid session token"), bbb.ErrMissingSession},
+		{"getJoinUrl", sessionFailure("You must provide a session token"), bbb.ErrMissingSession},
+		{"getJoinUrl", sessionFailure("Access denied"), bbb.ErrMissingSession},
+		{"getJoinUrl", sessionFailure("Meeting not found"), bbb.ErrNotFound},
+		{"learningDashboard", sessionFailure("Invalid Session"), bbb.ErrMissingSession},
+		{"learningDashboard", sessionFailure("Meeting not found"), bbb.ErrNotFound},
+		{"learningDashboard", sessionFailure("Learning Dashboard data not found"), bbb.ErrNotFound},
+		{"insertDocument", `<response><returncode>FAILED</returncode><message>Meeting with id [room-42] not found.</message></response>`, bbb.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.call+"/"+tt.body[len(tt.body)-60:], func(t *testing.T) {
+			t.Parallel()
+			rt := route{body: tt.body}
+			if tt.call == "insertDocument" {
+				rt.method = http.MethodPost
+			}
+			c := newFake(t, map[string]route{tt.call: rt}).client(t)
+			var err error
+			switch tt.call {
+			case "getJoinUrl":
+				_, err = c.GetJoinURL(context.Background(), &bbb.GetJoinURLParams{SessionToken: "SESSIONTOKEN-1a2b3c"})
+			case "learningDashboard":
+				_, err = c.LearningDashboard(context.Background(), "SESSIONTOKEN-1a2b3c")
+			case "insertDocument":
+				err = c.InsertDocument(context.Background(), "room-42", []bbb.Document{{URL: "https://x/y.pdf"}})
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("%s: errors.Is(%v, %v) = false", tt.call, err, tt.want)
+			}
+			for _, other := range []error{bbb.ErrMissingSession, bbb.ErrNotFound, bbb.ErrChecksum} {
+				if other != tt.want && errors.Is(err, other) {
+					t.Errorf("%v also matches %v", err, other)
+				}
+			}
+			if strings.Contains(err.Error(), "SESSIONTOKEN") {
+				t.Errorf("error leaks the session token: %v", err)
+			}
+		})
+	}
+	// The same message from another call is not a session failure.
+	c := newFake(t, map[string]route{"getMeetingInfo": {body: `<response><returncode>FAILED</returncode><message>Invalid Session</message></response>`}}).client(t)
+	if _, err := c.GetMeetingInfo(context.Background(), "m"); err == nil || errors.Is(err, bbb.ErrMissingSession) {
+		t.Errorf("getMeetingInfo %v matches ErrMissingSession", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"time"
 
@@ -93,7 +94,40 @@ func ExampleError() {
 	// Output: notFound true
 }
 
-// exampleServer answers the three calls of the examples like BigBlueButton.
+func ExampleCaptureAnswer() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	c, _ := bbb.New(srv.URL+"/bigbluebutton/", "example-secret")
+	var ans bbb.Answer
+	if err := c.EndMeeting(context.Background(), "physics-101", bbb.CaptureAnswer(&ans)); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ans.MessageKey)
+	// Output: sentEndMeetingRequest
+}
+
+// Do calls what the client has no method for; JSON answers decode with
+// the struct's json tags.
+func ExampleClient_Do() {
+	srv := exampleServer()
+	defer srv.Close()
+
+	c, _ := bbb.New(srv.URL+"/bigbluebutton/", "example-secret")
+	var stuns struct {
+		bbb.Envelope
+		StunServers []struct {
+			URL string `json:"url"`
+		} `json:"stunServers"`
+	}
+	if err := c.Do(context.Background(), "stuns", url.Values{"sessionToken": {"user-session-token"}}, &stuns); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(stuns.StunServers[0].URL)
+	// Output: stun:stun.example.org:3478
+}
+
+// exampleServer answers the calls of the examples like BigBlueButton.
 func exampleServer() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if checksum.Verify(strings.TrimPrefix(r.URL.Path, "/bigbluebutton/api/"), r.URL.RawQuery, "example-secret") != nil {
@@ -103,6 +137,10 @@ func exampleServer() *httptest.Server {
 		switch r.URL.Path {
 		case "/bigbluebutton/api/create":
 			io.WriteString(w, `<response><returncode>SUCCESS</returncode><meetingID>physics-101</meetingID><internalMeetingID>5f0c-1764115200123</internalMeetingID><createTime>1764115200123</createTime><messageKey/><message/></response>`)
+		case "/bigbluebutton/api/end":
+			io.WriteString(w, `<response><returncode>SUCCESS</returncode><messageKey>sentEndMeetingRequest</messageKey><message>A request to end the meeting was sent.</message></response>`)
+		case "/bigbluebutton/api/stuns":
+			io.WriteString(w, `{"response":{"returncode":"SUCCESS","stunServers":[{"url":"stun:stun.example.org:3478"}]}}`)
 		case "/bigbluebutton/api/getRecordings":
 			io.WriteString(w, `<response><returncode>SUCCESS</returncode><recordings><recording><recordID>5f0c-1764115200123</recordID><state>published</state><published>true</published><playback><format><type>presentation</type><url>https://bbb.example.org/playback/presentation/2.3/5f0c-1764115200123</url></format></playback></recording></recordings><totalElements>1</totalElements></response>`)
 		default:

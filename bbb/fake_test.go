@@ -27,6 +27,7 @@ type route struct {
 	file        string // testdata file to answer with
 	status      int    // HTTP status (default 200)
 	location    string // Location header for redirects
+	body        string // answer written inline instead of file
 }
 
 // recorded is a request the fake saw.
@@ -109,7 +110,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	rec := recorded{method: r.Method, call: call, rawQuery: r.URL.RawQuery, contentType: r.Header.Get("Content-Type"), body: body}
 	rec.query, _ = url.ParseQuery(r.URL.RawQuery)
 	rt, known := f.routes[call]
-	if call != "" && call != "getJoinUrl" {
+	if call != "" && call != "getJoinUrl" && call != "learningDashboard" {
 		var sum string
 		var kept []string
 		for _, p := range strings.Split(r.URL.RawQuery, "&") {
@@ -148,6 +149,16 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	status := rt.status
 	if status == 0 {
 		status = 200
+	}
+	if rt.body != "" {
+		if strings.HasPrefix(rt.body, "{") {
+			w.Header().Set("Content-Type", "application/json")
+		} else {
+			w.Header().Set("Content-Type", "text/xml")
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, rt.body)
+		return
 	}
 	serveFile(w, rt.file, status)
 }

@@ -59,6 +59,11 @@ func FuzzDecodeRecordings(f *testing.F) {
 		resp := &rawResponse{call: "getRecordings", url: "u", body: data}
 		var out getRecordingsResponse
 		checkDecodeError(t, (&Client{}).decodeXML(resp, &out))
+		for _, r := range out.page.Recordings {
+			for _, e := range r.Extra {
+				_ = e.Text()
+			}
+		}
 	})
 }
 
@@ -107,6 +112,40 @@ func FuzzEscape(f *testing.F) {
 		}
 		if back, err := url.QueryUnescape(e); err != nil || back != s {
 			t.Fatalf("Escape(%q) = %q does not decode back: %q, %v", s, e, back, err)
+		}
+	})
+}
+
+func FuzzLearningDashboard(f *testing.F) {
+	addTestdata(f, ".json")
+	f.Add([]byte(`{"response":{"returncode":"SUCCESS","data":"{\"intId\":\"i\",\"extId\":\"e\",\"users\":{\"u-1\":{\"name\":\"A\",\"talk\":{\"totalTime\":5},\"intIds\":{\"w_1\":{\"sessions\":[{\"registeredOn\":1,\"leftOn\":0}]}}}}}"}}`))
+	f.Add([]byte(`{"response":{"returncode":"FAILED","message":"Invalid Session"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		resp := &rawResponse{call: "learningDashboard", url: "u", body: data}
+		d, err := decodeLearningDashboard(resp)
+		checkDecodeError(t, err)
+		if err == nil && (d == nil || len(d.Data) == 0) {
+			t.Fatalf("success without a report: %+v", d)
+		}
+	})
+}
+
+// FuzzDecodeAnswer feeds Do's decoder, which takes XML and JSON answers, and
+// reads every kept unknown element back.
+func FuzzDecodeAnswer(f *testing.F) {
+	addTestdata(f, ".xml")
+	addTestdata(f, ".json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		resp := &rawResponse{call: "future", url: "u", body: data}
+		var out struct {
+			Envelope
+			Items []Element `xml:",any" json:"-"`
+			Data  string    `xml:"-" json:"data"`
+		}
+		err := (&Client{}).decodeAnswer(resp, &out)
+		checkDecodeError(t, err)
+		for _, e := range out.Items {
+			_ = e.Text()
 		}
 	})
 }

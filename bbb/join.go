@@ -50,130 +50,166 @@ type JoinParams struct {
 	Extra    url.Values
 }
 
-// joinQuery appends the encoded join parameters to dst. It is written out by
-// hand rather than through go-querystring because join URLs are built on
-// every page view of a portal: this path makes no allocation of its own.
+// appendQuery appends the encoded join parameters to dst. It is written out
+// by hand rather than through go-querystring because join URLs are built on
+// every page view of a portal: this path makes no allocation of its own (its
+// helpers take and return the buffer, so a caller's stack buffer stays on
+// the stack).
 func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
+	role, err := p.checkRequired()
+	if err != nil {
+		return nil, err
+	}
+	start := len(dst)
+	dst = p.appendTyped(dst, start, role)
+	if dst, err = p.appendUserData(dst, start); err != nil {
+		return nil, err
+	}
+	return p.appendExtra(dst, start)
+}
+
+// checkRequired refuses join parameters the server would refuse and returns
+// the role in the server's spelling.
+func (p *JoinParams) checkRequired() (string, error) {
 	const call = "join"
 	if p.MeetingID == "" {
-		return nil, &ParamError{Call: call, Param: "meetingID", Msg: "required"}
+		return "", &ParamError{Call: call, Param: "meetingID", Msg: "required"}
 	}
 	if p.FullName == "" {
-		return nil, &ParamError{Call: call, Param: "fullName", Msg: "required"}
+		return "", &ParamError{Call: call, Param: "fullName", Msg: "required"}
 	}
 	if p.Role == "" && p.Password == "" {
-		return nil, &ParamError{Call: call, Param: "role", Msg: "set Role (or the deprecated Password)"}
+		return "", &ParamError{Call: call, Param: "role", Msg: "set Role (or the deprecated Password)"}
 	}
-	role := p.Role
-	switch {
+	switch role := p.Role; {
 	case role == "" || role == RoleModerator || role == RoleViewer:
+		return role, nil
 	case strings.EqualFold(role, RoleModerator):
-		role = RoleModerator
+		return RoleModerator, nil
 	case strings.EqualFold(role, RoleViewer):
-		role = RoleViewer
-	default:
-		return nil, &ParamError{Call: call, Param: "role", Msg: "must be MODERATOR or VIEWER"}
+		return RoleViewer, nil
 	}
-	// Keys are written as "&key=" so each parameter costs one append of
-	// its key; the first one drops the '&'.
-	first := true
-	key := func(k string) {
-		if first {
-			k = k[1:]
-			first = false
-		}
-		dst = append(dst, k...)
-	}
-	add := func(k, v string) {
-		if v != "" {
-			key(k)
-			dst = appendEscaped(dst, v)
-		}
-	}
-	addBool := func(k string, v *bool) {
-		if v != nil {
-			add(k, strconv.FormatBool(*v))
-		}
-	}
-	add("&fullName=", p.FullName)
-	add("&meetingID=", p.MeetingID)
-	add("&role=", role)
-	add("&password=", p.Password)
+	return "", &ParamError{Call: call, Param: "role", Msg: "must be MODERATOR or VIEWER"}
+}
+
+// appendTyped appends the parameters of the typed fields, in a fixed order;
+// parameters start after dst[:start].
+func (p *JoinParams) appendTyped(dst []byte, start int, role string) []byte {
+	dst = appendParam(dst, start, "fullName=", p.FullName)
+	dst = appendParam(dst, start, "meetingID=", p.MeetingID)
+	dst = appendParam(dst, start, "role=", role)
+	dst = appendParam(dst, start, "password=", p.Password)
 	if !p.CreateTime.IsZero() {
-		key("&createTime=")
+		dst = appendKey(dst, start, "createTime=")
 		dst = strconv.AppendInt(dst, p.CreateTime.UnixMilli(), 10)
 	}
-	add("&userID=", p.UserID)
-	add("&webVoiceConf=", p.WebVoiceConf)
-	add("&avatarURL=", p.AvatarURL)
-	add("&webcamBackgroundURL=", p.WebcamBackgroundURL)
-	addBool("&redirect=", p.Redirect)
-	add("&errorRedirectUrl=", p.ErrorRedirectURL)
-	addBool("&guest=", p.Guest)
-	addBool("&auth=", p.Auth)
-	addBool("&excludeFromDashboard=", p.ExcludeFromDashboard)
-	add("&enforceLayout=", p.EnforceLayout)
-	add("&logoutURL=", p.LogoutURL)
-	add("&firstName=", p.FirstName)
-	add("&lastName=", p.LastName)
-	addBool("&bot=", p.Bot)
-	add("&existingUserID=", p.ExistingUserID)
-	add("&replaceSessionToken=", p.ReplaceSessionToken)
-	add("&sessionName=", p.SessionName)
-	if len(p.UserData) > 0 {
-		keys := make([]string, 0, len(p.UserData))
-		for k := range p.UserData {
-			if !ValidUserDataKey(k) {
-				return nil, &ParamError{Call: call, Param: "userdata-" + k, Msg: "user data keys must not contain '-' (the server drops them)"}
-			}
-			keys = append(keys, k)
+	dst = appendParam(dst, start, "userID=", p.UserID)
+	dst = appendParam(dst, start, "webVoiceConf=", p.WebVoiceConf)
+	dst = appendParam(dst, start, "avatarURL=", p.AvatarURL)
+	dst = appendParam(dst, start, "webcamBackgroundURL=", p.WebcamBackgroundURL)
+	dst = appendBoolParam(dst, start, "redirect=", p.Redirect)
+	dst = appendParam(dst, start, "errorRedirectUrl=", p.ErrorRedirectURL)
+	dst = appendBoolParam(dst, start, "guest=", p.Guest)
+	dst = appendBoolParam(dst, start, "auth=", p.Auth)
+	dst = appendBoolParam(dst, start, "excludeFromDashboard=", p.ExcludeFromDashboard)
+	dst = appendParam(dst, start, "enforceLayout=", p.EnforceLayout)
+	dst = appendParam(dst, start, "logoutURL=", p.LogoutURL)
+	dst = appendParam(dst, start, "firstName=", p.FirstName)
+	dst = appendParam(dst, start, "lastName=", p.LastName)
+	dst = appendBoolParam(dst, start, "bot=", p.Bot)
+	dst = appendParam(dst, start, "existingUserID=", p.ExistingUserID)
+	dst = appendParam(dst, start, "replaceSessionToken=", p.ReplaceSessionToken)
+	return appendParam(dst, start, "sessionName=", p.SessionName)
+}
+
+// appendUserData appends UserData as userdata-<key> in key order.
+func (p *JoinParams) appendUserData(dst []byte, start int) ([]byte, error) {
+	if len(p.UserData) == 0 {
+		return dst, nil
+	}
+	keys := make([]string, 0, len(p.UserData))
+	for k := range p.UserData {
+		if !ValidUserDataKey(k) {
+			return nil, &ParamError{Call: "join", Param: "userdata-" + k, Msg: "user data keys must not contain '-' (the server drops them)"}
 		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !first {
-				dst = append(dst, '&')
-			}
-			first = false
-			dst = append(dst, "userdata-"...)
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		dst = appendKey(dst, start, "userdata-")
+		dst = appendEscaped(dst, k)
+		dst = append(dst, '=')
+		dst = appendEscaped(dst, p.UserData[k])
+	}
+	return dst, nil
+}
+
+// appendExtra appends Extra in key order, refusing a parameter that a typed
+// field or UserData already sets.
+func (p *JoinParams) appendExtra(dst []byte, start int) ([]byte, error) {
+	if len(p.Extra) == 0 {
+		return dst, nil
+	}
+	keys := make([]string, 0, len(p.Extra))
+	typed := p.typedNames()
+	for k := range p.Extra {
+		if k == "" || strings.EqualFold(k, "checksum") {
+			return nil, &ParamError{Call: "join", Param: k, Msg: "not allowed in Extra"}
+		}
+		if typed[k] {
+			return nil, &ParamError{Call: "join", Param: k, Msg: "set both in Extra and elsewhere"}
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range p.Extra[k] {
+			dst = appendKey(dst, start, "")
 			dst = appendEscaped(dst, k)
 			dst = append(dst, '=')
-			dst = appendEscaped(dst, p.UserData[k])
-		}
-	}
-	if len(p.Extra) > 0 {
-		keys := make([]string, 0, len(p.Extra))
-		typed := p.typedNames()
-		for k := range p.Extra {
-			if k == "" || strings.EqualFold(k, "checksum") {
-				return nil, &ParamError{Call: call, Param: k, Msg: "not allowed in Extra"}
-			}
-			if typed[k] {
-				return nil, &ParamError{Call: call, Param: k, Msg: "set both in Extra and elsewhere"}
-			}
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			for _, v := range p.Extra[k] {
-				if !first {
-					dst = append(dst, '&')
-				}
-				first = false
-				dst = appendEscaped(dst, k)
-				dst = append(dst, '=')
-				dst = appendEscaped(dst, v)
-			}
+			dst = appendEscaped(dst, v)
 		}
 	}
 	return dst, nil
 }
 
+// appendKey starts a parameter: '&' unless it is the first after
+// dst[:start], then k (which ends in '=' when it is a whole key).
+func appendKey(dst []byte, start int, k string) []byte {
+	if len(dst) > start {
+		dst = append(dst, '&')
+	}
+	return append(dst, k...)
+}
+
+// appendParam appends k (ending in '=') and v escaped, unless v is empty.
+// It is small enough to be inlined, so unset fields cost a comparison.
+func appendParam(dst []byte, start int, k, v string) []byte {
+	if v == "" {
+		return dst
+	}
+	return appendSetParam(dst, start, k, v)
+}
+
+// appendSetParam is kept out of line so that appendParam stays inlinable.
+//
+//go:noinline
+func appendSetParam(dst []byte, start int, k, v string) []byte {
+	return appendEscaped(appendKey(dst, start, k), v)
+}
+
+// appendBoolParam appends k and *v, unless v is nil.
+func appendBoolParam(dst []byte, start int, k string, v *bool) []byte {
+	if v == nil {
+		return dst
+	}
+	return strconv.AppendBool(appendKey(dst, start, k), *v)
+}
+
 // typedNames returns the parameter names the typed fields and UserData
 // set, to refuse an Extra parameter that repeats one of them.
 func (p *JoinParams) typedNames() map[string]bool {
-	tmp := *p
-	tmp.Extra = nil
-	q, err := tmp.appendQuery(nil)
+	q, err := p.appendUserData(p.appendTyped(nil, 0, p.Role), 0)
 	if err != nil {
 		return nil
 	}
@@ -188,28 +224,54 @@ func (p *JoinParams) typedNames() map[string]bool {
 // JoinURL returns the signed URL that takes a browser into the meeting. It
 // does no I/O. The URL is a credential: do not log it.
 func (c *Client) JoinURL(p *JoinParams) (string, error) {
-	if p == nil {
-		return "", &ParamError{Call: "join", Param: "params", Msg: "nil"}
-	}
-	// The bytes to hash ("join" + query + secret) are laid out on the stack
-	// so they are hashed in place; the URL is then allocated once at its
-	// exact size.
-	var stack [512]byte
-	scratch := append(stack[:0], "join"...)
-	scratch, err := p.appendQuery(scratch)
+	var scratch [512]byte
+	var sum [128]byte
+	query, hexSum, err := c.signJoin(scratch[:0], sum[:0], p)
 	if err != nil {
 		return "", err
 	}
-	query := scratch[len("join"):]
+	// One allocation of the exact size, not zeroed, kept by String.
+	var b strings.Builder
+	b.Grow(len(c.apiURL) + len("join?") + len(query) + len("&checksum=") + len(hexSum))
+	b.WriteString(c.apiURL)
+	b.WriteString("join?")
+	b.Write(query)
+	b.WriteString("&checksum=")
+	b.Write(hexSum)
+	return b.String(), nil
+}
+
+// AppendJoinURL appends the signed join URL to dst and returns the extended
+// buffer, like JoinURL but without allocating when dst has room: for
+// programs that build many join URLs into a buffer they reuse (a rendered
+// page, a batch of invitations). The URL is a credential.
+func (c *Client) AppendJoinURL(dst []byte, p *JoinParams) ([]byte, error) {
+	var scratch [512]byte
 	var sum [128]byte
-	hexSum := checksum.AppendSumOf(sum[:0], c.alg, append(scratch, c.secret...))
-	buf := make([]byte, 0, len(c.apiURL)+len("join?")+len(query)+len("&checksum=")+len(hexSum))
-	buf = append(buf, c.apiURL...)
-	buf = append(buf, "join?"...)
-	buf = append(buf, query...)
-	buf = append(buf, "&checksum="...)
-	buf = append(buf, hexSum...)
-	return unsafeString(buf), nil
+	query, hexSum, err := c.signJoin(scratch[:0], sum[:0], p)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, c.apiURL...)
+	dst = append(dst, "join?"...)
+	dst = append(dst, query...)
+	dst = append(dst, "&checksum="...)
+	return append(dst, hexSum...), nil
+}
+
+// signJoin lays out "join" + query + secret in scratch, hashes it in place
+// and returns the query and the hex checksum (both in the caller's buffers,
+// which stay on its stack).
+func (c *Client) signJoin(scratch, sum []byte, p *JoinParams) (query, hexSum []byte, err error) {
+	if p == nil {
+		return nil, nil, &ParamError{Call: "join", Param: "params", Msg: "nil"}
+	}
+	scratch = append(scratch, "join"...)
+	if scratch, err = p.appendQuery(scratch); err != nil {
+		return nil, nil, err
+	}
+	hexSum = checksum.AppendSumOf(sum, c.alg, append(scratch, c.secret...))
+	return scratch[len("join"):], hexSum, nil
 }
 
 // JoinResponse is the XML answer of a server-side join (redirect=false). It

@@ -1,6 +1,7 @@
 package bbb
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -16,7 +17,7 @@ type jsonEnvelope struct {
 // decodeJSON decodes {"response": out} and turns FAILED into *Error.
 // failKeys lists message keys that the server sends with SUCCESS but that
 // mean failure.
-func decodeJSON[T any](resp *rawResponse, out *T, failKeys ...string) error {
+func decodeJSON(resp *rawResponse, out any, failKeys ...string) error {
 	var wrap struct {
 		Response json.RawMessage `json:"response"`
 	}
@@ -35,11 +36,20 @@ func decodeJSON[T any](resp *rawResponse, out *T, failKeys ...string) error {
 			env.ReturnCode = "FAILED"
 		}
 	}
-	if err := checkEnvelope(resp, &Envelope{ReturnCode: env.ReturnCode, MessageKey: env.MessageKey, Message: env.Message}); err != nil {
+	if err := checkEnvelope(resp, &Envelope{ReturnCode: env.ReturnCode, Answer: Answer{MessageKey: env.MessageKey, Message: env.Message}}); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(wrap.Response, out); err != nil {
 		return &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("invalid JSON: %s", truncate(err.Error()))}
 	}
 	return nil
+}
+
+// decodeAnswer decodes an answer of Do: JSON when the body is a JSON object
+// (BigBlueButton 3.0's JSON calls), XML otherwise.
+func (c *Client) decodeAnswer(resp *rawResponse, out Response) error {
+	if body := bytes.TrimLeft(resp.body, " \t\r\n"); len(body) > 0 && body[0] == '{' {
+		return c.done(resp, decodeJSON(resp, out))
+	}
+	return c.decodeXML(resp, out)
 }

@@ -40,6 +40,9 @@ type Meeting struct {
 	Sequence              int      // for a breakout room
 	FreeJoin              bool     // for a breakout room
 	BreakoutRooms         []string // internal IDs of the breakout rooms of a parent meeting
+	// Extra holds the elements bbbkit has no field for (newer servers,
+	// custom builds), in order; nil when none.
+	Extra []Element
 }
 
 // Attendee is a user in a meeting.
@@ -53,6 +56,7 @@ type Attendee struct {
 	HasVideo        bool
 	ClientType      string // HTML5 (FLASH on old servers)
 	CustomData      map[string]string
+	Extra           []Element // elements bbbkit has no field for; nil when none
 }
 
 // IsModerator reports whether the attendee has the moderator role.
@@ -119,6 +123,15 @@ func (f *fieldDecoder) walk(fn func(el xml.StartElement)) error {
 	return f.err
 }
 
+// element keeps the element just opened as an Element.
+func (f *fieldDecoder) element(start xml.StartElement) Element {
+	var e Element
+	if err := f.d.DecodeElement(&e, &start); err != nil && f.err == nil {
+		f.err = err
+	}
+	return e
+}
+
 func (f *fieldDecoder) skip() {
 	if err := f.d.Skip(); err != nil && f.err == nil {
 		f.err = err
@@ -132,9 +145,9 @@ func (m *Meeting) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return f.walk(func(el xml.StartElement) { m.decodeField(f, el) })
 }
 
-// decodeField decodes one child of <meeting>; it reports whether the name
-// was a meeting field.
-func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
+// decodeField decodes one child of <meeting>; a child bbbkit has no field
+// for is kept in Extra.
+func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) {
 	switch el.Name.Local {
 	case "meetingName":
 		m.MeetingName = f.text()
@@ -168,6 +181,19 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 		m.StartTime = f.time()
 	case "endTime":
 		m.EndTime = f.time()
+	case "metadata":
+		m.Metadata = f.dict()
+	default:
+		if !m.decodeCount(f, el) && !m.decodeNested(f, el) {
+			m.Extra = append(m.Extra, f.element(el))
+		}
+	}
+}
+
+// decodeCount decodes the counters of <meeting>; it reports whether el was
+// one.
+func (m *Meeting) decodeCount(f *fieldDecoder, el xml.StartElement) bool {
+	switch el.Name.Local {
 	case "participantCount":
 		m.ParticipantCount = f.int()
 	case "listenerCount":
@@ -180,6 +206,16 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 		m.MaxUsers = f.int()
 	case "moderatorCount":
 		m.ModeratorCount = f.int()
+	default:
+		return false
+	}
+	return true
+}
+
+// decodeNested decodes the attendees and the breakout details of
+// <meeting>; it reports whether el was one of them.
+func (m *Meeting) decodeNested(f *fieldDecoder, el xml.StartElement) bool {
+	switch el.Name.Local {
 	case "attendees":
 		f.err = f.walk(func(el xml.StartElement) {
 			if el.Name.Local != "attendee" {
@@ -192,8 +228,6 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 				f.err = err
 			}
 		})
-	case "metadata":
-		m.Metadata = f.dict()
 	case "isBreakout":
 		m.IsBreakout = f.bool()
 	case "parentMeetingID":
@@ -203,30 +237,42 @@ func (m *Meeting) decodeField(f *fieldDecoder, el xml.StartElement) bool {
 	case "freeJoin":
 		m.FreeJoin = f.bool()
 	case "breakoutRooms":
-		f.err = f.walk(func(xml.StartElement) {
-			if id := f.text(); id != "" {
-				m.BreakoutRooms = append(m.BreakoutRooms, id)
-			}
-		})
+		m.BreakoutRooms = f.breakoutRooms(m.BreakoutRooms)
 	case "breakout":
 		// Servers before 2.4 nested breakout details in <breakout>.
-		f.err = f.walk(func(el xml.StartElement) {
-			switch el.Name.Local {
-			case "parentMeetingID":
-				m.ParentMeetingID = f.text()
-			case "sequence":
-				m.Sequence = f.int()
-			case "freeJoin":
-				m.FreeJoin = f.bool()
-			default:
-				f.skip()
-			}
-		})
+		f.breakout("parentMeetingID", &m.ParentMeetingID, &m.Sequence, &m.FreeJoin)
 	default:
-		f.skip()
 		return false
 	}
 	return true
+}
+
+// breakoutRooms decodes the children of <breakoutRooms> (<breakout> in
+// getMeetingInfo, <breakoutRoom> in getRecordings): room IDs.
+func (f *fieldDecoder) breakoutRooms(dst []string) []string {
+	f.err = f.walk(func(xml.StartElement) {
+		if id := f.text(); id != "" {
+			dst = append(dst, id)
+		}
+	})
+	return dst
+}
+
+// breakout decodes <breakout> with its parent ID (named parentName),
+// sequence and freeJoin.
+func (f *fieldDecoder) breakout(parentName string, parent *string, sequence *int, freeJoin *bool) {
+	f.err = f.walk(func(el xml.StartElement) {
+		switch el.Name.Local {
+		case parentName:
+			*parent = f.text()
+		case "sequence":
+			*sequence = f.int()
+		case "freeJoin":
+			*freeJoin = f.bool()
+		default:
+			f.skip()
+		}
+	})
 }
 
 // UnmarshalXML implements xml.Unmarshaler for <attendee>.
@@ -253,7 +299,7 @@ func (a *Attendee) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 		case "customdata":
 			a.CustomData = f.dict()
 		default:
-			f.skip()
+			a.Extra = append(a.Extra, f.element(el))
 		}
 	})
 }

@@ -76,13 +76,18 @@ func (c *Client) CreateMeeting(ctx context.Context, p *CreateMeetingParams) (*Cr
 }
 
 // EndMeeting asks the server to end a meeting. Ending is asynchronous: the
-// meeting may be listed for a moment after EndMeeting returns.
-func (c *Client) EndMeeting(ctx context.Context, meetingID string) error {
+// meeting may be listed for a moment after EndMeeting returns. The server's
+// answer ("sentEndMeetingRequest") is available through CaptureAnswer.
+func (c *Client) EndMeeting(ctx context.Context, meetingID string, opts ...CallOption) error {
 	if meetingID == "" {
 		return &ParamError{Call: "end", Param: "meetingID", Msg: "required"}
 	}
 	var out Envelope
-	return c.getXML(ctx, "end", "meetingID="+Escape(meetingID), &out)
+	if err := c.getXML(ctx, "end", "meetingID="+Escape(meetingID), &out); err != nil {
+		return err
+	}
+	captureAnswer(opts, out.Answer)
+	return nil
 }
 
 type isMeetingRunningResponse struct {
@@ -92,7 +97,7 @@ type isMeetingRunningResponse struct {
 
 // IsMeetingRunning reports whether a meeting is running. BigBlueButton says
 // true only once a user has joined; an unknown meeting is false, not an error.
-func (c *Client) IsMeetingRunning(ctx context.Context, meetingID string) (bool, error) {
+func (c *Client) IsMeetingRunning(ctx context.Context, meetingID string, opts ...CallOption) (bool, error) {
 	if meetingID == "" {
 		return false, &ParamError{Call: "isMeetingRunning", Param: "meetingID", Msg: "required"}
 	}
@@ -100,6 +105,7 @@ func (c *Client) IsMeetingRunning(ctx context.Context, meetingID string) (bool, 
 	if err := c.getXML(ctx, "isMeetingRunning", "meetingID="+Escape(meetingID), &out); err != nil {
 		return false, err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.Running, nil
 }
 
@@ -109,12 +115,14 @@ type getMeetingsResponse struct {
 }
 
 // GetMeetings lists every meeting on the server. No meetings is an empty
-// slice and no error (the server's noMeetings key).
-func (c *Client) GetMeetings(ctx context.Context) ([]Meeting, error) {
+// slice and no error (the server's noMeetings key, which CaptureAnswer
+// reports).
+func (c *Client) GetMeetings(ctx context.Context, opts ...CallOption) ([]Meeting, error) {
 	var out getMeetingsResponse
 	if err := c.getXML(ctx, "getMeetings", "", &out); err != nil {
 		return nil, err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.Meetings, nil
 }
 
@@ -145,7 +153,7 @@ func (r *meetingInfoResponse) UnmarshalXML(d *xml.Decoder, start xml.StartElemen
 
 // GetMeetingInfo describes one meeting, with its attendees and metadata. An
 // unknown meeting is an *Error matching ErrNotFound.
-func (c *Client) GetMeetingInfo(ctx context.Context, meetingID string) (*Meeting, error) {
+func (c *Client) GetMeetingInfo(ctx context.Context, meetingID string, opts ...CallOption) (*Meeting, error) {
 	if meetingID == "" {
 		return nil, &ParamError{Call: "getMeetingInfo", Param: "meetingID", Msg: "required"}
 	}
@@ -153,6 +161,7 @@ func (c *Client) GetMeetingInfo(ctx context.Context, meetingID string) (*Meeting
 	if err := c.getXML(ctx, "getMeetingInfo", "meetingID="+Escape(meetingID), &out); err != nil {
 		return nil, err
 	}
+	captureAnswer(opts, out.Answer)
 	return &out.Meeting, nil
 }
 
@@ -170,12 +179,15 @@ type getSessionsResponse struct {
 	Sessions []Session `xml:"sessions>meeting"`
 }
 
-// GetSessions lists the user sessions of the server (BigBlueButton 3.0).
-func (c *Client) GetSessions(ctx context.Context) ([]Session, error) {
+// GetSessions lists the user sessions of the server (BigBlueButton 3.0). No
+// sessions is an empty slice and no error (the server's noSessions key, which
+// CaptureAnswer reports).
+func (c *Client) GetSessions(ctx context.Context, opts ...CallOption) ([]Session, error) {
 	var out getSessionsResponse
 	if err := c.getXML(ctx, "getSessions", "", &out); err != nil {
 		return nil, err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.Sessions, nil
 }
 
@@ -188,6 +200,8 @@ type APIVersion struct {
 	HTML5PluginSdkVersion string `xml:"html5PluginSdkVersion"`
 	GraphqlWebsocketURL   string `xml:"graphqlWebsocketUrl"`
 	GraphqlAPIURL         string `xml:"graphqlApiUrl"`
+	// Extra holds the elements bbbkit has no field for; nil when none.
+	Extra []Element `xml:",any"`
 }
 
 // Version calls the API root, which needs no checksum. It is the cheapest
@@ -205,8 +219,9 @@ func (c *Client) Version(ctx context.Context) (*APIVersion, error) {
 }
 
 // InsertDocument adds presentations to a running meeting (POST with an XML
-// body; BigBlueButton 2.5+).
-func (c *Client) InsertDocument(ctx context.Context, meetingID string, docs []Document) error {
+// body; BigBlueButton 2.5+). The server converts them afterwards; its answer
+// ("Presentation is being uploaded") is available through CaptureAnswer.
+func (c *Client) InsertDocument(ctx context.Context, meetingID string, docs []Document, opts ...CallOption) error {
 	const call = "insertDocument"
 	if meetingID == "" {
 		return &ParamError{Call: call, Param: "meetingID", Msg: "required"}
@@ -224,7 +239,11 @@ func (c *Client) InsertDocument(ctx context.Context, meetingID string, docs []Do
 		return err
 	}
 	var out Envelope
-	return c.decodeXML(resp, &out)
+	if err := c.decodeXML(resp, &out); err != nil {
+		return err
+	}
+	captureAnswer(opts, out.Answer)
+	return nil
 }
 
 // SendChatMessageParams are the parameters of sendChatMessage.
@@ -236,7 +255,7 @@ type SendChatMessageParams struct {
 
 // SendChatMessage posts a message to a meeting's public chat
 // (BigBlueButton 3.0).
-func (c *Client) SendChatMessage(ctx context.Context, p *SendChatMessageParams) error {
+func (c *Client) SendChatMessage(ctx context.Context, p *SendChatMessageParams, opts ...CallOption) error {
 	const call = "sendChatMessage"
 	if p == nil || p.MeetingID == "" {
 		return &ParamError{Call: call, Param: "meetingID", Msg: "required"}
@@ -249,5 +268,9 @@ func (c *Client) SendChatMessage(ctx context.Context, p *SendChatMessageParams) 
 		return err
 	}
 	var out Envelope
-	return c.getXML(ctx, call, EncodeQuery(v), &out)
+	if err := c.getXML(ctx, call, EncodeQuery(v), &out); err != nil {
+		return err
+	}
+	captureAnswer(opts, out.Answer)
+	return nil
 }

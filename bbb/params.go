@@ -141,6 +141,17 @@ type CreateMeetingParams struct {
 	PluginManifestsFetchURL                 string `url:"pluginManifestsFetchUrl,omitempty"`
 	MultiUserWhiteboardEnabled              *bool  `url:"multiUserWhiteboardEnabled,omitempty"`
 	SharedNotesEditor                       string `url:"sharedNotesEditor,omitempty"`
+	// SharedNotesInitialContent is the text the shared notes start with;
+	// SharedNotesInitialContentURL a document the server fetches for them
+	// (BigBlueButton 3.0).
+	SharedNotesInitialContent    string `url:"sharedNotesInitialContent,omitempty"`
+	SharedNotesInitialContentURL string `url:"sharedNotesInitialContentUrl,omitempty"`
+	// AudioBridge, CameraBridge and ScreenShareBridge choose the media
+	// bridge of each kind, such as "livekit" (BigBlueButton 3.0,
+	// experimental); empty keeps the server's default.
+	AudioBridge       string `url:"audioBridge,omitempty"`
+	CameraBridge      string `url:"cameraBridge,omitempty"`
+	ScreenShareBridge string `url:"screenShareBridge,omitempty"`
 
 	// Meta is sent as meta_<key>=<value>. Keys must match
 	// [a-zA-Z][a-zA-Z0-9-]*; the server lower-cases them.

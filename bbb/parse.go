@@ -28,5 +28,6 @@ func ParseRecordings(data []byte) (*RecordingsPage, error) {
 	if err := (&Client{}).decodeXML(&rawResponse{call: "getRecordings", body: data}, &out); err != nil {
 		return nil, err
 	}
+	out.page.Answer = out.Answer
 	return &out.page, nil
 }

@@ -35,6 +35,16 @@ type Recording struct {
 	// DataFormats are the <data> formats of BigBlueButton 2.6+ (such as
 	// the learning dashboard's data), when present.
 	DataFormats []PlaybackFormat
+	// ParentMeetingID, Sequence and FreeJoin describe a breakout room's
+	// recording (<breakout>); BreakoutRooms lists the breakout rooms of a
+	// parent meeting's recording (<breakoutRooms>).
+	ParentMeetingID string
+	Sequence        int
+	FreeJoin        bool
+	BreakoutRooms   []string
+	// Extra holds the elements bbbkit has no field for (newer servers,
+	// custom builds), in order; nil when none.
+	Extra []Element
 }
 
 // PlaybackFormat is one way to play a recording back (presentation,
@@ -46,6 +56,7 @@ type PlaybackFormat struct {
 	Length         int   // minutes
 	Size           int64 // bytes
 	Preview        []Image
+	Extra          []Element // elements bbbkit has no field for; nil when none
 }
 
 // Image is a preview thumbnail of a playback format.
@@ -91,8 +102,12 @@ func (r *Recording) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 			r.Playback = decodeFormats(f, r.Playback)
 		case "data":
 			r.DataFormats = decodeFormats(f, r.DataFormats)
+		case "breakout":
+			f.breakout("parentId", &r.ParentMeetingID, &r.Sequence, &r.FreeJoin)
+		case "breakoutRooms":
+			r.BreakoutRooms = f.breakoutRooms(r.BreakoutRooms)
 		default:
-			f.skip()
+			r.Extra = append(r.Extra, f.element(el))
 		}
 	})
 }
@@ -119,7 +134,7 @@ func decodeFormats(f *fieldDecoder, dst []PlaybackFormat) []PlaybackFormat {
 			case "preview":
 				pf.Preview = decodePreview(f, pf.Preview)
 			default:
-				f.skip()
+				pf.Extra = append(pf.Extra, f.element(el))
 			}
 		})
 		dst = append(dst, pf)

@@ -72,6 +72,9 @@ func (p *GetRecordingsParams) values() (url.Values, error) {
 
 // RecordingsPage is one answer of getRecordings.
 type RecordingsPage struct {
+	// Answer holds the server's messageKey and message, such as
+	// "noRecordings" for an empty answer.
+	Answer
 	Recordings []Recording
 	// TotalElements is the number of recordings matching the filter when
 	// the server pages (BigBlueButton 2.6+); Paged says whether it did.
@@ -128,6 +131,7 @@ func (c *Client) GetRecordings(ctx context.Context, p *GetRecordingsParams) (*Re
 	if err := c.getXML(ctx, "getRecordings", EncodeQuery(v), &out); err != nil {
 		return nil, err
 	}
+	out.page.Answer = out.Answer
 	return &out.page, nil
 }
 
@@ -184,7 +188,7 @@ func recordIDs(call string, ids []string) (string, error) {
 
 // PublishRecordings publishes (publish true) or unpublishes recordings. It
 // returns the server's <published> value.
-func (c *Client) PublishRecordings(ctx context.Context, ids []string, publish bool) (bool, error) {
+func (c *Client) PublishRecordings(ctx context.Context, ids []string, publish bool, opts ...CallOption) (bool, error) {
 	const call = "publishRecordings"
 	q, err := recordIDs(call, ids)
 	if err != nil {
@@ -194,12 +198,13 @@ func (c *Client) PublishRecordings(ctx context.Context, ids []string, publish bo
 	if err := c.getXML(ctx, call, "publish="+strconv.FormatBool(publish)+"&"+q, &out); err != nil {
 		return false, err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.Published, nil
 }
 
 // DeleteRecordings deletes recordings. Unknown IDs are an *Error matching
 // ErrNotFound.
-func (c *Client) DeleteRecordings(ctx context.Context, ids []string) (bool, error) {
+func (c *Client) DeleteRecordings(ctx context.Context, ids []string, opts ...CallOption) (bool, error) {
 	const call = "deleteRecordings"
 	q, err := recordIDs(call, ids)
 	if err != nil {
@@ -209,12 +214,13 @@ func (c *Client) DeleteRecordings(ctx context.Context, ids []string) (bool, erro
 	if err := c.getXML(ctx, call, q, &out); err != nil {
 		return false, err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.Deleted, nil
 }
 
 // UpdateRecordings sets metadata of recordings: each entry of meta sets
 // meta_<key>; an empty value deletes the key.
-func (c *Client) UpdateRecordings(ctx context.Context, ids []string, meta map[string]string) (bool, error) {
+func (c *Client) UpdateRecordings(ctx context.Context, ids []string, meta map[string]string, opts ...CallOption) (bool, error) {
 	const call = "updateRecordings"
 	q, err := recordIDs(call, ids)
 	if err != nil {
@@ -234,5 +240,6 @@ func (c *Client) UpdateRecordings(ctx context.Context, ids []string, meta map[st
 	if err := c.getXML(ctx, call, q, &out); err != nil {
 		return false, err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.Updated, nil
 }

@@ -19,8 +19,12 @@ type GetJoinURLParams struct {
 }
 
 // GetJoinURL calls getJoinUrl, which is authenticated by the user's session
-// token rather than by a checksum, and returns the new signed join URL.
-func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams) (string, error) {
+// token rather than by a checksum, and returns the new signed join URL. The
+// server's message ("Join URL provided successfully.") is available through
+// CaptureAnswer. bbb-web sends its refusals without a messageKey; they match
+// ErrMissingSession (unknown or expired token) or ErrNotFound (meeting not
+// running) all the same.
+func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams, opts ...CallOption) (string, error) {
 	const call = "getJoinUrl"
 	if p == nil || p.SessionToken == "" {
 		return "", &ParamError{Call: call, Param: "sessionToken", Msg: "required"}
@@ -47,10 +51,36 @@ func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams) (string, e
 		return "", err
 	}
 	var out struct {
+		Answer
 		URL string `json:"url"`
 	}
 	if err := c.done(resp, decodeJSON(resp, &out)); err != nil {
 		return "", err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.URL, nil
+}
+
+// LearningDashboard calls learningDashboard (BigBlueButton 3.0), which is
+// authenticated by a moderator's session token, and returns the activity
+// report of the running meeting: users with their sessions, talk time, chat
+// messages, webcams, reactions and poll answers. bbb-web sends its refusals
+// without a messageKey; an unknown or expired token matches
+// ErrMissingSession, a meeting that is not running (or has no report yet)
+// ErrNotFound; a viewer's token gets "Access denied".
+func (c *Client) LearningDashboard(ctx context.Context, sessionToken string) (*LearningDashboard, error) {
+	const call = "learningDashboard"
+	if sessionToken == "" {
+		return nil, &ParamError{Call: call, Param: "sessionToken", Msg: "required"}
+	}
+	yes := true
+	resp, err := c.send(ctx, &request{call: call, method: http.MethodGet, query: "sessionToken=" + Escape(sessionToken), idempotent: &yes})
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeLearningDashboard(resp)
+	if err := c.done(resp, err); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -21,7 +21,7 @@ type TextTrack struct {
 }
 
 // GetRecordingTextTracks lists the caption tracks of a recording.
-func (c *Client) GetRecordingTextTracks(ctx context.Context, recordID string) ([]TextTrack, error) {
+func (c *Client) GetRecordingTextTracks(ctx context.Context, recordID string, opts ...CallOption) ([]TextTrack, error) {
 	const call = "getRecordingTextTracks"
 	if recordID == "" || strings.Contains(recordID, ",") {
 		return nil, &ParamError{Call: call, Param: "recordID", Msg: "one recording ID"}
@@ -31,11 +31,13 @@ func (c *Client) GetRecordingTextTracks(ctx context.Context, recordID string) ([
 		return nil, err
 	}
 	var out struct {
+		Answer
 		Tracks []TextTrack `json:"tracks"`
 	}
 	if err := c.done(resp, decodeJSON(resp, &out)); err != nil {
 		return nil, err
 	}
+	captureAnswer(opts, out.Answer)
 	return out.Tracks, nil
 }
 
@@ -55,9 +57,8 @@ type PutTextTrackParams struct {
 
 // PutTextTrackResponse is the answer of putRecordingTextTrack.
 type PutTextTrackResponse struct {
-	RecordID   string `json:"recordId"`
-	MessageKey string `json:"messageKey"`
-	Message    string `json:"message"`
+	Answer
+	RecordID string `json:"recordId"`
 }
 
 // PutRecordingTextTrack uploads a caption track (multipart POST). The

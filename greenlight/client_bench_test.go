@@ -15,10 +15,7 @@ import (
 
 func benchFake(b *testing.B) *greenlighttest.Server {
 	b.Helper()
-	fake, err := greenlighttest.NewServer()
-	if err != nil {
-		b.Fatal(err)
-	}
+	fake := greenlighttest.NewServer()
 	b.Cleanup(fake.Close)
 	return fake
 }

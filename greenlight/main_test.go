@@ -24,8 +24,7 @@ type env struct {
 
 func newFake(t *testing.T, opts ...greenlighttest.Option) *greenlighttest.Server {
 	t.Helper()
-	fake, err := greenlighttest.NewServer(opts...)
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer(opts...)
 	t.Cleanup(fake.Close)
 	return fake
 }

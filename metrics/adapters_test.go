@@ -136,7 +136,7 @@ func TestWebhookMetricsWithFakeDeliveries(t *testing.T) {
 	fake := bbbtest.NewServer(bbbtest.WithSecret(secret), bbbtest.WithPermanentHook(callback, false),
 		bbbtest.WithWebhookRetry(10*time.Millisecond))
 	defer fake.Close()
-	client, err := bbb.New(fake.URL, fake.Secret)
+	client, err := bbb.New(fake.APIURL(), fake.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestClientMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := bbb.New(srv.URL, srv.Secret, bbb.WithHTTPClient(srv.Client()),
+	client, err := bbb.New(srv.APIURL(), srv.Secret, bbb.WithHTTPClient(srv.Client()),
 		bbb.WithObserver(cm.Observer("bbb1")),
 		bbb.WithRetry(bbb.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
 	if err != nil {

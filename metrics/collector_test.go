@@ -244,7 +244,7 @@ func (g *gatedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func TestRecordingsRefreshDoesNotBlockScrapes(t *testing.T) {
 	t.Parallel()
-	fake, err := bbbtest.New(bbbtest.WithSecret("gated-secret-0123456789"), bbbtest.WithClock(bbbtest.NewFakeClock(fixedTime)))
+	fake, err := bbbtest.New(bbbtest.WithSecret("gated-secret-0123456789"), bbbtest.WithClock(bbbtest.NewFakeClock(fixedTime).Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +359,7 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	t.Parallel()
 	srv, _ := newFake(t)
 	const wrong = "wrong-secret-that-must-not-leak-42"
-	client, err := bbb.New(srv.URL, wrong, bbb.WithHTTPClient(srv.Client()))
+	client, err := bbb.New(srv.APIURL(), wrong, bbb.WithHTTPClient(srv.Client()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 func ExampleNewCollector() {
 	srv := bbbtest.NewServer()
 	defer srv.Close()
-	client, err := bbb.New(srv.URL, srv.Secret)
+	client, err := bbb.New(srv.APIURL(), srv.Secret)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func ExampleClientMetrics() {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(cm)
-	client, err := bbb.New(srv.URL, srv.Secret, bbb.WithObserver(cm.Observer("bbb1")))
+	client, err := bbb.New(srv.APIURL(), srv.Secret, bbb.WithObserver(cm.Observer("bbb1")))
 	if err != nil {
 		log.Fatal(err)
 	}

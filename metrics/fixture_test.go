@@ -44,12 +44,12 @@ func newFake(t testing.TB, opts ...bbbtest.Option) (*bbbtest.Server, *bbb.Client
 	t.Helper()
 	opts = append([]bbbtest.Option{
 		bbbtest.WithSeed(7),
-		bbbtest.WithClock(bbbtest.NewFakeClock(fixedTime)),
+		bbbtest.WithClock(bbbtest.NewFakeClock(fixedTime).Now),
 		bbbtest.WithSecret("fixture-secret-do-not-log-0123456789"),
 	}, opts...)
 	srv := bbbtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	c, err := bbb.New(srv.URL, srv.Secret, bbb.WithHTTPClient(srv.Client()), bbb.WithTimeout(5*time.Second))
+	c, err := bbb.New(srv.APIURL(), srv.Secret, bbb.WithHTTPClient(srv.Client()), bbb.WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func Example() {
 	defer idp.Shutdown()
 	idp.QueueUser(&mockoidc.MockUser{Subject: "u-1", PreferredUsername: "ada", Email: "ada@uni.example", EmailVerified: true, Groups: []string{"teachers"}})
 
-	client, err := bbb.New(bbbSrv.URL, bbbSrv.Secret)
+	client, err := bbb.New(bbbSrv.APIURL(), bbbSrv.Secret)
 	if err != nil {
 		log.Fatal(err)
 	}

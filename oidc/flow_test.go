@@ -55,7 +55,7 @@ func newHarness(t *testing.T, opts ...Option) *harness {
 	h.bbbSrv = bbbtest.NewServer()
 	t.Cleanup(h.bbbSrv.Close)
 	var err error
-	h.bbb, err = bbb.New(h.bbbSrv.URL, h.bbbSrv.Secret)
+	h.bbb, err = bbb.New(h.bbbSrv.APIURL(), h.bbbSrv.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}

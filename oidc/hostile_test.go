@@ -201,7 +201,7 @@ func TestHostileCallbacks(t *testing.T) {
 func TestBBBFailure(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	wrong, err := bbb.New(h.bbbSrv.URL, "not-the-secret-"+randomToken())
+	wrong, err := bbb.New(h.bbbSrv.APIURL(), "not-the-secret-"+randomToken())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,14 +219,14 @@ func TestJoinURLMustStayOnBBB(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	for _, target := range []string{
-		h.bbbSrv.URL + "api/join?x=1",
+		h.bbbSrv.APIURL() + "join?x=1",
 		"https://evil.example/bigbluebutton/api/join?x=1",
-		strings.Replace(h.bbbSrv.URL, "http://", "https://", 1) + "api/join?x=1",
-		strings.Replace(h.bbbSrv.URL, "http://", "http://user@", 1) + "api/join?x=1",
-		h.bbbSrv.URL + "api/create?x=1",
-		h.bbbSrv.URL + "api/join?x=1#frag",
+		strings.Replace(h.bbbSrv.APIURL(), "http://", "https://", 1) + "join?x=1",
+		strings.Replace(h.bbbSrv.APIURL(), "http://", "http://user@", 1) + "join?x=1",
+		h.bbbSrv.APIURL() + "create?x=1",
+		h.bbbSrv.APIURL() + "join?x=1#frag",
 	} {
-		want := target == h.bbbSrv.URL+"api/join?x=1"
+		want := target == h.bbbSrv.APIURL()+"join?x=1"
 		if got := h.joiner.isJoinURL(target); got != want {
 			t.Errorf("isJoinURL(%q) = %v, want %v", target, got, want)
 		}

@@ -21,7 +21,7 @@ func newBBBForTest(t testing.TB) *bbb.Client {
 	t.Helper()
 	srv := bbbtest.NewServer()
 	t.Cleanup(srv.Close)
-	c, err := bbb.New(srv.URL, srv.Secret)
+	c, err := bbb.New(srv.APIURL(), srv.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type Client struct {
 	log      *slog.Logger
 	maxBytes int64
 	ua       string
+	auth     adminAuth // how requests are signed (auth.go)
 }
 
 // Option configures a Client.
@@ -186,19 +187,12 @@ func (c *Client) BaseURL() string { return c.base }
 func (c *Client) Algorithm() checksum.Algorithm { return c.alg }
 
 // SignedURL returns the signed URL of an admin action with the given query,
-// as the client would send it. It is meant for tools that print a curl
-// command; the URL carries a checksum, so do not log it.
+// as the client would send it with no body (see auth.go: it expires after
+// DefaultAuthValidity unless WithLegacyAuth). It is meant for tools that
+// print a curl command; the URL carries a checksum, so do not log it.
 func (c *Client) SignedURL(action string, q url.Values) string {
-	raw := q.Encode()
-	return c.base + action + "?" + signQuery(c.alg, action, raw, c.secret)
-}
-
-func signQuery(alg checksum.Algorithm, action, raw, secret string) string {
-	sum := checksum.Sum(alg, action, raw, secret)
-	if raw == "" {
-		return "checksum=" + sum
-	}
-	return raw + "&checksum=" + sum
+	signed, _ := c.sign(action, q.Encode(), nil)
+	return c.base + action + "?" + signed
 }
 
 // call describes one admin API request.
@@ -223,19 +217,15 @@ func (c *Client) do(ctx context.Context, rq call, out any) error {
 	}
 	endpoint := c.base + rq.action
 	var body io.Reader
+	var payload []byte
 	if rq.body != nil {
 		b, err := json.Marshal(rq.body)
 		if err != nil {
 			return &ArgumentError{Call: rq.action, Field: "body", Reason: "cannot be encoded as JSON"}
 		}
-		body = bytes.NewReader(b)
+		body, payload = bytes.NewReader(b), b
 	}
-	rawQuery := rq.query.Encode()
-	sum := checksum.Sum(c.alg, rq.action, rawQuery, c.secret)
-	signed := "checksum=" + sum
-	if rawQuery != "" {
-		signed = rawQuery + "&" + signed
-	}
+	signed, sum := c.sign(rq.action, rq.query.Encode(), payload)
 	req, err := http.NewRequestWithContext(ctx, rq.method, endpoint+"?"+signed, body)
 	if err != nil {
 		return &ArgumentError{Call: rq.action, Field: "request", Reason: "cannot be built"}

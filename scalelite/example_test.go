@@ -14,10 +14,7 @@ import (
 // Example adds a BigBlueButton server to a (fake) Scalelite and enables it.
 func Example() {
 	ctx := context.Background()
-	sl, err := scalelitetest.NewServer(scalelitetest.WithSecret("balancer-secret"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	sl := scalelitetest.NewServer(scalelitetest.WithSecret("balancer-secret"))
 	defer sl.Close()
 	worker := bbbtest.NewServer()
 	defer worker.Close()
@@ -26,7 +23,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: worker.URL + "api", Secret: worker.Secret})
+	srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: worker.APIURL(), Secret: worker.Secret})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -45,14 +42,11 @@ func Example() {
 // apart with errors.Is.
 func ExampleError() {
 	ctx := context.Background()
-	sl, err := scalelitetest.NewServer(scalelitetest.WithSecret("balancer-secret"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	sl := scalelitetest.NewServer(scalelitetest.WithSecret("balancer-secret"))
 	defer sl.Close()
 
 	admin, _ := scalelite.New(sl.URL, "balancer-secret")
-	_, err = admin.GetServerInfo(ctx, "no-such-server")
+	_, err := admin.GetServerInfo(ctx, "no-such-server")
 	fmt.Println(errors.Is(err, scalelite.ErrNotFound), err)
 
 	wrong, _ := scalelite.New(sl.URL, "not-the-secret")

@@ -48,7 +48,7 @@ func BenchmarkBaselineHashAndUnmarshal(b *testing.B) {
 // DeliveryFunc and the answer.
 func BenchmarkHandlerVerifyDecode(b *testing.B) {
 	_, body := benchDelivery(b)
-	h, err := webhooks.NewHandler(testSecret, testCallback, func(context.Context, *webhooks.Delivery) error { return nil })
+	h, err := webhooks.NewHandler(testSecret, testCallback, func(context.Context, *webhooks.Delivery) error { return nil }, webhooks.WithClock(testNow))
 	if err != nil {
 		b.Fatal(err)
 	}

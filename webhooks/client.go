@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/checksum"
 )
 
 // Hook is a registration in bbb-webhooks.
@@ -59,20 +60,34 @@ type CreateResult struct {
 
 // Client calls the hooks API of bbb-webhooks (hooks/create, hooks/destroy,
 // hooks/list) through a bbb.Client, which signs the calls with the server's
-// shared secret and its configured checksum algorithm. It is safe for
-// concurrent use.
+// shared secret. It works out of the box against bbb-webhooks of every
+// BigBlueButton version: it signs with the bbb.Client's algorithm (SHA-256
+// by default), and when the server answers checksumError it retries the call
+// once with SHA-1, which bbb-webhooks before BigBlueButton 3.0 requires, and
+// signs every later call with SHA-1 if that was accepted. WithChecksum
+// chooses the algorithm instead, with no fallback. It is safe for concurrent
+// use.
 type Client struct {
-	bbb *bbb.Client
+	sign *signers
 }
 
 // NewClient returns a Client that calls the hooks API of the server c talks
 // to. bbb-webhooks serves it under the same /bigbluebutton/api/ path.
-func NewClient(c *bbb.Client) (*Client, error) {
+func NewClient(c *bbb.Client, opts ...ClientOption) (*Client, error) {
 	if c == nil {
 		return nil, errors.New("webhooks: nil bbb.Client")
 	}
-	return &Client{bbb: c}, nil
+	s, err := newSigners(c, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{sign: s}, nil
 }
+
+// Algorithm returns the checksum algorithm hooks calls are signed with now:
+// the one chosen with WithChecksum, the bbb.Client's, or SHA-1 once the
+// fallback found the server needs it.
+func (c *Client) Algorithm() checksum.Algorithm { return c.sign.algorithm() }
 
 type createResponse struct {
 	bbb.Envelope
@@ -117,8 +132,8 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreateResult, err
 	if p.Raw {
 		q.Set("getRaw", "true")
 	}
-	var resp createResponse
-	if err := c.bbb.Do(ctx, "hooks/create", q, &resp); err != nil {
+	resp, err := hooksDo[createResponse](ctx, c.sign, "hooks/create", q)
+	if err != nil {
 		return nil, err
 	}
 	id := strings.TrimSpace(resp.HookID)
@@ -154,8 +169,8 @@ func (c *Client) Destroy(ctx context.Context, hookID string) error {
 	if strings.TrimSpace(hookID) == "" {
 		return &bbb.ParamError{Call: "hooks/destroy", Param: "hookID", Msg: "empty"}
 	}
-	var resp destroyResponse
-	if err := c.bbb.Do(ctx, "hooks/destroy", url.Values{"hookID": {hookID}}, &resp); err != nil {
+	resp, err := hooksDo[destroyResponse](ctx, c.sign, "hooks/destroy", url.Values{"hookID": {hookID}})
+	if err != nil {
 		return err
 	}
 	if !parseXMLBool(resp.Removed) {
@@ -171,8 +186,8 @@ func (c *Client) List(ctx context.Context, meetingID string) ([]Hook, error) {
 	if meetingID != "" {
 		q.Set("meetingID", meetingID)
 	}
-	var resp listResponse
-	if err := c.bbb.Do(ctx, "hooks/list", q, &resp); err != nil {
+	resp, err := hooksDo[listResponse](ctx, c.sign, "hooks/list", q)
+	if err != nil {
 		return nil, err
 	}
 	hooks := make([]Hook, 0, len(resp.Hooks))

@@ -38,6 +38,7 @@ type hooksAPI struct {
 	queries []url.Values
 	down    atomic.Bool
 	algs    []checksum.Algorithm
+	only    []checksum.Algorithm // accepted algorithms; nil: all four
 }
 
 type apiHook struct {
@@ -163,7 +164,11 @@ func (a *hooksAPI) checksumOK(call, rawQuery string) bool {
 	a.mu.Lock()
 	a.algs = append(a.algs, alg)
 	secret := a.secret
+	only := a.only
 	a.mu.Unlock()
+	if only != nil && !slices.Contains(only, alg) {
+		return false
+	}
 	return refSum(alg, call, strings.Join(rest, "&"), secret) == sum
 }
 
@@ -452,4 +457,27 @@ func TestEnsureDoesNotFightTheServer(t *testing.T) {
 	defer api.mu.Unlock()
 	assert.Equal(t, 1, strings.Count(strings.Join(api.calls, " "), "hooks/create"))
 	assert.Zero(t, strings.Count(strings.Join(api.calls, " "), "hooks/destroy"))
+}
+
+// Ensure returns a bad option at once instead of ignoring it.
+func TestEnsureRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	a, srv := newHooksAPI(t)
+	c := newClient(t, srv)
+	p := webhooks.CreateParams{CallbackURL: testCallback}
+	for name, opt := range map[string]webhooks.EnsureOption{
+		"zero interval":     webhooks.WithInterval(0),
+		"negative interval": webhooks.WithInterval(-time.Second),
+		"zero backoff":      webhooks.WithBackoff(0, time.Second),
+		"hi below lo":       webhooks.WithBackoff(time.Minute, time.Second),
+		"nil observer":      webhooks.WithEnsureObserver(nil),
+		"nil option":        nil,
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := c.Ensure(ctx, p, opt)
+		cancel()
+		require.Error(t, err, name)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded, name)
+	}
+	assert.Empty(t, a.snapshot(), "no check ran")
 }

@@ -7,6 +7,11 @@
 // BigBlueButton server through a bbb.Client, so the call names are signed as
 // "hooks/create" and so on, with any of the four checksum algorithms. Hook
 // IDs are opaque strings (integers in bbb-webhooks 2.x, UUIDs in 3.x).
+// bbb-webhooks before BigBlueButton 3.0 verifies SHA-1 checksums only, 3.x
+// those in its supportedChecksumAlgorithms (all four by default): Client
+// signs with the bbb.Client's algorithm and, after a checksumError, retries
+// the call once with SHA-1 and keeps SHA-1 for later calls if the server
+// accepted it. WithChecksum picks the algorithm instead, with no fallback.
 // bbb-webhooks deletes a hook whose callbacks keep failing for about five
 // minutes; Client.Ensure keeps a hook registered until its context ends.
 //
@@ -40,8 +45,11 @@
 // retry); 400, 413 and 415 for malformed, oversized and wrongly typed bodies;
 // 500 when the DeliveryFunc fails, so that bbb-webhooks retries. WithDedup
 // absorbs the retries of a delivery that was accepted but whose answer the
-// sender did not see, and WithMaxAge refuses old replays. Handler.Stats and
-// WithObserver expose counters for metrics.
+// sender did not see, and deliveries stamped more than DefaultMaxAge ago
+// (bbb-webhooks' whole retry schedule plus clock skew) are refused as stale
+// (401, ErrStale), so an old capture cannot be replayed (WithMaxAge,
+// WithoutMaxAge). Handler.Stats and WithObserver expose counters for
+// metrics.
 //
 // bbb-webhooks 3.x sends every event on its own and retries each
 // independently, so events can arrive out of order: order them by

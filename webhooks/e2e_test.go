@@ -103,7 +103,7 @@ func newE2E(t *testing.T, fakeOpts []bbbtest.Option, secret func(fakeSecret stri
 	require.NoError(t, err)
 	h.Store(handler)
 	env.handler = handler
-	env.bbb, err = bbb.New(env.fake.URL, env.fake.Secret, bbb.WithHTTPClient(env.fake.Client()))
+	env.bbb, err = bbb.New(env.fake.APIURL(), env.fake.Secret, bbb.WithHTTPClient(env.fake.Client()))
 	require.NoError(t, err)
 	env.hooks, err = webhooks.NewClient(env.bbb)
 	require.NoError(t, err)
@@ -168,7 +168,7 @@ func TestEndToEndWithFakeServer(t *testing.T) {
 		hopts []webhooks.HandlerOption
 	}{
 		{"sha1 default", nil, nil},
-		{"sha256", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA256)}, []webhooks.HandlerOption{webhooks.WithAlgorithms(checksum.SHA256)}},
+		{"sha256", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA256)}, []webhooks.HandlerOption{webhooks.WithAcceptedChecksums(checksum.SHA256)}},
 		{"sha384", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA384)}, nil},
 		{"sha512", []bbbtest.Option{bbbtest.WithWebhookChecksum(checksum.SHA512)}, nil},
 		{"bearer", []bbbtest.Option{bbbtest.WithWebhookBearer()}, []webhooks.HandlerOption{webhooks.WithBearer()}},

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -72,8 +73,9 @@ type EnsureEvent struct {
 	Next time.Duration
 }
 
-// EnsureOption configures Ensure.
-type EnsureOption func(*ensureConfig)
+// EnsureOption configures Ensure. Ensure checks every option before its
+// first call and returns the first bad one as an error.
+type EnsureOption func(*ensureConfig) error
 
 type ensureConfig struct {
 	interval   time.Duration
@@ -83,49 +85,62 @@ type ensureConfig struct {
 }
 
 // WithInterval sets the time between two checks while all is well (default
-// one minute). bbb-webhooks removes a hook after about five minutes of
-// failed deliveries, so the interval should be well below that.
+// one minute); it must be positive. bbb-webhooks removes a hook after about
+// five minutes of failed deliveries, so the interval should be well below
+// that.
 func WithInterval(d time.Duration) EnsureOption {
-	return func(c *ensureConfig) {
-		if d > 0 {
-			c.interval = d
+	return func(c *ensureConfig) error {
+		if d <= 0 {
+			return errors.New("webhooks: WithInterval needs a positive interval")
 		}
+		c.interval = d
+		return nil
 	}
 }
 
 // WithBackoff sets the wait after a failed check: it starts at lo and
-// doubles up to hi, with jitter (defaults one second and one minute).
+// doubles up to hi, with jitter (defaults one second and one minute). lo
+// must be positive and hi at least lo.
 func WithBackoff(lo, hi time.Duration) EnsureOption {
-	return func(c *ensureConfig) {
-		if lo > 0 {
-			c.minBackoff = lo
+	return func(c *ensureConfig) error {
+		if lo <= 0 || hi < lo {
+			return errors.New("webhooks: WithBackoff needs 0 < lo <= hi")
 		}
-		if hi > 0 {
-			c.maxBackoff = hi
-		}
+		c.minBackoff, c.maxBackoff = lo, hi
+		return nil
 	}
 }
 
 // WithEnsureObserver calls fn after every check, for logs and metrics.
 func WithEnsureObserver(fn func(EnsureEvent)) EnsureOption {
-	return func(c *ensureConfig) { c.observe = fn }
+	return func(c *ensureConfig) error {
+		if fn == nil {
+			return errors.New("webhooks: WithEnsureObserver needs a function")
+		}
+		c.observe = fn
+		return nil
+	}
 }
 
 // Ensure keeps the hook described by p registered until ctx ends: it runs
 // EnsureOnce at once and then every interval, and after a failure retries
 // with exponential backoff. It returns ctx's error when ctx ends, or at once
 // when p is invalid; other failures (an unreachable server, a refused
-// checksum) are retried and reported to the observer, never returned. It
-// starts no goroutine of its own.
+// checksum) are retried and reported to the observer, never returned. A
+// bad option is returned at once too. It starts no goroutine of its own.
 func (c *Client) Ensure(ctx context.Context, p CreateParams, opts ...EnsureOption) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
 	cfg := ensureConfig{interval: time.Minute, minBackoff: time.Second, maxBackoff: time.Minute}
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return errors.New("webhooks: nil EnsureOption")
+		}
+		if err := o(&cfg); err != nil {
+			return err
+		}
 	}
-	cfg.maxBackoff = max(cfg.maxBackoff, cfg.minBackoff)
 	failures := 0
 	known := ""
 	timer := time.NewTimer(0)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,10 @@ func ExampleNewHandler() {
 
 	event := `{"data":{"type":"event","id":"user-joined","attributes":{"meeting":{"internal-meeting-id":"abc-1","external-meeting-id":"room-1"},` +
 		`"user":{"internal-user-id":"w_1","external-user-id":"u-1","name":"Grace","role":"VIEWER","presenter":false}},"event":{"ts":1764115200000}}}`
-	body := "domain=bbb.example.org&event=" + url.QueryEscape("["+event+"]") + "&timestamp=1764115200012"
+	// bbb-webhooks stamps a delivery when it first sends it; Handler refuses
+	// one stamped more than DefaultMaxAge ago.
+	stamp := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	body := "domain=bbb.example.org&event=" + url.QueryEscape("["+event+"]") + "&timestamp=" + stamp
 	sum := webhooks.Sign(checksum.SHA1, callbackURL, []byte(body), secret)
 
 	r := httptest.NewRequest(http.MethodPost, callbackURL+"?checksum="+sum, strings.NewReader(body))

@@ -21,6 +21,23 @@ import (
 // sends (a rap-publish-ended with large metadata is a few KiB).
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultMaxAge and DefaultMaxSkew bound the timestamp of a delivery unless
+// changed with WithMaxAge or turned off with WithoutMaxAge. bbb-webhooks
+// stamps a delivery once and keeps the stamp across its retries; its shipped
+// retryIntervals (100 ms, 0.5, 1, 2, 4, 8, 10, 30 s, then 60 s four times)
+// add up to 4 min 56 s, and each of the 13 attempts may wait its 5 s
+// requestTimeout, so the last retry leaves at most about 6 minutes after the
+// stamp. DefaultMaxAge adds DefaultMaxSkew to that for the two clocks.
+const (
+	DefaultMaxAge  = 6*time.Minute + DefaultMaxSkew
+	DefaultMaxSkew = time.Minute
+)
+
+// ErrStale matches, with errors.Is, the error of a delivery refused because
+// its timestamp is missing, older than the maximum age, or too far in the
+// future (Outcome.Err, Reason ReasonStale).
+var ErrStale = errors.New("webhooks: delivery timestamp outside the accepted age")
+
 // DeliveryFunc receives an authenticated, decoded delivery. Returning nil
 // tells Handler to answer 2xx, which bbb-webhooks takes as delivered;
 // returning an error makes Handler answer 500, so bbb-webhooks retries.
@@ -35,9 +52,13 @@ type DeliveryFunc func(ctx context.Context, d *Delivery) error
 //
 //	200  the DeliveryFunc accepted the delivery (or it is a duplicate of one)
 //	400  the body is truncated or the form or event JSON is malformed
-//	401  authentication failed, or the timestamp is too old (bbb-webhooks
-//	     counts 401 as delivered and will not retry; Handler logs it at error
-//	     level, without secrets)
+//	401  authentication failed (ReasonUnauthenticated, ErrUnauthenticated),
+//	     or the timestamp is missing, older than the maximum age (by default
+//	     DefaultMaxAge, about bbb-webhooks' whole retry schedule) or ahead by
+//	     more than the skew (ReasonStale, ErrStale). bbb-webhooks counts 401
+//	     as delivered and stops: any other refusal would be retried for about
+//	     five minutes and then remove the hook, and a permanent hook would
+//	     retry it for ever. Handler logs it at error level, without secrets.
 //	405  not a POST
 //	413  the body exceeds the size limit
 //	415  the content type is not application/x-www-form-urlencoded, or the
@@ -62,13 +83,13 @@ type Handler struct {
 // HandlerOption configures a Handler.
 type HandlerOption func(*Handler) error
 
-// WithAlgorithms limits the checksum algorithms accepted (by default all
-// four: SHA-1, SHA-256, SHA-384 and SHA-512; bbb-webhooks uses SHA-1 unless
-// its hookChecksumAlgorithm is set).
-func WithAlgorithms(algs ...checksum.Algorithm) HandlerOption {
+// WithAcceptedChecksums limits the checksum algorithms accepted (by default
+// all four: SHA-1, SHA-256, SHA-384 and SHA-512; bbb-webhooks uses SHA-1
+// unless its hookChecksumAlgorithm is set).
+func WithAcceptedChecksums(algs ...checksum.Algorithm) HandlerOption {
 	return func(h *Handler) error {
 		if len(algs) == 0 {
-			return errors.New("webhooks: WithAlgorithms needs at least one algorithm")
+			return errors.New("webhooks: WithAcceptedChecksums needs at least one algorithm")
 		}
 		for _, a := range algs {
 			if !a.Valid() {
@@ -92,7 +113,8 @@ func WithBearer() HandlerOption {
 // to 3.3, hex(H(callbackURL + "{}" + secret)). That checksum does not cover
 // the body: with it the body is unauthenticated, and anyone who has seen one
 // delivery can forge others. Enable it only while such a server is being
-// upgraded, and preferably with WithDedup and WithMaxAge.
+// upgraded, and preferably with WithDedup (with the default maximum age,
+// a replay is then absorbed or refused as stale).
 func WithLegacyChecksum() HandlerOption {
 	return func(h *Handler) error { h.v.legacy = true; return nil }
 }
@@ -128,6 +150,9 @@ func WithLogger(l *slog.Logger) HandlerOption {
 // at-least-once into exactly-once for retries. At most maxEntries bodies are
 // remembered (the oldest are forgotten first); 0 means 100000. A repeat
 // that arrives while the first copy is still being handled waits for it.
+// With a window of at least the maximum age plus the skew
+// (DefaultMaxAge+DefaultMaxSkew by default), every replay of a captured
+// delivery is either absorbed or refused as stale.
 func WithDedup(window time.Duration, maxEntries int) HandlerOption {
 	return func(h *Handler) error {
 		if window <= 0 || maxEntries < 0 {
@@ -141,22 +166,34 @@ func WithDedup(window time.Duration, maxEntries int) HandlerOption {
 	}
 }
 
-// WithMaxAge refuses (401, ReasonStale) deliveries whose timestamp field is
+// WithMaxAge sets which delivery timestamps are accepted (default
+// DefaultMaxAge and DefaultMaxSkew): a delivery whose timestamp field is
 // more than maxAge in the past or more than maxSkew in the future, or
-// missing. bbb-webhooks keeps the timestamp of the first attempt across
-// retries, and its shipped retry schedule spans about five minutes, so
-// maxAge should be longer than that. Together with WithDedup and a window of
-// at least maxAge+maxSkew, every replay of a captured delivery is either
-// absorbed or refused. The timestamp comes from the sender's clock, and a
-// stale delivery is answered 401, which bbb-webhooks counts as delivered:
-// keep both clocks synchronized, or events are lost (each refusal is logged
-// at error level).
+// missing, is refused (401, ReasonStale, ErrStale). bbb-webhooks keeps the
+// timestamp of the first attempt across retries, and its shipped retry
+// schedule spans about six minutes, so maxAge should be longer than that.
+// Together with WithDedup and a window of at least maxAge+maxSkew, every
+// replay of a captured delivery is either absorbed or refused. The timestamp
+// comes from the sender's clock, and a stale delivery is answered 401, which
+// bbb-webhooks counts as delivered: keep both clocks synchronized, or events
+// are lost (each refusal is logged at error level).
 func WithMaxAge(maxAge, maxSkew time.Duration) HandlerOption {
 	return func(h *Handler) error {
 		if maxAge <= 0 || maxSkew < 0 {
 			return errors.New("webhooks: WithMaxAge needs a positive age and a non-negative skew")
 		}
 		h.maxAge, h.maxSkew = maxAge, maxSkew
+		return nil
+	}
+}
+
+// WithoutMaxAge accepts deliveries whatever their timestamp, as Handler did
+// before it had a default maximum age. A captured delivery can then be
+// replayed once WithDedup has forgotten it (or at any time without
+// WithDedup); use it only for senders whose clock cannot be trusted.
+func WithoutMaxAge() HandlerOption {
+	return func(h *Handler) error {
+		h.maxAge, h.maxSkew = 0, 0
 		return nil
 	}
 }
@@ -208,8 +245,13 @@ func NewHandler(secret, callbackURL string, fn DeliveryFunc, opts ...HandlerOpti
 		maxBytes: DefaultMaxBodyBytes,
 		log:      slog.New(slog.DiscardHandler),
 		now:      time.Now,
+		maxAge:   DefaultMaxAge,
+		maxSkew:  DefaultMaxSkew,
 	}
 	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("webhooks: nil HandlerOption")
+		}
 		if err := o(h); err != nil {
 			return nil, err
 		}
@@ -325,13 +367,13 @@ func (h *Handler) call(ctx context.Context, d *Delivery) (err error) {
 
 func (h *Handler) fresh(ts, now time.Time) error {
 	if ts.IsZero() {
-		return errors.New("webhooks: delivery has no timestamp")
+		return fmt.Errorf("%w: no timestamp", ErrStale)
 	}
 	if now.Sub(ts) > h.maxAge {
-		return errors.New("webhooks: delivery timestamp older than the accepted age")
+		return fmt.Errorf("%w: older than %s", ErrStale, h.maxAge)
 	}
 	if ts.Sub(now) > h.maxSkew {
-		return errors.New("webhooks: delivery timestamp too far in the future")
+		return fmt.Errorf("%w: more than %s in the future", ErrStale, h.maxSkew)
 	}
 	return nil
 }

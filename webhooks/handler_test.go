@@ -49,10 +49,16 @@ func (s *sink) deliveries() []*webhooks.Delivery {
 
 func newHandler(t testing.TB, fn webhooks.DeliveryFunc, opts ...webhooks.HandlerOption) *webhooks.Handler {
 	t.Helper()
+	// The fixtures are stamped testTS: the handler's clock is a second later
+	// unless opts set another.
+	opts = append([]webhooks.HandlerOption{webhooks.WithClock(testNow)}, opts...)
 	h, err := webhooks.NewHandler(testSecret, testCallback, fn, opts...)
 	require.NoError(t, err)
 	return h
 }
+
+// testNow is a second after the fixtures' timestamp.
+func testNow() time.Time { return time.UnixMilli(testTS).Add(time.Second) }
 
 func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
@@ -69,7 +75,7 @@ func TestHandlerAcceptsValidDeliveries(t *testing.T) {
 			t.Run(alg.String()+" "+cb, func(t *testing.T) {
 				t.Parallel()
 				s := &sink{}
-				h, err := webhooks.NewHandler(testSecret, cb, s.fn)
+				h, err := webhooks.NewHandler(testSecret, cb, s.fn, webhooks.WithClock(testNow))
 				require.NoError(t, err)
 				body := deliveryBody(userJoined(t), testTS)
 				w := serve(h, postDelivery(alg, cb, body, testSecret))
@@ -124,7 +130,7 @@ func TestHandlerRefusesForgedDeliveries(t *testing.T) {
 		{"two checksums", req(signedURL(testCallback, good)+"&checksum="+good, body), nil},
 		{"checksum of unknown length", req(signedURL(testCallback, good[:39]), body), nil},
 		{"checksum not hex", req(signedURL(testCallback, strings.Repeat("z", 40)), body), nil},
-		{"algorithm not allowed", postDelivery(checksum.SHA1, testCallback, body, testSecret), []webhooks.HandlerOption{webhooks.WithAlgorithms(checksum.SHA256, checksum.SHA512)}},
+		{"algorithm not allowed", postDelivery(checksum.SHA1, testCallback, body, testSecret), []webhooks.HandlerOption{webhooks.WithAcceptedChecksums(checksum.SHA256, checksum.SHA512)}},
 		{"legacy constant checksum without opt-in", req(signedURL(testCallback, refSum(checksum.SHA1, testCallback, "{}", testSecret)), body), nil},
 		{"bearer without opt-in", bearerReq(testSecret, body), nil},
 		{"wrong bearer", bearerReq("guess", body), []webhooks.HandlerOption{webhooks.WithBearer()}},
@@ -239,6 +245,44 @@ func TestHandlerReplayedDeliveries(t *testing.T) {
 	noTS := "domain=x&event=" + formEncode("["+userJoined(t)+"]")
 	assert.Equal(t, http.StatusUnauthorized, serve(h, postDelivery(checksum.SHA1, testCallback, noTS, testSecret)).Code)
 	assert.Equal(t, uint64(3), h.Stats().Rejected[webhooks.ReasonStale])
+}
+
+// By default a delivery stamped longer ago than bbb-webhooks' retry window
+// is refused, so a capture replayed once WithDedup has forgotten it does not
+// reach the DeliveryFunc again; the last retry of the window still does.
+func TestHandlerDefaultMaxAgeRefusesLateReplay(t *testing.T) {
+	t.Parallel()
+	now := time.UnixMilli(testTS)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	var last webhooks.Outcome
+	s := &sink{}
+	h, err := webhooks.NewHandler(testSecret, testCallback, s.fn, webhooks.WithClock(clock),
+		webhooks.WithDedup(time.Minute, 0), webhooks.WithObserver(func(o webhooks.Outcome) { last = o }))
+	require.NoError(t, err)
+	body := deliveryBody(userJoined(t), testTS)
+
+	require.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
+	// bbb-webhooks' last retry leaves about six minutes after the stamp.
+	advance(6 * time.Minute)
+	require.Equal(t, http.StatusOK, serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
+	require.Len(t, s.deliveries(), 2, "the dedup window (1 min) has passed: the retry is delivered")
+
+	// A replay after the default maximum age is refused with 401, which
+	// bbb-webhooks takes as final.
+	advance(webhooks.DefaultMaxAge - 6*time.Minute + time.Second)
+	w := serve(h, postDelivery(checksum.SHA1, testCallback, body, testSecret))
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	assert.Equal(t, webhooks.ReasonStale, last.Reason)
+	assert.ErrorIs(t, last.Err, webhooks.ErrStale)
+	assert.NotErrorIs(t, last.Err, webhooks.ErrUnauthenticated)
+	assert.Len(t, s.deliveries(), 2)
+
+	// WithoutMaxAge restores the old behaviour explicitly.
+	open, err := webhooks.NewHandler(testSecret, testCallback, s.fn, webhooks.WithClock(clock), webhooks.WithoutMaxAge())
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, serve(open, postDelivery(checksum.SHA1, testCallback, body, testSecret)).Code)
 }
 
 func TestHandlerReorderedDeliveries(t *testing.T) {
@@ -516,14 +560,16 @@ func TestNewHandlerValidates(t *testing.T) {
 		{"relative URL", testSecret, "/hook", fn, nil},
 		{"ftp URL", testSecret, "ftp://x/y", fn, nil},
 		{"nil func", testSecret, testCallback, nil, nil},
-		{"no algorithms", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithAlgorithms()}},
-		{"bad algorithm", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithAlgorithms(checksum.Algorithm(9))}},
+		{"no algorithms", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithAcceptedChecksums()}},
+		{"bad algorithm", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithAcceptedChecksums(checksum.Algorithm(9))}},
 		{"zero size", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithMaxBodyBytes(0)}},
 		{"zero window", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithDedup(0, 10)}},
 		{"zero age", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithMaxAge(0, 0)}},
 		{"nil logger", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithLogger(nil)}},
 		{"nil clock", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithClock(nil)}},
 		{"nil observer", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithObserver(nil)}},
+		{"negative skew", testSecret, testCallback, fn, []webhooks.HandlerOption{webhooks.WithMaxAge(time.Minute, -1)}},
+		{"nil option", testSecret, testCallback, fn, []webhooks.HandlerOption{nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

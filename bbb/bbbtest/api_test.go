@@ -18,7 +18,7 @@ import (
 
 func TestChecksumRules(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, WithAlgorithms(checksum.SHA256, checksum.SHA512))
+	s := newTestServer(t, WithAcceptedChecksums(checksum.SHA256, checksum.SHA512))
 	query := q("meetingID", "x y*~'")
 	tests := []struct {
 		name string
@@ -41,7 +41,7 @@ func TestChecksumRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodGet, s.URL+"api/isMeetingRunning?"+tc.raw, nil)
+			req, _ := http.NewRequest(http.MethodGet, s.APIURL()+"isMeetingRunning?"+tc.raw, nil)
 			a := do(t, s, req)
 			if tc.key == "" {
 				expectKey(t, a, "SUCCESS", "")
@@ -115,9 +115,9 @@ func TestMethodsAndRoutes(t *testing.T) {
 	if a := do(t, s, req); a.status != http.StatusNotFound {
 		t.Errorf("unknown call: %d", a.status)
 	}
-	req, _ = http.NewRequest(http.MethodGet, s.URL+"api", nil)
+	req, _ = http.NewRequest(http.MethodGet, s.APIURL()+"", nil)
 	a := do(t, s, req)
-	want := []string{"returncode", "version", "apiVersion", "bbbVersion", "graphqlWebsocketUrl", "graphqlApiUrl"}
+	want := []string{"returncode", "version", "apiVersion", "bbbVersion", "html5PluginSdkVersion", "graphqlWebsocketUrl", "graphqlApiUrl"}
 	if got := childNames(t, a.body); !slices.Equal(got, want) {
 		t.Errorf("API root elements %v, want %v", got, want)
 	}
@@ -167,7 +167,7 @@ func TestCreateValidation(t *testing.T) {
 func TestCreateSemantics(t *testing.T) {
 	t.Parallel()
 	clock := NewFakeClock(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC))
-	s := newTestServer(t, WithClock(clock))
+	s := newTestServer(t, WithClock(clock.Now))
 	a := get(t, s, "create", q("name", "Demo Meeting", "meetingID", "Demo Meeting", "attendeePW", "ap", "moderatorPW", "mp",
 		"voiceBridge", "70757", "meta_bbb-origin", "Greenlight", "meta_endCallbackUrl", "https://x/y", "meta_bad_key", "v", "meta_9x", "v"))
 	expectKey(t, a, "SUCCESS", "")
@@ -376,7 +376,7 @@ func TestSendChatMessage(t *testing.T) {
 	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "chat", "message", "hello <all>")), "SUCCESS", "")
 	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "chat", "message", "")), "FAILED", "validationError")
 	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "chat", "message", strings.Repeat("é", 501))), "FAILED", "validationError")
-	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "nope", "message", "x")), "FAILED", "notFound")
+	expectKey(t, get(t, s, "sendChatMessage", q("meetingID", "nope", "message", "x")), "FAILED", "meetingNotFound")
 	m, _ := s.Meeting("chat")
 	if len(m.Chat) != 1 || m.Chat[0].UserName != "System" || m.Chat[0].Message != "hello <all>" {
 		t.Errorf("chat %+v", m.Chat)
@@ -391,7 +391,7 @@ func TestGetJoinURLAndSignOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"api/getJoinUrl?sessionToken="+ju.SessionToken+"&sessionName=tablet", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.APIURL()+"getJoinUrl?sessionToken="+ju.SessionToken+"&sessionName=tablet", nil)
 	a := do(t, s, req)
 	var out struct {
 		Response struct{ ReturnCode, Message, URL string } `json:"response"`
@@ -417,12 +417,12 @@ func TestGetJoinURLAndSignOut(t *testing.T) {
 	if m, _ := s.Meeting("sess"); len(m.Attendees) != 1 {
 		t.Errorf("re-join duplicated the user: %+v", m.Attendees)
 	}
-	req, _ = http.NewRequest(http.MethodGet, s.URL+"api/getJoinUrl?sessionToken=bogus", nil)
+	req, _ = http.NewRequest(http.MethodGet, s.APIURL()+"getJoinUrl?sessionToken=bogus", nil)
 	if err := json.Unmarshal(do(t, s, req).body, &out); err != nil || out.Response.ReturnCode != "FAILED" {
 		t.Errorf("bogus token: %+v", out)
 	}
 	m, _ := s.Meeting("sess")
-	req, _ = http.NewRequest(http.MethodGet, s.URL+"api/signOut?sessionToken="+sessionOf(s, "sess", m.Attendees[0].InternalUserID), nil)
+	req, _ = http.NewRequest(http.MethodGet, s.APIURL()+"signOut?sessionToken="+sessionOf(s, "sess", m.Attendees[0].InternalUserID), nil)
 	expectKey(t, do(t, s, req), "SUCCESS", "")
 	if m, _ := s.Meeting("sess"); len(m.Attendees) != 0 {
 		t.Errorf("signOut left attendees %+v", m.Attendees)
@@ -445,14 +445,14 @@ func TestRefusalsInTheCallsFormat(t *testing.T) {
 	s := newTestServer(t)
 	// join: a checksum failure is a redirect with errors=, like every
 	// validation failure of join.
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"api/join?fullName=A&meetingID=m&role=VIEWER&checksum=00", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.APIURL()+"join?fullName=A&meetingID=m&role=VIEWER&checksum=00", nil)
 	a := do(t, s, req)
 	loc, _ := url.Parse(a.header.Get("Location"))
 	if a.status != http.StatusFound || !strings.Contains(loc.Query().Get("errors"), `"key":"checksumError"`) {
 		t.Errorf("join checksum failure: %d %q", a.status, a.header.Get("Location"))
 	}
 	// text tracks: JSON.
-	req, _ = http.NewRequest(http.MethodGet, s.URL+"api/getRecordingTextTracks?recordID=r&checksum=00", nil)
+	req, _ = http.NewRequest(http.MethodGet, s.APIURL()+"getRecordingTextTracks?recordID=r&checksum=00", nil)
 	a = do(t, s, req)
 	var out struct{ Response map[string]string }
 	if err := json.Unmarshal(a.body, &out); err != nil || out.Response["messageKey"] != "checksumError" {

@@ -45,7 +45,7 @@ func benchGet(b *testing.B, c *http.Client, target string, want int) {
 func setupMeeting(b *testing.B, srv *bbbtest.Server, c *http.Client) (string, []byte) {
 	q := "meetingID=bench"
 	create := "name=Bench+Room&meetingID=bench&record=true&meta_bbb-origin=bench"
-	resp, err := c.Get(srv.URL + "api/create?" + create + "&checksum=" + checksum.Sum(checksum.SHA256, "create", create, srv.Secret))
+	resp, err := c.Get(srv.APIURL() + "create?" + create + "&checksum=" + checksum.Sum(checksum.SHA256, "create", create, srv.Secret))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func setupMeeting(b *testing.B, srv *bbbtest.Server, c *http.Client) (string, []
 			b.Fatal(err)
 		}
 	}
-	target := srv.URL + "api/getMeetingInfo?" + q + "&checksum=" + checksum.Sum(checksum.SHA256, "getMeetingInfo", q, srv.Secret)
+	target := srv.APIURL() + "getMeetingInfo?" + q + "&checksum=" + checksum.Sum(checksum.SHA256, "getMeetingInfo", q, srv.Secret)
 	resp, err = c.Get(target)
 	if err != nil {
 		b.Fatal(err)

@@ -18,7 +18,7 @@ import (
 
 func newClient(t *testing.T, s *bbbtest.Server, opts ...bbb.Option) *bbb.Client {
 	t.Helper()
-	c, err := bbb.New(s.URL, s.Secret, append([]bbb.Option{bbb.WithHTTPClient(s.Client())}, opts...)...)
+	c, err := bbb.New(s.APIURL(), s.Secret, append([]bbb.Option{bbb.WithHTTPClient(s.Client())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func newClient(t *testing.T, s *bbbtest.Server, opts ...bbb.Option) *bbb.Client 
 func TestClientLifecycle(t *testing.T) {
 	t.Parallel()
 	clock := bbbtest.NewFakeClock(time.Time{})
-	s := bbbtest.NewServer(bbbtest.WithClock(clock), bbbtest.WithPublishDelay(5*time.Minute))
+	s := bbbtest.NewServer(bbbtest.WithClock(clock.Now), bbbtest.WithPublishDelay(5*time.Minute))
 	defer s.Close()
 	c := newClient(t, s)
 	ctx := context.Background()
@@ -197,7 +197,7 @@ func TestClientErrors(t *testing.T) {
 		want error
 	}{
 		{"wrong secret", func() error {
-			bad, _ := bbb.New(s.URL, "wrong", bbb.WithHTTPClient(s.Client()))
+			bad, _ := bbb.New(s.APIURL(), "wrong", bbb.WithHTTPClient(s.Client()))
 			_, err := bad.GetMeetings(ctx)
 			return err
 		}(), bbb.ErrChecksum},
@@ -225,7 +225,7 @@ func TestClientErrors(t *testing.T) {
 	if _, err := c.GetMeetings(ctx); !errors.As(err, &he) || he.StatusCode != http.StatusBadGateway {
 		t.Errorf("502: %v", err)
 	}
-	fresh, _ := bbb.New(s.URL, s.Secret, bbb.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
+	fresh, _ := bbb.New(s.APIURL(), s.Secret, bbb.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
 	s.DropNext("getMeetings", 1)
 	var te *bbb.TransportError
 	if _, err := fresh.GetMeetings(ctx); !errors.As(err, &te) {
@@ -248,7 +248,7 @@ func TestClientAlgorithms(t *testing.T) {
 	for _, alg := range checksum.All {
 		t.Run(alg.String(), func(t *testing.T) {
 			t.Parallel()
-			s := bbbtest.NewServer(bbbtest.WithAlgorithms(alg))
+			s := bbbtest.NewServer(bbbtest.WithAcceptedChecksums(alg))
 			defer s.Close()
 			c := newClient(t, s, bbb.WithChecksum(alg))
 			if _, err := c.GetMeetings(context.Background()); err != nil {

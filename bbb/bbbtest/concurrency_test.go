@@ -13,7 +13,7 @@ func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t, nil)
 	clock := NewFakeClock(time.Time{})
-	s := newTestServer(t, WithClock(clock), WithPublishDelay(time.Second), WithEmptyMeetingTimeout(time.Second))
+	s := newTestServer(t, WithClock(clock.Now), WithPublishDelay(time.Second), WithEmptyMeetingTimeout(time.Second))
 	hookCreate(t, s, "callbackURL", rcv.URL)
 	var wg sync.WaitGroup
 	for g := range 12 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +19,12 @@ import (
 //	                       listenOnly, voice, video, userdata-<key>
 //	                       -> {"userID", "internalUserID", "sessionToken"}
 //	POST /bbbtest/leave    meetingID, userID
+//	POST /bbbtest/chat     meetingID, userID, message (a public chat message from the user)
 //	POST /bbbtest/admit-guest  meetingID, userID, allow (true lets a waiting guest in)
 //	POST /bbbtest/end      meetingID (as if the last user left)
 //	POST /bbbtest/process-recordings    publish recordings still processing
-//	POST /bbbtest/advance  duration (Go syntax, "90s"); only with a FakeClock
+//	POST /bbbtest/advance  duration (Go syntax, "90s"): moves the server's time forward
+//	                       (added to its clock) and runs what became due -> {"now"}
 //	POST /bbbtest/fault    call, count, key, message, status, drop, latency
 //	POST /bbbtest/clear-faults
 //	POST /bbbtest/down     POST /bbbtest/up
@@ -56,7 +59,16 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		controlJSON(w, http.StatusBadRequest, map[string]any{"error": "malformed form body"})
 		return
 	}
-	f := r.Form
+	status, result := s.runControl(op, r.Form)
+	controlJSON(w, status, result)
+}
+
+// errBadControlParams is a control request with unusable parameters.
+var errBadControlParams = errors.New("bad control parameters")
+
+// runControl performs one POST control operation and returns the status
+// and JSON body of its answer.
+func (s *Server) runControl(op string, f url.Values) (int, any) {
 	flag := func(k string) bool { b, _ := parseBool(f.Get(k)); return b }
 	var err error
 	var result any = map[string]any{"ok": true}
@@ -73,68 +85,73 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		err = s.AdmitGuest(f.Get("meetingID"), f.Get("userID"), flag("allow"))
 	case "leave":
 		err = s.Leave(f.Get("meetingID"), f.Get("userID"))
+	case "chat":
+		err = s.PostChat(f.Get("meetingID"), f.Get("userID"), f.Get("message"))
 	case "end":
 		err = s.EndMeeting(f.Get("meetingID"))
 	case "process-recordings":
 		result = map[string]any{"published": s.ProcessRecordings()}
 	case "advance":
-		fc, ok := s.cfg.clock.(*FakeClock)
-		if !ok {
-			controlJSON(w, http.StatusConflict, map[string]any{"error": "the server does not run on a fake clock"})
-			return
-		}
 		d, perr := time.ParseDuration(f.Get("duration"))
 		if perr != nil || d < 0 {
-			controlJSON(w, http.StatusBadRequest, map[string]any{"error": "duration must be a non-negative Go duration such as 90s"})
-			return
+			return http.StatusBadRequest, map[string]any{"error": "duration must be a non-negative Go duration such as 90s"}
 		}
-		fc.Advance(d)
-		result = map[string]any{"now": fc.Now().UTC().Format(time.RFC3339Nano)}
+		s.offset.Add(int64(d))
+		s.fireDue()
+		result = map[string]any{"now": s.now().UTC().Format(time.RFC3339Nano)}
 	case "fault":
-		ft := Fault{Call: f.Get("call"), Key: f.Get("key"), Message: f.Get("message"), Drop: flag("drop")}
-		if v := f.Get("count"); v != "" {
-			ft.Count, err = strconv.Atoi(v)
-		}
-		if v := f.Get("status"); v != "" && err == nil {
-			ft.Status, err = strconv.Atoi(v)
-			if err == nil && (ft.Status < 100 || ft.Status > 599) {
-				err = errors.New("status out of range")
-			}
-		}
-		if v := f.Get("latency"); v != "" && err == nil {
-			ft.Latency, err = time.ParseDuration(v)
-		}
-		if err != nil {
-			controlJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid fault parameters"})
-			return
+		ft, ferr := parseFault(f)
+		if ferr != nil {
+			return http.StatusBadRequest, map[string]any{"error": "invalid fault parameters"}
 		}
 		s.InjectFault(ft)
 	case "clear-faults":
 		s.ClearFaults()
-	case "down":
-		s.SetDown(true)
-	case "up":
-		s.SetDown(false)
+	case "down", "up":
+		s.SetDown(op == "down")
 	case "reset":
 		s.Reset()
 	default:
-		controlJSON(w, http.StatusNotFound, map[string]any{"error": "unknown control endpoint"})
-		return
+		return http.StatusNotFound, map[string]any{"error": "unknown control endpoint"}
 	}
 	if err != nil {
-		status := http.StatusBadRequest
-		var je *JoinError
-		if errors.Is(err, ErrNotFound) {
-			status = http.StatusNotFound
-		}
-		body := map[string]any{"error": err.Error()}
-		if errors.As(err, &je) {
-			body["messageKey"] = je.Key
-		}
-		controlJSON(w, status, body)
-		return
+		return controlError(err)
 	}
-	controlJSON(w, http.StatusOK, result)
+	return http.StatusOK, result
+}
+
+// parseFault reads the parameters of POST /bbbtest/fault.
+func parseFault(f url.Values) (Fault, error) {
+	drop, _ := parseBool(f.Get("drop"))
+	ft := Fault{Call: f.Get("call"), Key: f.Get("key"), Message: f.Get("message"), Drop: drop}
+	var err error
+	if v := f.Get("count"); v != "" {
+		ft.Count, err = strconv.Atoi(v)
+	}
+	if v := f.Get("status"); v != "" && err == nil {
+		ft.Status, err = strconv.Atoi(v)
+		if err == nil && (ft.Status < 100 || ft.Status > 599) {
+			err = errBadControlParams
+		}
+	}
+	if v := f.Get("latency"); v != "" && err == nil {
+		ft.Latency, err = time.ParseDuration(v)
+	}
+	return ft, err
+}
+
+// controlError is the answer to a control operation that failed.
+func controlError(err error) (int, any) {
+	status := http.StatusBadRequest
+	if errors.Is(err, ErrNotFound) {
+		status = http.StatusNotFound
+	}
+	body := map[string]any{"error": err.Error()}
+	var je *JoinError
+	if errors.As(err, &je) {
+		body["messageKey"] = je.Key
+	}
+	return status, body
 }
 
 func controlJSON(w http.ResponseWriter, status int, v any) {

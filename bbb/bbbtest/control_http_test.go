@@ -11,7 +11,7 @@ import (
 
 func control(t *testing.T, s *Server, method, op string, form url.Values, secret string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, strings.TrimSuffix(s.URL, "bigbluebutton/")+"bbbtest/"+op, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(method, s.URL+"/bbbtest/"+op, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
@@ -27,7 +27,7 @@ func control(t *testing.T, s *Server, method, op string, form url.Values, secret
 func TestControlEndpoints(t *testing.T) {
 	t.Parallel()
 	clock := NewFakeClock(time.Time{})
-	s := newTestServer(t, WithClock(clock), WithPublishDelay(time.Hour))
+	s := newTestServer(t, WithClock(clock.Now), WithPublishDelay(time.Hour))
 	if st, _ := control(t, s, http.MethodPost, "join", nil, ""); st != http.StatusUnauthorized {
 		t.Errorf("no secret: %d", st)
 	}
@@ -68,7 +68,7 @@ func TestControlEndpoints(t *testing.T) {
 		t.Errorf("bad fault: %d", st)
 	}
 	control(t, s, http.MethodPost, "down", nil, s.Secret)
-	if resp, err := s.Client().Get(s.URL + "api"); err == nil {
+	if resp, err := s.Client().Get(s.APIURL()); err == nil {
 		resp.Body.Close()
 		t.Error("API answered while down")
 	}
@@ -87,12 +87,19 @@ func TestControlEndpoints(t *testing.T) {
 	if st, _ := control(t, s, http.MethodGet, "join", nil, s.Secret); st != 405 {
 		t.Errorf("GET join: %d", st)
 	}
-	real := newTestServer(t)
-	if st, _ := control(t, real, http.MethodPost, "advance", url.Values{"duration": {"1s"}}, real.Secret); st != http.StatusConflict {
-		t.Errorf("advance on a real clock: %d", st)
+	wall := newTestServer(t, WithPublishDelay(time.Hour))
+	if st, _ := control(t, wall, http.MethodPost, "advance", url.Values{"duration": {"-1s"}}, wall.Secret); st != http.StatusBadRequest {
+		t.Errorf("advance by a negative duration: %d", st)
+	}
+	recordMeeting(t, wall, "wall", nil)
+	if st, _ := control(t, wall, http.MethodPost, "advance", url.Values{"duration": {"1h"}}, wall.Secret); st != http.StatusOK {
+		t.Errorf("advance on the wall clock: %d", st)
+	}
+	if recs := wall.Recordings(); len(recs) != 1 || recs[0].State != StatePublished {
+		t.Errorf("advance on the wall clock did not publish: %+v", recs)
 	}
 	off := newTestServer(t, WithoutControlEndpoints())
-	req, _ := http.NewRequest(http.MethodGet, strings.TrimSuffix(off.URL, "bigbluebutton/")+"bbbtest/state", nil)
+	req, _ := http.NewRequest(http.MethodGet, off.URL+"/bbbtest/state", nil)
 	req.Header.Set("Authorization", "Bearer "+off.Secret)
 	if a := do(t, off, req); a.status != 404 {
 		t.Errorf("disabled control endpoints answered %d", a.status)

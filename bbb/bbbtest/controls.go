@@ -53,6 +53,7 @@ type JoinedUser struct {
 // starts running, the user appears in getMeetingInfo, and user-joined is
 // delivered to webhooks.
 func (s *Server) Join(meetingID string, u User) (JoinedUser, error) {
+	s.fireDue()
 	role := u.Role
 	if role == "" {
 		role = "VIEWER"
@@ -78,6 +79,7 @@ func (s *Server) Join(meetingID string, u User) (JoinedUser, error) {
 // Leave makes a user (external or internal user ID) leave a meeting. When
 // the last user leaves, the meeting ends after the empty-meeting timeout.
 func (s *Server) Leave(meetingID, userID string) error {
+	s.fireDue()
 	s.mu.Lock()
 	m := s.byExternal[meetingID]
 	if m == nil {
@@ -112,6 +114,7 @@ func findUser(m *meeting, userID string) *user {
 // attendee and user-joined is delivered) or turns it away (allow false: its
 // session ends), as a moderator does in the waiting room.
 func (s *Server) AdmitGuest(meetingID, userID string, allow bool) error {
+	s.fireDue()
 	s.mu.Lock()
 	m := s.byExternal[meetingID]
 	var u *user
@@ -143,6 +146,7 @@ func (s *Server) AdmitGuest(meetingID, userID string, allow bool) error {
 // empty-meeting timeout had run out: users leave, the meeting ends, and a
 // recorded meeting that anybody joined becomes a recording.
 func (s *Server) EndMeeting(meetingID string) error {
+	s.fireDue()
 	s.mu.Lock()
 	m := s.byExternal[meetingID]
 	if m == nil {
@@ -158,6 +162,7 @@ func (s *Server) EndMeeting(meetingID string) error {
 // ProcessRecordings publishes every recording still processing, without
 // waiting for the publish delay, and reports how many it published.
 func (s *Server) ProcessRecordings() int {
+	s.fireDue()
 	s.mu.Lock()
 	var evs []Event
 	n := 0
@@ -186,6 +191,7 @@ type RecordingSpec struct {
 // need many recordings (pagination, filters). It returns the record ID,
 // sha1(meetingID)-startMillis like bbb's.
 func (s *Server) AddRecording(spec RecordingSpec) (string, error) {
+	s.fireDue()
 	if spec.MeetingID == "" {
 		return "", errors.New("bbbtest: recording without meeting ID")
 	}
@@ -198,7 +204,7 @@ func (s *Server) AddRecording(spec RecordingSpec) (string, error) {
 	}
 	start := spec.Start
 	if start.IsZero() {
-		start = s.cfg.clock.Now().Add(-time.Hour)
+		start = s.now().Add(-time.Hour)
 	}
 	end := spec.End
 	if end.IsZero() || end.Before(start) {
@@ -361,6 +367,7 @@ func snapshotMeeting(m *meeting) MeetingState {
 
 // Meetings returns a snapshot of the running meetings in creation order.
 func (s *Server) Meetings() []MeetingState {
+	s.fireDue()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]MeetingState, 0, len(s.meetings))
@@ -372,6 +379,7 @@ func (s *Server) Meetings() []MeetingState {
 
 // Meeting returns a snapshot of one meeting by external ID.
 func (s *Server) Meeting(meetingID string) (MeetingState, bool) {
+	s.fireDue()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	m := s.byExternal[meetingID]
@@ -383,6 +391,7 @@ func (s *Server) Meeting(meetingID string) (MeetingState, bool) {
 
 // Recordings returns a snapshot of every recording, deleted ones included.
 func (s *Server) Recordings() []RecordingState {
+	s.fireDue()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]RecordingState, 0, len(s.recordings))
@@ -400,6 +409,7 @@ func (s *Server) Recordings() []RecordingState {
 
 // Hooks returns a snapshot of the registered hooks.
 func (s *Server) Hooks() []HookState {
+	s.fireDue()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]HookState, 0, len(s.hooks))
@@ -415,6 +425,7 @@ func (s *Server) Hooks() []HookState {
 // Deliveries returns the log of webhook delivery attempts (the last 1000),
 // oldest first.
 func (s *Server) Deliveries() []Delivery {
+	s.fireDue()
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
 	return append([]Delivery(nil), s.faults.deliveries...)

@@ -172,7 +172,7 @@ func transportReason(err error) string {
 
 func (s *Server) sleep(d time.Duration) bool {
 	ch := make(chan struct{})
-	stop := s.cfg.clock.AfterFunc(d, func() { close(ch) })
+	stop := s.afterFunc(d, func() { close(ch) })
 	select {
 	case <-ch:
 		return true

@@ -5,17 +5,25 @@
 //
 //	srv := bbbtest.NewServer()
 //	defer srv.Close()
-//	client, _ := bbb.New(srv.URL, srv.Secret)
+//	client := srv.BBBClient()
 //
-// Server.URL ends in "/bigbluebutton/"; the API lives under URL+"api/".
+// The contract is the one of scalelitetest and greenlighttest: NewServer
+// starts a server on a loopback port and panics on a bad option (for
+// tests); New returns an error instead and does not listen (for programs,
+// which serve it as an http.Handler or call Start); URL is the server's
+// root without a trailing slash, as in httptest; Client returns an
+// *http.Client for it; Close stops it. APIURL is the BigBlueButton API
+// ("…/bigbluebutton/api/") and BBBClient a bbb.Client signed with Secret.
 //
 // What the fake does like bbb-web 3.0:
 //   - checksums over the raw query, algorithm chosen by length among the
-//     allowed set (WithAlgorithms); a missing or wrong one is checksumError;
+//     allowed set (WithAcceptedChecksums); a missing or wrong one is
+//     checksumError;
 //     POST bodies are unsigned and need a supported Content-Type
 //     (unsupportedContentType); join is GET only;
-//   - create validates name and meetingID, repeats answer duplicateWarning,
-//     other passwords answer idNotUnique, voice bridges are unique,
+//   - create validates name and meetingID, a repeat with both passwords
+//     equal or none answers duplicateWarning, any other idNotUnique, voice
+//     bridges are unique,
 //     internalMeetingID is sha1(meetingID)-createTime, meta_* keys are
 //     lower-cased and filtered like bbb-web does, breakout rooms link to
 //     their parent, <modules> presentations are accepted;
@@ -23,8 +31,14 @@
 //     redirects (302) to the client or answers XML with redirect=false, and
 //     redirects validation failures to the logout URL with errors=[...];
 //   - end, isMeetingRunning, getMeetings (noMeetings), getMeetingInfo,
-//     getSessions, insertDocument, sendChatMessage, getJoinUrl, signOut and
+//     getSessions, insertDocument, sendChatMessage, getJoinUrl, signOut,
+//     learningDashboard (join and leave times, roles, chat counts), stuns
+//     (WithSTUNServers, WithTURNServers with coturn REST credentials) and
 //     the API root;
+//   - a join that fails its checksum is redirected to its errorRedirectUrl
+//     only when WithErrorRedirectAllowList allows it (bbb-web 3.0 follows
+//     any such URL, an open redirect); hooks/* accept SHA-1 only with
+//     WithHooksSHA1Only, as bbb-webhooks before BBB 3.0;
 //   - a meeting created with record=true that somebody joined becomes a
 //     recording when it ends: processing, then published after
 //     WithPublishDelay, with a presentation format and preview images;
@@ -56,7 +70,7 @@
 // as the 3.0 templates that omit empty passwords imply.
 //
 // Test controls: Join, Leave, AdmitGuest, EndMeeting, ProcessRecordings,
-// AddRecording, a FakeClock (WithClock) to move time, faults (InjectFault,
+// AddRecording, a FakeClock (WithClock(clock.Now)) to move time, faults (InjectFault,
 // FailNext, DropNext, SetLatency, SetDown) and snapshots (Meetings,
 // Recordings, Hooks, Deliveries, Calls). The same controls are served over
 // HTTP under /bbbtest/ for tests in other languages, guarded by the shared

@@ -155,18 +155,19 @@ func (s *Server) evUserLeft(m *meeting, u *user) Event {
 func (s *Server) evChat(m *meeting, cm ChatMessage) Event {
 	ts := cm.Time.UnixMilli()
 	id := strconv.FormatInt(ts, 10) + "-" + s.randString(8, lowerAlnum)
+	sender := orDefault(cm.UserID, "SYSTEM")
 	attrs := obj{
 		{"meeting", meetingRef(m.intID, m.extID)},
 		{"chat-message", obj{
 			{"id", id},
 			{"message", cm.Message},
-			{"sender", obj{{"internal-user-id", "SYSTEM"}, {"name", cm.UserName}, {"time", ts}}},
+			{"sender", obj{{"internal-user-id", sender}, {"name", cm.UserName}, {"time", ts}}},
 		}},
 		{"chat-id", "MAIN-PUBLIC-GROUP-CHAT"},
 	}
-	raw := akkaRaw("GroupChatMessageBroadcastEvtMsg", m.intID, "SYSTEM", ts, obj{
+	raw := akkaRaw("GroupChatMessageBroadcastEvtMsg", m.intID, sender, ts, obj{
 		{"chatId", "MAIN-PUBLIC-GROUP-CHAT"},
-		{"msg", obj{{"id", id}, {"timestamp", ts}, {"sender", obj{{"id", "SYSTEM"}, {"name", cm.UserName}, {"role", ""}}}, {"message", cm.Message}}},
+		{"msg", obj{{"id", id}, {"timestamp", ts}, {"sender", obj{{"id", sender}, {"name", cm.UserName}, {"role", ""}}}, {"message", cm.Message}}},
 	})
 	return s.newEvent("chat-group-message-sent", m.intID, m.extID, ts, attrs, raw)
 }

@@ -20,7 +20,7 @@ func ExampleWithRecordingsDir() {
 	defer os.RemoveAll(dir)
 	srv := bbbtest.NewServer(bbbtest.WithRecordingsDir(dir), bbbtest.WithRecordingSize(256<<10))
 	defer srv.Close()
-	client, _ := bbb.New(srv.URL, srv.Secret)
+	client := srv.BBBClient()
 	ctx := context.Background()
 	_, _ = client.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "Demo", MeetingID: "demo", Record: bbb.Bool(true)})
 	_, _ = srv.Join("demo", bbbtest.User{FullName: "Alice", Role: "MODERATOR"})

@@ -14,12 +14,9 @@ import (
 func Example() {
 	srv := bbbtest.NewServer()
 	defer srv.Close()
-	client, err := bbb.New(srv.URL, srv.Secret)
-	if err != nil {
-		panic(err)
-	}
+	client := srv.BBBClient()
 	ctx := context.Background()
-	_, err = client.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "Demo", MeetingID: "demo", Record: bbb.Bool(true)})
+	_, err := client.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "Demo", MeetingID: "demo", Record: bbb.Bool(true)})
 	if err != nil {
 		panic(err)
 	}
@@ -41,9 +38,9 @@ func Example() {
 // stays in "processing" until the clock passes the publish delay.
 func ExampleFakeClock() {
 	clock := bbbtest.NewFakeClock(time.Time{})
-	srv := bbbtest.NewServer(bbbtest.WithClock(clock), bbbtest.WithPublishDelay(10*time.Minute))
+	srv := bbbtest.NewServer(bbbtest.WithClock(clock.Now), bbbtest.WithPublishDelay(10*time.Minute))
 	defer srv.Close()
-	client, _ := bbb.New(srv.URL, srv.Secret)
+	client := srv.BBBClient()
 	ctx := context.Background()
 	_, _ = client.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "Lecture", MeetingID: "lecture", Record: bbb.Bool(true)})
 	_, _ = srv.Join("lecture", bbbtest.User{FullName: "Bob"})

@@ -177,7 +177,7 @@ func (s *Server) applyFaults(w http.ResponseWriter, r *http.Request, call string
 }
 
 func isJSONCall(call string) bool {
-	return call == "getRecordingTextTracks" || call == "putRecordingTextTrack" || call == "getJoinUrl"
+	return call == "getRecordingTextTracks" || call == "putRecordingTextTrack" || call == "getJoinUrl" || call == "learningDashboard" || call == "stuns"
 }
 
 // dropConnection closes the client's connection without an answer.

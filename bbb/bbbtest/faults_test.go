@@ -3,7 +3,10 @@ package bbbtest
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,7 +47,7 @@ func TestFaults(t *testing.T) {
 	expectKey(t, get(t, s, "getMeetings", ""), "SUCCESS", "noMeetings")
 
 	s.SetDown(true)
-	if resp, err := fresh.Get(s.URL + "api"); err == nil {
+	if resp, err := fresh.Get(s.APIURL()); err == nil {
 		resp.Body.Close()
 		t.Error("server answered while down")
 	}
@@ -77,8 +80,8 @@ func TestNewValidatesOptions(t *testing.T) {
 	bad := map[string]Option{
 		"empty secret":      WithSecret(""),
 		"padded secret":     WithSecret(" s "),
-		"no algorithms":     WithAlgorithms(),
-		"bad algorithm":     WithAlgorithms(checksum.Algorithm(9)),
+		"no algorithms":     WithAcceptedChecksums(),
+		"bad algorithm":     WithAcceptedChecksums(checksum.Algorithm(9)),
 		"nil clock":         WithClock(nil),
 		"negative delay":    WithPublishDelay(-1),
 		"relative base URL": WithBaseURL("/bigbluebutton/"),
@@ -91,48 +94,98 @@ func TestNewValidatesOptions(t *testing.T) {
 		"empty version":     WithBBBVersion(""),
 		"zero body limit":   WithMaxBodyBytes(0),
 		"negative empty":    WithEmptyMeetingTimeout(-1),
+		"nil option":        nil,
+		"nil observer":      WithObserver(nil),
+		"empty hook domain": WithWebhookDomain(""),
+		"relative hook URL": WithPermanentHook("/hook", false),
 	}
 	for name, opt := range bad {
 		if _, err := New(opt); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: NewServer did not panic", name)
+				}
+			}()
+			NewServer(opt).Close()
+		}()
 	}
 	s, err := New(WithBaseURL("https://bbb.example.com/bigbluebutton/"), WithSecret("s3cret"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if s.URL != "https://bbb.example.com/bigbluebutton/" || s.Secret != "s3cret" {
-		t.Errorf("New: %q", s.URL)
+	if s.URL != "https://bbb.example.com" || s.APIURL() != "https://bbb.example.com/bigbluebutton/api/" || s.Secret != "s3cret" {
+		t.Errorf("New: %q, %q", s.URL, s.APIURL())
 	}
+	s.Start()
+	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") || s.APIURL() != s.URL+"/bigbluebutton/api/" {
+		t.Errorf("Start: %q, %q", s.URL, s.APIURL())
+	}
+	if v, err := s.BBBClient().Version(context.Background()); err != nil || v.BBBVersion == "" {
+		t.Errorf("BBBClient: %v, %+v", err, v)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a second Start did not panic")
+		}
+	}()
+	s.Start()
 }
 
-func TestFakeClock(t *testing.T) {
+func TestTimersFollowTheClock(t *testing.T) {
 	t.Parallel()
 	c := NewFakeClock(time.Time{})
+	s := newTestServer(t, WithClock(c.Now))
+	var mu sync.Mutex
 	var fired []int
-	c.AfterFunc(2*time.Second, func() { fired = append(fired, 2) })
-	stop := c.AfterFunc(time.Second, func() { fired = append(fired, 1) })
-	c.AfterFunc(time.Second, func() {
-		fired = append(fired, 10)
-		c.AfterFunc(0, func() { fired = append(fired, 11) })
+	add := func(n int) { mu.Lock(); fired = append(fired, n); mu.Unlock() }
+	got := func() []int { mu.Lock(); defer mu.Unlock(); return slices.Clone(fired) }
+	s.afterFunc(2*time.Second, func() { add(2) })
+	stop := s.afterFunc(time.Second, func() { add(1) })
+	s.afterFunc(time.Second, func() {
+		add(10)
+		s.afterFunc(0, func() { add(11) })
 	})
 	if !stop() || stop() {
 		t.Error("stop should succeed once")
 	}
-	if c.Pending() != 2 {
-		t.Errorf("pending %d", c.Pending())
-	}
 	c.Advance(1500 * time.Millisecond)
 	c.Advance(-time.Hour)
-	if len(fired) != 2 || fired[0] != 10 || fired[1] != 11 {
-		t.Errorf("fired %v", fired)
+	waitFor(t, "timers", func() bool { return len(got()) == 2 })
+	if f := got(); f[0] != 10 || f[1] != 11 {
+		t.Errorf("fired %v", f)
 	}
 	c.Advance(time.Second)
-	if len(fired) != 3 || fired[2] != 2 || c.Pending() != 0 {
-		t.Errorf("fired %v", fired)
+	s.fireDue()
+	waitFor(t, "timers", func() bool { return len(got()) == 3 })
+	if f := got(); f[2] != 2 {
+		t.Errorf("fired %v", f)
 	}
-	if want := time.Date(2026, 1, 1, 0, 0, 2, 500e6, time.UTC); !c.Now().Equal(want) {
-		t.Errorf("now %v", c.Now())
+	if want := time.Date(2026, 1, 1, 0, 0, 2, 500e6, time.UTC); !c.Now().Equal(want) || !s.now().Equal(want) {
+		t.Errorf("now %v, server %v", c.Now(), s.now())
+	}
+}
+
+// A clock that is not a FakeClock moves without telling the server: the
+// server notices within a few milliseconds on its own, and at once on the
+// next call.
+func TestCustomClockTimersFire(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC).UnixNano())
+	s := newTestServer(t, WithClock(func() time.Time { return time.Unix(0, now.Load()) }), WithPublishDelay(time.Minute))
+	recordMeeting(t, s, "custom", nil)
+	if st := s.Recordings()[0].State; st != StateProcessing {
+		t.Fatalf("state %s before the delay", st)
+	}
+	var fired atomic.Bool
+	s.afterFunc(time.Hour, func() { fired.Store(true) })
+	now.Add(int64(2 * time.Hour))
+	waitFor(t, "background timer", fired.Load) // no call to the server
+	if st := s.Recordings()[0].State; st != StatePublished {
+		t.Errorf("state %s after the delay", st)
 	}
 }

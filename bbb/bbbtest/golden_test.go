@@ -65,7 +65,7 @@ func envelopeDecoder(want string) func([]byte) error {
 func TestGolden(t *testing.T) {
 	clock := bbbtest.NewFakeClock(time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC))
 	s, err := bbbtest.New(bbbtest.WithBaseURL("https://bbb.example.com/bigbluebutton/"), bbbtest.WithSecret("golden-secret"),
-		bbbtest.WithSeed(42), bbbtest.WithClock(clock), bbbtest.WithPublishDelay(2*time.Minute))
+		bbbtest.WithSeed(42), bbbtest.WithClock(clock.Now), bbbtest.WithPublishDelay(2*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestGolden(t *testing.T) {
 	failed := []string{"returncode", "messageKey", "message"}
 	ct, vtt := vttBody()
 	steps := []goldenStep{
-		{name: "api_root", call: "", elements: []string{"returncode", "version", "apiVersion", "bbbVersion", "graphqlWebsocketUrl", "graphqlApiUrl"},
+		{name: "api_root", call: "", elements: []string{"returncode", "version", "apiVersion", "bbbVersion", "html5PluginSdkVersion", "graphqlWebsocketUrl", "graphqlApiUrl"},
 			decode: envelopeDecoder("SUCCESS")},
 		{name: "checksum_error", call: "getMeetings", query: "checksum=0000000000000000000000000000000000000000", elements: failed, decode: envelopeDecoder("FAILED")},
 		{name: "get_meetings_empty", call: "getMeetings", elements: []string{"returncode", "meetings", "messageKey", "message"},

@@ -24,9 +24,9 @@ func newTestServer(t *testing.T, opts ...Option) *Server {
 func signedURL(s *Server, alg checksum.Algorithm, call, query string) string {
 	sum := checksum.Sum(alg, call, query, s.Secret)
 	if query == "" {
-		return s.URL + "api/" + call + "?checksum=" + sum
+		return s.APIURL() + call + "?checksum=" + sum
 	}
-	return s.URL + "api/" + call + "?" + query + "&checksum=" + sum
+	return s.APIURL() + call + "?" + query + "&checksum=" + sum
 }
 
 type answer struct {

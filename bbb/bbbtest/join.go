@@ -126,6 +126,8 @@ func (s *Server) admitLocked(m *meeting, u *user) Event {
 		u.presenter = true
 	}
 	m.users = append(m.users, u)
+	m.attendance = append(m.attendance, u)
+	u.joinedMS = s.nowMS()
 	m.everJoined[u.extID] = true
 	m.hasUserJoined = true
 	m.running = true
@@ -254,13 +256,13 @@ func (s *Server) apiGetJoinURL(w http.ResponseWriter, _ *http.Request, q url.Val
 		b.WriteString(url.QueryEscape(p[1]))
 	}
 	query := b.String()
-	alg := s.cfg.algorithms[0]
-	for _, a := range s.cfg.algorithms {
+	alg := s.cfg.accepted[0]
+	for _, a := range s.cfg.accepted {
 		if a == checksum.SHA256 {
 			alg = a
 		}
 	}
-	joinURL := s.URL + "api/join?" + query + "&checksum=" + checksum.Sum(alg, "join", query, s.Secret)
+	joinURL := s.base + "api/join?" + query + "&checksum=" + checksum.Sum(alg, "join", query, s.Secret)
 	s.writeJSON(w, mustJSON(map[string]any{"response": map[string]any{
 		"returncode": "SUCCESS", "message": "Join URL provided successfully.", "url": joinURL,
 	}}))
@@ -306,6 +308,7 @@ func (s *Server) leaveLocked(m *meeting, u *user) []Event {
 		return nil
 	}
 	m.users = append(m.users[:idx:idx], m.users[idx+1:]...)
+	u.leftMS = s.nowMS()
 	delete(s.sessions, u.sessionToken)
 	evs := []Event{s.evUserLeft(m, u)}
 	if u.presenter && len(m.users) > 0 {

@@ -33,6 +33,7 @@ type meeting struct {
 	users                        []*user
 	waiting                      []*user // guests waiting for a moderator (guestPolicy ASK_MODERATOR)
 	everJoined                   map[string]bool
+	attendance                   []*user // every admitted user, in join order, for learningDashboard
 	hasUserJoined                bool
 	running                      bool
 	logoutURL                    string
@@ -57,6 +58,8 @@ type user struct {
 	custom                   map[string]string
 	sessionToken, authToken  string
 	waiting                  bool // a guest in the waiting room
+	joinedMS, leftMS         int64
+	chats                    int64 // public chat messages posted (PostChat)
 }
 
 // session ties a session token (issued by join) to its user.
@@ -82,6 +85,9 @@ type ChatMessage struct {
 	UserName string    `json:"userName"`
 	Message  string    `json:"message"`
 	Time     time.Time `json:"time"`
+	// UserID is the internal ID of the attendee who wrote it (PostChat);
+	// empty for sendChatMessage, which posts as the system.
+	UserID string `json:"userID,omitempty"`
 }
 
 var metaKey = regexp.MustCompile(`^meta_[a-zA-Z][a-zA-Z0-9-]*$`)
@@ -131,188 +137,221 @@ func intParam(q url.Values, key string) (int, bool, bool) {
 	return n, true, true
 }
 
+// apiCreate is create in three steps: parseCreate checks the parameters
+// without a lock, planCreateLocked decides IDs, voice bridge and parent
+// under the lock, applyCreateLocked stores the meeting.
 func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, q url.Values) {
-	name, id := q.Get("name"), q.Get("meetingID")
-	if msg, ok := validateID(name, "meeting name"); !ok {
-		s.writeXML(w, failedXML("validationError", msg))
+	req, fail := parseCreate(r, q)
+	if fail != nil {
+		s.writeXML(w, failedXML(fail.key, fail.msg))
 		return
 	}
-	if msg, ok := validateID(id, "meeting ID"); !ok {
-		s.writeXML(w, failedXML("validationError", msg))
-		return
+	body, evs := s.create(req)
+	s.emit(evs)
+	s.writeXML(w, body)
+}
+
+// apiFailure is a FAILED answer's key and message.
+type apiFailure struct{ key, msg string }
+
+// createRequest is a create call whose parameters passed validation.
+type createRequest struct {
+	q                       url.Values
+	name, id                string
+	record, breakout, free  bool
+	voiceBridge             string
+	ints                    map[string]int
+	docs                    []Document
+	attendeePW, moderatorPW string
+	// bothPWs: both passwords were given (possibly empty).
+	bothPWs bool
+}
+
+// repeats reports whether req is a repeat of m that bbb-web answers with
+// duplicateWarning: both passwords equal to the meeting's, or neither given
+// (ApiController.create in 3.0); anything else is idNotUnique.
+func (req *createRequest) repeats(m *meeting) bool {
+	if req.bothPWs && req.attendeePW == m.attendeePW && req.moderatorPW == m.moderatorPW {
+		return true
 	}
-	for _, k := range []string{"attendeePW", "moderatorPW"} {
-		if v, ok := q[k]; ok && v[0] != "" {
-			if n := utf8.RuneCountInString(v[0]); n < 2 || n > 64 {
-				s.writeXML(w, failedXML("validationError", "Password must be between 2 and 64 characters"))
-				return
-			}
+	return req.attendeePW == "" && req.moderatorPW == ""
+}
+
+func parseCreate(r *http.Request, q url.Values) (*createRequest, *apiFailure) {
+	req := &createRequest{q: q, name: q.Get("name"), id: q.Get("meetingID"), ints: map[string]int{}}
+	_, hasA := q["attendeePW"]
+	_, hasM := q["moderatorPW"]
+	req.attendeePW, req.moderatorPW, req.bothPWs = q.Get("attendeePW"), q.Get("moderatorPW"), hasA && hasM
+	for _, check := range []func(*createRequest) *apiFailure{checkCreateNames, checkCreateFlags, checkCreateNumbers} {
+		if fail := check(req); fail != nil {
+			return nil, fail
 		}
 	}
-	var record, isBreakout, freeJoin bool
+	if ed := q.Get("sharedNotesEditor"); ed != "" && ed != "etherpad" && ed != "blockNote" {
+		return nil, &apiFailure{"invalidSharedNotesEditor", "sharedNotesEditor must be either etherpad or blockNote"}
+	}
+	if r.Method == http.MethodPost && isXMLBody(r) {
+		docs, err := readModules(r.Body)
+		if err != nil {
+			return nil, &apiFailure{"validationError", "The XML body of the request could not be parsed"}
+		}
+		req.docs = docs
+	}
+	if u := q.Get("preUploadedPresentation"); u != "" {
+		req.docs = append(req.docs, Document{URL: u, Filename: q.Get("preUploadedPresentationName"), Current: true, Downloadable: false, Removable: true})
+	}
+	return req, nil
+}
+
+func checkCreateNames(req *createRequest) *apiFailure {
+	if msg, ok := validateID(req.name, "meeting name"); !ok {
+		return &apiFailure{"validationError", msg}
+	}
+	if msg, ok := validateID(req.id, "meeting ID"); !ok {
+		return &apiFailure{"validationError", msg}
+	}
+	for _, pw := range []string{req.attendeePW, req.moderatorPW} {
+		if n := utf8.RuneCountInString(pw); pw != "" && (n < 2 || n > 64) {
+			return &apiFailure{"validationError", "Password must be between 2 and 64 characters"}
+		}
+	}
+	return nil
+}
+
+func checkCreateFlags(req *createRequest) *apiFailure {
 	for _, b := range []struct {
 		key string
 		dst *bool
 		msg string
 	}{
-		{"record", &record, "Record must be a boolean value (true or false)"},
-		{"isBreakout", &isBreakout, "You must provide a boolean value (true or false) for the breakout room"},
-		{"freeJoin", &freeJoin, "freeJoin must be a boolean value (true or false)"},
+		{"record", &req.record, "Record must be a boolean value (true or false)"},
+		{"isBreakout", &req.breakout, "You must provide a boolean value (true or false) for the breakout room"},
+		{"freeJoin", &req.free, "freeJoin must be a boolean value (true or false)"},
 	} {
-		if v := q.Get(b.key); v != "" {
+		if v := req.q.Get(b.key); v != "" {
 			val, ok := parseBool(v)
 			if !ok {
-				s.writeXML(w, failedXML("validationError", b.msg))
-				return
+				return &apiFailure{"validationError", b.msg}
 			}
 			*b.dst = val
 		}
 	}
-	voiceBridge := q.Get("voiceBridge")
-	if voiceBridge != "" {
-		if _, err := strconv.Atoi(voiceBridge); err != nil {
-			s.writeXML(w, failedXML("validationError", "Voice bridge must be an integral value"))
-			return
-		}
-	}
-	ints := map[string]int{}
-	for _, k := range []string{"maxParticipants", "duration", "sequence", "meetingExpireWhenLastUserLeftInMinutes"} {
-		n, _, ok := intParam(q, k)
-		if !ok || n < 0 {
-			s.writeXML(w, failedXML("validationError", k+" must be a non-negative integral value"))
-			return
-		}
-		ints[k] = n
-	}
-	if ed := q.Get("sharedNotesEditor"); ed != "" && ed != "etherpad" && ed != "blockNote" {
-		s.writeXML(w, failedXML("invalidSharedNotesEditor", "sharedNotesEditor must be either etherpad or blockNote"))
-		return
-	}
-	var docs []Document
-	if r.Method == http.MethodPost && isXMLBody(r) {
-		d, err := readModules(r.Body)
-		if err != nil {
-			s.writeXML(w, failedXML("validationError", "The XML body of the request could not be parsed"))
-			return
-		}
-		docs = d
-	}
-	if u := q.Get("preUploadedPresentation"); u != "" {
-		docs = append(docs, Document{URL: u, Filename: q.Get("preUploadedPresentationName"), Current: true, Downloadable: false, Removable: true})
-	}
+	return nil
+}
 
+func checkCreateNumbers(req *createRequest) *apiFailure {
+	req.voiceBridge = req.q.Get("voiceBridge")
+	if req.voiceBridge != "" {
+		if _, err := strconv.Atoi(req.voiceBridge); err != nil {
+			return &apiFailure{"validationError", "Voice bridge must be an integral value"}
+		}
+	}
+	for _, k := range []string{"maxParticipants", "duration", "sequence", "meetingExpireWhenLastUserLeftInMinutes"} {
+		n, _, ok := intParam(req.q, k)
+		if !ok || n < 0 {
+			return &apiFailure{"validationError", k + " must be a non-negative integral value"}
+		}
+		req.ints[k] = n
+	}
+	return nil
+}
+
+// createPlan is what planCreateLocked decided for a new meeting.
+type createPlan struct {
+	parentID    string
+	parent      *meeting
+	voiceBridge string
+	createTime  int64
+	intID       string
+}
+
+// create answers a repeat of an existing meeting, or plans and stores a new
+// one. It returns the XML answer and the events to emit once unlocked.
+func (s *Server) create(req *createRequest) ([]byte, []Event) {
 	s.mu.Lock()
-	if existing := s.byExternal[id]; existing != nil {
-		if pw, ok := q["attendeePW"]; ok && pw[0] != existing.attendeePW {
-			s.mu.Unlock()
-			s.writeXML(w, failedXML("idNotUnique", "A meeting already exists with that meeting ID. Please use a different meeting ID."))
-			return
+	defer s.mu.Unlock()
+	if existing := s.byExternal[req.id]; existing != nil {
+		if !req.repeats(existing) {
+			return failedXML("idNotUnique", "A meeting already exists with that meeting ID. Please use a different meeting ID."), nil
 		}
-		if pw, ok := q["moderatorPW"]; ok && pw[0] != existing.moderatorPW {
-			s.mu.Unlock()
-			s.writeXML(w, failedXML("idNotUnique", "A meeting already exists with that meeting ID. Please use a different meeting ID."))
-			return
-		}
-		body := createXML(existing, "duplicateWarning", "This conference was already in existence and may currently be in progress.")
-		s.mu.Unlock()
-		s.writeXML(w, body)
-		return
+		return createXML(existing, "duplicateWarning", "This conference was already in existence and may currently be in progress."), nil
 	}
-	parentID := "bbb-none"
-	var parent *meeting
-	if isBreakout {
-		parentID = q.Get("parentMeetingID")
-		if parentID == "" {
-			s.mu.Unlock()
-			s.writeXML(w, failedXML("parentMeetingIdMissing", "No parent meeting ID was provided for the breakout room"))
-			return
+	plan, fail := s.planCreateLocked(req)
+	if fail != nil {
+		return failedXML(fail.key, fail.msg), nil
+	}
+	m := s.applyCreateLocked(req, plan)
+	return createXML(m, "", ""), []Event{s.evMeetingCreated(m)}
+}
+
+// planCreateLocked finds the parent of a breakout room, picks a free voice
+// bridge and a unique create time and internal ID. Callers hold s.mu.
+func (s *Server) planCreateLocked(req *createRequest) (createPlan, *apiFailure) {
+	p := createPlan{parentID: "bbb-none", voiceBridge: req.voiceBridge}
+	if req.breakout {
+		p.parentID = req.q.Get("parentMeetingID")
+		if p.parentID == "" {
+			return p, &apiFailure{"parentMeetingIdMissing", "No parent meeting ID was provided for the breakout room"}
 		}
-		if parent = s.byInternal[parentID]; parent == nil {
-			s.mu.Unlock()
-			s.writeXML(w, failedXML("parentMeetingDoesNotExist", "No parent meeting exists for the breakout room"))
-			return
+		if p.parent = s.byInternal[p.parentID]; p.parent == nil {
+			return p, &apiFailure{"parentMeetingDoesNotExist", "No parent meeting exists for the breakout room"}
 		}
 	}
-	if voiceBridge != "" && s.voiceBridges[voiceBridge] {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("nonUniqueVoiceBridge", "The selected voice bridge is already in use."))
-		return
+	if p.voiceBridge != "" && s.voiceBridges[p.voiceBridge] {
+		return p, &apiFailure{"nonUniqueVoiceBridge", "The selected voice bridge is already in use."}
 	}
-	if voiceBridge == "" {
-		for {
-			voiceBridge = strconv.Itoa(10000 + s.randIntN(90000))
-			if !s.voiceBridges[voiceBridge] {
-				break
-			}
-		}
+	for p.voiceBridge == "" || s.voiceBridges[p.voiceBridge] {
+		p.voiceBridge = strconv.Itoa(10000 + s.randIntN(90000))
 	}
-	createTime := s.nowMS()
-	if createTime <= s.lastCreateMS {
-		createTime = s.lastCreateMS + 1
+	p.createTime = max(s.nowMS(), s.lastCreateMS+1)
+	p.intID = sha1Hex(req.id) + "-" + strconv.FormatInt(p.createTime, 10)
+	for s.byInternal[p.intID] != nil || s.recByID[p.intID] != nil {
+		p.createTime++
+		p.intID = sha1Hex(req.id) + "-" + strconv.FormatInt(p.createTime, 10)
 	}
-	intID := sha1Hex(id) + "-" + strconv.FormatInt(createTime, 10)
-	for s.byInternal[intID] != nil || s.recByID[intID] != nil {
-		createTime++
-		intID = sha1Hex(id) + "-" + strconv.FormatInt(createTime, 10)
-	}
-	s.lastCreateMS = createTime
+	return p, nil
+}
+
+// applyCreateLocked stores the planned meeting. Callers hold s.mu.
+func (s *Server) applyCreateLocked(req *createRequest, p createPlan) *meeting {
+	q := req.q
 	m := &meeting{
-		name:              name,
-		extID:             id,
-		intID:             intID,
-		parentID:          parentID,
-		attendeePW:        q.Get("attendeePW"),
-		moderatorPW:       q.Get("moderatorPW"),
-		createTime:        createTime,
-		startTime:         createTime,
-		voiceBridge:       voiceBridge,
-		dialNumber:        q.Get("dialNumber"),
-		duration:          ints["duration"],
-		maxUsers:          ints["maxParticipants"],
-		record:            record,
-		isBreakout:        isBreakout,
-		sequence:          ints["sequence"],
-		freeJoin:          freeJoin,
-		meta:              map[string]string{},
-		everJoined:        map[string]bool{},
-		logoutURL:         q.Get("logoutURL"),
-		guestPolicy:       strings.ToUpper(q.Get("guestPolicy")),
-		emptyTimeout:      s.cfg.emptyTimeout,
-		documents:         docs,
+		name: req.name, extID: req.id, intID: p.intID, parentID: p.parentID,
+		attendeePW: req.attendeePW, moderatorPW: req.moderatorPW,
+		createTime: p.createTime, startTime: p.createTime, voiceBridge: p.voiceBridge,
+		dialNumber: orDefault(q.Get("dialNumber"), s.cfg.dialNumber),
+		duration:   req.ints["duration"], maxUsers: req.ints["maxParticipants"],
+		record: req.record, isBreakout: req.breakout, sequence: req.ints["sequence"], freeJoin: req.free,
+		meta: map[string]string{}, everJoined: map[string]bool{},
+		logoutURL:    orDefault(q.Get("logoutURL"), s.origin),
+		guestPolicy:  strings.ToUpper(q.Get("guestPolicy")),
+		emptyTimeout: s.cfg.emptyTimeout, documents: req.docs,
 		audioBridge:       orDefault(q.Get("audioBridge"), "bbb-webrtc-sfu"),
 		cameraBridge:      orDefault(q.Get("cameraBridge"), "bbb-webrtc-sfu"),
 		screenShareBridge: orDefault(q.Get("screenShareBridge"), "bbb-webrtc-sfu"),
 		meetingEndedURL:   q.Get("meetingEndedURL"),
 	}
-	if m.dialNumber == "" {
-		m.dialNumber = s.cfg.dialNumber
-	}
-	if m.logoutURL == "" {
-		m.logoutURL = s.origin
-	}
 	if _, set := q["meetingExpireWhenLastUserLeftInMinutes"]; set {
-		m.emptyTimeout = time.Duration(ints["meetingExpireWhenLastUserLeftInMinutes"]) * time.Minute
+		m.emptyTimeout = time.Duration(req.ints["meetingExpireWhenLastUserLeftInMinutes"]) * time.Minute
 	}
 	for k, v := range q {
 		if metaKey.MatchString(k) {
 			m.meta[strings.ToLower(k[len("meta_"):])] = v[0]
 		}
 	}
+	s.lastCreateMS = p.createTime
 	s.meetings = append(s.meetings, m)
-	s.byExternal[id] = m
-	s.byInternal[intID] = m
-	s.voiceBridges[voiceBridge] = true
-	if parent != nil {
-		parent.breakoutRooms = append(parent.breakoutRooms, intID)
+	s.byExternal[m.extID] = m
+	s.byInternal[m.intID] = m
+	s.voiceBridges[m.voiceBridge] = true
+	if p.parent != nil {
+		p.parent.breakoutRooms = append(p.parent.breakoutRooms, m.intID)
 	}
 	if m.duration > 0 {
+		intID := m.intID
 		m.durationTimer = s.scheduleLocked(time.Duration(m.duration)*time.Minute, func() { s.endByID(intID, false) })
 	}
-	evs := []Event{s.evMeetingCreated(m)}
-	body := createXML(m, "", "")
-	s.mu.Unlock()
-	s.emit(evs)
-	s.writeXML(w, body)
+	return m
 }
 
 func orDefault(v, def string) string {
@@ -421,6 +460,31 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 	x.boolElem("hasBeenForciblyEnded", false)
 	x.intElem("startTime", m.startTime)
 	x.intElem("endTime", m.endTime)
+	countsXML(x, m, list && grouped)
+	attendeesXML(x, m)
+	x.open("metadata")
+	for _, k := range sortedKeys(m.meta) {
+		x.elem(k, m.meta[k])
+	}
+	x.close("metadata")
+	x.boolElem("isBreakout", m.isBreakout)
+	if m.isBreakout {
+		x.elem("parentMeetingID", m.parentID)
+		x.intElem("sequence", int64(m.sequence))
+		x.boolElem("freeJoin", m.freeJoin)
+	}
+	if len(m.breakoutRooms) > 0 {
+		x.open("breakoutRooms")
+		for _, b := range m.breakoutRooms {
+			x.elem("breakout", b)
+		}
+		x.close("breakoutRooms")
+	}
+}
+
+// countsXML prints the participant counts of a meeting, grouped by
+// thousands when grouped is set (bbb-web 2.5 and 2.6 in getMeetings).
+func countsXML(x *xmlWriter, m *meeting, grouped bool) {
 	var listen, voice, video, mods int64
 	for _, u := range m.users {
 		if u.listenOnly {
@@ -437,7 +501,7 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 		}
 	}
 	count := x.intElem
-	if list && grouped {
+	if grouped {
 		count = func(name string, v int64) { x.elem(name, groupThousands(v)) }
 	}
 	count("participantCount", int64(len(m.users)))
@@ -446,6 +510,10 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 	count("videoCount", video)
 	count("maxUsers", int64(m.maxUsers))
 	count("moderatorCount", mods)
+}
+
+// attendeesXML prints the <attendees> of a meeting.
+func attendeesXML(x *xmlWriter, m *meeting) {
 	x.open("attendees")
 	for _, u := range m.users {
 		x.open("attendee")
@@ -465,24 +533,6 @@ func meetingXML(x *xmlWriter, m *meeting, list, grouped bool) {
 		x.close("attendee")
 	}
 	x.close("attendees")
-	x.open("metadata")
-	for _, k := range sortedKeys(m.meta) {
-		x.elem(k, m.meta[k])
-	}
-	x.close("metadata")
-	x.boolElem("isBreakout", m.isBreakout)
-	if m.isBreakout {
-		x.elem("parentMeetingID", m.parentID)
-		x.intElem("sequence", int64(m.sequence))
-		x.boolElem("freeJoin", m.freeJoin)
-	}
-	if len(m.breakoutRooms) > 0 {
-		x.open("breakoutRooms")
-		for _, b := range m.breakoutRooms {
-			x.elem("breakout", b)
-		}
-		x.close("breakoutRooms")
-	}
 }
 
 // groupThousands prints n with a comma every three digits, like Java's
@@ -580,17 +630,21 @@ func (s *Server) apiIsMeetingRunning(w http.ResponseWriter, _ *http.Request, q u
 	s.writeXML(w, successBoolXML("running", running))
 }
 
-// lockMeeting takes s.mu and returns the meeting with external ID id; if
-// there is none it answers notFound, releases s.mu and returns nil.
-func (s *Server) lockMeeting(w http.ResponseWriter, id string) *meeting {
+// changeMeeting calls change with the meeting with external ID id, under
+// s.mu, and returns the events change produced; ok is false when there is
+// no such meeting.
+func (s *Server) changeMeeting(id string, change func(m *meeting) []Event) (evs []Event, ok bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	m := s.byExternal[id]
 	if m == nil {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
-		return nil
+		return nil, false
 	}
-	return m
+	return change(m), true
+}
+
+func (s *Server) writeMeetingNotFound(w http.ResponseWriter) {
+	s.writeXML(w, failedXML("notFound", "A meeting with that ID does not exist"))
 }
 
 func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
@@ -599,27 +653,27 @@ func (s *Server) apiEnd(w http.ResponseWriter, _ *http.Request, q url.Values) {
 		s.writeXML(w, failedXML("validationError", "You must provide a meeting ID"))
 		return
 	}
-	m := s.lockMeeting(w, id)
-	if m == nil {
+	evs, ok := s.changeMeeting(id, func(m *meeting) []Event { return s.endMeetingLocked(m, true) })
+	if !ok {
+		s.writeMeetingNotFound(w)
 		return
 	}
-	evs := s.endMeetingLocked(m, true)
-	s.mu.Unlock()
 	s.emit(evs)
 	s.writeXML(w, successMessageXML("sentEndMeetingRequest", "A request to end the meeting was sent. Please wait a few seconds, then use getMeetingInfo or isMeetingRunning to verify that it was ended."))
 }
 
 // endByID ends a meeting from a timer (duration reached, last user gone).
 func (s *Server) endByID(intID string, forcibly bool) {
+	s.emit(s.endMeetingByInternalID(intID, forcibly))
+}
+
+func (s *Server) endMeetingByInternalID(intID string, forcibly bool) []Event {
 	s.mu.Lock()
-	m := s.byInternal[intID]
-	if m == nil {
-		s.mu.Unlock()
-		return
+	defer s.mu.Unlock()
+	if m := s.byInternal[intID]; m != nil {
+		return s.endMeetingLocked(m, forcibly)
 	}
-	evs := s.endMeetingLocked(m, forcibly)
-	s.mu.Unlock()
-	s.emit(evs)
+	return nil
 }
 
 // endMeetingLocked removes a meeting: its users leave, its breakout rooms
@@ -714,16 +768,25 @@ func (s *Server) apiSendChatMessage(w http.ResponseWriter, _ *http.Request, q ur
 	if from == "" {
 		from = "System"
 	}
-	m := s.lockMeeting(w, id)
-	if m == nil {
+	evs, ok := s.postChat(id, ChatMessage{UserName: from, Message: msg, Time: s.now()})
+	if !ok {
+		s.writeXML(w, failedXML("meetingNotFound", "Meeting not found or not active"))
 		return
 	}
-	cm := ChatMessage{UserName: from, Message: msg, Time: s.cfg.clock.Now()}
-	m.chat = append(m.chat, cm)
-	evs := []Event{s.evChat(m, cm)}
-	s.mu.Unlock()
 	s.emit(evs)
 	s.writeXML(w, successMessageXML("", ""))
+}
+
+// postChat adds cm to the running meeting with external ID id.
+func (s *Server) postChat(id string, cm ChatMessage) ([]Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.byExternal[id]
+	if m == nil {
+		return nil, false
+	}
+	m.chat = append(m.chat, cm)
+	return []Event{s.evChat(m, cm)}, true
 }
 
 func (s *Server) apiInsertDocument(w http.ResponseWriter, r *http.Request, q url.Values) {
@@ -737,11 +800,12 @@ func (s *Server) apiInsertDocument(w http.ResponseWriter, r *http.Request, q url
 		s.writeXML(w, failedXML("validationError", "The XML body must contain a presentation module with at least one document"))
 		return
 	}
-	m := s.lockMeeting(w, id)
-	if m == nil {
+	if _, ok := s.changeMeeting(id, func(m *meeting) []Event {
+		m.documents = append(m.documents, docs...)
+		return nil
+	}); !ok {
+		s.writeMeetingNotFound(w)
 		return
 	}
-	m.documents = append(m.documents, docs...)
-	s.mu.Unlock()
 	s.writeXML(w, successMessageXML("", "Presentation is being uploaded"))
 }

@@ -16,8 +16,9 @@ type Option func(*config) error
 
 type config struct {
 	secret          string
-	algorithms      []checksum.Algorithm
-	clock           Clock
+	accepted        []checksum.Algorithm
+	now             func() time.Time
+	customClock     bool
 	publishDelay    time.Duration
 	emptyTimeout    time.Duration
 	baseURL         string
@@ -39,6 +40,13 @@ type config struct {
 	groupedNumbers  bool
 	recDir          string
 	recSize         int64
+	pluginSdk       string
+	redirectAllow   []*url.URL
+	hooksSHA1Only   bool
+	stunServers     []string
+	turnServers     []string
+	turnSecret      string
+	turnTTL         time.Duration
 }
 
 type permanentHook struct {
@@ -53,10 +61,11 @@ var DefaultWebhookRetry = []time.Duration{time.Second, 2 * time.Second, 5 * time
 
 func defaultConfig() *config {
 	return &config{
-		algorithms:    append([]checksum.Algorithm(nil), checksum.All...),
-		clock:         realClock{},
+		accepted:      append([]checksum.Algorithm(nil), checksum.All...),
+		now:           time.Now,
 		emptyTimeout:  time.Minute,
 		bbbVersion:    "3.0.19",
+		pluginSdk:     "0.0.95",
 		dialNumber:    "613-555-1234",
 		maxBodyBytes:  2 << 20,
 		hookRetry:     append([]time.Duration(nil), DefaultWebhookRetry...),
@@ -83,10 +92,11 @@ func WithSecret(secret string) Option {
 	}
 }
 
-// WithAlgorithms sets the checksum algorithms the server accepts, like
-// bbb-web's supportedChecksumAlgorithms (default: all four). It applies to
-// the BBB API and to the hooks/* API.
-func WithAlgorithms(algs ...checksum.Algorithm) Option {
+// WithAcceptedChecksums sets the checksum algorithms the server accepts,
+// like bbb-web's supportedChecksumAlgorithms (default: all four). It
+// applies to the BBB API and to the hooks/* API (see also
+// WithHooksSHA1Only).
+func WithAcceptedChecksums(algs ...checksum.Algorithm) Option {
 	return func(c *config) error {
 		if len(algs) == 0 {
 			return errors.New("bbbtest: no checksum algorithm allowed")
@@ -96,19 +106,21 @@ func WithAlgorithms(algs ...checksum.Algorithm) Option {
 				return fmt.Errorf("bbbtest: invalid checksum algorithm %v", a)
 			}
 		}
-		c.algorithms = append([]checksum.Algorithm(nil), algs...)
+		c.accepted = append([]checksum.Algorithm(nil), algs...)
 		return nil
 	}
 }
 
-// WithClock sets the time source (default: the wall clock). Pass a
-// *FakeClock to make time-dependent behaviour deterministic.
-func WithClock(clock Clock) Option {
+// WithClock sets the time source (default time.Now). Creation and end
+// times, the recording publish delay, the empty-meeting timeout, meeting
+// durations and the webhook retry schedule all follow it. Pass the Now
+// method of a FakeClock to move time by hand.
+func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
-		if clock == nil {
+		if now == nil {
 			return errors.New("bbbtest: nil clock")
 		}
-		c.clock = clock
+		c.now, c.customClock = now, true
 		return nil
 	}
 }
@@ -256,6 +268,9 @@ func WithWebhookHTTPClient(hc *http.Client) Option {
 // host of the base URL).
 func WithWebhookDomain(domain string) Option {
 	return func(c *config) error {
+		if domain == "" || strings.ContainsAny(domain, " \t\r\n/") {
+			return errors.New("bbbtest: webhook domain must be a non-empty host name")
+		}
 		c.hookDomain = domain
 		return nil
 	}
@@ -266,8 +281,8 @@ func WithWebhookDomain(domain string) Option {
 // removed after failed deliveries.
 func WithPermanentHook(callbackURL string, getRaw bool) Option {
 	return func(c *config) error {
-		if _, err := url.ParseRequestURI(callbackURL); err != nil {
-			return errors.New("bbbtest: invalid permanent hook URL")
+		if u, err := url.Parse(callbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("bbbtest: permanent hook URL must be an absolute http(s) URL")
 		}
 		c.permanentHooks = append(c.permanentHooks, permanentHook{url: callbackURL, getRaw: getRaw})
 		return nil
@@ -279,6 +294,9 @@ func WithPermanentHook(callbackURL string, getRaw bool) Option {
 // that caused it and outside the server's locks. f must not block for long.
 func WithObserver(f func(Event)) Option {
 	return func(c *config) error {
+		if f == nil {
+			return errors.New("bbbtest: nil observer")
+		}
 		c.observer = f
 		return nil
 	}
@@ -298,6 +316,51 @@ func WithoutControlEndpoints() Option {
 func WithThousandsSeparators() Option {
 	return func(c *config) error {
 		c.groupedNumbers = true
+		return nil
+	}
+}
+
+// WithHTML5PluginSdkVersion sets the html5PluginSdkVersion the API root
+// reports (bbb-web's html5PluginSdkVersion property; default "0.0.95", what
+// a 3.0.19 server reports).
+func WithHTML5PluginSdkVersion(v string) Option {
+	return func(c *config) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("bbbtest: empty html5 plugin SDK version")
+		}
+		c.pluginSdk = v
+		return nil
+	}
+}
+
+// WithErrorRedirectAllowList lists the URLs a join that fails its checksum
+// may be redirected to through its errorRedirectUrl (or redirectErrorUrl)
+// parameter. bbb-web 3.0 redirects every failed join validation, the
+// checksum included, to that parameter; since such a request is not signed,
+// anybody can make a BBB server redirect to any site (an open redirect). The
+// fake follows such a redirect only when the target has the scheme and host
+// of an entry and its path starts with the entry's path; otherwise it
+// redirects to its own origin with the errors. Joins with a valid checksum
+// are redirected to their errorRedirectUrl as in bbb-web. Default: no entry.
+func WithErrorRedirectAllowList(prefixes ...string) Option {
+	return func(c *config) error {
+		for _, p := range prefixes {
+			u, err := url.Parse(p)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+				return errors.New("bbbtest: error redirect allow-list entries must be absolute http(s) URLs")
+			}
+			c.redirectAllow = append(c.redirectAllow, u)
+		}
+		return nil
+	}
+}
+
+// WithHooksSHA1Only makes the hooks/* API accept SHA-1 checksums only, as
+// bbb-webhooks does before BBB 3.0 (2.6, 2.7); other lengths answer
+// checksumError. The BBB API keeps WithAcceptedChecksums.
+func WithHooksSHA1Only() Option {
+	return func(c *config) error {
+		c.hooksSHA1Only = true
 		return nil
 	}
 }

@@ -203,74 +203,92 @@ var validStates = map[string]bool{
 	StateUnpublished: true, StateDeleted: true, "any": true,
 }
 
-func (s *Server) apiGetRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
-	meetingIDs := splitList(q.Get("meetingID"))
-	recordIDs := splitList(q.Get("recordID"))
-	states := splitList(strings.ToLower(q.Get("state")))
-	if len(states) == 0 {
-		states = []string{StatePublished, StateUnpublished}
+// recordingsQuery is a parsed getRecordings call.
+type recordingsQuery struct {
+	meetingIDs, recordIDs, states []string
+	meta                          map[string]string
+	paginated                     bool
+	offset, limit                 int // limit -1: everything
+}
+
+func parseRecordingsQuery(q url.Values) (*recordingsQuery, *apiFailure) {
+	rq := &recordingsQuery{
+		meetingIDs: splitList(q.Get("meetingID")),
+		recordIDs:  splitList(q.Get("recordID")),
+		states:     splitList(strings.ToLower(q.Get("state"))),
+		meta:       map[string]string{},
 	}
-	for _, st := range states {
+	if len(rq.states) == 0 {
+		rq.states = []string{StatePublished, StateUnpublished}
+	}
+	for _, st := range rq.states {
 		if !validStates[st] {
-			s.writeXML(w, failedXML("validationError", "Invalid recording state: must be processing, processed, published, unpublished, deleted or any"))
-			return
+			return nil, &apiFailure{"validationError", "Invalid recording state: must be processing, processed, published, unpublished, deleted or any"}
 		}
 	}
-	anyState := containsString(states, "any")
-	meta := map[string]string{}
 	for k, v := range q {
 		if metaKey.MatchString(k) {
-			meta[strings.ToLower(k[len("meta_"):])] = v[0]
+			rq.meta[strings.ToLower(k[len("meta_"):])] = v[0]
 		}
 	}
-	_, paginated := q["limit"]
+	_, hasLimitParam := q["limit"]
 	_, hasOffset := q["offset"]
-	paginated = paginated || hasOffset
+	rq.paginated = hasLimitParam || hasOffset
 	offset, _, ok := intParam(q, "offset")
 	if !ok || offset < 0 {
-		s.writeXML(w, failedXML("validationError", "offset must be a non-negative integer"))
-		return
+		return nil, &apiFailure{"validationError", "offset must be a non-negative integer"}
 	}
 	limit, hasLimit, ok := intParam(q, "limit")
 	if !ok || (hasLimit && limit < 1) {
-		s.writeXML(w, failedXML("validationError", "limit must be an integer between 1 and 100"))
-		return
+		return nil, &apiFailure{"validationError", "limit must be an integer between 1 and 100"}
 	}
 	if !hasLimit || limit > 100 {
 		limit = 100
 	}
-	if !paginated {
+	if !rq.paginated {
 		limit = -1
 	}
+	rq.offset, rq.limit = offset, limit
+	return rq, nil
+}
 
+// matches reports whether r passes the query's filters.
+func (rq *recordingsQuery) matches(r *recording) bool {
+	return (len(rq.meetingIDs) == 0 || containsString(rq.meetingIDs, r.extMeetingID)) &&
+		(len(rq.recordIDs) == 0 || hasPrefixIn(r.id, rq.recordIDs)) &&
+		(containsString(rq.states, "any") || containsString(rq.states, r.state)) &&
+		metaMatches(r.meta, rq.meta)
+}
+
+func (s *Server) apiGetRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
+	rq, fail := parseRecordingsQuery(q)
+	if fail != nil {
+		s.writeXML(w, failedXML(fail.key, fail.msg))
+		return
+	}
+	s.writeXML(w, s.recordingsXML(rq))
+}
+
+// recordingsXML answers getRecordings: the page of matching recordings.
+func (s *Server) recordingsXML(rq *recordingsQuery) []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var match []*recording
+	for _, r := range s.recordings {
+		if rq.matches(r) {
+			match = append(match, r)
+		}
+	}
+	page := match
+	if rq.limit >= 0 {
+		page = nil
+		if rq.offset < len(match) {
+			page = match[rq.offset:min(rq.offset+rq.limit, len(match))]
+		}
+	}
 	var x xmlWriter
 	x.open("response")
 	x.elem("returncode", "SUCCESS")
-	s.mu.RLock()
-	var match []*recording
-	for _, r := range s.recordings {
-		if len(meetingIDs) > 0 && !containsString(meetingIDs, r.extMeetingID) {
-			continue
-		}
-		if len(recordIDs) > 0 && !hasPrefixIn(r.id, recordIDs) {
-			continue
-		}
-		if !anyState && !containsString(states, r.state) {
-			continue
-		}
-		if !metaMatches(r.meta, meta) {
-			continue
-		}
-		match = append(match, r)
-	}
-	total := len(match)
-	page := match
-	if limit >= 0 {
-		page = nil
-		if offset < len(match) {
-			page = match[offset:min(offset+limit, len(match))]
-		}
-	}
 	if len(page) == 0 {
 		x.elem("messageKey", "noRecordings")
 		x.elem("message", "There are no recordings for the meeting(s).")
@@ -281,13 +299,12 @@ func (s *Server) apiGetRecordings(w http.ResponseWriter, _ *http.Request, q url.
 			s.recordingXML(&x, r)
 		}
 		x.close("recordings")
-		if paginated {
-			x.intElem("totalElements", int64(total))
+		if rq.paginated {
+			x.intElem("totalElements", int64(len(match)))
 		}
 	}
-	s.mu.RUnlock()
 	x.close("response")
-	s.writeXML(w, x.b)
+	return x.b
 }
 
 func hasPrefixIn(id string, prefixes []string) bool {
@@ -320,8 +337,6 @@ func (s *Server) findRecordingsLocked(list string) []*recording {
 	return out
 }
 
-// lockRecordings takes s.mu and returns the recordings recordID names; if
-// there are none it answers notFound, releases s.mu and returns nil.
 // requireRecordID answers missingParamRecordID and reports false when the
 // request names no recording.
 func (s *Server) requireRecordID(w http.ResponseWriter, q url.Values) bool {
@@ -332,15 +347,29 @@ func (s *Server) requireRecordID(w http.ResponseWriter, q url.Values) bool {
 	return true
 }
 
-func (s *Server) lockRecordings(w http.ResponseWriter, recordID string) []*recording {
+// changeRecordings calls change for each recording recordID names, under
+// s.mu, and returns the events change produced; ok is false when recordID
+// names no recording.
+func (s *Server) changeRecordings(recordID string, change func(r *recording, now int64) []Event) (evs []Event, ok bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	recs := s.findRecordingsLocked(recordID)
-	if len(recs) == 0 {
-		s.mu.Unlock()
-		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
-		return nil
+	now := s.nowMS()
+	for _, r := range recs {
+		evs = append(evs, change(r, now)...)
 	}
-	return recs
+	return evs, len(recs) > 0
+}
+
+// answerRecordingsChanged emits evs and answers a publish, delete or update
+// call: notFound when no recording matched.
+func (s *Server) answerRecordingsChanged(w http.ResponseWriter, evs []Event, ok bool, element string, value bool) {
+	if !ok {
+		s.writeXML(w, failedXML("notFound", "We could not find recordings"))
+		return
+	}
+	s.emit(evs)
+	s.writeXML(w, successBoolXML(element, value))
 }
 
 func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
@@ -356,65 +385,46 @@ func (s *Server) apiPublishRecordings(w http.ResponseWriter, _ *http.Request, q 
 		s.writeXML(w, failedXML("validationError", "publish must be true or false"))
 		return
 	}
-	recs := s.lockRecordings(w, q.Get("recordID"))
-	if recs == nil {
-		return
-	}
-	var evs []Event
-	now := s.nowMS()
-	for _, r := range recs {
+	evs, found := s.changeRecordings(q.Get("recordID"), func(r *recording, now int64) []Event {
 		switch {
 		case publish && r.state == StateUnpublished:
 			r.state = StatePublished
 			if err := s.writeRecordingFilesLocked(r); err != nil {
 				r.state = StateUnpublished
 				noteFilesErr(r, err)
-				continue
+				return nil
 			}
-			evs = append(evs, s.evRapFormat("rap-published", r, now))
+			return []Event{s.evRapFormat("rap-published", r, now)}
 		case !publish && r.state == StatePublished:
 			r.state = StateUnpublished
 			noteFilesErr(r, s.removeRecordingFilesLocked(r.id))
-			evs = append(evs, s.evRapFormat("rap-unpublished", r, now))
+			return []Event{s.evRapFormat("rap-unpublished", r, now)}
 		}
-	}
-	s.mu.Unlock()
-	s.emit(evs)
-	s.writeXML(w, successBoolXML("published", publish))
+		return nil
+	})
+	s.answerRecordingsChanged(w, evs, found, "published", publish)
 }
 
 func (s *Server) apiDeleteRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
 	if !s.requireRecordID(w, q) {
 		return
 	}
-	recs := s.lockRecordings(w, q.Get("recordID"))
-	if recs == nil {
-		return
-	}
-	var evs []Event
-	now := s.nowMS()
-	for _, r := range recs {
+	evs, found := s.changeRecordings(q.Get("recordID"), func(r *recording, now int64) []Event {
 		if r.published() {
 			noteFilesErr(r, s.removeRecordingFilesLocked(r.id))
 		}
 		r.state = StateDeleted
 		s.cancelTimerLocked(r.publishTimer)
-		evs = append(evs, s.evRapFormat("rap-deleted", r, now))
-	}
-	s.mu.Unlock()
-	s.emit(evs)
-	s.writeXML(w, successBoolXML("deleted", true))
+		return []Event{s.evRapFormat("rap-deleted", r, now)}
+	})
+	s.answerRecordingsChanged(w, evs, found, "deleted", true)
 }
 
 func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q url.Values) {
 	if !s.requireRecordID(w, q) {
 		return
 	}
-	recs := s.lockRecordings(w, q.Get("recordID"))
-	if recs == nil {
-		return
-	}
-	for _, r := range recs {
+	_, found := s.changeRecordings(q.Get("recordID"), func(r *recording, _ int64) []Event {
 		for k, v := range q {
 			if !metaKey.MatchString(k) {
 				continue
@@ -427,9 +437,9 @@ func (s *Server) apiUpdateRecordings(w http.ResponseWriter, _ *http.Request, q u
 			}
 		}
 		noteFilesErr(r, s.rewriteMetadataLocked(r))
-	}
-	s.mu.Unlock()
-	s.writeXML(w, successBoolXML("updated", true))
+		return nil
+	})
+	s.answerRecordingsChanged(w, nil, found, "updated", true)
 }
 
 // msToTime converts epoch milliseconds, 0 meaning unset.

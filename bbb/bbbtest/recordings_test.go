@@ -46,7 +46,7 @@ func recordings(t *testing.T, s *Server, query string) recordingsXML {
 func TestRecordingLifecycle(t *testing.T) {
 	t.Parallel()
 	clock := NewFakeClock(time.Time{})
-	s := newTestServer(t, WithClock(clock), WithPublishDelay(time.Minute))
+	s := newTestServer(t, WithClock(clock.Now), WithPublishDelay(time.Minute))
 	expectKey(t, get(t, s, "create", q("name", "Rec", "meetingID", "rec-1", "record", "true", "meta_course", "physics")), "SUCCESS", "")
 	expectKey(t, get(t, s, "create", q("name", "Nobody", "meetingID", "rec-2", "record", "true")), "SUCCESS", "")
 	expectKey(t, get(t, s, "create", q("name", "Unrecorded", "meetingID", "rec-3")), "SUCCESS", "")
@@ -248,7 +248,7 @@ func TestTextTracks(t *testing.T) {
 func TestEmptyMeetingTimeoutAndDuration(t *testing.T) {
 	t.Parallel()
 	clock := NewFakeClock(time.Time{})
-	s := newTestServer(t, WithClock(clock), WithEmptyMeetingTimeout(2*time.Minute))
+	s := newTestServer(t, WithClock(clock.Now), WithEmptyMeetingTimeout(2*time.Minute))
 	expectKey(t, get(t, s, "create", q("name", "Empty", "meetingID", "empty")), "SUCCESS", "")
 	expectKey(t, get(t, s, "create", q("name", "Short", "meetingID", "short", "duration", "5")), "SUCCESS", "")
 	expectKey(t, get(t, s, "create", q("name", "Quick", "meetingID", "quick", "meetingExpireWhenLastUserLeftInMinutes", "0")), "SUCCESS", "")

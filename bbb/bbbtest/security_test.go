@@ -28,7 +28,7 @@ func TestNoSecretsLeak(t *testing.T) {
 	query := q("meetingID", "m")
 	good := checksum.Sum(checksum.SHA256, "getMeetingInfo", query, secret)
 	wrong := checksum.Sum(checksum.SHA256, "getMeetingInfo", query, "other")
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"api/getMeetingInfo?"+query+"&checksum="+wrong, nil)
+	req, _ := http.NewRequest(http.MethodGet, s.APIURL()+"getMeetingInfo?"+query+"&checksum="+wrong, nil)
 	check("checksumError answer", string(do(t, s, req).body), good, wrong)
 
 	// A hook whose callback cannot be reached: the delivery log must not

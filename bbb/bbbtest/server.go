@@ -11,13 +11,15 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/fakeserver"
 )
 
 const apiPrefix = "/bigbluebutton/api/"
@@ -26,15 +28,19 @@ const apiPrefix = "/bigbluebutton/api/"
 // API and callbacks, with real state. All methods are safe for concurrent
 // use.
 type Server struct {
-	// URL is the server's base URL, ending in "/bigbluebutton/". The API
-	// lives under URL+"api/".
+	// URL is the server's root, such as "http://127.0.0.1:40123", without
+	// a trailing slash, as in httptest.Server, scalelitetest.Server and
+	// greenlighttest.Server. The BigBlueButton API is at APIURL().
 	URL string
 	// Secret is the shared secret that signs API calls and callbacks.
 	Secret string
 
 	cfg    *config
-	ts     *httptest.Server
-	origin string // scheme://host[:port] of URL
+	ln     fakeserver.Listener
+	base   string       // public base URL, ending in "/bigbluebutton/"
+	origin string       // scheme://host[:port] of base
+	offset atomic.Int64 // nanoseconds /bbbtest/advance added to the clock
+	tq     timerQueue
 
 	mu           sync.RWMutex
 	closed       bool
@@ -62,12 +68,17 @@ type Server struct {
 	transport  *http.Transport
 }
 
-// New returns a Server that is not listening: serve it as an http.Handler
-// (the API is under /bigbluebutton/api/). Set its public URL with
-// WithBaseURL. New validates the options and reports the first bad one.
+// New returns a Server that is not listening yet, for programs: serve it
+// as an http.Handler (the API is under /bigbluebutton/api/) with its public
+// URL set by WithBaseURL, or call Start. New validates the options and
+// reports the first bad one. Call Close when done: it stops the server's
+// timers and background work.
 func New(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("bbbtest: nil option")
+		}
 		if err := o(cfg); err != nil {
 			return nil, err
 		}
@@ -86,6 +97,7 @@ func New(opts ...Option) (*Server, error) {
 		recByID:      map[string]*recording{},
 		voiceBridges: map[string]bool{},
 		timers:       map[int]func() bool{},
+		tq:           timerQueue{timers: map[int]*timer{}},
 	}
 	if cfg.seeded {
 		s.rng = rand.New(rand.NewPCG(cfg.seed, cfg.seed^0x9e3779b97f4a7c15))
@@ -100,6 +112,11 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.setBaseURL(cfg.baseURL)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.customClock {
+		registerCustomClock(s, true)
+		s.bg.Add(1)
+		go s.pollClock()
+	}
 	if cfg.hookClient != nil {
 		s.hookClient = cfg.hookClient
 	} else {
@@ -126,22 +143,41 @@ func New(opts ...Option) (*Server, error) {
 // and sets URL to its address. It panics if an option is invalid or no port
 // can be opened; use New to get an error instead. Call Close when done.
 func NewServer(opts ...Option) *Server {
-	s, err := New(opts...)
-	if err != nil {
-		panic(err)
-	}
-	s.ts = httptest.NewServer(s)
-	s.setBaseURL(s.ts.URL + "/bigbluebutton/")
+	s := fakeserver.Must(New(opts...))
+	s.Start()
 	return s
 }
 
+// Start starts a Server made by New on a loopback port and sets URL to its
+// address, like httptest.Server.Start. It panics if the server is already
+// started or no port can be opened.
+func (s *Server) Start() {
+	s.setBaseURL(s.ln.Start("bbbtest", s) + "/bigbluebutton/")
+}
+
 func (s *Server) setBaseURL(base string) {
-	s.URL = base
+	s.base = base
+	s.URL = strings.TrimSuffix(strings.TrimSuffix(base, "/bigbluebutton/"), "/")
 	u, _ := url.Parse(base)
 	s.origin = u.Scheme + "://" + u.Host
 	if s.cfg.hookDomain == "" {
 		s.cfg.hookDomain = u.Hostname()
 	}
+}
+
+// APIURL returns the BigBlueButton API URL, ending in "/bigbluebutton/api/".
+func (s *Server) APIURL() string { return s.base + "api/" }
+
+// BBBClient returns a bbb.Client for the server's API, signed with Secret
+// and sent through Client(). It panics if an option is invalid, like
+// NewServer; call bbb.New(s.APIURL(), s.Secret, opts...) to get an error
+// instead.
+func (s *Server) BBBClient(opts ...bbb.Option) *bbb.Client {
+	c, err := bbb.New(s.APIURL(), s.Secret, append([]bbb.Option{bbb.WithHTTPClient(s.Client())}, opts...)...)
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 // Close stops the listener (if NewServer started one), cancels pending
@@ -153,15 +189,12 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	for id, stop := range s.timers {
-		stop()
-		delete(s.timers, id)
-	}
+	s.timers = map[int]func() bool{}
 	s.mu.Unlock()
+	registerCustomClock(s, false)
+	s.stopTimers()
 	s.cancel()
-	if s.ts != nil {
-		s.ts.Close()
-	}
+	s.ln.Close()
 	s.bg.Wait()
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
@@ -169,13 +202,8 @@ func (s *Server) Close() {
 }
 
 // Client returns an *http.Client for the server, like httptest's. With a
-// server made by New it returns a plain client.
-func (s *Server) Client() *http.Client {
-	if s.ts != nil {
-		return s.ts.Client()
-	}
-	return &http.Client{}
-}
+// server made by New and not started it returns a plain client.
+func (s *Server) Client() *http.Client { return s.ln.Client() }
 
 // callSpec describes one API call: the methods it accepts, the content
 // types of POST bodies, and how it is authenticated.
@@ -217,6 +245,8 @@ func callTable() map[string]callSpec {
 		"sendChatMessage":        {get: true, handle: (*Server).apiSendChatMessage},
 		"getJoinUrl":             {get: true, post: true, auth: authSession, handle: (*Server).apiGetJoinURL},
 		"signOut":                {get: true, post: true, auth: authSession, handle: (*Server).apiSignOut},
+		"learningDashboard":      {get: true, post: true, auth: authSession, handle: (*Server).apiLearningDashboard},
+		"stuns":                  {get: true, post: true, auth: authSession, handle: (*Server).apiStuns},
 		"getRecordings":          {get: true, post: true, handle: (*Server).apiGetRecordings},
 		"publishRecordings":      {get: true, handle: (*Server).apiPublishRecordings},
 		"deleteRecordings":       {get: true, handle: (*Server).apiDeleteRecordings},
@@ -233,6 +263,7 @@ func callTable() map[string]callSpec {
 // ServeHTTP serves the BBB API under /bigbluebutton/api/, the API root at
 // /bigbluebutton/api, and the test-control endpoints under /bbbtest/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.fireDue()
 	path := r.URL.Path
 	if strings.HasPrefix(path, "/bbbtest/") && !s.cfg.controlDisabled {
 		s.serveControl(w, r)
@@ -285,7 +316,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch spec.auth {
 	case authChecksum:
-		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, s.cfg.algorithms...); err != nil {
+		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, s.cfg.accepted...); err != nil {
 			s.fail(w, r, call, "checksumError", "Checksums do not match")
 			return
 		}
@@ -297,7 +328,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case authHooks:
 		sum, _, _ := checksum.Split(r.URL.RawQuery)
-		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, s.cfg.algorithms...); err != nil || strings.ToLower(sum) != sum {
+		accepted := s.cfg.accepted
+		if s.cfg.hooksSHA1Only {
+			accepted = []checksum.Algorithm{checksum.SHA1}
+		}
+		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, accepted...); err != nil || strings.ToLower(sum) != sum {
 			// bbb-webhooks compares hex digits case-sensitively.
 			s.writeHooksXML(w, hooksFailed("checksumError", "You must provide a valid checksum."))
 			return
@@ -314,12 +349,34 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, call, key, msg str
 	case isJSONCall(call):
 		s.writeJSON(w, jsonFailed(key, msg))
 	case call == "join":
+		// Not signed: only an allow-listed errorRedirectUrl is followed.
 		q := r.URL.Query()
-		target := orDefault(q.Get("errorRedirectUrl"), orDefault(q.Get("redirectErrorUrl"), s.origin))
+		target := orDefault(q.Get("errorRedirectUrl"), q.Get("redirectErrorUrl"))
+		if !s.redirectAllowed(target) {
+			target = s.origin
+		}
 		redirectWithErrors(w, r, target, key, msg)
 	default:
 		s.writeXML(w, failedXML(key, msg))
 	}
+}
+
+// redirectAllowed reports whether target is on WithErrorRedirectAllowList:
+// same scheme and host as an entry, and a path under the entry's path.
+func (s *Server) redirectAllowed(target string) bool {
+	if target == "" {
+		return false
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.User != nil {
+		return false
+	}
+	for _, a := range s.cfg.redirectAllow {
+		if strings.EqualFold(u.Scheme, a.Scheme) && strings.EqualFold(u.Host, a.Host) && strings.HasPrefix(u.EscapedPath(), a.EscapedPath()) {
+			return true
+		}
+	}
+	return false
 }
 
 func allowed(spec callSpec) string {
@@ -468,6 +525,7 @@ func (s *Server) apiRoot(w http.ResponseWriter) {
 	x.elem("version", "2.0")
 	x.elem("apiVersion", "2.0")
 	x.elem("bbbVersion", s.cfg.bbbVersion)
+	x.elem("html5PluginSdkVersion", s.cfg.pluginSdk)
 	x.elem("graphqlWebsocketUrl", ws+host+"/graphql")
 	x.elem("graphqlApiUrl", s.origin+"/api/rest")
 	x.close("response")
@@ -531,7 +589,7 @@ func (s *Server) scheduleLocked(d time.Duration, f func()) int {
 	}
 	s.timerSeq++
 	id := s.timerSeq
-	s.timers[id] = s.cfg.clock.AfterFunc(d, func() {
+	s.timers[id] = s.afterFunc(d, func() {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -556,5 +614,3 @@ func (s *Server) cancelTimerLocked(id int) {
 		delete(s.timers, id)
 	}
 }
-
-func (s *Server) nowMS() int64 { return s.cfg.clock.Now().UnixMilli() }

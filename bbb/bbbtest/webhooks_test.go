@@ -410,11 +410,11 @@ func TestHooksAPI(t *testing.T) {
 	}
 	// bbb-webhooks compares checksums case-sensitively; the call name includes hooks/.
 	query := q("callbackURL", "http://127.0.0.1:9/z")
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"api/hooks/create?"+query+"&checksum="+strings.ToUpper(checksum.Sum(checksum.SHA1, "hooks/create", query, s.Secret)), nil)
+	req, _ := http.NewRequest(http.MethodGet, s.APIURL()+"hooks/create?"+query+"&checksum="+strings.ToUpper(checksum.Sum(checksum.SHA1, "hooks/create", query, s.Secret)), nil)
 	expectKey(t, do(t, s, req), "FAILED", "checksumError")
-	req, _ = http.NewRequest(http.MethodGet, s.URL+"api/hooks/create?"+query+"&checksum="+checksum.Sum(checksum.SHA1, "create", query, s.Secret), nil)
+	req, _ = http.NewRequest(http.MethodGet, s.APIURL()+"hooks/create?"+query+"&checksum="+checksum.Sum(checksum.SHA1, "create", query, s.Secret), nil)
 	expectKey(t, do(t, s, req), "FAILED", "checksumError")
-	req, _ = http.NewRequest(http.MethodGet, s.URL+"api/hooks/ping", nil)
+	req, _ = http.NewRequest(http.MethodGet, s.APIURL()+"hooks/ping", nil)
 	if a := do(t, s, req); string(a.body) != "bbb-webhooks API up!" {
 		t.Errorf("ping: %q", a.body)
 	}

@@ -14,6 +14,15 @@
 // poller in only one of them (-poller=false on the others). GET /health
 // answers "success" while the state store answers.
 //
+// The admin API accepts Scalelite's checksum and bbbkit's strong scheme
+// (body digest and expiry signed too, see package scalelite);
+// -require-strong-auth refuses the former, whose captured requests replay
+// for ever with any body.
+// The server cuts off slow clients: -read-header-timeout, -read-timeout,
+// -write-timeout and -idle-timeout bound each connection, and
+// -max-body-readers caps the requests still sending their body (more get
+// 503). SIGINT or SIGTERM stop it gracefully within -shutdown-grace.
+//
 // Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when the
 // balancer fails, 2 for bad flags.
 package main

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite"
 )
 
@@ -25,7 +26,8 @@ func Example() {
 		}
 		return ""
 	}
-	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, getenv, io.Discard, ready) }()
+	ctx = cli.WithReady(cli.WithGetenv(ctx, getenv), func(a string) { ready <- a })
+	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, nil, io.Discard, io.Discard) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -50,7 +52,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: worker.URL + "api", Secret: worker.Secret})
+	srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: worker.APIURL(), Secret: worker.Secret})
 	if err != nil {
 		fmt.Println(err)
 		return

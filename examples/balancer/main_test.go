@@ -13,6 +13,8 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 	"github.com/bbbkit/bbbkit/internal/redistest"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/stretchr/testify/assert"
@@ -45,7 +47,7 @@ func TestFlagErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stderr bytes.Buffer
-			code := run(context.Background(), tt.args, noEnv, &stderr, nil)
+			code := run(cli.WithGetenv(context.Background(), noEnv), tt.args, nil, io.Discard, &stderr)
 			assert.Equal(t, 2, code)
 			assert.Contains(t, stderr.String(), tt.want)
 		})
@@ -55,7 +57,7 @@ func TestFlagErrors(t *testing.T) {
 func TestListenFailureExitsOne(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
-	code := run(context.Background(), []string{"-secret", secret, "-listen", "256.0.0.1:1"}, noEnv, &stderr, nil)
+	code := run(cli.WithGetenv(context.Background(), noEnv), []string{"-secret", secret, "-listen", "256.0.0.1:1"}, nil, io.Discard, &stderr)
 	assert.Equal(t, 1, code)
 	assert.NotContains(t, stderr.String(), secret)
 }
@@ -73,7 +75,8 @@ func balancer(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
 		}
 		return ""
 	}
-	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), env, logs, ready) }()
+	ctx = cli.WithReady(cli.WithGetenv(ctx, env), func(a string) { ready <- a })
+	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), nil, io.Discard, logs) }()
 	select {
 	case addr = <-ready:
 	case code := <-done:
@@ -109,7 +112,7 @@ func addWorkers(ctx context.Context, t *testing.T, admin *scalelite.Client, n in
 	for i := range workers {
 		workers[i] = bbbtest.NewServer()
 		t.Cleanup(workers[i].Close)
-		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].URL + "api", Secret: workers[i].Secret})
+		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].APIURL(), Secret: workers[i].Secret})
 		require.NoError(t, err)
 		enabled[i], err = admin.EnableServer(ctx, srv.ID)
 		require.NoError(t, err)
@@ -268,4 +271,14 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// A client that sends an admin body one byte a second is cut off at the
+// read timeout instead of holding the connection.
+func TestSlowAdminBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	addr, _ := balancer(t, "-read-timeout", "500ms")
+	open, err := clitest.SlowBody(addr, "/scalelite/api/addServer?checksum=x", 3*time.Second)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, open, 400*time.Millisecond, "cut off by the read timeout, not at once")
 }

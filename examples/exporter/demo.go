@@ -16,7 +16,7 @@ import (
 func startDemo(ctx context.Context) (*bbbtest.Server, error) {
 	// The options are constant and valid, so NewServer cannot panic on them.
 	srv := bbbtest.NewServer(bbbtest.WithSeed(1), bbbtest.WithEmptyMeetingTimeout(0))
-	client, err := bbb.New(srv.URL, srv.Secret, bbb.WithHTTPClient(srv.Client()))
+	client, err := bbb.New(srv.APIURL(), srv.Secret, bbb.WithHTTPClient(srv.Client()))
 	if err != nil {
 		srv.Close()
 		return nil, err

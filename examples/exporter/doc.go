@@ -28,7 +28,10 @@
 // ROOM_*_CUSTOM_BUCKETS), -server-label, -ca-file and
 // -insecure-skip-verify (like TLS_VERIFY), -process-metrics, -v; run with
 // -h for the list. The exporter also exposes bbbkit_client_* request
-// metrics for every server.
+// metrics for every server. The limits on clients (-read-header-timeout,
+// -read-timeout, -write-timeout, which must exceed -scrape-timeout,
+// -idle-timeout, -max-header-bytes, -max-body-readers, -shutdown-grace) are
+// those of every bbbkit server program.
 //
 // Endpoints: GET /metrics (Prometheus text or OpenMetrics), GET /health
 // (200 with a JSON status of every server as of the last scrape; the

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,9 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +23,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/metrics"
 )
 
@@ -45,77 +43,93 @@ type config struct {
 	insecure           bool
 	demoInterval       time.Duration
 	verbose            bool
+	server             cli.ServerConfig
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stderr, os.Getenv, nil)
-	stop()
-	os.Exit(code)
+func main() { os.Exit(cli.Main(run)) }
+
+// run is main with its environment injected: it serves until ctx ends and
+// returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg := &config{}
+	cmd := &cli.Command{Name: "exporter", Short: "a Prometheus exporter for BigBlueButton servers", Flags: cfg.register, Run: cfg.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
 }
 
-// run is main with its environment injected: it serves until ctx ends.
-// ready, if not nil, receives the listening address once the server accepts
-// connections.
-func run(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, ready chan<- string) int {
-	cfg, err := parseFlags(args, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "exporter:", err)
-		return 2
+func (cfg *config) register(fs *flag.FlagSet) {
+	fs.StringVar(&cfg.listen, "listen", ":9688", "address to serve /metrics and /health on")
+	fs.Var(&cfg.servers, "server", "a server to watch, `[name=]URL,SECRET[,ALGORITHM]` (repeatable; SECRET env:NAME reads $NAME)")
+	fs.StringVar(&cfg.serversFile, "servers-file", "", "file with one server specification per line")
+	fs.StringVar(&cfg.checksum, "checksum", "sha256", "default checksum algorithm (sha1 for servers older than 2.5)")
+	fs.DurationVar(&cfg.recordingsInterval, "recordings-interval", 5*time.Minute, "how long recording counts are reused before a background refresh")
+	fs.BoolVar(&cfg.noRecordings, "no-recordings", false, "do not expose bbb_recordings_* (like RECORDINGS_METRICS=false)")
+	fs.DurationVar(&cfg.scrapeTimeout, "scrape-timeout", 10*time.Second, "deadline of one scrape of all servers")
+	fs.DurationVar(&cfg.requestTimeout, "request-timeout", time.Minute, "timeout of one API request (recording listings of old servers can be slow)")
+	for i, name := range []string{"participants", "listeners", "voice-participants", "video-participants"} {
+		fs.Var(&cfg.roomBuckets[i], "room-"+name+"-buckets", "bounds of bbb_room_"+name+" as a comma list (default: bigbluebutton-exporter's)")
+	}
+	fs.BoolVar(&cfg.processMetrics, "process-metrics", true, "also expose go_* and process_* metrics")
+	fs.StringVar(&cfg.serverLabel, "server-label", "", "name of the label telling servers apart, added even for one server (default: \"server\", only with several servers)")
+	fs.StringVar(&cfg.caFile, "ca-file", "", "PEM file of CA certificates to trust for https servers (like TLS_VERIFY=<path>)")
+	fs.BoolVar(&cfg.insecure, "insecure-skip-verify", false, "do not verify TLS certificates of the servers (like TLS_VERIFY=false; for tests only)")
+	fs.DurationVar(&cfg.demoInterval, "demo-interval", 15*time.Second, "with the embedded fake: how often a user joins or leaves (0 disables)")
+	fs.BoolVar(&cfg.verbose, "v", false, "log every API request")
+	cfg.server.Register(fs)
+}
+
+// check validates the flags.
+func (cfg *config) check() error {
+	if cfg.recordingsInterval <= 0 || cfg.scrapeTimeout <= 0 || cfg.requestTimeout <= 0 {
+		return cli.Usagef("-recordings-interval, -scrape-timeout and -request-timeout must be positive")
+	}
+	if cfg.demoInterval < 0 {
+		return cli.Usagef("-demo-interval must not be negative")
+	}
+	if _, err := checksum.ParseAlgorithm(cfg.checksum); err != nil {
+		return cli.Usagef("-checksum: unknown algorithm %q", cfg.checksum)
+	}
+	if cfg.server.WriteTimeout <= cfg.scrapeTimeout {
+		return cli.Usagef("-write-timeout must be longer than -scrape-timeout")
+	}
+	return cfg.server.Validate()
+}
+
+func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
+	if err := cfg.check(); err != nil {
+		return err
 	}
 	level := slog.LevelInfo
 	if cfg.verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	specs, err := loadSpecs(cfg, getenv)
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	specs, err := loadSpecs(cfg, env.Getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "exporter:", err)
-		return 2
+		return cli.Usagef("%v", err)
+	}
+	hc, err := httpClient(cfg)
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	if cfg.insecure {
+		log.Warn("TLS certificates of the servers are not verified (-insecure-skip-verify)")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var demo *bbbtest.Server
 	if len(specs) == 0 {
-		demo, err = startDemo(ctx)
-		if err != nil {
-			log.Error("cannot start the embedded fake BigBlueButton server", "error", err)
-			return 1
+		if demo, err = startDemo(ctx); err != nil {
+			return fmt.Errorf("cannot start the embedded fake BigBlueButton server: %w", err)
 		}
 		defer demo.Close()
-		specs = []serverSpec{{name: "demo", url: demo.URL, secret: demo.Secret}}
-		log.Info("no -server given: watching an embedded fake BigBlueButton server with demo meetings", "url", demo.URL)
+		specs = []serverSpec{{name: "demo", url: demo.APIURL(), secret: demo.Secret}}
+		log.Info("no -server given: watching an embedded fake BigBlueButton server with demo meetings", "url", demo.APIURL())
 	}
-
-	reg := prometheus.NewRegistry()
-	cm, err := metrics.NewClientMetrics()
+	reg, col, err := newRegistry(cfg, specs, hc, log)
 	if err != nil {
-		log.Error("client metrics", "error", err)
-		return 1
-	}
-	reg.MustRegister(cm)
-	if cfg.processMetrics {
-		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	}
-	hc, err := httpClient(cfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "exporter:", err)
-		return 2
-	}
-	if cfg.insecure {
-		log.Warn("TLS certificates of the servers are not verified (-insecure-skip-verify)")
-	}
-	col, err := newCollector(cfg, specs, hc, cm, log)
-	if err != nil {
-		fmt.Fprintln(stderr, "exporter:", err)
-		return 2
+		return err
 	}
 	defer col.Close()
-	reg.MustRegister(col)
 
 	// Background work ends before the collector and the demo are closed
 	// (deferred calls run last-in first-out).
@@ -136,84 +150,46 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 			}
 		})
 	}
+	return serveMetrics(ctx, cfg, reg, col, log)
+}
 
-	srv := &http.Server{
-		Handler:           newMux(reg, col, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      cfg.scrapeTimeout + 30*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+// newRegistry makes the Prometheus registry with the collector of every
+// server and the client metrics of their requests.
+func newRegistry(cfg *config, specs []serverSpec, hc *http.Client, log *slog.Logger) (*prometheus.Registry, *metrics.Collector, error) {
+	reg := prometheus.NewRegistry()
+	cm, err := metrics.NewClientMetrics()
+	if err != nil {
+		return nil, nil, fmt.Errorf("client metrics: %w", err)
 	}
+	reg.MustRegister(cm)
+	if cfg.processMetrics {
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	col, err := newCollector(cfg, specs, hc, cm, log)
+	if err != nil {
+		return nil, nil, cli.Usagef("%v", err)
+	}
+	reg.MustRegister(col)
+	return reg, col, nil
+}
+
+// serveMetrics serves /metrics and /health until ctx ends.
+func serveMetrics(ctx context.Context, cfg *config, reg *prometheus.Registry, col *metrics.Collector, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
-		log.Error("cannot listen", "addr", cfg.listen, "error", err)
-		return 1
+		return err
 	}
-	names := make([]string, len(specs))
-	for i, s := range col.Status() {
-		names[i] = s.Name
+	var names []string
+	for _, s := range col.Status() {
+		names = append(names, s.Name)
 	}
 	log.Info("serving BigBlueButton metrics", "addr", ln.Addr().String(), "servers", names,
 		"recordings_interval", cfg.recordingsInterval, "recordings", !cfg.noRecordings)
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		log.Error("server failed", "error", err)
-		return 1
-	case <-ctx.Done():
-	}
-	cancel()
-	shutdown, stopShutdown := context.WithTimeout(context.Background(), 10*time.Second)
-	defer stopShutdown()
-	if err := srv.Shutdown(shutdown); err != nil {
-		log.Error("shutdown", "error", err)
-		return 1
+	if err := cli.Serve(ctx, ln, newMux(reg, col, log), cfg.server, log); err != nil {
+		return err
 	}
 	log.Info("stopped")
-	return 0
-}
-
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
-	fs := flag.NewFlagSet("exporter", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg := &config{}
-	fs.StringVar(&cfg.listen, "listen", ":9688", "address to serve /metrics and /health on")
-	fs.Var(&cfg.servers, "server", "a server to watch, `[name=]URL,SECRET[,ALGORITHM]` (repeatable; SECRET env:NAME reads $NAME)")
-	fs.StringVar(&cfg.serversFile, "servers-file", "", "file with one server specification per line")
-	fs.StringVar(&cfg.checksum, "checksum", "sha256", "default checksum algorithm (sha1 for servers older than 2.5)")
-	fs.DurationVar(&cfg.recordingsInterval, "recordings-interval", 5*time.Minute, "how long recording counts are reused before a background refresh")
-	fs.BoolVar(&cfg.noRecordings, "no-recordings", false, "do not expose bbb_recordings_* (like RECORDINGS_METRICS=false)")
-	fs.DurationVar(&cfg.scrapeTimeout, "scrape-timeout", 10*time.Second, "deadline of one scrape of all servers")
-	fs.DurationVar(&cfg.requestTimeout, "request-timeout", time.Minute, "timeout of one API request (recording listings of old servers can be slow)")
-	for i, name := range []string{"participants", "listeners", "voice-participants", "video-participants"} {
-		fs.Var(&cfg.roomBuckets[i], "room-"+name+"-buckets", "bounds of bbb_room_"+name+" as a comma list (default: bigbluebutton-exporter's)")
-	}
-	fs.BoolVar(&cfg.processMetrics, "process-metrics", true, "also expose go_* and process_* metrics")
-	fs.StringVar(&cfg.serverLabel, "server-label", "", "name of the label telling servers apart, added even for one server (default: \"server\", only with several servers)")
-	fs.StringVar(&cfg.caFile, "ca-file", "", "PEM file of CA certificates to trust for https servers (like TLS_VERIFY=<path>)")
-	fs.BoolVar(&cfg.insecure, "insecure-skip-verify", false, "do not verify TLS certificates of the servers (like TLS_VERIFY=false; for tests only)")
-	fs.DurationVar(&cfg.demoInterval, "demo-interval", 15*time.Second, "with the embedded fake: how often a user joins or leaves (0 disables)")
-	fs.BoolVar(&cfg.verbose, "v", false, "log every API request")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if cfg.recordingsInterval <= 0 || cfg.scrapeTimeout <= 0 || cfg.requestTimeout <= 0 {
-		return nil, errors.New("-recordings-interval, -scrape-timeout and -request-timeout must be positive")
-	}
-	if cfg.demoInterval < 0 {
-		return nil, errors.New("-demo-interval must not be negative")
-	}
-	if _, err := checksum.ParseAlgorithm(cfg.checksum); err != nil {
-		return nil, fmt.Errorf("-checksum: unknown algorithm %q", cfg.checksum)
-	}
-	return cfg, nil
+	return nil
 }
 
 // loadSpecs collects the servers of -server flags and -servers-file. No

@@ -9,7 +9,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +20,8 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -56,7 +57,8 @@ func startExporter(t *testing.T, getenv func(string) string, args ...string) (st
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), logs, getenv, ready) }()
+	ctx = cli.WithReady(cli.WithGetenv(ctx, getenv), func(a string) { ready <- a })
+	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), nil, logs, logs) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -230,15 +232,15 @@ func TestServersFromFlagsAndFile(t *testing.T) {
 	down := bbbtest.NewServer(bbbtest.WithSecret("down-secret-0123456789abcdef"))
 	defer down.Close()
 	down.SetDown(true)
-	sha512 := bbbtest.NewServer(bbbtest.WithSecret("sha512-secret-0123456789abcdef"), bbbtest.WithAlgorithms(checksum.SHA512))
+	sha512 := bbbtest.NewServer(bbbtest.WithSecret("sha512-secret-0123456789abcdef"), bbbtest.WithAcceptedChecksums(checksum.SHA512))
 	defer sha512.Close()
 
 	file := t.TempDir() + "/servers.txt"
-	writeFile(t, file, "# watched servers\n\nstrict="+sha512.URL+",env:STRICT_SECRET,sha512\n")
+	writeFile(t, file, "# watched servers\n\nstrict="+sha512.APIURL()+",env:STRICT_SECRET,sha512\n")
 	env := map[string]string{"DOWN_SECRET": down.Secret, "STRICT_SECRET": sha512.Secret}
 	base, logs := startExporter(t, func(k string) string { return env[k] },
-		"-server", "up="+up.URL+","+up.Secret,
-		"-server", "down="+down.URL+",env:DOWN_SECRET",
+		"-server", "up="+up.APIURL()+","+up.Secret,
+		"-server", "down="+down.APIURL()+",env:DOWN_SECRET",
 		"-servers-file", file, "-scrape-timeout", "5s", "-no-recordings")
 	text := get(t, base+"/metrics")
 	for _, want := range []string{
@@ -293,7 +295,7 @@ func TestInvalidInvocations(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stderr bytes.Buffer
-			code := run(context.Background(), tt.args, &stderr, func(string) string { return "" }, nil)
+			code := run(cli.WithGetenv(context.Background(), func(string) string { return "" }), tt.args, nil, &stderr, &stderr)
 			if code != tt.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
 			}
@@ -320,7 +322,7 @@ func TestTLSServerWithCAFile(t *testing.T) {
 	spec := "tls=" + hs.URL + "/bigbluebutton/," + fake.Secret
 
 	var stderr bytes.Buffer
-	if code := run(context.Background(), []string{"-ca-file", dir + "/not.pem", "-server", spec}, &stderr, os.Getenv, nil); code != 2 {
+	if code := run(context.Background(), []string{"-ca-file", dir + "/not.pem", "-server", spec}, nil, &stderr, &stderr); code != 2 {
 		t.Errorf("a CA file without certificates: exit %d, want 2", code)
 	}
 	tests := []struct {
@@ -339,5 +341,25 @@ func TestTLSServerWithCAFile(t *testing.T) {
 				t.Errorf("exposition lacks %q", want)
 			}
 		})
+	}
+}
+
+// A body sent one byte a second is cut off at -read-timeout.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	base, _ := startExporter(t, nil, "-read-timeout", "500ms", "-demo-interval", "0", "-no-recordings")
+	open, err := clitest.SlowBody(strings.TrimPrefix(base, "http://"), "/metrics", 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open < 400*time.Millisecond { // the server starts its clock a little before ours
+		t.Errorf("closed after %s, before the read timeout", open)
+	}
+}
+
+func TestWriteTimeoutMustExceedScrapeTimeout(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"-scrape-timeout", "30s", "-write-timeout", "20s"}, nil, &stderr, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "-write-timeout must be longer than -scrape-timeout") {
+		t.Errorf("exit %d: %s", code, stderr.String())
 	}
 }

@@ -25,6 +25,29 @@
 //	                  "mirror serve" to mirror it over HTTP)
 //	-recording-size   approximate size of each recording written there,
 //	                  deterministic per record ID (default 2MiB)
+//	-hooks-sha1-only  accept only SHA-1 checksums on hooks/*, as bbb-webhooks
+//	                  before BBB 3.0 (2.6, 2.7) does
+//	-error-redirect-allow URL
+//	                  a join with a bad checksum is redirected to its
+//	                  errorRedirectUrl only when it starts with one of these
+//	                  URLs (repeatable; default none: the server's origin)
+//	-stun-server URI  STUN server the stuns call returns (repeatable)
+//	-turn-server URI  TURN server the stuns call returns, with coturn REST
+//	                  credentials: username "<expiry>:<user>", password
+//	                  base64(HMAC-SHA1(secret, username)) (repeatable)
+//	-turn-secret      coturn static-auth-secret (default $TURN_SECRET)
+//	-turn-ttl         lifetime of TURN credentials (default 24h)
+//
+// Limits on clients, the same in every bbbkit server program (lengthen
+// -read-timeout for big POSTed presentations on slow links):
+//
+//	-read-header-timeout  time to send a request's headers (default 10s)
+//	-read-timeout         time to send a whole request, body included (default 1m)
+//	-write-timeout        time to write an answer (default 1m)
+//	-idle-timeout         time a kept-alive connection may wait (default 2m)
+//	-max-header-bytes     largest request headers and URL (default 262144)
+//	-max-body-readers     requests sending a body at once; more get 503 (default 64)
+//	-shutdown-grace       time running requests get at shutdown (default 10s)
 //
 // It serves the BBB API under /bigbluebutton/api/ (hooks/* included),
 // answers GET /health with "ok", and logs one line per request (method,

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 // Start the fake server on a free loopback port, check its health endpoint,
@@ -22,9 +23,8 @@ func Example() {
 		}
 		return ""
 	}
-	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, getenv, io.Discard, func(a string) { addrc <- a })
-	}()
+	ctx = cli.WithReady(cli.WithGetenv(ctx, getenv), func(a string) { addrc <- a })
+	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0"}, nil, io.Discard, io.Discard) }()
 	var addr string
 	select {
 	case addr = <-addrc:

@@ -27,7 +27,7 @@ func TestIndependentPythonClient(t *testing.T) {
 	addrc := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-publish-delay", "100ms", "-webhook-retry", "100ms"},
+		done <- runTest(ctx, []string{"-listen", "127.0.0.1:0", "-publish-delay", "100ms", "-webhook-retry", "100ms"},
 			env(map[string]string{"BBB_SECRET": secret}), &logs, func(a string) { addrc <- a })
 	}()
 	defer func() {

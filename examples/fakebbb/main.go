@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,20 +10,68 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil))
+func main() { os.Exit(cli.Main(run)) }
+
+// run serves until ctx is done and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f := &flags{}
+	return cli.Run(ctx, &cli.Command{
+		Name:      "fakebbb",
+		UsageLine: "fakebbb [flags]",
+		Short:     "a fake BigBlueButton server for tests",
+		Flags:     f.register,
+		Run: func(ctx context.Context, env *cli.Env, _ []string) error {
+			cfg, err := f.config(env)
+			if err != nil {
+				return err
+			}
+			return serve(ctx, cfg, slog.New(slog.NewTextHandler(env.Stderr, nil)))
+		},
+	}, args, stdin, stdout, stderr)
+}
+
+// flags are the command line as given.
+type flags struct {
+	listen       string
+	secret       string
+	algs         string
+	publishDelay time.Duration
+	emptyTimeout time.Duration
+	retry        string
+	hookAlg      string
+	bearer       bool
+	baseURL      string
+	noControl    bool
+	recDir       string
+	recSize      string
+	more         *fakeFlags
+	server       cli.ServerConfig
+}
+
+func (f *flags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8090", "address to listen on")
+	fs.StringVar(&f.secret, "secret", "", "shared secret (default $BBB_SECRET)")
+	fs.StringVar(&f.algs, "algorithms", "sha1,sha256,sha384,sha512", "accepted checksum algorithms")
+	fs.DurationVar(&f.publishDelay, "publish-delay", 0, "time a recording stays processing")
+	fs.DurationVar(&f.emptyTimeout, "empty-timeout", time.Minute, "time an empty meeting keeps running (0: forever)")
+	fs.StringVar(&f.retry, "webhook-retry", "1s,2s,5s,10s,30s", "delays between webhook delivery attempts")
+	fs.StringVar(&f.hookAlg, "webhook-checksum", "sha1", "algorithm of webhook callback checksums")
+	fs.BoolVar(&f.bearer, "webhook-bearer", false, "authenticate callbacks with a bearer token instead of a checksum")
+	fs.StringVar(&f.baseURL, "base-url", "", "public URL ending in /bigbluebutton/")
+	fs.BoolVar(&f.noControl, "no-control", false, "disable the /bbbtest/ control endpoints")
+	fs.StringVar(&f.recDir, "recordings-dir", "", "write published recordings to this directory, in a BBB published tree layout")
+	fs.StringVar(&f.recSize, "recording-size", "2MiB", "approximate size of each recording written to -recordings-dir (bytes, or with KiB/MiB/GiB)")
+	f.more = addFakeFlags(fs)
+	f.server.Register(fs)
 }
 
 // config is the parsed command line.
@@ -32,101 +79,82 @@ type config struct {
 	listen  string
 	opts    []bbbtest.Option
 	baseURL string
+	server  cli.ServerConfig
 }
 
-// parseFlags turns the arguments into server options. It never puts the
-// secret in an error.
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
-	fs := flag.NewFlagSet("fakebbb", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8090", "address to listen on")
-	secret := fs.String("secret", "", "shared secret (default $BBB_SECRET)")
-	algs := fs.String("algorithms", "sha1,sha256,sha384,sha512", "accepted checksum algorithms")
-	publishDelay := fs.Duration("publish-delay", 0, "time a recording stays processing")
-	emptyTimeout := fs.Duration("empty-timeout", time.Minute, "time an empty meeting keeps running (0: forever)")
-	retry := fs.String("webhook-retry", "1s,2s,5s,10s,30s", "delays between webhook delivery attempts")
-	hookAlg := fs.String("webhook-checksum", "sha1", "algorithm of webhook callback checksums")
-	bearer := fs.Bool("webhook-bearer", false, "authenticate callbacks with a bearer token instead of a checksum")
-	baseURL := fs.String("base-url", "", "public URL ending in /bigbluebutton/")
-	noControl := fs.Bool("no-control", false, "disable the /bbbtest/ control endpoints")
-	recDir := fs.String("recordings-dir", "", "write published recordings to this directory, in a BBB published tree layout")
-	recSize := fs.String("recording-size", "2MiB", "approximate size of each recording written to -recordings-dir (bytes, or with KiB/MiB/GiB)")
-	if err := fs.Parse(args); err != nil {
+// config turns the flags into server options. It never puts the secret in
+// an error.
+func (f *flags) config(env *cli.Env) (*config, error) {
+	s := env.Secret(f.secret, "BBB_SECRET")
+	if s == "" {
+		return nil, cli.Usagef("a shared secret is required: -secret or BBB_SECRET")
+	}
+	allowed, err := checksum.ParseAlgorithms(f.algs)
+	if err != nil {
+		return nil, cli.Usagef("-algorithms: %v", err)
+	}
+	ha, err := checksum.ParseAlgorithm(f.hookAlg)
+	if err != nil {
+		return nil, cli.Usagef("-webhook-checksum: %v", err)
+	}
+	delays, err := parseDelays(f.retry)
+	if err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if f.publishDelay < 0 || f.emptyTimeout < 0 {
+		return nil, cli.Usagef("-publish-delay and -empty-timeout must not be negative")
 	}
-	s := *secret
-	if s == "" {
-		s = getenv("BBB_SECRET")
+	cfg := &config{listen: f.listen, baseURL: f.baseURL, server: f.server}
+	cfg.opts = []bbbtest.Option{
+		bbbtest.WithSecret(s),
+		bbbtest.WithAcceptedChecksums(allowed...),
+		bbbtest.WithPublishDelay(f.publishDelay),
+		bbbtest.WithEmptyMeetingTimeout(f.emptyTimeout),
+		bbbtest.WithWebhookRetry(delays...),
+		bbbtest.WithWebhookChecksum(ha),
 	}
-	if s == "" {
-		return nil, errors.New("a shared secret is required: -secret or BBB_SECRET")
+	if f.bearer {
+		cfg.opts = append(cfg.opts, bbbtest.WithWebhookBearer())
 	}
-	allowed, err := checksum.ParseAlgorithms(*algs)
+	moreOpts, err := f.more.options(env.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("-algorithms: %w", err)
+		return nil, err
 	}
-	ha, err := checksum.ParseAlgorithm(*hookAlg)
-	if err != nil {
-		return nil, fmt.Errorf("-webhook-checksum: %w", err)
+	cfg.opts = append(cfg.opts, moreOpts...)
+	if f.noControl {
+		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
 	}
+	if f.recDir != "" {
+		n, err := parseSize(f.recSize)
+		if err != nil {
+			return nil, cli.Usagef("-recording-size: %v", err)
+		}
+		cfg.opts = append(cfg.opts, bbbtest.WithRecordingsDir(f.recDir), bbbtest.WithRecordingSize(n))
+	}
+	return cfg, f.server.Validate()
+}
+
+// parseDelays reads -webhook-retry: durations separated by commas.
+func parseDelays(list string) ([]time.Duration, error) {
 	var delays []time.Duration
-	for _, f := range strings.Split(*retry, ",") {
+	for _, f := range strings.Split(list, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
 		d, err := time.ParseDuration(f)
 		if err != nil || d < 0 {
-			return nil, fmt.Errorf("-webhook-retry: %q is not a duration", f)
+			return nil, cli.Usagef("-webhook-retry: %q is not a duration", f)
 		}
 		delays = append(delays, d)
 	}
-	if *publishDelay < 0 || *emptyTimeout < 0 {
-		return nil, errors.New("-publish-delay and -empty-timeout must not be negative")
-	}
-	cfg := &config{listen: *listen, baseURL: *baseURL}
-	cfg.opts = []bbbtest.Option{
-		bbbtest.WithSecret(s),
-		bbbtest.WithAlgorithms(allowed...),
-		bbbtest.WithPublishDelay(*publishDelay),
-		bbbtest.WithEmptyMeetingTimeout(*emptyTimeout),
-		bbbtest.WithWebhookRetry(delays...),
-		bbbtest.WithWebhookChecksum(ha),
-	}
-	if *bearer {
-		cfg.opts = append(cfg.opts, bbbtest.WithWebhookBearer())
-	}
-	if *noControl {
-		cfg.opts = append(cfg.opts, bbbtest.WithoutControlEndpoints())
-	}
-	if *recDir != "" {
-		n, err := parseSize(*recSize)
-		if err != nil {
-			return nil, fmt.Errorf("-recording-size: %w", err)
-		}
-		cfg.opts = append(cfg.opts, bbbtest.WithRecordingsDir(*recDir), bbbtest.WithRecordingSize(n))
-	}
-	return cfg, nil
+	return delays, nil
 }
 
-// run serves until ctx is done. ready, if not nil, gets the listening
-// address once the server accepts connections.
-func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(addr string)) int {
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg, err := parseFlags(args, getenv, stderr)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		log.Error("bad command line", "err", err)
-		return 2
-	}
+// serve runs the fake until ctx is done.
+func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
-		log.Error("cannot listen", "addr", cfg.listen, "err", err)
-		return 1
+		return err
 	}
 	base := cfg.baseURL
 	if base == "" {
@@ -135,8 +163,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	fake, err := bbbtest.New(append(cfg.opts, bbbtest.WithBaseURL(base))...)
 	if err != nil {
 		_ = ln.Close()
-		log.Error("bad configuration", "err", err)
-		return 2
+		return cli.Usagef("%v", err)
 	}
 	defer fake.Close()
 
@@ -146,32 +173,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.Handle("/", fake)
-	srv := &http.Server{
-		Handler:           logRequests(log, mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	log.Info("fake BigBlueButton listening", "addr", ln.Addr().String(), "api", base+"api/")
-	if ready != nil {
-		ready(ln.Addr().String())
+	if err := cli.Serve(ctx, ln, logRequests(log, mux), cfg.server, log); err != nil {
+		return err
 	}
-	select {
-	case err := <-errc:
-		log.Error("server failed", "err", err)
-		return 1
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Error("shutdown", "err", err)
-		return 1
-	}
-	<-errc
 	log.Info("stopped")
-	return 0
+	return nil
 }
 
 // publicHostPort is the listening address as clients on this machine
@@ -236,6 +243,68 @@ func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// fakeFlags are the flags for the hooks API, join error redirects and
+// STUN/TURN servers.
+type fakeFlags struct {
+	hooksSHA1                               *bool
+	redirectAllow, stunServers, turnServers stringList
+	turnSecret                              *string
+	turnTTL                                 *time.Duration
+}
+
+func addFakeFlags(fs *flag.FlagSet) *fakeFlags {
+	f := &fakeFlags{}
+	f.hooksSHA1 = fs.Bool("hooks-sha1-only", false, "accept only SHA-1 checksums on hooks/*, as bbb-webhooks before BBB 3.0")
+	fs.Var(&f.redirectAllow, "error-redirect-allow", "URL prefix a join with a bad checksum may be redirected to through errorRedirectUrl (repeatable)")
+	fs.Var(&f.stunServers, "stun-server", "STUN server URI the stuns call returns, such as stun:stun.example.com:3478 (repeatable)")
+	fs.Var(&f.turnServers, "turn-server", "TURN server URI the stuns call returns with coturn REST credentials (repeatable)")
+	f.turnSecret = fs.String("turn-secret", "", "coturn static-auth-secret for -turn-server credentials (default $TURN_SECRET)")
+	f.turnTTL = fs.Duration("turn-ttl", 24*time.Hour, "lifetime of -turn-server credentials")
+	return f
+}
+
+// options turns the parsed flags into server options. It never puts the
+// TURN secret in an error.
+func (f *fakeFlags) options(getenv func(string) string) ([]bbbtest.Option, error) {
+	var opts []bbbtest.Option
+	if *f.hooksSHA1 {
+		opts = append(opts, bbbtest.WithHooksSHA1Only())
+	}
+	if len(f.redirectAllow) > 0 {
+		opts = append(opts, bbbtest.WithErrorRedirectAllowList(f.redirectAllow...))
+	}
+	if len(f.stunServers) > 0 {
+		opts = append(opts, bbbtest.WithSTUNServers(f.stunServers...))
+	}
+	if len(f.turnServers) > 0 {
+		secret := orEnv(*f.turnSecret, getenv, "TURN_SECRET")
+		if secret == "" {
+			return nil, cli.Usagef("-turn-server needs -turn-secret or TURN_SECRET")
+		}
+		opts = append(opts, bbbtest.WithTURNServers(secret, *f.turnTTL, f.turnServers...))
+	}
+	return opts, nil
+}
+
+// orEnv is v, or the environment variable key when v is empty.
+func orEnv(v string, getenv func(string) string, key string) string {
+	if v != "" {
+		return v
+	}
+	return getenv(key)
+}
+
+// stringList is a flag that may be given several times.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+// Set adds one value.
+func (l *stringList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 // parseSize reads a byte count: digits, optionally followed by KiB, MiB or

@@ -13,6 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
@@ -20,6 +22,16 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // syncBuffer is a log sink safe for the server's goroutines.
 type syncBuffer = syncbuf.Buffer
+
+// runTest runs the program with getenv as its environment; ready, when not
+// nil, gets the address it serves on.
+func runTest(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready func(addr string)) int {
+	ctx = cli.WithGetenv(ctx, getenv)
+	if ready != nil {
+		ctx = cli.WithReady(ctx, ready)
+	}
+	return run(ctx, args, nil, io.Discard, stderr)
+}
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -30,7 +42,7 @@ func TestRunServesAPIAndShutsDown(t *testing.T) {
 	addrc := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-algorithms", "sha256,sha512", "-webhook-retry", "10ms"}, env(map[string]string{"BBB_SECRET": secret}), &logs, func(a string) { addrc <- a })
+		done <- runTest(ctx, []string{"-listen", "127.0.0.1:0", "-algorithms", "sha256,sha512", "-webhook-retry", "10ms"}, env(map[string]string{"BBB_SECRET": secret}), &logs, func(a string) { addrc <- a })
 	}()
 	var addr string
 	select {
@@ -133,7 +145,7 @@ func TestRunRefusesBadFlags(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs syncBuffer
-			code := run(context.Background(), tc.args, env(tc.env), &logs, nil)
+			code := runTest(context.Background(), tc.args, env(tc.env), &logs, nil)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d: %s", code, tc.code, logs.String())
 			}
@@ -153,5 +165,31 @@ func TestPublicHostPort(t *testing.T) {
 		if got := publicHostPort(addr); got != want {
 			t.Errorf("%s -> %s, want %s", in, got, want)
 		}
+	}
+}
+
+// A request body sent one byte a second is cut off at -read-timeout.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	addrc := make(chan string, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- runTest(ctx, []string{"-listen", "127.0.0.1:0", "-read-timeout", "500ms", "-max-body-readers", "1"},
+			env(map[string]string{"BBB_SECRET": "s"}), &logs, func(a string) { addrc <- a })
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("exit %d: %s", code, logs.String())
+		}
+	}()
+	addr := <-addrc
+	open, err := clitest.SlowBody(addr, "/bigbluebutton/api/create?meetingID=m&checksum=x", 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open < 400*time.Millisecond { // the server starts its clock a little before ours
+		t.Errorf("closed after %s, before the read timeout", open)
 	}
 }

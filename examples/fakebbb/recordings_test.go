@@ -26,7 +26,7 @@ func TestRecordingsDirIsAMirrorableTree(t *testing.T) {
 	addrc := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-secret", secret, "-recordings-dir", dir, "-recording-size", "300KiB"}, env(nil), &logs, func(a string) { addrc <- a })
+		done <- runTest(ctx, []string{"-listen", "127.0.0.1:0", "-secret", secret, "-recordings-dir", dir, "-recording-size", "300KiB"}, env(nil), &logs, func(a string) { addrc <- a })
 	}()
 	var addr string
 	select {
@@ -140,7 +140,7 @@ func TestParseSize(t *testing.T) {
 		{"-secret", "s", "-recordings-dir", t.TempDir(), "-recording-size", "big"},
 		{"-secret", "s", "-listen", "127.0.0.1:0", "-recordings-dir", t.TempDir(), "-recording-size", "1KiB"},
 	} {
-		if code := run(context.Background(), args, env(nil), &logs, nil); code != 2 {
+		if code := runTest(context.Background(), args, env(nil), &logs, nil); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}

@@ -15,6 +15,10 @@
 //	  -client-id bbb-portal -redirect-url https://meet.uni.example/oidc/callback \
 //	  -bbb-url https://bbb.uni.example/bigbluebutton/ -moderator-group /teachers
 //
+// The server's limits on clients (-read-header-timeout, -read-timeout,
+// -write-timeout, -idle-timeout, -max-header-bytes, -max-body-readers,
+// -shutdown-grace) are those of every bbbkit server program.
+//
 // Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on bad
 // flags.
 package main

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 // Start the portal offline (embedded fake BBB server and mock OpenID
@@ -16,7 +18,8 @@ func Example() {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, io.Discard, ready) }()
+	ctx = cli.WithReady(ctx, func(addr string) { ready <- "http://" + addr })
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, nil, io.Discard, io.Discard) }()
 	var base string
 	select {
 	case base = <-ready:

@@ -3,24 +3,24 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
-	"time"
+
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stderr, nil))
+func main() { os.Exit(cli.Main(run)) }
+
+// run serves the portal until ctx is done and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &config{}
+	cmd := &cli.Command{Name: "portal", Short: "a room portal: OpenID Connect login, then a signed BigBlueButton join", Flags: c.register, Run: c.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
 }
 
 // config is the parsed command line.
@@ -39,22 +39,21 @@ type config struct {
 	cookieKey       []byte
 	insecureCookies bool
 	userInfo        bool
+	roomList        string
+	cookieKeyHex    string
+	server          cli.ServerConfig
 }
 
 type room struct{ id, name string }
 
 // exit codes
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK      = cli.ExitOK
+	exitFailure = cli.ExitFailure
+	exitUsage   = cli.ExitUsage
 )
 
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
-	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := &config{}
-	var rooms, cookieKey string
+func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "listen address")
 	fs.StringVar(&c.issuer, "issuer", "", "OpenID provider issuer URL (empty: embedded mock provider with demo users)")
 	fs.StringVar(&c.clientID, "client-id", "", "OAuth2 client ID at the provider")
@@ -62,34 +61,26 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.redirectURL, "redirect-url", "", "callback URL registered at the provider (default http://<addr>/oidc/callback)")
 	fs.StringVar(&c.bbbURL, "bbb-url", "", "BBB server URL, e.g. https://bbb.example/bigbluebutton/ (empty: embedded fake BBB)")
 	fs.StringVar(&c.bbbSecret, "bbb-secret", "", "BBB shared secret (default $BBB_SECRET)")
-	fs.StringVar(&rooms, "rooms", "physics-101=Physics 101,open-lab=Open lab", "rooms as id=Name pairs separated by commas")
+	fs.StringVar(&c.roomList, "rooms", "physics-101=Physics 101,open-lab=Open lab", "rooms as id=Name pairs separated by commas")
 	fs.StringVar(&c.moderatorGroup, "moderator-group", "teachers", "members of this group are moderators (empty: nobody by group)")
 	fs.StringVar(&c.groupsClaim, "groups-claim", "groups", "claim holding the user's groups or roles, e.g. realm_access.roles")
 	fs.StringVar(&c.moderatorDomain, "moderator-domain", "", "users with a verified email in this domain are moderators")
-	fs.StringVar(&cookieKey, "cookie-key", "", "hex key (32+ bytes) sealing the login cookie; needed when several portals share a redirect URL (default $PORTAL_COOKIE_KEY, else random)")
+	fs.StringVar(&c.cookieKeyHex, "cookie-key", "", "hex key (32+ bytes) sealing the login cookie; needed when several portals share a redirect URL (default $PORTAL_COOKIE_KEY, else random)")
 	fs.BoolVar(&c.insecureCookies, "insecure-cookies", false, "drop the Secure cookie attribute (plain http on a host other than localhost; development only)")
 	fs.BoolVar(&c.userInfo, "userinfo", false, "also read claims from the UserInfo endpoint")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	// Secrets come from the environment unless given as flags; they are not
-	// flag defaults so that -h does not print them.
-	if c.clientSecret == "" {
-		c.clientSecret = os.Getenv("OIDC_CLIENT_SECRET")
-	}
-	if c.bbbSecret == "" {
-		c.bbbSecret = os.Getenv("BBB_SECRET")
-	}
-	if cookieKey == "" {
-		cookieKey = os.Getenv("PORTAL_COOKIE_KEY")
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	for _, part := range strings.Split(rooms, ",") {
+	c.server.Register(fs)
+}
+
+// check validates the flags. Secrets come from the environment unless given
+// as flags; they are not flag defaults so that -h does not print them.
+func (c *config) check(env *cli.Env) error {
+	c.clientSecret = env.Secret(c.clientSecret, "OIDC_CLIENT_SECRET")
+	c.bbbSecret = env.Secret(c.bbbSecret, "BBB_SECRET")
+	cookieKey := env.Secret(c.cookieKeyHex, "PORTAL_COOKIE_KEY")
+	for _, part := range strings.Split(c.roomList, ",") {
 		id, name, _ := strings.Cut(strings.TrimSpace(part), "=")
 		if id == "" {
-			return nil, fmt.Errorf("-rooms: empty room ID in %q", part)
+			return cli.Usagef("-rooms: empty room ID in %q", part)
 		}
 		if name == "" {
 			name = id
@@ -99,38 +90,30 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if cookieKey != "" {
 		k, err := hex.DecodeString(cookieKey)
 		if err != nil || len(k) < 32 {
-			return nil, errors.New("-cookie-key must be at least 64 hex digits")
+			return cli.Usagef("-cookie-key must be at least 64 hex digits")
 		}
 		c.cookieKey = k
 	}
 	if c.issuer != "" && c.clientID == "" {
-		return nil, errors.New("-client-id is required with -issuer")
+		return cli.Usagef("-client-id is required with -issuer")
 	}
 	if c.issuer != "" && c.redirectURL == "" {
-		return nil, errors.New("-redirect-url is required with -issuer")
+		return cli.Usagef("-redirect-url is required with -issuer")
 	}
 	if c.bbbURL != "" && c.bbbSecret == "" {
-		return nil, errors.New("-bbb-secret (or $BBB_SECRET) is required with -bbb-url")
+		return cli.Usagef("-bbb-secret (or $BBB_SECRET) is required with -bbb-url")
 	}
-	return c, nil
+	return c.server.Validate()
 }
 
-// run serves the portal until ctx is done. ready, when not nil, receives
-// the portal's base URL once it listens.
-func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- string) int {
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	c, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+func (c *config) run(ctx context.Context, env *cli.Env, _ []string) error {
+	if err := c.check(env); err != nil {
+		return err
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "portal:", err)
-		return exitUsage
-	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		logger.Error("listen", "addr", c.addr, "err", err)
-		return exitFailure
+		return err
 	}
 	base := "http://" + ln.Addr().String()
 	if strings.HasPrefix(c.addr, "localhost:") {
@@ -139,29 +122,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	p, err := newPortal(ctx, c, base, logger)
 	if err != nil {
 		ln.Close()
-		logger.Error("start", "err", err)
-		return exitFailure
+		return fmt.Errorf("start: %w", err)
 	}
 	defer p.close()
-	srv := &http.Server{Handler: p.handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("portal listening", "url", base+"/", "issuer", p.issuer, "bbb", p.bbbURL)
-	if ready != nil {
-		ready <- base
-	}
-	select {
-	case err := <-errc:
-		logger.Error("serve", "err", err)
-		return exitFailure
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		logger.Error("shutdown", "err", err)
-		return exitFailure
+	if err := cli.Serve(ctx, ln, p.handler(), c.server, logger); err != nil {
+		return err
 	}
 	logger.Info("portal stopped")
-	return exitOK
+	return nil
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +16,9 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -41,7 +46,8 @@ func startPortal(t *testing.T, args ...string) (base string, logs *lockedBuffer)
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	logs = &lockedBuffer{}
-	go func() { done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), logs, ready) }()
+	ctx = cli.WithReady(ctx, func(addr string) { ready <- "http://" + addr })
+	go func() { done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), nil, logs, logs) }()
 	select {
 	case base = <-ready:
 	case code := <-done:
@@ -191,7 +197,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"-addr", "256.0.0.1:1"}, exitFailure, "listen"},
 	} {
 		var out lockedBuffer
-		code := run(context.Background(), c.args, &out, nil)
+		code := run(context.Background(), c.args, nil, &out, &out)
 		if code != c.code || !strings.Contains(out.String(), c.msg) {
 			t.Errorf("%v: exit %d, output %q; want %d and %q", c.args, code, out.String(), c.code, c.msg)
 		}
@@ -202,14 +208,33 @@ func TestSecretsFromEnvironmentStayOutOfHelp(t *testing.T) {
 	t.Setenv("OIDC_CLIENT_SECRET", "env-client-secret-123")
 	t.Setenv("BBB_SECRET", "env-bbb-secret-456")
 	var out lockedBuffer
-	if code := run(context.Background(), []string{"-h"}, &out, nil); code != exitOK {
+	if code := run(context.Background(), []string{"-h"}, nil, &out, &out); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
 	if strings.Contains(out.String(), "env-client-secret-123") || strings.Contains(out.String(), "env-bbb-secret-456") {
 		t.Fatal("help output shows a secret")
 	}
-	c, err := parseFlags([]string{"-bbb-url", "https://bbb.example/bigbluebutton/"}, io.Discard)
+	c := &config{}
+	fs := flag.NewFlagSet("portal", flag.ContinueOnError)
+	c.register(fs)
+	if err := fs.Parse([]string{"-bbb-url", "https://bbb.example/bigbluebutton/"}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.check(&cli.Env{Getenv: os.Getenv})
 	if err != nil || c.bbbSecret != "env-bbb-secret-456" || c.clientSecret != "env-client-secret-123" {
 		t.Fatalf("environment not used: %v", err)
+	}
+}
+
+// A body sent one byte a second is cut off at -read-timeout.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	base, _ := startPortal(t, "-read-timeout", "500ms")
+	open, err := clitest.SlowBody(strings.TrimPrefix(base, "http://"), "/logout", 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open < 400*time.Millisecond { // the server starts its clock a little before ours
+		t.Errorf("closed after %s, before the read timeout", open)
 	}
 }

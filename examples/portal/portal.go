@@ -52,7 +52,7 @@ func newPortal(ctx context.Context, c *config, base string, logger *slog.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("embedded BBB: %w", err)
 		}
-		bbbURL, bbbSecret = p.fakeBBB.URL, p.fakeBBB.Secret
+		bbbURL, bbbSecret = p.fakeBBB.APIURL(), p.fakeBBB.Secret
 	}
 	p.bbbURL = bbbURL
 	p.client, err = bbb.New(bbbURL, bbbSecret, bbb.WithLogger(logger))

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 // Plan a small CSV against the embedded fake Greenlight with -dry-run: the
@@ -29,15 +31,16 @@ room,ana@example.com,,,,Maths 101,record=true;guestPolicy=ASK_MODERATOR,
 		fmt.Println(err)
 		return
 	}
-	lookupEnv := func(k string) (string, bool) {
+	getenv := func(k string) string {
 		if k == "ANA_PW" {
-			return "Ana-Passw0rd!", true
+			return "Ana-Passw0rd!"
 		}
-		return "", false
+		return ""
 	}
 
 	var out bytes.Buffer
-	code := run(context.Background(), []string{"-csv", csvPath, "-dry-run", "-rate", "1000"}, &out, io.Discard, lookupEnv)
+	ctx := cli.WithGetenv(context.Background(), getenv)
+	code := run(ctx, []string{"-csv", csvPath, "-dry-run", "-rate", "1000"}, nil, &out, io.Discard)
 	// The first line names the CSV file; show it without the temporary directory.
 	fmt.Print(strings.ReplaceAll(out.String(), csvPath, "rooms.csv"))
 	fmt.Println("exit code:", code)

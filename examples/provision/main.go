@@ -9,11 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
 )
@@ -23,152 +23,172 @@ var sampleCSV []byte
 
 // Exit codes.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // a change failed, conflicts, or changes remain after applying
-	exitUsage    = 2 // bad flags or CSV
-	exitNoAccess = 3 // cannot reach Greenlight or sign in
+	exitOK       = cli.ExitOK
+	exitFailed   = cli.ExitFailure // a change failed, conflicts, or changes remain after applying
+	exitUsage    = cli.ExitUsage   // bad flags or CSV
+	exitNoAccess = cli.ExitAuth    // cannot reach Greenlight or sign in
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
-	stop()
-	os.Exit(code)
-}
+func main() { os.Exit(cli.Main(run)) }
 
 // run is main without the process: flags in args, output to stdout,
 // logs to stderr.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
-	fs := flag.NewFlagSet("provision", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	csvPath := fs.String("csv", "", "CSV file of users and rooms (default: the built-in sample)")
-	glURL := fs.String("url", "", "Greenlight base URL, e.g. https://gl.example.com (default: an embedded fake Greenlight)")
-	email := fs.String("email", "", "administrator email (with -url)")
-	passwordEnv := fs.String("password-env", "GREENLIGHT_PASSWORD", "environment variable holding the administrator password (with -url)")
-	dryRun := fs.Bool("dry-run", false, "print the plan and change nothing")
-	updateSettings := fs.Bool("update-settings", false, "also change settings of rooms that already exist")
-	timeout := fs.Duration("timeout", 30*time.Second, "timeout of each HTTP request")
-	rps := fs.Float64("rate", 10, "maximum requests per second")
-	verbose := fs.Bool("v", false, "log every request")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "provision: unexpected arguments:", fs.Args())
-		return exitUsage
-	}
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o := &options{}
+	cmd := &cli.Command{Name: "provision", Short: "create Greenlight users and rooms from a CSV file, idempotently", Flags: o.register, Run: o.run}
+	return cli.Run(ctx, cmd, args, stdin, stdout, stderr)
+}
+
+// options are the flags.
+type options struct {
+	csvPath        string
+	glURL          string
+	email          string
+	passwordEnv    string
+	dryRun         bool
+	updateSettings bool
+	timeout        time.Duration
+	rps            float64
+	verbose        bool
+}
+
+func (o *options) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.csvPath, "csv", "", "CSV file of users and rooms (default: the built-in sample)")
+	fs.StringVar(&o.glURL, "url", "", "Greenlight base URL, e.g. https://gl.example.com (default: an embedded fake Greenlight)")
+	fs.StringVar(&o.email, "email", "", "administrator email (with -url)")
+	fs.StringVar(&o.passwordEnv, "password-env", "GREENLIGHT_PASSWORD", "environment variable holding the administrator password (with -url)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and change nothing")
+	fs.BoolVar(&o.updateSettings, "update-settings", false, "also change settings of rooms that already exist")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of each HTTP request")
+	fs.Float64Var(&o.rps, "rate", 10, "maximum requests per second")
+	fs.BoolVar(&o.verbose, "v", false, "log every request")
+}
+
+func (o *options) run(ctx context.Context, env *cli.Env, _ []string) error {
 	level := slog.LevelInfo
-	if *verbose {
+	if o.verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	data, name := sampleCSV, "built-in sample"
-	if *csvPath != "" {
-		b, err := os.ReadFile(*csvPath)
-		if err != nil {
-			log.Error("read CSV", "err", err)
-			return exitUsage
-		}
-		data, name = b, *csvPath
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	lookupEnv := func(k string) (string, bool) {
+		v := env.Getenv(k)
+		return v, v != ""
 	}
-	s, err := parseSpec(bytes.NewReader(data), lookupEnv)
+	s, name, err := o.readSpec(lookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "provision: %s:\n%v\n", name, err)
-		return exitUsage
+		return err
 	}
-	if *rps <= 0 {
-		fmt.Fprintln(stderr, "provision: -rate must be positive")
-		return exitUsage
+	if o.rps <= 0 {
+		return cli.Usagef("-rate must be positive")
 	}
+	gl, closeGL, err := o.signIn(ctx, lookupEnv, log)
+	if err != nil {
+		return err
+	}
+	defer closeGL()
+	fmt.Fprintf(env.Stdout, "%s: %d users, %d rooms\n", name, len(s.users), len(s.rooms))
+	return o.provision(ctx, gl, s, env.Stdout, log)
+}
 
-	baseURL, adminEmail, adminPassword := *glURL, *email, ""
-	if baseURL == "" {
-		fake, err := greenlighttest.NewServer()
+// readSpec reads and checks the CSV; name names it in messages.
+func (o *options) readSpec(lookupEnv func(string) (string, bool)) (s *spec, name string, err error) {
+	data, name := sampleCSV, "built-in sample"
+	if o.csvPath != "" {
+		b, err := os.ReadFile(o.csvPath)
 		if err != nil {
-			log.Error("start fake Greenlight", "err", err)
-			return exitNoAccess
+			return nil, "", cli.Usagef("read CSV: %v", err)
 		}
-		defer fake.Close()
+		data, name = b, o.csvPath
+	}
+	if s, err = parseSpec(bytes.NewReader(data), lookupEnv); err != nil {
+		return nil, "", cli.Usagef("%s:\n%v", name, err)
+	}
+	return s, name, nil
+}
+
+// signIn signs in to Greenlight at -url, or to an embedded fake without it;
+// closeGL signs out and stops the fake.
+func (o *options) signIn(ctx context.Context, lookupEnv func(string) (string, bool), log *slog.Logger) (gl *greenlight.Client, closeGL func(), err error) {
+	baseURL, adminEmail, adminPassword := o.glURL, o.email, ""
+	stopFake := func() {}
+	if baseURL == "" {
+		fake, err := greenlighttest.New()
+		if err != nil {
+			return nil, nil, cli.Exit(exitNoAccess, fmt.Errorf("start fake Greenlight: %w", err))
+		}
+		fake.Start()
+		stopFake = fake.Close
 		baseURL, adminEmail, adminPassword = fake.URL, greenlighttest.DefaultAdminEmail, greenlighttest.DefaultAdminPassword
 		log.Info("using an embedded fake Greenlight; pass -url for a real one", "url", baseURL)
 	} else {
 		if adminEmail == "" {
-			fmt.Fprintln(stderr, "provision: -email is required with -url")
-			return exitUsage
+			return nil, nil, cli.Usagef("-email is required with -url")
 		}
-		pw, ok := lookupEnv(*passwordEnv)
+		pw, ok := lookupEnv(o.passwordEnv)
 		if !ok || pw == "" {
-			fmt.Fprintf(stderr, "provision: set the administrator password in $%s\n", *passwordEnv)
-			return exitUsage
+			return nil, nil, cli.Usagef("set the administrator password in $%s", o.passwordEnv)
 		}
 		adminPassword = pw
 	}
-
-	gl, err := greenlight.New(baseURL, greenlight.WithTimeout(*timeout), greenlight.WithLogger(log),
-		greenlight.WithRateLimit(rate.NewLimiter(rate.Limit(*rps), 1)))
+	gl, err = greenlight.New(baseURL, greenlight.WithTimeout(o.timeout), greenlight.WithLogger(log),
+		greenlight.WithRateLimit(rate.NewLimiter(rate.Limit(o.rps), 1)))
 	if err != nil {
-		log.Error("client", "err", err)
-		return exitUsage
+		stopFake()
+		return nil, nil, cli.Usagef("client: %v", err)
 	}
 	me, err := gl.SignIn(ctx, adminEmail, adminPassword)
 	if err != nil {
-		log.Error("sign in", "err", err)
-		return exitNoAccess
+		stopFake()
+		return nil, nil, cli.Exit(exitNoAccess, fmt.Errorf("sign in: %w", err))
 	}
 	if !me.Can("ManageUsers") || !me.Can("ManageRooms") {
-		log.Error("the account needs the ManageUsers and ManageRooms permissions", "email", me.Email)
-		return exitNoAccess
+		stopFake()
+		return nil, nil, cli.Exit(exitNoAccess, fmt.Errorf("the account %s needs the ManageUsers and ManageRooms permissions", me.Email))
 	}
-	defer func() {
+	return gl, func() {
 		if err := gl.SignOut(context.WithoutCancel(ctx)); err != nil {
 			log.Warn("sign out", "err", err)
 		}
-	}()
+		stopFake()
+	}, nil
+}
 
-	fmt.Fprintf(stdout, "%s: %d users, %d rooms\n", name, len(s.users), len(s.rooms))
-	w, err := load(ctx, gl, *updateSettings)
+// provision plans, applies (unless -dry-run) and verifies that planning
+// again finds nothing left to do.
+func (o *options) provision(ctx context.Context, gl *greenlight.Client, s *spec, stdout io.Writer, log *slog.Logger) error {
+	w, err := load(ctx, gl, o.updateSettings)
 	if err != nil {
-		log.Error("read Greenlight", "err", err)
-		return exitFailed
+		return fmt.Errorf("read Greenlight: %w", err)
 	}
 	p, err := makePlan(ctx, w, s)
 	if err != nil {
-		log.Error("plan", "err", err)
-		return exitFailed
+		return fmt.Errorf("plan: %w", err)
 	}
 	p.print(stdout)
-	if *dryRun {
-		if len(p.conflicts) > 0 {
-			return exitFailed
-		}
-		return exitOK
+	conflicts := cli.Exit(exitFailed, nil) // the plan printed them
+	if len(p.conflicts) == 0 {
+		conflicts = nil
+	}
+	if o.dryRun {
+		return conflicts
 	}
 	changed, err := p.apply(ctx, stdout)
 	if err != nil {
-		log.Error("apply", "err", err)
-		return exitFailed
+		return fmt.Errorf("apply: %w", err)
 	}
-
-	// Verify: planning again must find nothing left to do.
-	w2, err := load(ctx, gl, *updateSettings)
+	w2, err := load(ctx, gl, o.updateSettings)
 	if err != nil {
-		log.Error("re-read Greenlight", "err", err)
-		return exitFailed
+		return fmt.Errorf("re-read Greenlight: %w", err)
 	}
 	again, err := makePlan(ctx, w2, s)
 	if err != nil {
-		log.Error("re-plan", "err", err)
-		return exitFailed
+		return fmt.Errorf("re-plan: %w", err)
 	}
 	fmt.Fprintf(stdout, "applied %d changes; %d remain\n", changed, len(again.actions))
 	if len(again.actions) > 0 {
 		again.print(stdout)
 		log.Error("changes remain after applying", "count", len(again.actions))
-		return exitFailed
+		return cli.Exit(exitFailed, nil)
 	}
-	if len(p.conflicts) > 0 {
-		return exitFailed
-	}
-	return exitOK
+	return conflicts
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
 )
@@ -27,13 +28,22 @@ func env(vars map[string]string) func(string) (string, bool) {
 	}
 }
 
+// withLookupEnv is a context under which run sees lookupEnv as its
+// environment.
+func withLookupEnv(lookupEnv func(string) (string, bool)) context.Context {
+	return cli.WithGetenv(context.Background(), func(k string) string {
+		v, _ := lookupEnv(k)
+		return v
+	})
+}
+
 var adminEnv = env(map[string]string{"GREENLIGHT_PASSWORD": greenlighttest.DefaultAdminPassword, "ALICE_PW": "Alice-Passw0rd!"})
 
 func runProvision(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	// A high rate keeps the suite fast; the default (10/s) is for real servers.
-	code := run(context.Background(), append([]string{"-rate", "10000"}, args...), &out, &errOut, adminEnv)
+	code := run(withLookupEnv(adminEnv), append([]string{"-rate", "10000"}, args...), nil, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -53,8 +63,7 @@ func TestEmbeddedFakeByDefault(t *testing.T) {
 
 func TestApplyTwiceIsNoOp(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
 	args := []string{"-url", fake.URL, "-email", greenlighttest.DefaultAdminEmail}
 
@@ -107,8 +116,7 @@ func TestApplyTwiceIsNoOp(t *testing.T) {
 
 func TestDifferencesAreReportedAndLeftAlone(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
 	args := []string{"-url", fake.URL, "-email", greenlighttest.DefaultAdminEmail}
 	code, out, logs := runProvision(t, args...)
@@ -159,11 +167,10 @@ func TestDifferencesAreReportedAndLeftAlone(t *testing.T) {
 
 func TestConflicts(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
 	// Two users named the same: their rooms cannot be told apart.
-	_, err = fake.AddUser("Sam", "sam1@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
+	_, err := fake.AddUser("Sam", "sam1@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
 	require.NoError(t, err)
 	_, err = fake.AddUser("Sam", "sam2@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
 	require.NoError(t, err)
@@ -229,20 +236,19 @@ func TestBadInput(t *testing.T) {
 
 func TestNonAdminIsRefused(t *testing.T) {
 	t.Parallel()
-	fake, err := greenlighttest.NewServer()
-	require.NoError(t, err)
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
-	_, err = fake.AddUser("Pat", "pat@example.com", "Pat-Passw0rd!", greenlighttest.RoleUser)
+	_, err := fake.AddUser("Pat", "pat@example.com", "Pat-Passw0rd!", greenlighttest.RoleUser)
 	require.NoError(t, err)
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"-url", fake.URL, "-email", "pat@example.com"}, &out, &errOut,
-		env(map[string]string{"GREENLIGHT_PASSWORD": "Pat-Passw0rd!"}))
+	code := run(withLookupEnv(env(map[string]string{"GREENLIGHT_PASSWORD": "Pat-Passw0rd!"})),
+		[]string{"-url", fake.URL, "-email", "pat@example.com"}, nil, &out, &errOut)
 	assert.Equal(t, exitNoAccess, code)
 	assert.Contains(t, errOut.String(), "ManageUsers")
 	assert.NotContains(t, errOut.String(), "Pat-Passw0rd!")
 
-	code = run(context.Background(), []string{"-url", fake.URL, "-email", "pat@example.com"}, &out, &errOut,
-		env(map[string]string{"GREENLIGHT_PASSWORD": "Wrong-Passw0rd!"}))
+	code = run(withLookupEnv(env(map[string]string{"GREENLIGHT_PASSWORD": "Wrong-Passw0rd!"})),
+		[]string{"-url", fake.URL, "-email", "pat@example.com"}, nil, &out, &errOut)
 	assert.Equal(t, exitNoAccess, code)
 	assert.False(t, strings.Contains(errOut.String(), "Wrong-Passw0rd!"))
 }

@@ -83,8 +83,19 @@ func (w *world) addUser(u *greenlight.User) {
 // makePlan compares the spec with the world.
 func makePlan(ctx context.Context, w *world, s *spec) (*plan, error) {
 	p := &plan{}
-	newUsers := map[string]bool{}
-	for _, u := range s.users {
+	newUsers := w.planUsers(p, s.users)
+	for _, rm := range s.rooms {
+		if err := w.planRoom(ctx, p, rm, newUsers); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// planUsers plans the users of the CSV and returns those it creates.
+func (w *world) planUsers(p *plan, users []userRow) (newUsers map[string]bool) {
+	newUsers = map[string]bool{}
+	for _, u := range users {
 		roleID := ""
 		if u.role != "" {
 			id, ok := w.roles[strings.ToLower(u.role)]
@@ -115,60 +126,61 @@ func makePlan(ctx context.Context, w *world, s *spec) (*plan, error) {
 			p.notes = append(p.notes, fmt.Sprintf("user %s: role is %q in Greenlight, %q in the CSV (left alone)", u.email, cur, u.role))
 		}
 	}
-	known := func(email string) bool { return w.users[email] != nil || newUsers[email] }
+	return newUsers
+}
 
-	for _, rm := range s.rooms {
-		label := fmt.Sprintf("%q (%s)", rm.name, rm.owner)
-		if !known(rm.owner) {
-			p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: owner is neither in Greenlight nor in the CSV", rm.line, label))
-			continue
-		}
-		var missing []string
-		for _, e := range rm.sharedWith {
-			if !known(e) {
-				missing = append(missing, e)
-			}
-		}
-		if len(missing) > 0 {
-			p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: cannot share with unknown users %s", rm.line, label, strings.Join(missing, ", ")))
-			continue
-		}
-		if newUsers[rm.owner] {
-			// The owner is created in this run: Greenlight may give them a
-			// default room with this name; the action checks at apply time.
-			p.actions = append(p.actions, w.createRoomAction(rm, label))
-			p.actions = append(p.actions, w.settingActions(rm, label, nil)...)
-			if len(rm.sharedWith) > 0 {
-				p.actions = append(p.actions, w.shareAction(rm, label, rm.sharedWith))
-			}
-			continue
-		}
-		owner := w.users[rm.owner]
-		if w.names[owner.Name] > 1 {
-			p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: %d users are named %q, so their rooms cannot be told apart (left alone)", rm.line, label, w.names[owner.Name], owner.Name))
-			continue
-		}
-		matches := w.rooms[roomKey(owner.Name, rm.name)]
-		switch len(matches) {
-		case 0:
-			p.actions = append(p.actions, w.createRoomAction(rm, label))
-			p.actions = append(p.actions, w.settingActions(rm, label, nil)...)
-			if len(rm.sharedWith) > 0 {
-				p.actions = append(p.actions, w.shareAction(rm, label, rm.sharedWith))
-			}
-			continue
-		case 1:
-		default:
-			p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: %d rooms have this name (left alone)", rm.line, label, len(matches)))
-			continue
-		}
-		fid := matches[0].FriendlyID
-		w.created[roomKey(rm.owner, rm.name)] = fid
-		if err := w.planExisting(ctx, p, rm, label, fid); err != nil {
-			return nil, err
+// planRoom plans one room of the CSV; newUsers are the users this plan
+// creates.
+func (w *world) planRoom(ctx context.Context, p *plan, rm roomRow, newUsers map[string]bool) error {
+	known := func(email string) bool { return w.users[email] != nil || newUsers[email] }
+	label := fmt.Sprintf("%q (%s)", rm.name, rm.owner)
+	if !known(rm.owner) {
+		p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: owner is neither in Greenlight nor in the CSV", rm.line, label))
+		return nil
+	}
+	var missing []string
+	for _, e := range rm.sharedWith {
+		if !known(e) {
+			missing = append(missing, e)
 		}
 	}
-	return p, nil
+	if len(missing) > 0 {
+		p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: cannot share with unknown users %s", rm.line, label, strings.Join(missing, ", ")))
+		return nil
+	}
+	if newUsers[rm.owner] {
+		// The owner is created in this run: Greenlight may give them a
+		// default room with this name; the action checks at apply time.
+		w.planNewRoom(p, rm, label)
+		return nil
+	}
+	owner := w.users[rm.owner]
+	if w.names[owner.Name] > 1 {
+		p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: %d users are named %q, so their rooms cannot be told apart (left alone)", rm.line, label, w.names[owner.Name], owner.Name))
+		return nil
+	}
+	matches := w.rooms[roomKey(owner.Name, rm.name)]
+	switch len(matches) {
+	case 0:
+		w.planNewRoom(p, rm, label)
+		return nil
+	case 1:
+	default:
+		p.conflicts = append(p.conflicts, fmt.Sprintf("line %d: room %s: %d rooms have this name (left alone)", rm.line, label, len(matches)))
+		return nil
+	}
+	fid := matches[0].FriendlyID
+	w.created[roomKey(rm.owner, rm.name)] = fid
+	return w.planExisting(ctx, p, rm, label, fid)
+}
+
+// planNewRoom plans creating a room with its settings and shares.
+func (w *world) planNewRoom(p *plan, rm roomRow, label string) {
+	p.actions = append(p.actions, w.createRoomAction(rm, label))
+	p.actions = append(p.actions, w.settingActions(rm, label, nil)...)
+	if len(rm.sharedWith) > 0 {
+		p.actions = append(p.actions, w.shareAction(rm, label, rm.sharedWith))
+	}
 }
 
 // planExisting compares an existing room's settings and shares.

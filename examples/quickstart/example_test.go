@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 // Run the tour against the embedded fake server (no BBB_URL, no
@@ -13,7 +15,8 @@ import (
 // titles and the meeting info.
 func Example() {
 	var out bytes.Buffer
-	code := run(context.Background(), &out, func(string) string { return "" })
+	ctx := cli.WithGetenv(context.Background(), func(string) string { return "" })
+	code := run(ctx, nil, nil, &out, &out)
 	stable := regexp.MustCompile(`(?m)^(\d+\. .*|   (BigBlueButton|name:|attendee:|metadata:) .*|Done\.)$`)
 	for _, line := range stable.FindAllString(out.String(), -1) {
 		fmt.Println(line)

@@ -7,53 +7,62 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Stdout, os.Getenv))
-}
+func main() { os.Exit(cli.Main(run)) }
 
 // run performs the tour and returns the exit code.
-func run(ctx context.Context, out io.Writer, getenv func(string) string) int {
-	p := &printer{w: out}
-	baseURL, secret := getenv("BBB_URL"), getenv("BBB_SECRET")
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.Run(ctx, &cli.Command{
+		Name:      "quickstart",
+		UsageLine: "quickstart",
+		Short:     "a guided tour of the bbbkit SDK",
+		Long: `Quickstart walks through the SDK: the server's version, a meeting with
+metadata, signed join URLs, meeting info, ending the meeting and its
+recordings. Without BBB_URL and BBB_SECRET it runs against an embedded
+fake BigBlueButton server; with both it uses that server.`,
+		Run: tourCommand,
+	}, args, stdin, stdout, stderr)
+}
+
+func tourCommand(ctx context.Context, env *cli.Env, _ []string) error {
+	p := &printer{w: env.Stdout}
+	baseURL, secret := env.Getenv("BBB_URL"), env.Secret("", "BBB_SECRET")
 	var fake *bbbtest.Server
 	switch {
 	case baseURL == "" && secret == "":
 		fake = bbbtest.NewServer()
 		defer fake.Close()
-		baseURL, secret = fake.URL, fake.Secret
+		baseURL, secret = fake.APIURL(), fake.Secret
 		p.say("No BBB_URL and BBB_SECRET set: using an embedded fake BigBlueButton server at %s", baseURL)
 	case baseURL == "" || secret == "":
 		p.say("Set both BBB_URL and BBB_SECRET to use a real server, or neither to use the embedded fake.")
-		return 2
+		return cli.Exit(cli.ExitUsage, nil)
 	default:
 		p.say("Using the BigBlueButton server at %s", baseURL)
 	}
 	client, err := bbb.New(baseURL, secret, bbb.WithTimeout(20*time.Second))
 	if err != nil {
 		p.say("Cannot make a client: %v", err)
-		return 2
+		return cli.Exit(cli.ExitUsage, nil)
 	}
 	if err := tour(ctx, p, client, fake); err != nil {
 		p.say("")
 		p.say("The tour stopped: %v", err)
-		return 1
+		return cli.Exit(cli.ExitFailure, nil)
 	}
 	p.say("")
 	p.say("Done.")
-	return 0
+	return nil
 }
 
 type printer struct {
@@ -86,8 +95,26 @@ func tour(ctx context.Context, p *printer, c *bbb.Client, fake *bbbtest.Server) 
 	}
 	p.say("   BigBlueButton %s, API %s", orUnknown(v.BBBVersion), v.APIVersion)
 
-	p.title("Create a meeting with metadata and recording on")
 	meetingID := "bbbkit-quickstart-" + randomSuffix()
+	if err := createAndJoin(ctx, p, c, fake, meetingID); err != nil {
+		return err
+	}
+	if err := showMeeting(ctx, p, c, meetingID); err != nil {
+		return err
+	}
+
+	p.title("End the meeting")
+	if err := c.EndMeeting(ctx, meetingID); err != nil {
+		return fmt.Errorf("end: %w", err)
+	}
+	p.say("   The server accepted the end request.")
+	return showRecordings(ctx, p, c, fake != nil, meetingID)
+}
+
+// createAndJoin creates the meeting, prints join URLs and, on the fake,
+// makes a user join.
+func createAndJoin(ctx context.Context, p *printer, c *bbb.Client, fake *bbbtest.Server, meetingID string) error {
+	p.title("Create a meeting with metadata and recording on")
 	created, err := c.CreateMeeting(ctx, &bbb.CreateMeetingParams{
 		Name:               "bbbkit quickstart",
 		MeetingID:          meetingID,
@@ -114,15 +141,19 @@ func tour(ctx context.Context, p *printer, c *bbb.Client, fake *bbbtest.Server) 
 	}
 
 	p.title("A user joins")
-	if fake != nil {
-		if _, err := fake.Join(meetingID, bbbtest.User{FullName: "Mia Moderator", Role: bbb.RoleModerator, Voice: true}); err != nil {
-			return fmt.Errorf("join: %w", err)
-		}
-		p.say("   Mia Moderator joined (the fake server can do that without a browser).")
-	} else {
+	if fake == nil {
 		p.say("   Skipped on a real server: open the moderator URL above in a browser to join.")
+		return nil
 	}
+	if _, err := fake.Join(meetingID, bbbtest.User{FullName: "Mia Moderator", Role: bbb.RoleModerator, Voice: true}); err != nil {
+		return fmt.Errorf("join: %w", err)
+	}
+	p.say("   Mia Moderator joined (the fake server can do that without a browser).")
+	return nil
+}
 
+// showMeeting prints the meeting's info, attendees and metadata.
+func showMeeting(ctx context.Context, p *printer, c *bbb.Client, meetingID string) error {
 	p.title("Meeting info")
 	m, err := c.GetMeetingInfo(ctx, meetingID)
 	if err != nil {
@@ -132,28 +163,21 @@ func tour(ctx context.Context, p *printer, c *bbb.Client, fake *bbbtest.Server) 
 	for _, a := range m.Attendees {
 		p.say("   attendee: %s (%s)", a.FullName, a.Role)
 	}
-	keys := make([]string, 0, len(m.Metadata))
-	for k := range m.Metadata {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m.Metadata)) {
 		p.say("   metadata: %s = %s", k, m.Metadata[k])
 	}
+	return nil
+}
 
-	p.title("End the meeting")
-	if err := c.EndMeeting(ctx, meetingID); err != nil {
-		return fmt.Errorf("end: %w", err)
-	}
-	p.say("   The server accepted the end request.")
-
+// showRecordings lists the meeting's recordings.
+func showRecordings(ctx context.Context, p *printer, c *bbb.Client, onFake bool, meetingID string) error {
 	p.title("List the meeting's recordings")
 	page, err := c.GetRecordings(ctx, &bbb.GetRecordingsParams{MeetingIDs: []string{meetingID}, States: []string{"any"}})
 	if err != nil && !errors.Is(err, bbb.ErrNotFound) {
 		return fmt.Errorf("getRecordings: %w", err)
 	}
 	if page == nil || len(page.Recordings) == 0 {
-		if fake == nil {
+		if !onFake {
 			p.say("   None yet: a real server processes a recording for a few minutes after the meeting,")
 			p.say("   and only if somebody joined while it was recording.")
 		} else {

@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -17,7 +18,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestTourOnEmbeddedFake(t *testing.T) {
 	var out bytes.Buffer
-	if code := run(context.Background(), &out, env(nil)); code != 0 {
+	if code := run(cli.WithGetenv(context.Background(), env(nil)), nil, nil, &out, &out); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
 	text := out.String()
@@ -44,12 +45,12 @@ func TestTourOnRemoteServer(t *testing.T) {
 	remote := bbbtest.NewServer()
 	defer remote.Close()
 	var out bytes.Buffer
-	code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.URL, "BBB_SECRET": remote.Secret}))
+	code := run(cli.WithGetenv(context.Background(), env(map[string]string{"BBB_URL": remote.APIURL(), "BBB_SECRET": remote.Secret})), nil, nil, &out, &out)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out.String())
 	}
 	text := out.String()
-	for _, want := range []string{"Using the BigBlueButton server at " + remote.URL, "Skipped on a real server", "participants: 0", "None yet", "Done."} {
+	for _, want := range []string{"Using the BigBlueButton server at " + remote.APIURL(), "Skipped on a real server", "participants: 0", "None yet", "Done."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -64,18 +65,18 @@ func TestTourOnRemoteServer(t *testing.T) {
 
 func TestTourFailures(t *testing.T) {
 	var out bytes.Buffer
-	if code := run(context.Background(), &out, env(map[string]string{"BBB_URL": "http://127.0.0.1:1/bigbluebutton/"})); code != 2 {
+	if code := run(cli.WithGetenv(context.Background(), env(map[string]string{"BBB_URL": "http://127.0.0.1:1/bigbluebutton/"})), nil, nil, &out, &out); code != 2 {
 		t.Errorf("only BBB_URL: exit %d", code)
 	}
 	remote := bbbtest.NewServer()
 	defer remote.Close()
 	out.Reset()
-	if code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.URL, "BBB_SECRET": "wrong"})); code != 1 || !strings.Contains(out.String(), "checksum") {
+	if code := run(cli.WithGetenv(context.Background(), env(map[string]string{"BBB_URL": remote.APIURL(), "BBB_SECRET": "wrong"})), nil, nil, &out, &out); code != 1 || !strings.Contains(out.String(), "checksum") {
 		t.Errorf("wrong secret: exit %d\n%s", code, out.String())
 	}
 	remote.FailNext("getMeetingInfo", 1, "internalError", "injected")
 	out.Reset()
-	if code := run(context.Background(), &out, env(map[string]string{"BBB_URL": remote.URL, "BBB_SECRET": remote.Secret})); code != 1 || !strings.Contains(out.String(), "getMeetingInfo") {
+	if code := run(cli.WithGetenv(context.Background(), env(map[string]string{"BBB_URL": remote.APIURL(), "BBB_SECRET": remote.Secret})), nil, nil, &out, &out); code != 1 || !strings.Contains(out.String(), "getMeetingInfo") {
 		t.Errorf("failing call: exit %d\n%s", code, out.String())
 	}
 }

@@ -8,7 +8,10 @@
 // deliveries print nothing on standard output; they are logged on standard
 // error (without secrets) and answered with the status bbb-webhooks expects:
 // 401 for failed authentication, 400 malformed, 413 too large, 415 wrong
-// content type. Retried deliveries are printed once (-dedup).
+// content type. Retried deliveries are printed once (-dedup), and deliveries
+// stamped longer ago than -max-age (default 7m: bbb-webhooks' retry window
+// plus clock skew) are refused with 401, so an old capture cannot be
+// replayed.
 //
 // Usage:
 //
@@ -18,6 +21,10 @@
 // The secret can also come from the BBB_SECRET environment variable, which
 // keeps it out of the process list. -callback-url must be the URL exactly as
 // registered with hooks/create. GET /healthz answers 200 for probes.
+//
+// Slow clients are cut off: -read-timeout and -write-timeout (30s each),
+// -read-header-timeout, -idle-timeout and -max-body-readers (requests still
+// sending their body at once; more get 503) bound what a client can hold.
 //
 // Exit codes: 0 after a clean shutdown (SIGINT or SIGTERM), 1 when serving
 // fails, 2 for invalid flags.

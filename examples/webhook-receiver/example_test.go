@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
 
 // Start the receiver on a free loopback port, deliver one meeting-created
@@ -25,7 +27,8 @@ func Example() {
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	args := []string{"-listen", "127.0.0.1:0", "-secret", secret, "-callback-url", callbackURL}
-	go func() { done <- run(ctx, args, &stdout, io.Discard, ready) }()
+	ctx = cli.WithReady(ctx, func(a string) { ready <- a })
+	go func() { done <- run(ctx, args, nil, &stdout, io.Discard) }()
 	var addr string
 	select {
 	case addr = <-ready:
@@ -36,7 +39,7 @@ func Example() {
 	}
 
 	event := `{"data":{"type":"event","id":"meeting-created","attributes":{"meeting":{"external-meeting-id":"room-1","moderator-pass":"mp"}},"event":{"ts":1764150000000}}}`
-	b := body(event, 1764150000100)
+	b := body(event, time.Now().UnixMilli()) // bbb-webhooks stamps the delivery when it sends it
 	sum := checksum.Sum(checksum.SHA1, callbackURL, b, secret)
 	tr := &http.Transport{}
 	resp, err := (&http.Client{Transport: tr}).Post("http://"+addr+"/bbb/events?checksum="+sum, form, strings.NewReader(b))

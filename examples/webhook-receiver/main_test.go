@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
@@ -59,7 +61,8 @@ func startReceiver(t *testing.T, args ...string) (addr string, stdout, stderr *s
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), stdout, stderr, ready) }()
+	ctx = cli.WithReady(ctx, func(a string) { ready <- a })
+	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), nil, stdout, stderr) }()
 	select {
 	case addr = <-ready:
 	case code := <-done:
@@ -95,7 +98,8 @@ func TestReceiverPrintsAcceptedEventsOnce(t *testing.T) {
 	created := `{"data":{"type":"event","id":"meeting-created","attributes":{"meeting":{"internal-meeting-id":"int-1","external-meeting-id":"room-1","name":"Room","moderator-pass":"mp-secret","viewer-pass":"vp-secret"}},"event":{"ts":1764150000000}}}`
 	joined := `{"data":{"type":"event","id":"user-joined","attributes":{"meeting":{"internal-meeting-id":"int-1","external-meeting-id":"room-1"},"user":{"internal-user-id":"w_1","external-user-id":"u1","name":"Ann & \"Bo\" *~","role":"VIEWER","presenter":"false"}},"event":{"ts":1764150001000}}}`
 	raw := `{"envelope":{"name":"MeetingDestroyedEvtMsg","routing":{"sender":"bbb-apps-akka"},"timestamp":1764150009000},"core":{"header":{"name":"MeetingDestroyedEvtMsg"},"body":{"meetingId":"int-1"}}}`
-	valid := []string{body(created, 1764150000100), body(joined, 1764150001100), body(raw, 1764150009100)}
+	stamp := time.Now().UnixMilli() // deliveries older than -max-age are refused
+	valid := []string{body(created, stamp), body(joined, stamp+1), body(raw, stamp+2)}
 
 	for _, b := range valid {
 		require.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b))
@@ -106,7 +110,7 @@ func TestReceiverPrintsAcceptedEventsOnce(t *testing.T) {
 	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha256Hex(callbackURL+valid[0]+secret), form, valid[0]))
 
 	// Hostile deliveries.
-	forged := body(strings.Replace(joined, "VIEWER", "MODERATOR", 1), 1764150001100)
+	forged := body(strings.Replace(joined, "VIEWER", "MODERATOR", 1), stamp+1)
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, forged), "body swapped")
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+forged+"guess"), form, forged), "wrong secret")
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "", form, forged), "unsigned")
@@ -159,7 +163,7 @@ func TestReceiverBearerMode(t *testing.T) {
 	addr, stdout, _, stop := startReceiver(t, "-secret", secret, "-callback-url", callbackURL, "-bearer", "-algorithms", "sha256")
 	defer http.DefaultClient.CloseIdleConnections()
 	ev := `{"data":{"type":"event","id":"meeting-ended","attributes":{"meeting":{"internal-meeting-id":"i","external-meeting-id":"e"}},"event":{"ts":1}}}`
-	b := body(ev, 2)
+	b := body(ev, time.Now().UnixMilli())
 	assert.Equal(t, http.StatusOK, post(t, addr, "", form, b, "Authorization", "Bearer "+secret))
 	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b), "SHA-1 not allowed")
 	assert.Equal(t, 0, stop())
@@ -178,14 +182,23 @@ func TestReceiverFlags(t *testing.T) {
 		"extra arguments": {"-secret", secret, "-callback-url", callbackURL, "extra"},
 	} {
 		var stderr bytes.Buffer
-		code := run(context.Background(), args, &bytes.Buffer{}, &stderr, nil)
+		code := run(context.Background(), args, nil, &bytes.Buffer{}, &stderr)
 		assert.Equal(t, 2, code, name)
 		assert.NotContains(t, stderr.String(), secret, name)
 	}
-	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, &bytes.Buffer{}, &bytes.Buffer{}, nil))
-	assert.Equal(t, 1, run(context.Background(), []string{"-secret", secret, "-callback-url", callbackURL, "-listen", "256.0.0.1:1"}, &bytes.Buffer{}, &bytes.Buffer{}, nil))
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, nil, &bytes.Buffer{}, &bytes.Buffer{}))
+	assert.Equal(t, 1, run(context.Background(), []string{"-secret", secret, "-callback-url", callbackURL, "-listen", "256.0.0.1:1"}, nil, &bytes.Buffer{}, &bytes.Buffer{}))
 
 	t.Setenv("BBB_SECRET", secret)
 	_, _, _, stop := startReceiver(t, "-callback-url", callbackURL)
 	assert.Equal(t, 0, stop(), "the secret may come from BBB_SECRET")
+}
+
+// A callback body sent one byte a second is cut off at -read-timeout.
+func TestSlowCallbackIsCutOff(t *testing.T) {
+	addr, _, stderr, stop := startReceiver(t, "-secret", secret, "-callback-url", callbackURL, "-read-timeout", "500ms")
+	open, err := clitest.SlowBody(addr, "/bbb/events", 3*time.Second)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, open, 400*time.Millisecond, "cut off by the read timeout, not at once")
+	assert.Equal(t, 0, stop(), stderr.String())
 }

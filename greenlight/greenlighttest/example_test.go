@@ -13,10 +13,7 @@ import (
 // The fake answers like Greenlight: without "Accept: application/json" an
 // API path returns the HTML app, with it the JSON envelope.
 func ExampleNewServer() {
-	fake, err := greenlighttest.NewServer()
-	if err != nil {
-		log.Fatal(err)
-	}
+	fake := greenlighttest.NewServer()
 	defer fake.Close()
 
 	for _, accept := range []string{"text/html", "application/json"} {

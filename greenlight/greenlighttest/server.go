@@ -7,10 +7,12 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bbbkit/bbbkit/greenlight"
+	"github.com/bbbkit/bbbkit/internal/fakeserver"
 )
 
 // SessionCookie is the name of Greenlight v3's session cookie.
@@ -31,10 +33,13 @@ const (
 // from the page on every write, a cookie session bound to the user's session
 // token, and the role permissions of PermissionsChecker.
 type Server struct {
-	// URL is the base URL, for example "http://127.0.0.1:41234".
+	// URL is the server's root, for example "http://127.0.0.1:41234",
+	// without a trailing slash, as in httptest.Server, bbbtest.Server and
+	// scalelitetest.Server; empty until Start. It is also the base URL
+	// greenlight.New takes.
 	URL string
 
-	srv *httptest.Server
+	ln  fakeserver.Listener
 	cfg config
 
 	mu           sync.Mutex
@@ -55,7 +60,7 @@ type config struct {
 	now                                  func() time.Time
 }
 
-// Option configures NewServer.
+// Option configures New and NewServer.
 type Option func(*config) error
 
 // WithAdmin seeds the administrator with these credentials instead of the defaults.
@@ -105,13 +110,26 @@ func WithClock(now func() time.Time) Option {
 }
 
 // NewServer starts a fake Greenlight with one administrator and no other
-// users. Close it when done.
-func NewServer(opts ...Option) (*Server, error) {
+// users on a loopback port, for tests. It panics if an option is invalid;
+// use New to get an error instead. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := fakeserver.Must(New(opts...))
+	s.Start()
+	return s
+}
+
+// New returns a fake Greenlight with one administrator and no other users
+// that is not listening yet, for programs: serve it as an http.Handler or
+// call Start. It reports the first bad option.
+func New(opts ...Option) (*Server, error) {
 	cfg := config{
 		adminName: DefaultAdminName, adminEmail: DefaultAdminEmail, adminPassword: DefaultAdminPassword,
 		pageSize: 25, csrfStatus: http.StatusUnprocessableEntity, now: time.Now,
 	}
 	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("greenlighttest: nil option")
+		}
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
@@ -128,13 +146,30 @@ func NewServer(opts ...Option) (*Server, error) {
 	if _, err := s.AddUser(cfg.adminName, cfg.adminEmail, cfg.adminPassword, RoleAdministrator); err != nil {
 		return nil, err
 	}
-	s.srv = httptest.NewServer(s)
-	s.URL = s.srv.URL
 	return s, nil
 }
 
-// Close shuts the listener down.
-func (s *Server) Close() { s.srv.Close() }
+// Start starts a Server made by New on a loopback port and sets URL, like
+// httptest.Server.Start. It panics if the server is already started.
+func (s *Server) Start() { s.URL = s.ln.Start("greenlighttest", s) }
+
+// Close shuts the listener down, if Start opened one.
+func (s *Server) Close() { s.ln.Close() }
+
+// Client returns an *http.Client for the server, like httptest's. Before
+// Start it returns a plain client.
+func (s *Server) Client() *http.Client { return s.ln.Client() }
+
+// GreenlightClient returns a greenlight.Client for the server, not signed
+// in, sent through Client(). It panics if an option is invalid, like
+// NewServer; call greenlight.New(s.URL, opts...) to get an error instead.
+func (s *Server) GreenlightClient(opts ...greenlight.Option) *greenlight.Client {
+	c, err := greenlight.New(s.URL, append([]greenlight.Option{greenlight.WithHTTPClient(s.Client())}, opts...)...)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
 
 // AddUser creates an active, verified local user with the given role
 // (RoleAdministrator, RoleUser, RoleGuest or RoleSuperAdmin), like

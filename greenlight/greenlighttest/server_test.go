@@ -1,6 +1,7 @@
 package greenlighttest_test
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"testing"
@@ -27,25 +28,49 @@ func TestOptionsValidate(t *testing.T) {
 		{"zero page size", greenlighttest.WithPageSize(0)},
 		{"csrf status 418", greenlighttest.WithCSRFFailureStatus(http.StatusTeapot)},
 		{"nil clock", greenlighttest.WithClock(nil)},
+		{"nil option", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, err := greenlighttest.NewServer(tt.opt)
+			s, err := greenlighttest.New(tt.opt)
 			require.Error(t, err)
 			assert.Nil(t, s)
+			assert.Panics(t, func() { greenlighttest.NewServer(tt.opt) })
 		})
 	}
+}
+
+// The contract shared with bbbtest and scalelitetest: New does not listen,
+// Start does once, URL is the root, Client and GreenlightClient reach it.
+func TestServerContract(t *testing.T) {
+	t.Parallel()
+	s, err := greenlighttest.New()
+	require.NoError(t, err)
+	assert.Empty(t, s.URL)
+	s.Start()
+	defer s.Close()
+	assert.Panics(t, s.Start)
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, s.URL)
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/api/v1/sessions.json", nil)
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	gl := s.GreenlightClient()
+	_, err = gl.SignIn(context.Background(), greenlighttest.DefaultAdminEmail, greenlighttest.DefaultAdminPassword)
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.SignIns())
 }
 
 func TestControls(t *testing.T) {
 	t.Parallel()
 	fixed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	s, err := greenlighttest.NewServer(greenlighttest.WithAdmin("Root", "root@example.com", "Root-Passw0rd"), greenlighttest.WithClock(func() time.Time { return fixed }))
-	require.NoError(t, err)
+	s := greenlighttest.NewServer(greenlighttest.WithAdmin("Root", "root@example.com", "Root-Passw0rd"), greenlighttest.WithClock(func() time.Time { return fixed }))
 	defer s.Close()
 
-	_, err = s.AddUser("Dup", "ROOT@example.com", "Root-Passw0rd", greenlighttest.RoleUser)
+	_, err := s.AddUser("Dup", "ROOT@example.com", "Root-Passw0rd", greenlighttest.RoleUser)
 	require.Error(t, err, "emails are unique regardless of case")
 	_, err = s.AddUser("X", "x@example.com", "Root-Passw0rd", "Wizard")
 	require.Error(t, err)

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
@@ -42,6 +41,17 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request, action stri
 		writeFailed(w, "unsupportedRequest", "This request is not supported.")
 		return
 	}
+	// Scalelite checks the content type before the checksum.
+	if r.Method == http.MethodPost && r.ContentLength > 0 && !isJSON(r) {
+		writeFailed(w, "unsupportedContentType", "POST request Content-Type is missing or unsupported")
+		return
+	}
+	// The query is checked before a byte of the body is read, so that an
+	// unauthenticated client cannot make the balancer hold a body.
+	auth, ok := h.verifyAdminQuery(w, action, r.URL.RawQuery)
+	if !ok {
+		return
+	}
 	var body []byte
 	if r.Method == http.MethodPost {
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
@@ -50,17 +60,13 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request, action stri
 			return
 		}
 		body = b
-		if len(body) > 0 {
-			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if mt != "application/json" {
-				writeFailed(w, "unsupportedContentType", "POST request Content-Type is missing or unsupported")
-				return
-			}
+		if len(body) > 0 && !isJSON(r) {
+			writeFailed(w, "unsupportedContentType", "POST request Content-Type is missing or unsupported")
+			return
 		}
 	}
-	// The admin API only takes the balancer secret, never a tenant's.
-	if checksum.Verify(action, r.URL.RawQuery, h.cfg.secret, h.cfg.algs...) != nil {
-		writeFailed(w, "checksumError", "You did not pass the checksum security check")
+	if auth.VerifyBody(body) != nil {
+		writeFailed(w, "checksumError", "You did not pass the checksum security check: the body does not match its signed bodySHA256")
 		return
 	}
 	if strings.HasSuffix(action, "Tenant") || action == "getTenants" || action == "getTenantInfo" {
@@ -104,6 +110,33 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request, action stri
 	case "deleteTenant":
 		h.adminDeleteTenant(w, req.ID)
 	}
+}
+
+// verifyAdminQuery checks an admin request's query with the balancer secret
+// (the admin API never takes a tenant's), accepting Scalelite's legacy
+// scheme unless WithRequireStrongAuth, and answers checksumError when it
+// fails. The messages say what to fix and hold no secret.
+func (h *Handler) verifyAdminQuery(w http.ResponseWriter, action, rawQuery string) (*scalelite.AdminAuth, bool) {
+	auth, err := scalelite.VerifyAdminQuery(action, rawQuery, h.cfg.secret, h.cfg.now(), h.cfg.algs...)
+	msg := "You did not pass the checksum security check"
+	switch {
+	case errors.Is(err, scalelite.ErrRequestExpired):
+		msg += ": the request has expired"
+	case errors.Is(err, scalelite.ErrInvalidAuth):
+		msg += ": " + strings.TrimPrefix(err.Error(), "scalelite: ")
+	case err != nil:
+	case auth.Scheme == scalelite.AuthLegacy && h.cfg.strongAuth:
+		msg += ": this balancer requires bodySHA256 and expires in the signed query"
+	default:
+		return auth, true
+	}
+	writeFailed(w, "checksumError", msg)
+	return nil, false
+}
+
+func isJSON(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "application/json"
 }
 
 // adminRequest is the union of the admin API's JSON bodies.

@@ -15,17 +15,14 @@ import (
 // sent straight to a worker, is its baseline, so the ratio is the cost of the
 // balancer hop (checksum check, atomic pick, re-signing, forwarding).
 func BenchmarkCreateThroughFake(b *testing.B) {
-	sl, err := NewServer()
-	if err != nil {
-		b.Fatal(err)
-	}
+	sl := NewServer()
 	defer sl.Close()
-	admin, _ := sl.AdminClient()
+	admin := sl.AdminClient()
 	ctx := context.Background()
 	for range 3 {
 		w := bbbtest.NewServer()
 		defer w.Close()
-		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.URL + "api", Secret: w.Secret})
+		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.APIURL(), Secret: w.Secret})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -33,7 +30,7 @@ func BenchmarkCreateThroughFake(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	front, _ := sl.Client()
+	front := sl.BBBClient()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -48,7 +45,7 @@ func BenchmarkCreateThroughFake(b *testing.B) {
 func BenchmarkCreateDirect(b *testing.B) {
 	w := bbbtest.NewServer()
 	defer w.Close()
-	c, err := bbb.New(w.URL, w.Secret)
+	c, err := bbb.New(w.APIURL(), w.Secret)
 	if err != nil {
 		b.Fatal(err)
 	}

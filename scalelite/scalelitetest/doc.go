@@ -39,6 +39,13 @@
 // server forgets its meetings (the scheduler guarantees no mapping points at
 // a server that cannot hold it).
 //
+// Admin requests are verified with scalelite.VerifyAdminQuery before their
+// body is read: Scalelite's own checksum is accepted unless
+// WithRequireStrongAuth, and a request signed with the strong scheme
+// (bodySHA256 and expires in the signed query, what scalelite.Client sends)
+// is refused once expired or when its body differs from the signed digest,
+// with a checksumError whose message says which.
+//
 // Tenants and the meeting-to-tenant map live in the Handler's memory even
 // when the scheduler keeps its state in Redis.
 package scalelitetest

@@ -15,18 +15,15 @@ import (
 // and creates four meetings through it: they are spread over both servers.
 func Example() {
 	ctx := context.Background()
-	sl, err := scalelitetest.NewServer()
-	if err != nil {
-		log.Fatal(err)
-	}
+	sl := scalelitetest.NewServer()
 	defer sl.Close()
-	admin, _ := sl.AdminClient()
+	admin := sl.AdminClient()
 
 	var workers []*bbbtest.Server
 	for range 2 {
 		w := bbbtest.NewServer()
 		defer w.Close()
-		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.URL + "api", Secret: w.Secret})
+		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.APIURL(), Secret: w.Secret})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -36,7 +33,7 @@ func Example() {
 		workers = append(workers, w)
 	}
 
-	front, _ := sl.Client() // the BigBlueButton API, signed with the balancer secret
+	front := sl.BBBClient() // the BigBlueButton API, signed with the balancer secret
 	for _, id := range []string{"math", "physics", "history", "art"} {
 		if _, err := front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: id + " class", MeetingID: id}); err != nil {
 			log.Fatal(err)

@@ -145,7 +145,7 @@ func TestJoinRedirectsToTheWorker(t *testing.T) {
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(loc.String(), w.URL+"api/join?"), loc.String())
+	assert.True(t, strings.HasPrefix(loc.String(), w.APIURL()+"join?"), loc.String())
 	require.NoError(t, checksum.Verify("join", loc.RawQuery, w.Secret), "signed with the worker's own secret")
 	assert.Equal(t, "Ada", loc.Query().Get("fullName"))
 
@@ -215,8 +215,7 @@ func TestFrontRefusals(t *testing.T) {
 	assert.Equal(t, "unsupportedRequest", e.Key)
 
 	// SHA-384 is not in Scalelite's default set.
-	c384, err := c.sl.Client(bbb.WithHTTPClient(c.hc), bbb.WithChecksum(checksum.SHA384))
-	require.NoError(t, err)
+	c384 := c.sl.BBBClient(bbb.WithHTTPClient(c.hc), bbb.WithChecksum(checksum.SHA384))
 	_, err = c384.GetMeetings(ctx)
 	assert.ErrorIs(t, err, bbb.ErrChecksum)
 

@@ -50,14 +50,11 @@ func newCluster(t *testing.T, n int, opts ...Option) *testCluster {
 	)
 	require.NoError(t, err)
 	all := append([]Option{WithHTTPClient(hc), WithScheduler(sched), WithForwardTimeout(30 * time.Second)}, opts...)
-	sl, err := NewServer(all...)
-	require.NoError(t, err)
+	sl := NewServer(all...)
 	t.Cleanup(sl.Close)
 	c := &testCluster{sl: sl, hc: hc}
-	c.admin, err = sl.AdminClient(scalelite.WithHTTPClient(hc))
-	require.NoError(t, err)
-	c.front, err = sl.Client(bbb.WithHTTPClient(hc))
-	require.NoError(t, err)
+	c.admin = sl.AdminClient(scalelite.WithHTTPClient(hc))
+	c.front = sl.BBBClient(bbb.WithHTTPClient(hc))
 	for range n {
 		c.addWorker(t, "")
 	}
@@ -70,7 +67,7 @@ func (c *testCluster) addWorker(t *testing.T, tag string) *bbbtest.Server {
 	ctx := context.Background()
 	w := bbbtest.NewServer()
 	t.Cleanup(w.Close)
-	srv, err := c.admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.URL + "api", Secret: w.Secret, Tag: tag})
+	srv, err := c.admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.APIURL(), Secret: w.Secret, Tag: tag})
 	require.NoError(t, err)
 	require.Equal(t, scalelite.StateDisabled, srv.State)
 	srv, err = c.admin.EnableServer(ctx, srv.ID)

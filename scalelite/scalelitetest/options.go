@@ -28,6 +28,8 @@ type config struct {
 	log          *slog.Logger
 	joinLoad     float64
 	pollInterval time.Duration
+	strongAuth   bool             // refuse Scalelite's legacy admin checksum
+	now          func() time.Time // expiry of strong admin requests
 }
 
 // Option configures a Handler or a Server.
@@ -94,17 +96,17 @@ func WithForwardTimeout(d time.Duration) Option {
 	}
 }
 
-// WithChecksumAlgorithms sets the algorithms accepted from frontends and
+// WithAcceptedChecksums sets the algorithms accepted from frontends and
 // admin clients (LOADBALANCER_CHECKSUM_ALGORITHM; default SHA-1, SHA-256 and
 // SHA-512, as Scalelite).
-func WithChecksumAlgorithms(algs ...checksum.Algorithm) Option {
+func WithAcceptedChecksums(algs ...checksum.Algorithm) Option {
 	return func(c *config) error {
 		if len(algs) == 0 {
-			return errors.New("scalelitetest: WithChecksumAlgorithms: no algorithm")
+			return errors.New("scalelitetest: WithAcceptedChecksums: no algorithm")
 		}
 		for _, a := range algs {
 			if !a.Valid() {
-				return errors.New("scalelitetest: WithChecksumAlgorithms: invalid algorithm")
+				return errors.New("scalelitetest: WithAcceptedChecksums: invalid algorithm")
 			}
 		}
 		c.algs = append([]checksum.Algorithm(nil), algs...)
@@ -112,12 +114,12 @@ func WithChecksumAlgorithms(algs ...checksum.Algorithm) Option {
 	}
 }
 
-// WithServerChecksum sets the algorithm used to sign calls to the
-// BigBlueButton servers (default SHA-256).
-func WithServerChecksum(alg checksum.Algorithm) Option {
+// WithChecksum sets the algorithm used to sign calls to the BigBlueButton
+// servers (default SHA-256).
+func WithChecksum(alg checksum.Algorithm) Option {
 	return func(c *config) error {
 		if !alg.Valid() {
-			return errors.New("scalelitetest: WithServerChecksum: invalid algorithm")
+			return errors.New("scalelitetest: WithChecksum: invalid algorithm")
 		}
 		c.serverAlg = alg
 		return nil
@@ -149,7 +151,7 @@ func WithJoinLoad(units float64) Option {
 	}
 }
 
-// WithPollInterval makes NewServer run the scheduler's poller
+// WithPollInterval makes NewServer and Start run the scheduler's poller
 // (Scheduler.Run) until Close. Without it, tests poll when they want with
 // Scheduler().Poll. Handlers ignore it: their owner runs the poller.
 func WithPollInterval(d time.Duration) Option {
@@ -162,6 +164,30 @@ func WithPollInterval(d time.Duration) Option {
 	}
 }
 
+// WithRequireStrongAuth makes the admin API refuse requests signed with
+// Scalelite's legacy scheme, whose checksum covers neither the body nor an
+// expiry: only requests carrying bodySHA256 and expires in the signed query
+// are accepted (see scalelite.VerifyAdminQuery). scalelite.Client signs that
+// way unless given scalelite.WithLegacyAuth.
+func WithRequireStrongAuth() Option {
+	return func(c *config) error {
+		c.strongAuth = true
+		return nil
+	}
+}
+
+// WithClock sets the clock that strong admin requests' expiry is checked
+// against (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("scalelitetest: WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
 func newConfig(opts []Option) (*config, error) {
 	c := &config{
 		hc:        http.DefaultClient,
@@ -170,10 +196,11 @@ func newConfig(opts []Option) (*config, error) {
 		serverAlg: checksum.SHA256,
 		log:       slog.New(slog.DiscardHandler),
 		joinLoad:  1,
+		now:       time.Now,
 	}
 	for _, o := range opts {
 		if o == nil {
-			continue
+			return nil, errors.New("scalelitetest: nil option")
 		}
 		if err := o(c); err != nil {
 			return nil, err

@@ -1,0 +1,154 @@
+package scalelitetest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/scalelite"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// capture records the URL and body of the last request sent through it.
+type capture struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	url  string
+	body []byte
+}
+
+func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	c.mu.Lock()
+	c.url, c.body = r.URL.String(), body
+	c.mu.Unlock()
+	return c.next.RoundTrip(r)
+}
+
+// offsetClock is a clock a test can move forward.
+type offsetClock struct{ offset atomic.Int64 }
+
+func (c *offsetClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// replay sends a captured POST again with body and returns the answer.
+func replay(t *testing.T, hc *http.Client, url string, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// A captured strong request cannot carry another body, and stops working
+// once it expires; a captured legacy one replays with any body.
+func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
+	t.Parallel()
+	clock := &offsetClock{}
+	c := newCluster(t, 1, WithClock(clock.now))
+	ctx := context.Background()
+	rec := &capture{next: c.hc.Transport}
+	hc := &http.Client{Transport: rec}
+	admin := c.sl.AdminClient(scalelite.WithHTTPClient(hc))
+
+	_, err := admin.CordonServer(ctx, c.ids[0])
+	require.NoError(t, err)
+	rec.mu.Lock()
+	captured, capturedBody := rec.url, string(rec.body)
+	rec.mu.Unlock()
+	require.Contains(t, captured, "bodySHA256=")
+
+	// The same request again is accepted until it expires...
+	assert.Contains(t, replay(t, c.hc, captured, capturedBody), `"state":"cordoned"`)
+	// ...but not with a body that disables the server instead.
+	evil := strings.Replace(capturedBody, "cordon", "disable", 1)
+	require.NotEqual(t, capturedBody, evil)
+	out := replay(t, c.hc, captured, evil)
+	assert.Contains(t, out, "<messageKey>checksumError</messageKey>")
+	assert.Contains(t, out, "bodySHA256")
+	srv, err := admin.GetServerInfo(ctx, c.ids[0])
+	require.NoError(t, err)
+	assert.Equal(t, scalelite.StateCordoned, srv.State)
+
+	// After the expiry the request itself is refused.
+	clock.offset.Store(int64(scalelite.DefaultAuthValidity + time.Second))
+	out = replay(t, c.hc, captured, capturedBody)
+	assert.Contains(t, out, "<messageKey>checksumError</messageKey>")
+	assert.Contains(t, out, "expired")
+	clock.offset.Store(0)
+
+	// Scalelite's legacy scheme is accepted by default, and replays with
+	// any body: the reason for the strong scheme.
+	legacy := c.sl.AdminClient(scalelite.WithHTTPClient(hc), scalelite.WithLegacyAuth())
+	_, err = legacy.CordonServer(ctx, c.ids[0])
+	require.NoError(t, err)
+	rec.mu.Lock()
+	captured = rec.url
+	rec.mu.Unlock()
+	assert.NotContains(t, captured, "bodySHA256=")
+	assert.Contains(t, replay(t, c.hc, captured, evil), `"state":"disabled"`)
+}
+
+func TestAdminRequireStrongAuthRefusesLegacy(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 0, WithRequireStrongAuth())
+	ctx := context.Background()
+	_, err := c.admin.GetServers(ctx)
+	require.NoError(t, err, "scalelite.Client signs strong by default")
+
+	legacy := c.sl.AdminClient(scalelite.WithHTTPClient(c.hc), scalelite.WithLegacyAuth())
+	_, err = legacy.GetServers(ctx)
+	require.ErrorIs(t, err, scalelite.ErrChecksum)
+	assert.Contains(t, err.Error(), "requires bodySHA256 and expires")
+	assert.NotContains(t, err.Error(), c.sl.Secret)
+}
+
+// failingBody fails the test if the handler reads it.
+type failingBody struct {
+	t    *testing.T
+	read atomic.Bool
+}
+
+func (b *failingBody) Read([]byte) (int, error) {
+	b.read.Store(true)
+	return 0, io.ErrUnexpectedEOF
+}
+
+// The query checksum is checked before the body is read, so that an
+// unauthenticated client cannot make the balancer hold a slow body.
+func TestAdminChecksumCheckedBeforeBody(t *testing.T) {
+	t.Parallel()
+	h, err := NewHandler(WithSecret("admin-secret-under-test"))
+	require.NoError(t, err)
+	for _, query := range []string{
+		"checksum=" + strings.Repeat("0", 64),
+		"bodySHA256=" + strings.Repeat("0", 64) + "&expires=1&checksum=" + checksum.Sum(checksum.SHA256, "addServer",
+			"bodySHA256="+strings.Repeat("0", 64)+"&expires=1", "admin-secret-under-test"),
+	} {
+		body := &failingBody{t: t}
+		req := httptest.NewRequest(http.MethodPost, "/scalelite/api/addServer?"+query, body)
+		req.Header.Set("Content-Type", "application/json")
+		req.ContentLength = 1 << 20
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		assert.Contains(t, w.Body.String(), "<messageKey>checksumError</messageKey>")
+		assert.False(t, body.read.Load(), "the body was read before the checksum was checked: %s", query)
+	}
+}

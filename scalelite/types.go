@@ -196,6 +196,11 @@ type Server struct {
 	Load           Load    // polled load, or unknown
 	LoadMultiplier float64 // a higher multiplier makes the server look busier
 	Online         bool    // whether the poller reaches the server
+	// Site and Capacity are bbbkit extensions ("site", "capacity"; other
+	// Scalelite clients ignore them): where the server runs, and the load
+	// at which it is full (0: unlimited).
+	Site     string
+	Capacity float64
 }
 
 type serverWire struct {
@@ -208,6 +213,8 @@ type serverWire struct {
 	Load           Load       `json:"load"`
 	LoadMultiplier flexFloat  `json:"load_multiplier"`
 	Online         onlineFlag `json:"online"`
+	Site           string     `json:"site"`
+	Capacity       flexFloat  `json:"capacity"`
 }
 
 // MarshalJSON writes the server in the shape getServers and getServerInfo
@@ -231,7 +238,9 @@ func (s Server) MarshalJSON() ([]byte, error) {
 		Load           Load    `json:"load"`
 		LoadMultiplier float64 `json:"load_multiplier"`
 		Online         string  `json:"online"`
-	}{s.ID, s.URL, s.Secret, s.Tag, s.BBBVersion, s.State, s.Load, m, online})
+		Site           string  `json:"site,omitempty"`
+		Capacity       float64 `json:"capacity,omitempty"`
+	}{s.ID, s.URL, s.Secret, s.Tag, s.BBBVersion, s.State, s.Load, m, online, s.Site, s.Capacity})
 }
 
 // UnmarshalJSON reads a server object, tolerating a load_multiplier sent as a
@@ -251,6 +260,7 @@ func (s *Server) UnmarshalJSON(b []byte) error {
 	*s = Server{
 		ID: w.ID, URL: w.URL, Secret: w.Secret, Tag: w.Tag, BBBVersion: w.BBBVersion,
 		State: st, Load: w.Load, LoadMultiplier: float64(w.LoadMultiplier), Online: bool(w.Online),
+		Site: w.Site, Capacity: float64(w.Capacity),
 	}
 	return nil
 }
@@ -266,6 +276,12 @@ func (s Server) String() string {
 		s.Load, strconv.FormatFloat(s.LoadMultiplier, 'f', -1, 64))
 	if s.Tag != "" {
 		b.WriteString(" tag=" + s.Tag)
+	}
+	if s.Site != "" {
+		b.WriteString(" site=" + s.Site)
+	}
+	if s.Capacity != 0 {
+		b.WriteString(" capacity=" + strconv.FormatFloat(s.Capacity, 'f', -1, 64))
 	}
 	return b.String()
 }

@@ -32,6 +32,7 @@ var adminActions = map[string]string{
 	"updateServer": http.MethodPost, "deleteServer": http.MethodPost, "panicServer": http.MethodPost,
 	"getTenants": http.MethodGet, "getTenantInfo": http.MethodGet, "addTenant": http.MethodPost,
 	"updateTenant": http.MethodPost, "deleteTenant": http.MethodPost,
+	"getCapacity": http.MethodGet, "drainServer": http.MethodPost,
 }
 
 // serveAdmin serves /scalelite/api/{action}.
@@ -99,6 +100,10 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request, action stri
 		h.adminDeleteServer(ctx, w, req.ID)
 	case "panicServer":
 		h.adminPanicServer(ctx, w, req)
+	case "getCapacity":
+		h.adminGetCapacity(ctx, w)
+	case "drainServer":
+		h.adminDrainServer(ctx, w, req)
 	case "getTenants":
 		writeTenants(w, h.tenants.list())
 	case "getTenantInfo":
@@ -150,7 +155,13 @@ type adminRequest struct {
 		Tag            *string         `json:"tag"`
 		State          *string         `json:"state"`
 		KeepState      json.RawMessage `json:"keep_state"`
+		Site           *string         `json:"site"`
+		Capacity       json.RawMessage `json:"capacity"`
 	} `json:"server"`
+	// drainServer (bbbkit extension)
+	DeadlineSeconds json.RawMessage `json:"deadline_seconds"`
+	AtDeadline      string          `json:"at_deadline"`
+	Message         string          `json:"message"`
 	Tenant *struct {
 		Name    string `json:"name"`
 		Secrets string `json:"secrets"`
@@ -164,7 +175,7 @@ func apiServer(s scheduler.Server) scalelite.Server {
 	return scalelite.Server{
 		ID: s.ID, URL: s.URL, Secret: s.Secret, Tag: s.Tag, State: scalelite.State(s.State),
 		Load:           scalelite.Load{Value: s.Load, Known: s.Online && s.State != scheduler.StateDisabled},
-		LoadMultiplier: s.LoadMultiplier, Online: s.Online,
+		LoadMultiplier: s.LoadMultiplier, Online: s.Online, Site: s.Site, Capacity: s.Capacity,
 	}
 }
 
@@ -233,6 +244,15 @@ func (h *Handler) adminAddServer(ctx context.Context, w http.ResponseWriter, req
 	if present {
 		cfg.LoadMultiplier = m // 0 means 1, as in Scalelite
 	}
+	if req.Server.Site != nil {
+		cfg.Site = *req.Server.Site
+	}
+	if c, present, err := parseNumber(req.Server.Capacity); err != nil || c < 0 {
+		writeJSONError(w, http.StatusBadRequest, "Capacity must be a number >= 0")
+		return
+	} else if present {
+		cfg.Capacity = c
+	}
 	srv, err := h.sched.AddServer(ctx, cfg)
 	if err != nil {
 		h.writeServerError(w, "", err)
@@ -281,6 +301,13 @@ func (h *Handler) adminUpdateServer(ctx context.Context, w http.ResponseWriter, 
 		u.Secret = req.Server.Secret
 	}
 	u.Tag = req.Server.Tag
+	u.Site = req.Server.Site
+	if c, present, err := parseNumber(req.Server.Capacity); err != nil || c < 0 {
+		writeJSONError(w, http.StatusBadRequest, "Capacity must be a number >= 0")
+		return
+	} else if present {
+		u.Capacity = &c
+	}
 	srv, err := h.sched.UpdateServer(ctx, req.ID, u)
 	if err != nil {
 		h.writeServerError(w, req.ID, err)

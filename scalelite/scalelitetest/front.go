@@ -218,12 +218,19 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 		return
 	}
 	tag := fr.query.Get("meta_server-tag")
-	pl, err := h.sched.Pick(ctx, meetingID, tag)
+	// bbbkit extension: the request's site order wins over the balancer's.
+	order, err := scheduler.ParseSiteOrder(fr.query.Get(scheduler.SiteOrderMeta))
+	if err != nil {
+		writeFailed(w, "validationError", "meta_bbbkit-site-order: "+err.Error())
+		return
+	}
+	sites := scheduler.PreferSites(order...)
+	pl, err := h.sched.Pick(ctx, meetingID, tag, sites)
 	if err == nil && pl.Existing && pl.Server.State == scheduler.StateCordoned && !h.running(ctx, pl.Server, meetingID) {
 		// Like Scalelite 1.8.4: a meeting that ended on a cordoned server is
 		// created again elsewhere instead of on the cordoned server.
 		_ = h.sched.Release(ctx, meetingID)
-		pl, err = h.sched.Pick(ctx, meetingID, tag)
+		pl, err = h.sched.Pick(ctx, meetingID, tag, sites)
 	}
 	if err != nil {
 		h.writePickError(w, err, tag)

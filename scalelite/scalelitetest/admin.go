@@ -162,7 +162,7 @@ type adminRequest struct {
 	DeadlineSeconds json.RawMessage `json:"deadline_seconds"`
 	AtDeadline      string          `json:"at_deadline"`
 	Message         string          `json:"message"`
-	Tenant *struct {
+	Tenant          *struct {
 		Name    string `json:"name"`
 		Secrets string `json:"secrets"`
 	} `json:"tenant"`

@@ -134,7 +134,9 @@ func planSync(pool []ServerSpec, have []Server, mode SyncMode) ([]SyncChange, er
 			changes = append(changes, SyncChange{ServerID: sp.ID, Action: "update", Fields: f})
 		}
 	}
-	listed := func(id string) bool { return slices.ContainsFunc(pool, func(sp ServerSpec) bool { return sp.ID == id }) }
+	listed := func(id string) bool {
+		return slices.ContainsFunc(pool, func(sp ServerSpec) bool { return sp.ID == id })
+	}
 	for _, srv := range have {
 		switch {
 		case listed(srv.ID) || mode == SyncKeep:

@@ -60,7 +60,13 @@ func testTenants(t *testing.T, _ Harness, shared func(*testing.T) (scheduler.Sto
 	if _, err := ta.TenantByName(ctx, "nope"); !errors.Is(err, scheduler.ErrTenantNotFound) {
 		t.Fatalf("TenantByName(nope): %v", err)
 	}
+	testTenantChanges(t, ta, tb, acme)
+}
 
+// testTenantChanges updates, renames, lists and deletes tenants t1 (acme)
+// and t2 (umbrella) through two handles.
+func testTenantChanges(t *testing.T, ta, tb scheduler.TenantStore, acme scheduler.Tenant) {
+	ctx := context.Background()
 	name, secrets := "acme2", []string{"rotated"}
 	up, err := ta.UpdateTenant(ctx, "t1", scheduler.TenantUpdate{Name: &name, Secrets: &secrets})
 	if err != nil || up.Name != "acme2" || !reflect.DeepEqual(up.Secrets, secrets) || !reflect.DeepEqual(up.SiteOrder, acme.SiteOrder) {

@@ -47,7 +47,7 @@ func newDrainEnv(t *testing.T) *drainEnv {
 	}
 	e.s = s
 	for id, w := range map[string]*bbbtest.Server{"w1": e.w1, "w2": e.w2} {
-		if _, err := s.AddServer(e.ctx, scheduler.ServerConfig{ID: id, URL: w.URL, Secret: w.Secret}); err != nil {
+		if _, err := s.AddServer(e.ctx, scheduler.ServerConfig{ID: id, URL: w.APIURL(), Secret: w.Secret}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.SetState(e.ctx, id, scheduler.StateEnabled); err != nil {
@@ -63,7 +63,7 @@ func newDrainEnv(t *testing.T) *drainEnv {
 // start runs meetings on w1 and polls it, so the scheduler maps them there.
 func (e *drainEnv) start(meetingIDs ...string) {
 	e.t.Helper()
-	c, err := bbb.New(e.w1.URL, e.w1.Secret)
+	c, err := bbb.New(e.w1.APIURL(), e.w1.Secret)
 	if err != nil {
 		e.t.Fatal(err)
 	}

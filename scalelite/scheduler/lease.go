@@ -79,6 +79,7 @@ func (l *lease) renew(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			if tok := l.token.Swap(0); tok != 0 {
+				l.s.leading.Store(false)
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.ttl)
 				_ = l.store.ReleaseLease(rctx, l.holder, tok)
 				cancel()
@@ -98,6 +99,7 @@ func (l *lease) acquire(ctx context.Context) {
 	}
 	if err != nil {
 		if old := l.token.Swap(0); old != 0 {
+			l.s.leading.Store(false)
 			if errors.Is(err, ErrLeaseHeld) {
 				err = nil
 			}
@@ -106,6 +108,7 @@ func (l *lease) acquire(ctx context.Context) {
 		return
 	}
 	if old := l.token.Swap(tok); old != tok {
+		l.s.leading.Store(true)
 		l.s.emit(Event{Kind: EventLeaseAcquired})
 		select {
 		case l.gained <- struct{}{}:
@@ -140,3 +143,8 @@ func (s *Scheduler) runLeased(ctx context.Context, store LeaseStore) error {
 		}
 	}
 }
+
+// Polling reports whether this Scheduler's Run is polling now: running
+// without WithLease, or holding the lease. Work that one process of a
+// cluster should do (an autoscaling plan, say) can follow it.
+func (s *Scheduler) Polling() bool { return s.leading.Load() }

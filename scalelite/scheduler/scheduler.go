@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,7 +23,8 @@ const (
 // by polling them. It is safe for concurrent use; several Schedulers may
 // share one Store (run the poller in only one of them).
 type Scheduler struct {
-	cfg config
+	cfg     config
+	leading atomic.Bool // Run polls now (see Polling)
 }
 
 // New returns a Scheduler configured by opts.
@@ -534,6 +536,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if s.cfg.leaseHolder != "" {
 		return s.runLeased(ctx, s.cfg.store.(LeaseStore))
 	}
+	s.leading.Store(true)
+	defer s.leading.Store(false)
 	t := time.NewTicker(s.cfg.interval)
 	defer t.Stop()
 	for {

@@ -191,12 +191,18 @@ func testLeaseTakeover(t *testing.T, _ Harness, shared func(*testing.T) (schedul
 	if takeover > 2*interval {
 		t.Errorf("takeover took %v, more than two poll intervals (%v)", takeover, 2*interval)
 	}
+	if !b.s.Polling() {
+		t.Error("B polls but does not say so")
+	}
 	if len(b.rec.Events(scheduler.EventLeaseAcquired)) != 1 {
 		t.Errorf("B lease events: %+v", b.rec.Events(scheduler.EventLeaseAcquired, scheduler.EventLeaseLost))
 	}
 	pa.unpause()
 	waitFor(t, 5*interval, func() bool { return pa.refused.Load() > 0 })
 	waitFor(t, 5*interval, func() bool { return len(a.rec.Events(scheduler.EventLeaseLost)) > 0 })
+	if a.s.Polling() {
+		t.Error("A says it polls after losing the lease")
+	}
 	callsA := a.cluster.Calls("s1")
 	time.Sleep(2 * interval)
 	if n := a.cluster.Calls("s1"); n != callsA {

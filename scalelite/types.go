@@ -307,24 +307,31 @@ type Tenant struct {
 	ID      string
 	Name    string
 	Secrets []string // on the wire a single colon-separated string
+	// SiteOrder is the tenant's site preference order for new meetings
+	// (bbbkit extension "site_order", a comma-separated string; a
+	// create's meta_bbbkit-site-order overrides it).
+	SiteOrder []string
 }
 
-// MarshalJSON writes {"id", "name", "secrets"} with the secrets joined by ":".
+// MarshalJSON writes {"id", "name", "secrets"} with the secrets joined by ":"
+// (and "site_order" joined by "," when set).
 func (t Tenant) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		ID      string `json:"id"`
-		Name    string `json:"name"`
-		Secrets string `json:"secrets"`
-	}{t.ID, t.Name, strings.Join(t.Secrets, ":")})
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		Secrets   string `json:"secrets"`
+		SiteOrder string `json:"site_order,omitempty"`
+	}{t.ID, t.Name, strings.Join(t.Secrets, ":"), strings.Join(t.SiteOrder, ",")})
 }
 
 // UnmarshalJSON reads a tenant object. secrets may be a colon-separated
 // string (what Scalelite sends) or a list; other fields are ignored.
 func (t *Tenant) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ID      string          `json:"id"`
-		Name    string          `json:"name"`
-		Secrets json.RawMessage `json:"secrets"`
+		ID        string          `json:"id"`
+		Name      string          `json:"name"`
+		Secrets   json.RawMessage `json:"secrets"`
+		SiteOrder string          `json:"site_order"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -337,6 +344,11 @@ func (t *Tenant) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*t = Tenant{ID: w.ID, Name: w.Name, Secrets: secrets}
+	for site := range strings.SplitSeq(w.SiteOrder, ",") {
+		if site = strings.TrimSpace(site); site != "" {
+			t.SiteOrder = append(t.SiteOrder, site)
+		}
+	}
 	return nil
 }
 

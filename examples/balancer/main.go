@@ -230,6 +230,8 @@ func logEvents(log *slog.Logger) scheduler.Observer {
 			log.Info("server "+e.Kind.String(), slog.String("server", e.ServerID), slog.String("state", string(e.State)))
 		case scheduler.EventMeetingsCleared:
 			log.Info("meetings cleared", slog.String("server", e.ServerID), slog.Int("meetings", len(e.MeetingIDs)))
+		case scheduler.EventLeaseAcquired, scheduler.EventLeaseLost:
+			log.Info("poller "+e.Kind.String(), slog.Any("error", e.Err))
 		case scheduler.EventPollFailed:
 			log.Warn("poll failed", slog.String("server", e.ServerID), slog.Any("error", e.Err))
 		case scheduler.EventPlaced:

@@ -105,15 +105,20 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request, action stri
 	case "drainServer":
 		h.adminDrainServer(ctx, w, req)
 	case "getTenants":
-		writeTenants(w, h.tenants.list())
+		list, err := h.tenants.list(ctx)
+		if err != nil {
+			h.writeServerError(w, "", err)
+			return
+		}
+		writeTenants(w, list)
 	case "getTenantInfo":
-		h.adminGetTenant(w, req.ID)
+		h.adminGetTenant(ctx, w, req.ID)
 	case "addTenant":
-		h.adminAddTenant(w, req)
+		h.adminAddTenant(ctx, w, req)
 	case "updateTenant":
-		h.adminUpdateTenant(w, req)
+		h.adminUpdateTenant(ctx, w, req)
 	case "deleteTenant":
-		h.adminDeleteTenant(w, req.ID)
+		h.adminDeleteTenant(ctx, w, req.ID)
 	}
 }
 
@@ -163,8 +168,9 @@ type adminRequest struct {
 	AtDeadline      string          `json:"at_deadline"`
 	Message         string          `json:"message"`
 	Tenant          *struct {
-		Name    string `json:"name"`
-		Secrets string `json:"secrets"`
+		Name      string  `json:"name"`
+		Secrets   string  `json:"secrets"`
+		SiteOrder *string `json:"site_order"` // bbbkit extension
 	} `json:"tenant"`
 }
 
@@ -385,8 +391,8 @@ func writeTenants(w http.ResponseWriter, list []scalelite.Tenant) {
 	writeJSON(w, http.StatusOK, list)
 }
 
-func (h *Handler) adminGetTenant(w http.ResponseWriter, id string) {
-	tn, ok := h.tenants.get(id)
+func (h *Handler) adminGetTenant(ctx context.Context, w http.ResponseWriter, id string) {
+	tn, ok := h.tenants.get(ctx, id)
 	if !ok {
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+id)
 		return
@@ -394,7 +400,7 @@ func (h *Handler) adminGetTenant(w http.ResponseWriter, id string) {
 	writeJSON(w, http.StatusOK, tn)
 }
 
-func (h *Handler) adminAddTenant(w http.ResponseWriter, req adminRequest) {
+func (h *Handler) adminAddTenant(ctx context.Context, w http.ResponseWriter, req adminRequest) {
 	if req.Tenant == nil || req.Tenant.Name == "" || len(splitSecrets(req.Tenant.Secrets)) == 0 {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Error: both name and secrets are required to create a Tenant"})
 		return
@@ -403,7 +409,11 @@ func (h *Handler) adminAddTenant(w http.ResponseWriter, req adminRequest) {
 		writeJSONError(w, http.StatusBadRequest, "The tenant name must be a DNS label")
 		return
 	}
-	tn, err := h.tenants.add(req.Tenant.Name, splitSecrets(req.Tenant.Secrets))
+	order, ok := tenantSiteOrder(w, req.Tenant.SiteOrder)
+	if !ok {
+		return
+	}
+	tn, err := h.tenants.add(ctx, req.Tenant.Name, splitSecrets(req.Tenant.Secrets), order)
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, err.Error())
 		return
@@ -411,8 +421,8 @@ func (h *Handler) adminAddTenant(w http.ResponseWriter, req adminRequest) {
 	writeJSON(w, http.StatusCreated, map[string]scalelite.Tenant{"tenant": tn})
 }
 
-func (h *Handler) adminUpdateTenant(w http.ResponseWriter, req adminRequest) {
-	if _, ok := h.tenants.get(req.ID); !ok {
+func (h *Handler) adminUpdateTenant(ctx context.Context, w http.ResponseWriter, req adminRequest) {
+	if _, ok := h.tenants.get(ctx, req.ID); !ok {
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+req.ID)
 		return
 	}
@@ -424,7 +434,11 @@ func (h *Handler) adminUpdateTenant(w http.ResponseWriter, req adminRequest) {
 		writeJSONError(w, http.StatusUnprocessableEntity, "The tenant name must be a DNS label")
 		return
 	}
-	tn, ok, err := h.tenants.update(req.ID, req.Tenant.Name, splitSecrets(req.Tenant.Secrets))
+	order, ok := tenantSiteOrder(w, req.Tenant.SiteOrder)
+	if !ok {
+		return
+	}
+	tn, ok, err := h.tenants.update(ctx, req.ID, req.Tenant.Name, splitSecrets(req.Tenant.Secrets), order)
 	switch {
 	case !ok:
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+req.ID)
@@ -435,12 +449,29 @@ func (h *Handler) adminUpdateTenant(w http.ResponseWriter, req adminRequest) {
 	}
 }
 
-func (h *Handler) adminDeleteTenant(w http.ResponseWriter, id string) {
-	if !h.tenants.remove(id) {
+func (h *Handler) adminDeleteTenant(ctx context.Context, w http.ResponseWriter, id string) {
+	if !h.tenants.remove(ctx, id) {
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+id)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"success": "Tenant id=" + id + " was destroyed"})
+}
+
+// tenantSiteOrder parses a tenant's "site_order" (nil when absent); on a bad
+// site it answers 400 and returns false.
+func tenantSiteOrder(w http.ResponseWriter, raw *string) (*[]string, bool) {
+	if raw == nil {
+		return nil, true
+	}
+	order, err := scheduler.ParseSiteOrder(*raw)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "site_order: "+err.Error())
+		return nil, false
+	}
+	if order == nil {
+		order = []string{}
+	}
+	return &order, true
 }
 
 // parseNumber reads a JSON number or a number in a string.

@@ -12,7 +12,6 @@ import (
 	"slices"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
-	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
@@ -23,7 +22,7 @@ const maxForwardBytes = 32 << 20
 type frontRequest struct {
 	call   string
 	query  url.Values // without the checksum
-	tenant *scalelite.Tenant
+	tenant *scheduler.Tenant
 }
 
 // frontMethods lists the HTTP methods each front call accepts; calls not
@@ -81,7 +80,7 @@ func (h *Handler) verifyFront(r *http.Request, call string) (frontRequest, bool)
 	fr := frontRequest{call: call}
 	secrets := []string{h.cfg.secret}
 	if h.cfg.multitenancy {
-		if tn, ok := h.tenants.forHost(r.Host); ok {
+		if tn, ok := h.tenants.forHost(r.Context(), r.Host); ok {
 			fr.tenant = &tn
 			secrets = tn.Secrets
 		}
@@ -223,6 +222,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 	if err != nil {
 		writeFailed(w, "validationError", "meta_bbbkit-site-order: "+err.Error())
 		return
+	}
+	if len(order) == 0 && fr.tenant != nil {
+		order = fr.tenant.SiteOrder // the tenant's order, when the request has none
 	}
 	sites := scheduler.PreferSites(order...)
 	pl, err := h.sched.Pick(ctx, meetingID, tag, sites)

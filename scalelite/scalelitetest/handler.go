@@ -35,7 +35,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, sched: cfg.sched}
 	h.backends.m = make(map[string]backend)
-	h.tenants.init()
+	h.tenants.init(cfg.sched.Store())
 	h.drainCtx, h.drainStop = context.WithCancel(context.Background())
 	return h, nil
 }

@@ -3,11 +3,14 @@ package scalelitetest
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
@@ -126,4 +129,37 @@ func TestDrainThroughTheBalancer(t *testing.T) {
 
 	_, err = c.admin.DrainServer(ctx, "nope", nil)
 	require.ErrorIs(t, err, scalelite.ErrNotFound)
+}
+
+// TestTenantSiteOrder: a tenant's site order (admin "site_order") places
+// its meetings; a create's meta_bbbkit-site-order still wins.
+func TestTenantSiteOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClusterWith(t, 0, []scheduler.Option{scheduler.WithSiteOrder("a", "b")}, WithMultitenancy())
+	c.addSiteWorker(t, "a", 0)
+	c.addSiteWorker(t, "b", 0)
+	tn, err := c.admin.AddTenant(ctx, &scalelite.AddTenantParams{Name: "school1", Secrets: []string{"school1-secret"}, SiteOrder: []string{"b", "a"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"b", "a"}, tn.SiteOrder)
+	_, err = c.admin.AddTenant(ctx, &scalelite.AddTenantParams{Name: "bad", Secrets: []string{"x"}, SiteOrder: []string{"a b"}})
+	require.Error(t, err)
+
+	u, _ := url.Parse(c.sl.URL)
+	cl, err := bbb.New("http://school1.scalelite.test:"+u.Port()+"/bigbluebutton/api/", "school1-secret",
+		bbb.WithHTTPClient(&http.Client{Transport: hostRewrite{c.hc.Transport, u.Host}}))
+	require.NoError(t, err)
+	_, err = cl.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "t1", MeetingID: "t1"})
+	require.NoError(t, err)
+	require.Equal(t, 1, c.holder("t1"), "the tenant's order puts b first")
+	_, err = cl.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "t2", MeetingID: "t2", Meta: map[string]string{"bbbkit-site-order": "a"}})
+	require.NoError(t, err)
+	require.Equal(t, 0, c.holder("t2"), "the request's order wins over the tenant's")
+	_, err = c.create(ctx, "plain", nil)
+	require.NoError(t, err)
+	require.Equal(t, 0, c.holder("plain"), "without a tenant the balancer's order applies")
+
+	up, err := c.admin.UpdateTenant(ctx, tn.ID, &scalelite.UpdateTenantParams{SiteOrder: []string{}})
+	require.NoError(t, err)
+	require.Empty(t, up.SiteOrder)
 }

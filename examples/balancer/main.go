@@ -66,7 +66,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "prefix of the Redis keys")
 	fs.DurationVar(&o.pollInterval, "poll-interval", scheduler.DefaultPollInterval, "how often the servers are polled")
 	fs.DurationVar(&o.pollTimeout, "poll-timeout", scheduler.DefaultPollTimeout, "timeout of one server's poll")
-	fs.BoolVar(&o.poller, "poller", true, "run the poller (run it in one process per Redis)")
+	fs.BoolVar(&o.poller, "poller", true, "run the poller (with -redis, replicas take turns under a lease)")
 	fs.BoolVar(&o.multitenancy, "multitenancy", false, "enable tenants, selected by the first label of the Host header")
 	fs.StringVar(&o.algs, "checksum-algorithms", "sha1,sha256,sha512", "checksum algorithms accepted from clients")
 	fs.DurationVar(&o.forwardTO, "forward-timeout", scalelitetest.DefaultForwardTimeout, "timeout of calls to the BigBlueButton servers")

@@ -74,6 +74,9 @@
 //     failures from its events (scheduler.WithObserver), and each server's
 //     state, online flag, load, meetings and users read from the
 //     scheduler at scrape time (Watch).
+//   - CapacityMetrics: free capacity per site and in total (servers,
+//     online, load, capacity, free, meetings, users) of a scheduler, read
+//     at scrape time, for autoscaling rules and dashboards.
 //   - WebhookMetrics: webhooks.Handler deliveries accepted and rejected by
 //     reason (webhooks.WithObserver), and webhooks.Client.Ensure checks
 //     (webhooks.WithEnsureObserver).

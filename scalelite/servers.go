@@ -49,6 +49,11 @@ type AddServerParams struct {
 	LoadMultiplier float64
 	// Tag is an optional special-purpose tag (see meta_server-tag).
 	Tag string
+	// Site is where the server runs (bbbkit extension "site").
+	Site string
+	// Capacity is the load at which the server is full; 0 means
+	// unlimited (bbbkit extension "capacity").
+	Capacity float64
 }
 
 type addServerBody struct {
@@ -57,6 +62,8 @@ type addServerBody struct {
 		Secret         string   `json:"secret"`
 		LoadMultiplier *float64 `json:"load_multiplier,omitempty"`
 		Tag            string   `json:"tag,omitempty"`
+		Site           string   `json:"site,omitempty"`
+		Capacity       float64  `json:"capacity,omitempty"`
 	} `json:"server"`
 }
 
@@ -76,8 +83,12 @@ func (c *Client) AddServer(ctx context.Context, p *AddServerParams) (*Server, er
 	if err := checkMultiplier(action, p.LoadMultiplier); err != nil {
 		return nil, err
 	}
+	if err := checkCapacity(action, p.Capacity); err != nil {
+		return nil, err
+	}
 	var b addServerBody
 	b.Server.URL, b.Server.Secret, b.Server.Tag = p.URL, p.Secret, p.Tag
+	b.Server.Site, b.Server.Capacity = p.Site, p.Capacity
 	if p.LoadMultiplier != 0 {
 		m := p.LoadMultiplier
 		b.Server.LoadMultiplier = &m
@@ -101,6 +112,12 @@ type UpdateServerParams struct {
 	// Tag sets the tag when non-nil; a pointer to "" removes it. With Go 1.26:
 	// Tag: new("gpu").
 	Tag *string
+	// Site sets the site when non-nil; a pointer to "" removes it (bbbkit
+	// extension).
+	Site *string
+	// Capacity sets the capacity when non-nil; a pointer to 0 removes it
+	// (bbbkit extension).
+	Capacity *float64
 }
 
 type updateServerBody struct {
@@ -110,17 +127,19 @@ type updateServerBody struct {
 		LoadMultiplier *float64 `json:"load_multiplier,omitempty"`
 		Secret         string   `json:"secret,omitempty"`
 		Tag            *string  `json:"tag,omitempty"`
+		Site           *string  `json:"site,omitempty"`
+		Capacity       *float64 `json:"capacity,omitempty"`
 	} `json:"server"`
 }
 
-// UpdateServer changes a server's state, load multiplier, secret or tag and
-// returns the server as updated.
+// UpdateServer changes a server's state, load multiplier, secret, tag, site
+// or capacity and returns the server as updated.
 func (c *Client) UpdateServer(ctx context.Context, id string, p *UpdateServerParams) (*Server, error) {
 	const action = "updateServer"
 	if id == "" {
 		return nil, invalid(action, "id", "is empty")
 	}
-	if p == nil || (p.State == "" && p.LoadMultiplier == 0 && p.Secret == "" && p.Tag == nil) {
+	if p == nil || (p.State == "" && p.LoadMultiplier == 0 && p.Secret == "" && p.Tag == nil && p.Site == nil && p.Capacity == nil) {
 		return nil, invalid(action, "params", "change nothing")
 	}
 	if p.State != "" && !p.State.Valid() {
@@ -136,7 +155,12 @@ func (c *Client) UpdateServer(ctx context.Context, id string, p *UpdateServerPar
 		m := p.LoadMultiplier
 		b.Server.LoadMultiplier = &m
 	}
-	b.Server.Secret, b.Server.Tag = p.Secret, p.Tag
+	if p.Capacity != nil {
+		if err := checkCapacity(action, *p.Capacity); err != nil {
+			return nil, err
+		}
+	}
+	b.Server.Secret, b.Server.Tag, b.Server.Site, b.Server.Capacity = p.Secret, p.Tag, p.Site, p.Capacity
 	var out Server
 	rq := call{action: action, method: http.MethodPost, body: b}
 	if p.Secret != "" {
@@ -221,6 +245,13 @@ func checkServerURL(action, raw string) error {
 func checkMultiplier(action string, m float64) error {
 	if m < 0 || math.IsNaN(m) || math.IsInf(m, 0) {
 		return invalid(action, "load_multiplier", "must be a positive finite number")
+	}
+	return nil
+}
+
+func checkCapacity(action string, c float64) error {
+	if c < 0 || math.IsNaN(c) || math.IsInf(c, 0) {
+		return invalid(action, "capacity", "must be a finite number >= 0")
 	}
 	return nil
 }

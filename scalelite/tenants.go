@@ -68,11 +68,23 @@ type AddTenantParams struct {
 	// Secrets sign the tenant's BigBlueButton API calls. At least one is
 	// required; none may contain ':' (Scalelite stores them colon-separated).
 	Secrets []string
+	// SiteOrder is the tenant's site order (bbbkit extension).
+	SiteOrder []string
 }
 
 type tenantFields struct {
-	Name    string `json:"name,omitempty"`
-	Secrets string `json:"secrets,omitempty"`
+	Name      string  `json:"name,omitempty"`
+	Secrets   string  `json:"secrets,omitempty"`
+	SiteOrder *string `json:"site_order,omitempty"`
+}
+
+// siteOrderField encodes a site order for the wire; nil leaves it out.
+func siteOrderField(order []string) *string {
+	if order == nil {
+		return nil
+	}
+	s := strings.Join(order, ",")
+	return &s
 }
 
 // AddTenant adds a tenant and returns it.
@@ -92,7 +104,7 @@ func (c *Client) AddTenant(ctx context.Context, p *AddTenantParams) (*Tenant, er
 	}
 	body := struct {
 		Tenant tenantFields `json:"tenant"`
-	}{tenantFields{Name: p.Name, Secrets: strings.Join(p.Secrets, ":")}}
+	}{tenantFields{Name: p.Name, Secrets: strings.Join(p.Secrets, ":"), SiteOrder: siteOrderField(p.SiteOrder)}}
 	var raw json.RawMessage
 	if err := c.do(ctx, call{action: action, method: http.MethodPost, body: body, secrets: p.Secrets}, &raw); err != nil {
 		return nil, err
@@ -102,9 +114,12 @@ func (c *Client) AddTenant(ctx context.Context, p *AddTenantParams) (*Tenant, er
 
 // UpdateTenantParams lists the changes to a tenant; empty fields are left
 // as they are. Secrets, when given, replace all the tenant's secrets.
+// SiteOrder, when not nil, replaces the tenant's site order (an empty,
+// non-nil slice removes it; bbbkit extension).
 type UpdateTenantParams struct {
-	Name    string
-	Secrets []string
+	Name      string
+	Secrets   []string
+	SiteOrder []string
 }
 
 // UpdateTenant renames a tenant or replaces its secrets, and returns it.
@@ -113,7 +128,7 @@ func (c *Client) UpdateTenant(ctx context.Context, id string, p *UpdateTenantPar
 	if id == "" {
 		return nil, invalid(action, "id", "is empty")
 	}
-	if p == nil || (p.Name == "" && len(p.Secrets) == 0) {
+	if p == nil || (p.Name == "" && len(p.Secrets) == 0 && p.SiteOrder == nil) {
 		return nil, invalid(action, "params", "change nothing")
 	}
 	if p.Name != "" {
@@ -127,7 +142,7 @@ func (c *Client) UpdateTenant(ctx context.Context, id string, p *UpdateTenantPar
 	body := struct {
 		ID     string       `json:"id"`
 		Tenant tenantFields `json:"tenant"`
-	}{id, tenantFields{Name: p.Name, Secrets: strings.Join(p.Secrets, ":")}}
+	}{id, tenantFields{Name: p.Name, Secrets: strings.Join(p.Secrets, ":"), SiteOrder: siteOrderField(p.SiteOrder)}}
 	var raw json.RawMessage
 	if err := c.do(ctx, call{action: action, method: http.MethodPost, body: body, secrets: p.Secrets}, &raw); err != nil {
 		return nil, err

@@ -196,6 +196,11 @@ type Server struct {
 	Load           Load    // polled load, or unknown
 	LoadMultiplier float64 // a higher multiplier makes the server look busier
 	Online         bool    // whether the poller reaches the server
+	// Site and Capacity are bbbkit extensions ("site", "capacity"; other
+	// Scalelite clients ignore them): where the server runs, and the load
+	// at which it is full (0: unlimited).
+	Site     string
+	Capacity float64
 }
 
 type serverWire struct {
@@ -208,6 +213,8 @@ type serverWire struct {
 	Load           Load       `json:"load"`
 	LoadMultiplier flexFloat  `json:"load_multiplier"`
 	Online         onlineFlag `json:"online"`
+	Site           string     `json:"site"`
+	Capacity       flexFloat  `json:"capacity"`
 }
 
 // MarshalJSON writes the server in the shape getServers and getServerInfo
@@ -231,7 +238,9 @@ func (s Server) MarshalJSON() ([]byte, error) {
 		Load           Load    `json:"load"`
 		LoadMultiplier float64 `json:"load_multiplier"`
 		Online         string  `json:"online"`
-	}{s.ID, s.URL, s.Secret, s.Tag, s.BBBVersion, s.State, s.Load, m, online})
+		Site           string  `json:"site,omitempty"`
+		Capacity       float64 `json:"capacity,omitempty"`
+	}{s.ID, s.URL, s.Secret, s.Tag, s.BBBVersion, s.State, s.Load, m, online, s.Site, s.Capacity})
 }
 
 // UnmarshalJSON reads a server object, tolerating a load_multiplier sent as a
@@ -251,6 +260,7 @@ func (s *Server) UnmarshalJSON(b []byte) error {
 	*s = Server{
 		ID: w.ID, URL: w.URL, Secret: w.Secret, Tag: w.Tag, BBBVersion: w.BBBVersion,
 		State: st, Load: w.Load, LoadMultiplier: float64(w.LoadMultiplier), Online: bool(w.Online),
+		Site: w.Site, Capacity: float64(w.Capacity),
 	}
 	return nil
 }
@@ -266,6 +276,12 @@ func (s Server) String() string {
 		s.Load, strconv.FormatFloat(s.LoadMultiplier, 'f', -1, 64))
 	if s.Tag != "" {
 		b.WriteString(" tag=" + s.Tag)
+	}
+	if s.Site != "" {
+		b.WriteString(" site=" + s.Site)
+	}
+	if s.Capacity != 0 {
+		b.WriteString(" capacity=" + strconv.FormatFloat(s.Capacity, 'f', -1, 64))
 	}
 	return b.String()
 }
@@ -291,24 +307,31 @@ type Tenant struct {
 	ID      string
 	Name    string
 	Secrets []string // on the wire a single colon-separated string
+	// SiteOrder is the tenant's site preference order for new meetings
+	// (bbbkit extension "site_order", a comma-separated string; a
+	// create's meta_bbbkit-site-order overrides it).
+	SiteOrder []string
 }
 
-// MarshalJSON writes {"id", "name", "secrets"} with the secrets joined by ":".
+// MarshalJSON writes {"id", "name", "secrets"} with the secrets joined by ":"
+// (and "site_order" joined by "," when set).
 func (t Tenant) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		ID      string `json:"id"`
-		Name    string `json:"name"`
-		Secrets string `json:"secrets"`
-	}{t.ID, t.Name, strings.Join(t.Secrets, ":")})
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		Secrets   string `json:"secrets"`
+		SiteOrder string `json:"site_order,omitempty"`
+	}{t.ID, t.Name, strings.Join(t.Secrets, ":"), strings.Join(t.SiteOrder, ",")})
 }
 
 // UnmarshalJSON reads a tenant object. secrets may be a colon-separated
 // string (what Scalelite sends) or a list; other fields are ignored.
 func (t *Tenant) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ID      string          `json:"id"`
-		Name    string          `json:"name"`
-		Secrets json.RawMessage `json:"secrets"`
+		ID        string          `json:"id"`
+		Name      string          `json:"name"`
+		Secrets   json.RawMessage `json:"secrets"`
+		SiteOrder string          `json:"site_order"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -321,6 +344,11 @@ func (t *Tenant) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*t = Tenant{ID: w.ID, Name: w.Name, Secrets: secrets}
+	for site := range strings.SplitSeq(w.SiteOrder, ",") {
+		if site = strings.TrimSpace(site); site != "" {
+			t.SiteOrder = append(t.SiteOrder, site)
+		}
+	}
 	return nil
 }
 

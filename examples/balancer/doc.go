@@ -10,9 +10,32 @@
 //	BALANCER_SECRET=... balancer -listen :8080 [-redis 127.0.0.1:6379] [-poll-interval 60s]
 //
 // The state (servers, loads, meeting placements) lives in memory, or in
-// Redis with -redis, where several balancer processes can share it; run the
-// poller in only one of them (-poller=false on the others). GET /health
-// answers "success" while the state store answers.
+// Redis with -redis, where several balancer processes can share it. With
+// -redis every replica may run the poller: a Redis lease (-lease-holder
+// names the process, by default host name and PID) makes one of them poll at
+// a time, another takes over within two poll intervals when it dies or
+// pauses, and the lease's fencing token, checked inside Redis, refuses the
+// writes of a paused old leader. GET /health answers "success" while the
+// state store answers.
+//
+// Sites and capacity (bbbkit extensions of the admin API: "site" and
+// "capacity" in addServer, updateServer and getServers; getCapacity;
+// drainServer): -site-order a,b sends new meetings to the least-loaded
+// accepting server of site a, then b; a create's meta_bbbkit-site-order=b,a
+// overrides it for that meeting.
+//
+// -servers servers.yaml reconciles a declared pool (Scalelite's servers:sync
+// shape, servers by ID with url, secret, state, load_multiplier, tag, site,
+// capacity) into the store at start and on SIGHUP; -servers-mode says what
+// happens to servers it does not list (keep, cordon, force), and
+// -servers-dry-run prints the changes and exits, so losing Redis loses no
+// configuration.
+//
+// -scale-hook CMD with -scale-policy policy.yaml runs CMD (sh -c) with the
+// autoscaling plan (package scheduler/autoscale) as JSON on its standard
+// input whenever the plan has actions, from the replica that polls. The
+// file scale-hook-openstack.sh beside this program is an example hook for
+// OpenStack's CLI.
 //
 // The admin API accepts Scalelite's checksum and bbbkit's strong scheme
 // (body digest and expiry signed too, see package scalelite);

@@ -17,6 +17,7 @@ import (
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite/scalelitetest"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/autoscale"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -48,6 +49,14 @@ type options struct {
 	logLevel     slog.Level
 	server       cli.ServerConfig
 	strongAuth   bool
+
+	siteOrder     string
+	leaseHolder   string
+	serversFile   string
+	serversMode   string
+	serversDryRun bool
+	scaleHook     string
+	scalePolicy   string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -57,12 +66,19 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.redisPrefix, "redis-prefix", redisstore.DefaultPrefix, "prefix of the Redis keys")
 	fs.DurationVar(&o.pollInterval, "poll-interval", scheduler.DefaultPollInterval, "how often the servers are polled")
 	fs.DurationVar(&o.pollTimeout, "poll-timeout", scheduler.DefaultPollTimeout, "timeout of one server's poll")
-	fs.BoolVar(&o.poller, "poller", true, "run the poller (run it in one process per Redis)")
+	fs.BoolVar(&o.poller, "poller", true, "run the poller (with -redis, replicas take turns under a lease)")
 	fs.BoolVar(&o.multitenancy, "multitenancy", false, "enable tenants, selected by the first label of the Host header")
 	fs.StringVar(&o.algs, "checksum-algorithms", "sha1,sha256,sha512", "checksum algorithms accepted from clients")
 	fs.DurationVar(&o.forwardTO, "forward-timeout", scalelitetest.DefaultForwardTimeout, "timeout of calls to the BigBlueButton servers")
 	fs.StringVar(&o.level, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&o.strongAuth, "require-strong-auth", false, "admin API: refuse Scalelite's legacy checksum; require bodySHA256 and expires in the signed query")
+	fs.StringVar(&o.siteOrder, "site-order", "", "site preference order for new meetings, e.g. a,b (a create's meta_bbbkit-site-order wins)")
+	fs.StringVar(&o.leaseHolder, "lease-holder", "", "with -redis: this process's name in the poller lease (default host name and PID); every replica may run the poller, one polls at a time")
+	fs.StringVar(&o.serversFile, "servers", "", "pool file (YAML, the shape of Scalelite's servers:sync) reconciled into the store at start and on SIGHUP")
+	fs.StringVar(&o.serversMode, "servers-mode", "cordon", "what -servers does with servers it does not list: keep, cordon or force (delete)")
+	fs.BoolVar(&o.serversDryRun, "servers-dry-run", false, "print the changes -servers would make and exit")
+	fs.StringVar(&o.scaleHook, "scale-hook", "", "command run (sh -c) with the autoscaling plan as JSON on standard input when it has actions; needs -scale-policy")
+	fs.StringVar(&o.scalePolicy, "scale-policy", "", "autoscaling policy file (YAML) for -scale-hook")
 	o.server.Register(fs)
 }
 
@@ -82,6 +98,15 @@ func (o *options) check(env *cli.Env) error {
 	if err := o.logLevel.UnmarshalText([]byte(o.level)); err != nil {
 		return cli.Usagef("-log-level must be debug, info, warn or error")
 	}
+	if _, err := scheduler.ParseSiteOrder(o.siteOrder); err != nil {
+		return cli.Usagef("-site-order: %v", err)
+	}
+	if (o.scaleHook == "") != (o.scalePolicy == "") {
+		return cli.Usagef("-scale-hook and -scale-policy go together")
+	}
+	if o.serversDryRun && o.serversFile == "" {
+		return cli.Usagef("-servers-dry-run needs -servers")
+	}
 	return o.server.Validate()
 }
 
@@ -90,7 +115,7 @@ func (o *options) run(ctx context.Context, env *cli.Env, _ []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: o.logLevel}))
-	return serve(ctx, o, log)
+	return serve(ctx, o, env.Stdout, log)
 }
 
 // newScheduler makes the scheduler, with its state in Redis when -redis is
@@ -101,6 +126,9 @@ func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Lo
 		scheduler.WithPollTimeout(o.pollTimeout),
 		scheduler.WithMeetingLister(scheduler.NewBBBLister(bbb.WithHTTPClient(hc))),
 		scheduler.WithObserver(logEvents(log)),
+	}
+	if order, _ := scheduler.ParseSiteOrder(o.siteOrder); len(order) > 0 {
+		schedOpts = append(schedOpts, scheduler.WithSiteOrder(order...))
 	}
 	closeStore = func() {}
 	if o.redisAddr != "" {
@@ -118,7 +146,7 @@ func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Lo
 			closeStore()
 			return nil, nil, err
 		}
-		schedOpts = append(schedOpts, scheduler.WithStore(store))
+		schedOpts = append(schedOpts, scheduler.WithStore(store), scheduler.WithLease(leaseHolder(o.leaseHolder), 0))
 		log.Info("state in redis", slog.String("addr", o.redisAddr), slog.String("prefix", o.redisPrefix))
 	}
 	sched, err = scheduler.New(schedOpts...)
@@ -129,7 +157,7 @@ func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Lo
 	return sched, closeStore, nil
 }
 
-func serve(ctx context.Context, o *options, log *slog.Logger) error {
+func serve(ctx context.Context, o *options, stdout io.Writer, log *slog.Logger) error {
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	defer hc.CloseIdleConnections()
 	sched, closeStore, err := newScheduler(ctx, o, hc, log)
@@ -137,6 +165,17 @@ func serve(ctx context.Context, o *options, log *slog.Logger) error {
 		return err
 	}
 	defer closeStore()
+	if o.serversFile != "" {
+		if err := syncPool(ctx, sched, o, stdout, log); err != nil || o.serversDryRun {
+			return err
+		}
+	}
+	var scaler *autoscale.Autoscaler
+	if o.scalePolicy != "" {
+		if scaler, err = readScalePolicy(o.scalePolicy); err != nil {
+			return err
+		}
+	}
 	hOpts := []scalelitetest.Option{
 		scalelitetest.WithSecret(o.secret),
 		scalelitetest.WithScheduler(sched),
@@ -155,6 +194,7 @@ func serve(ctx context.Context, o *options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	defer h.Close()
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err
@@ -167,6 +207,12 @@ func serve(ctx context.Context, o *options, log *slog.Logger) error {
 	}()
 	if o.poller {
 		wg.Go(func() { _ = sched.Run(pollCtx) })
+	}
+	if scaler != nil {
+		wg.Go(func() { runScaleHook(pollCtx, sched, scaler, o.scaleHook, o.pollInterval, log) })
+	}
+	if o.serversFile != "" {
+		wg.Go(func() { resyncOnHangup(pollCtx, sched, o, stdout, log) })
 	}
 	log.Info("balancer listening", slog.String("addr", ln.Addr().String()), slog.Bool("poller", o.poller),
 		slog.Duration("poll_interval", o.pollInterval), slog.Bool("multitenancy", o.multitenancy))
@@ -184,6 +230,8 @@ func logEvents(log *slog.Logger) scheduler.Observer {
 			log.Info("server "+e.Kind.String(), slog.String("server", e.ServerID), slog.String("state", string(e.State)))
 		case scheduler.EventMeetingsCleared:
 			log.Info("meetings cleared", slog.String("server", e.ServerID), slog.Int("meetings", len(e.MeetingIDs)))
+		case scheduler.EventLeaseAcquired, scheduler.EventLeaseLost:
+			log.Info("poller "+e.Kind.String(), slog.Any("error", e.Err))
 		case scheduler.EventPollFailed:
 			log.Warn("poll failed", slog.String("server", e.ServerID), slog.Any("error", e.Err))
 		case scheduler.EventPlaced:

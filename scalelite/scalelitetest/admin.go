@@ -32,6 +32,7 @@ var adminActions = map[string]string{
 	"updateServer": http.MethodPost, "deleteServer": http.MethodPost, "panicServer": http.MethodPost,
 	"getTenants": http.MethodGet, "getTenantInfo": http.MethodGet, "addTenant": http.MethodPost,
 	"updateTenant": http.MethodPost, "deleteTenant": http.MethodPost,
+	"getCapacity": http.MethodGet, "drainServer": http.MethodPost,
 }
 
 // serveAdmin serves /scalelite/api/{action}.
@@ -99,16 +100,25 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request, action stri
 		h.adminDeleteServer(ctx, w, req.ID)
 	case "panicServer":
 		h.adminPanicServer(ctx, w, req)
+	case "getCapacity":
+		h.adminGetCapacity(ctx, w)
+	case "drainServer":
+		h.adminDrainServer(ctx, w, req)
 	case "getTenants":
-		writeTenants(w, h.tenants.list())
+		list, err := h.tenants.list(ctx)
+		if err != nil {
+			h.writeServerError(w, "", err)
+			return
+		}
+		writeTenants(w, list)
 	case "getTenantInfo":
-		h.adminGetTenant(w, req.ID)
+		h.adminGetTenant(ctx, w, req.ID)
 	case "addTenant":
-		h.adminAddTenant(w, req)
+		h.adminAddTenant(ctx, w, req)
 	case "updateTenant":
-		h.adminUpdateTenant(w, req)
+		h.adminUpdateTenant(ctx, w, req)
 	case "deleteTenant":
-		h.adminDeleteTenant(w, req.ID)
+		h.adminDeleteTenant(ctx, w, req.ID)
 	}
 }
 
@@ -150,10 +160,17 @@ type adminRequest struct {
 		Tag            *string         `json:"tag"`
 		State          *string         `json:"state"`
 		KeepState      json.RawMessage `json:"keep_state"`
+		Site           *string         `json:"site"`
+		Capacity       json.RawMessage `json:"capacity"`
 	} `json:"server"`
-	Tenant *struct {
-		Name    string `json:"name"`
-		Secrets string `json:"secrets"`
+	// drainServer (bbbkit extension)
+	DeadlineSeconds json.RawMessage `json:"deadline_seconds"`
+	AtDeadline      string          `json:"at_deadline"`
+	Message         string          `json:"message"`
+	Tenant          *struct {
+		Name      string  `json:"name"`
+		Secrets   string  `json:"secrets"`
+		SiteOrder *string `json:"site_order"` // bbbkit extension
 	} `json:"tenant"`
 }
 
@@ -164,7 +181,7 @@ func apiServer(s scheduler.Server) scalelite.Server {
 	return scalelite.Server{
 		ID: s.ID, URL: s.URL, Secret: s.Secret, Tag: s.Tag, State: scalelite.State(s.State),
 		Load:           scalelite.Load{Value: s.Load, Known: s.Online && s.State != scheduler.StateDisabled},
-		LoadMultiplier: s.LoadMultiplier, Online: s.Online,
+		LoadMultiplier: s.LoadMultiplier, Online: s.Online, Site: s.Site, Capacity: s.Capacity,
 	}
 }
 
@@ -233,6 +250,15 @@ func (h *Handler) adminAddServer(ctx context.Context, w http.ResponseWriter, req
 	if present {
 		cfg.LoadMultiplier = m // 0 means 1, as in Scalelite
 	}
+	if req.Server.Site != nil {
+		cfg.Site = *req.Server.Site
+	}
+	if c, present, err := parseNumber(req.Server.Capacity); err != nil || c < 0 {
+		writeJSONError(w, http.StatusBadRequest, "Capacity must be a number >= 0")
+		return
+	} else if present {
+		cfg.Capacity = c
+	}
 	srv, err := h.sched.AddServer(ctx, cfg)
 	if err != nil {
 		h.writeServerError(w, "", err)
@@ -281,6 +307,13 @@ func (h *Handler) adminUpdateServer(ctx context.Context, w http.ResponseWriter, 
 		u.Secret = req.Server.Secret
 	}
 	u.Tag = req.Server.Tag
+	u.Site = req.Server.Site
+	if c, present, err := parseNumber(req.Server.Capacity); err != nil || c < 0 {
+		writeJSONError(w, http.StatusBadRequest, "Capacity must be a number >= 0")
+		return
+	} else if present {
+		u.Capacity = &c
+	}
 	srv, err := h.sched.UpdateServer(ctx, req.ID, u)
 	if err != nil {
 		h.writeServerError(w, req.ID, err)
@@ -358,8 +391,8 @@ func writeTenants(w http.ResponseWriter, list []scalelite.Tenant) {
 	writeJSON(w, http.StatusOK, list)
 }
 
-func (h *Handler) adminGetTenant(w http.ResponseWriter, id string) {
-	tn, ok := h.tenants.get(id)
+func (h *Handler) adminGetTenant(ctx context.Context, w http.ResponseWriter, id string) {
+	tn, ok := h.tenants.get(ctx, id)
 	if !ok {
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+id)
 		return
@@ -367,7 +400,7 @@ func (h *Handler) adminGetTenant(w http.ResponseWriter, id string) {
 	writeJSON(w, http.StatusOK, tn)
 }
 
-func (h *Handler) adminAddTenant(w http.ResponseWriter, req adminRequest) {
+func (h *Handler) adminAddTenant(ctx context.Context, w http.ResponseWriter, req adminRequest) {
 	if req.Tenant == nil || req.Tenant.Name == "" || len(splitSecrets(req.Tenant.Secrets)) == 0 {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Error: both name and secrets are required to create a Tenant"})
 		return
@@ -376,7 +409,11 @@ func (h *Handler) adminAddTenant(w http.ResponseWriter, req adminRequest) {
 		writeJSONError(w, http.StatusBadRequest, "The tenant name must be a DNS label")
 		return
 	}
-	tn, err := h.tenants.add(req.Tenant.Name, splitSecrets(req.Tenant.Secrets))
+	order, ok := tenantSiteOrder(w, req.Tenant.SiteOrder)
+	if !ok {
+		return
+	}
+	tn, err := h.tenants.add(ctx, req.Tenant.Name, splitSecrets(req.Tenant.Secrets), order)
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, err.Error())
 		return
@@ -384,8 +421,8 @@ func (h *Handler) adminAddTenant(w http.ResponseWriter, req adminRequest) {
 	writeJSON(w, http.StatusCreated, map[string]scalelite.Tenant{"tenant": tn})
 }
 
-func (h *Handler) adminUpdateTenant(w http.ResponseWriter, req adminRequest) {
-	if _, ok := h.tenants.get(req.ID); !ok {
+func (h *Handler) adminUpdateTenant(ctx context.Context, w http.ResponseWriter, req adminRequest) {
+	if _, ok := h.tenants.get(ctx, req.ID); !ok {
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+req.ID)
 		return
 	}
@@ -397,7 +434,11 @@ func (h *Handler) adminUpdateTenant(w http.ResponseWriter, req adminRequest) {
 		writeJSONError(w, http.StatusUnprocessableEntity, "The tenant name must be a DNS label")
 		return
 	}
-	tn, ok, err := h.tenants.update(req.ID, req.Tenant.Name, splitSecrets(req.Tenant.Secrets))
+	order, ok := tenantSiteOrder(w, req.Tenant.SiteOrder)
+	if !ok {
+		return
+	}
+	tn, ok, err := h.tenants.update(ctx, req.ID, req.Tenant.Name, splitSecrets(req.Tenant.Secrets), order)
 	switch {
 	case !ok:
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+req.ID)
@@ -408,12 +449,29 @@ func (h *Handler) adminUpdateTenant(w http.ResponseWriter, req adminRequest) {
 	}
 }
 
-func (h *Handler) adminDeleteTenant(w http.ResponseWriter, id string) {
-	if !h.tenants.remove(id) {
+func (h *Handler) adminDeleteTenant(ctx context.Context, w http.ResponseWriter, id string) {
+	if !h.tenants.remove(ctx, id) {
 		writeJSONError(w, http.StatusNotFound, "Couldn't find Tenant with id="+id)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"success": "Tenant id=" + id + " was destroyed"})
+}
+
+// tenantSiteOrder parses a tenant's "site_order" (nil when absent); on a bad
+// site it answers 400 and returns false.
+func tenantSiteOrder(w http.ResponseWriter, raw *string) (*[]string, bool) {
+	if raw == nil {
+		return nil, true
+	}
+	order, err := scheduler.ParseSiteOrder(*raw)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "site_order: "+err.Error())
+		return nil, false
+	}
+	if order == nil {
+		order = []string{}
+	}
+	return &order, true
 }
 
 // parseNumber reads a JSON number or a number in a string.

@@ -127,12 +127,16 @@ func (h *Handler) getMeetings(w http.ResponseWriter, r *http.Request, fr frontRe
 }
 
 // getRecordings asks every online server (whatever its state: a disabled
-// server still holds recordings) and merges the answers. Paging parameters
-// are not forwarded, since they cannot be merged.
+// server still holds recordings) and merges the answers. A request with
+// offset or limit gets that page of the union (see getRecordingsPage).
 func (h *Handler) getRecordings(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 	ctx := r.Context()
 	servers, ok := h.onlineServers(ctx, w, true)
 	if !ok {
+		return
+	}
+	if fr.query.Has("offset") || fr.query.Has("limit") {
+		h.getRecordingsPage(ctx, w, servers, fr)
 		return
 	}
 	q := cloneValues(fr.query)

@@ -12,7 +12,6 @@ import (
 	"slices"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
-	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
@@ -23,7 +22,7 @@ const maxForwardBytes = 32 << 20
 type frontRequest struct {
 	call   string
 	query  url.Values // without the checksum
-	tenant *scalelite.Tenant
+	tenant *scheduler.Tenant
 }
 
 // frontMethods lists the HTTP methods each front call accepts; calls not
@@ -81,7 +80,7 @@ func (h *Handler) verifyFront(r *http.Request, call string) (frontRequest, bool)
 	fr := frontRequest{call: call}
 	secrets := []string{h.cfg.secret}
 	if h.cfg.multitenancy {
-		if tn, ok := h.tenants.forHost(r.Host); ok {
+		if tn, ok := h.tenants.forHost(r.Context(), r.Host); ok {
 			fr.tenant = &tn
 			secrets = tn.Secrets
 		}
@@ -218,12 +217,22 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 		return
 	}
 	tag := fr.query.Get("meta_server-tag")
-	pl, err := h.sched.Pick(ctx, meetingID, tag)
+	// bbbkit extension: the request's site order wins over the balancer's.
+	order, err := scheduler.ParseSiteOrder(fr.query.Get(scheduler.SiteOrderMeta))
+	if err != nil {
+		writeFailed(w, "validationError", "meta_bbbkit-site-order: "+err.Error())
+		return
+	}
+	if len(order) == 0 && fr.tenant != nil {
+		order = fr.tenant.SiteOrder // the tenant's order, when the request has none
+	}
+	sites := scheduler.PreferSites(order...)
+	pl, err := h.sched.Pick(ctx, meetingID, tag, sites)
 	if err == nil && pl.Existing && pl.Server.State == scheduler.StateCordoned && !h.running(ctx, pl.Server, meetingID) {
 		// Like Scalelite 1.8.4: a meeting that ended on a cordoned server is
 		// created again elsewhere instead of on the cordoned server.
 		_ = h.sched.Release(ctx, meetingID)
-		pl, err = h.sched.Pick(ctx, meetingID, tag)
+		pl, err = h.sched.Pick(ctx, meetingID, tag, sites)
 	}
 	if err != nil {
 		h.writePickError(w, err, tag)

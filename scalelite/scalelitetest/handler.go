@@ -20,6 +20,11 @@ type Handler struct {
 	sched    *scheduler.Scheduler
 	backends backends
 	tenants  tenantRegistry
+
+	// drains started by drainServer run until done or until Close.
+	drainCtx  context.Context
+	drainStop context.CancelFunc
+	drains    sync.WaitGroup
 }
 
 // NewHandler returns a Handler configured by opts.
@@ -30,8 +35,16 @@ func NewHandler(opts ...Option) (*Handler, error) {
 	}
 	h := &Handler{cfg: cfg, sched: cfg.sched}
 	h.backends.m = make(map[string]backend)
-	h.tenants.init()
+	h.tenants.init(cfg.sched.Store())
+	h.drainCtx, h.drainStop = context.WithCancel(context.Background())
 	return h, nil
+}
+
+// Close stops the drains that drainServer started (their servers stay
+// cordoned) and waits for them.
+func (h *Handler) Close() {
+	h.drainStop()
+	h.drains.Wait()
 }
 
 // Secret returns the balancer secret.

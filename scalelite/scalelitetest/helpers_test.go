@@ -42,12 +42,18 @@ func newHTTPClient(t *testing.T) *http.Client {
 // the admin API and enables them.
 func newCluster(t *testing.T, n int, opts ...Option) *testCluster {
 	t.Helper()
+	return newClusterWith(t, n, nil, opts...)
+}
+
+// newClusterWith is newCluster with more scheduler options.
+func newClusterWith(t *testing.T, n int, schedOpts []scheduler.Option, opts ...Option) *testCluster {
+	t.Helper()
 	hc := newHTTPClient(t)
-	sched, err := scheduler.New(
+	sched, err := scheduler.New(append([]scheduler.Option{
 		scheduler.WithMeetingLister(scheduler.NewBBBLister(bbb.WithHTTPClient(hc))),
-		scheduler.WithPollTimeout(20*time.Second),
+		scheduler.WithPollTimeout(20 * time.Second),
 		scheduler.WithPendingGrace(time.Hour),
-	)
+	}, schedOpts...)...)
 	require.NoError(t, err)
 	all := append([]Option{WithHTTPClient(hc), WithScheduler(sched), WithForwardTimeout(30 * time.Second)}, opts...)
 	sl := NewServer(all...)

@@ -104,12 +104,13 @@ func (s *Server) BBBClient(opts ...bbb.Option) *bbb.Client {
 	return c
 }
 
-// Close stops the poller, if any, and the listener.
+// Close stops the poller, if any, the drains and the listener.
 func (s *Server) Close() {
 	if s.cancel != nil {
 		s.cancel()
 		<-s.done
 		s.cancel = nil
 	}
+	s.h.Close()
 	s.ln.Close()
 }

@@ -17,6 +17,17 @@
 // available server falls back to untagged servers; a request without tags
 // only ever lands on untagged servers; the tag "none" names untagged servers.
 //
+// Servers may name a site (a data centre, a region) and a capacity (the
+// Load at which they are full). A full server takes no new meetings. A site
+// order ([WithSiteOrder] for the whole scheduler, [PreferSites] for one
+// Pick, e.g. from a tenant or from the create parameter [SiteOrderMeta])
+// sends a new meeting to the least-loaded accepting server (enabled, online,
+// not full) of the first site that has one, then of the next site, then of
+// any other site: when a site is down or full, meetings spill to the next one
+// at once, and return when it is back. Tags filter, sites order: the tag
+// groups (and the untagged fallback) are chosen first, the site order
+// applies within them. Meetings already placed stay where they run.
+//
 // [Scheduler.Poll] (or [Scheduler.Run] in a loop) asks every server for its
 // meetings through a [MeetingLister], with bounded concurrency and a timeout
 // per server. The load of a server is computed by a [LoadFunc] (by default
@@ -30,6 +41,17 @@
 // for those meeting IDs lands on a live server. A cordoned server takes no new
 // meetings, keeps the ones it has and turns disabled once a poll finds it
 // empty.
+//
+// [Scheduler.Drain] takes a server out without cutting meetings short, and
+// [Scheduler.Capacity] reports free capacity per site for autoscaling
+// (package autoscale turns it into a plan).
+//
+// Several processes may run the poller on one shared store: with
+// [WithLease] only the holder of the store's poller lease polls, another
+// takes over within two poll intervals when it dies or pauses, and every
+// write of a leased poll carries a fencing token the store checks in the
+// same atomic step (see [LeaseStore]). Stores may also keep tenants
+// ([TenantStore]).
 //
 // State lives behind the [Store] interface: [NewMemoryStore] keeps it in
 // process (the default) and package redisstore keeps it in Redis so that

@@ -43,6 +43,12 @@ const (
 	// because the server went away or a poll no longer showed them
 	// (ServerID, MeetingIDs).
 	EventMeetingsCleared
+	// EventLeaseAcquired: this Scheduler took the poller lease
+	// (WithLease).
+	EventLeaseAcquired
+	// EventLeaseLost: this Scheduler no longer holds the poller lease
+	// (Err says why when it was an error).
+	EventLeaseLost
 )
 
 var eventKindNames = [...]string{
@@ -58,6 +64,8 @@ var eventKindNames = [...]string{
 	EventPolled:          "polled",
 	EventPollFailed:      "poll_failed",
 	EventMeetingsCleared: "meetings_cleared",
+	EventLeaseAcquired:   "lease_acquired",
+	EventLeaseLost:       "lease_lost",
 }
 
 // String returns a short snake_case name, suitable as a metric label.

@@ -93,3 +93,54 @@ func ExampleScheduler_Pick_tagUnavailable() {
 	// true gpu!
 	// true
 }
+
+// Sites order placement: a new meeting goes to the least-loaded accepting
+// server of the first site that has one. When site "a" is full, meetings
+// spill to "b"; a request can bring its own order (the create parameter
+// meta_bbbkit-site-order, parsed by ParseSiteOrder).
+func ExampleWithSiteOrder() {
+	ctx := context.Background()
+	lister := scheduler.MeetingListerFunc(func(context.Context, scheduler.Server) ([]scheduler.Meeting, error) {
+		return nil, nil
+	})
+	s, err := scheduler.New(scheduler.WithMeetingLister(lister), scheduler.WithSiteOrder("a", "b"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, cfg := range []scheduler.ServerConfig{
+		{ID: "a1", Site: "a", Capacity: 30}, // full at 30 users
+		{ID: "b1", Site: "b"},               // no limit
+	} {
+		cfg.URL, cfg.Secret = "https://"+cfg.ID+".example.com/bigbluebutton/api/", "secret-"+cfg.ID
+		if _, err := s.AddServer(ctx, cfg); err != nil {
+			fmt.Println(err)
+			return
+		}
+		if _, err := s.SetState(ctx, cfg.ID, scheduler.StateEnabled); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	if err := s.Poll(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	order, _ := scheduler.ParseSiteOrder("b,a") // a request's meta_bbbkit-site-order
+	for _, pick := range []struct {
+		meeting string
+		opts    []scheduler.PickOption
+	}{{"m1", nil}, {"m2", nil}, {"m3", nil}, {"m4", []scheduler.PickOption{scheduler.PreferSites(order...)}}} {
+		p, err := s.Pick(ctx, pick.meeting, "", pick.opts...)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s -> %s (full %v)\n", pick.meeting, p.Server.ID, p.Server.Full())
+	}
+	// Output:
+	// m1 -> a1 (full false)
+	// m2 -> a1 (full true)
+	// m3 -> b1 (full false)
+	// m4 -> b1 (full false)
+}

@@ -9,13 +9,25 @@ import (
 )
 
 // MemoryStore is a Store that keeps everything in process memory. Pick costs
-// O(log n) in the number of servers of the tag groups involved: available
-// servers sit in one min-heap per tag, keyed by load.
+// O(log n) in the number of servers of the tag groups involved: accepting
+// servers (enabled, online, not full) sit in one min-heap per tag and site,
+// keyed by load.
 type MemoryStore struct {
 	mu       sync.Mutex
 	servers  map[string]*memServer
 	meetings map[string]*memMeeting
-	groups   map[string]*loadHeap // tag ("" = untagged) -> available servers
+	groups   map[string]map[string]*loadHeap // tag ("" = untagged) -> site -> accepting servers
+	lease    memLease
+	tenants  map[string]Tenant
+}
+
+// memLease is the poller lease; within one process it only matters when
+// several Schedulers share the MemoryStore.
+type memLease struct {
+	holder  string
+	token   int64
+	expires time.Time
+	fence   int64 // the last token handed out
 }
 
 type memServer struct {
@@ -23,7 +35,7 @@ type memServer struct {
 	healthy   int
 	unhealthy int
 	meetings  map[string]*memMeeting
-	heapIdx   int // index in groups[srv.Tag], -1 when not there
+	heapIdx   int // index in groups[srv.Tag][srv.Site], -1 when not there
 }
 
 type memMeeting struct {
@@ -33,14 +45,17 @@ type memMeeting struct {
 	reservation float64 // units, before the multiplier
 }
 
-var _ Store = (*MemoryStore)(nil)
+var (
+	_ Store      = (*MemoryStore)(nil)
+	_ LeaseStore = (*MemoryStore)(nil)
+)
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		servers:  make(map[string]*memServer),
 		meetings: make(map[string]*memMeeting),
-		groups:   make(map[string]*loadHeap),
+		groups:   make(map[string]map[string]*loadHeap),
 	}
 }
 
@@ -101,6 +116,12 @@ func (m *MemoryStore) UpdateServer(ctx context.Context, id string, u ServerUpdat
 	}
 	if u.Tag != nil {
 		ms.srv.Tag = *u.Tag
+	}
+	if u.Site != nil {
+		ms.srv.Site = *u.Site
+	}
+	if u.Capacity != nil {
+		ms.srv.Capacity = *u.Capacity
 	}
 	if u.LoadMultiplier != nil {
 		ms.srv.Load = ms.srv.Load / ms.srv.LoadMultiplier * *u.LoadMultiplier
@@ -202,21 +223,37 @@ func (m *MemoryStore) clear(ms *memServer) []string {
 
 func (m *MemoryStore) unindex(ms *memServer) {
 	if ms.heapIdx >= 0 {
-		m.groups[ms.srv.Tag].remove(ms.heapIdx)
+		m.groups[ms.srv.Tag][ms.srv.Site].remove(ms.heapIdx)
 	}
 }
 
-// reindex puts ms into its tag's heap if it is available.
+// reindex puts ms into its tag's and site's heap if it accepts meetings.
 func (m *MemoryStore) reindex(ms *memServer) {
-	if !ms.srv.Available() {
+	if !ms.srv.Accepting() {
 		return
 	}
-	h := m.groups[ms.srv.Tag]
+	sites := m.groups[ms.srv.Tag]
+	if sites == nil {
+		sites = make(map[string]*loadHeap)
+		m.groups[ms.srv.Tag] = sites
+	}
+	h := sites[ms.srv.Site]
 	if h == nil {
 		h = &loadHeap{}
-		m.groups[ms.srv.Tag] = h
+		sites[ms.srv.Site] = h
 	}
 	h.push(ms)
+}
+
+// reposition puts ms where its changed load belongs: further up or down its
+// heap, or out of it once full (or back in once no longer full).
+func (m *MemoryStore) reposition(ms *memServer) {
+	if ms.heapIdx >= 0 && ms.srv.Accepting() {
+		m.groups[ms.srv.Tag][ms.srv.Site].fix(ms.heapIdx)
+		return
+	}
+	m.unindex(ms)
+	m.reindex(ms)
 }
 
 // Pick implements Store.
@@ -230,12 +267,12 @@ func (m *MemoryStore) Pick(ctx context.Context, req PickRequest) (Placement, err
 		return Placement{MeetingID: req.MeetingID, Server: mm.server.srv, Existing: true}, nil
 	}
 	primary, fallback := req.Tags.Groups()
-	best := m.best(primary)
+	best := m.best(primary, req.Sites)
 	if best == nil {
 		if req.Tags.Required {
 			return Placement{}, &TagUnavailableError{Tag: req.Tags.String()}
 		}
-		if best = m.best(fallback); best == nil {
+		if best = m.best(fallback, req.Sites); best == nil {
 			return Placement{}, ErrNoServer
 		}
 	}
@@ -243,20 +280,33 @@ func (m *MemoryStore) Pick(ctx context.Context, req PickRequest) (Placement, err
 	m.meetings[req.MeetingID] = mm
 	best.meetings[req.MeetingID] = mm
 	best.srv.Load += req.Reservation * best.srv.LoadMultiplier
-	m.groups[best.srv.Tag].fix(best.heapIdx)
+	m.reposition(best)
 	return Placement{MeetingID: req.MeetingID, Server: best.srv}, nil
 }
 
-// best returns the least-loaded available server among the tag groups.
-func (m *MemoryStore) best(tags []string) *memServer {
+// best returns the least-loaded accepting server among the tag groups, of
+// the first site of order that has one, else of any other site.
+func (m *MemoryStore) best(tags, order []string) *memServer {
+	for _, site := range order {
+		if b := m.bestWhere(tags, func(s string) bool { return s == site }); b != nil {
+			return b
+		}
+	}
+	return m.bestWhere(tags, func(s string) bool { return !slices.Contains(order, s) })
+}
+
+// bestWhere returns the least-loaded accepting server among the tag groups
+// on the sites that match.
+func (m *MemoryStore) bestWhere(tags []string, match func(site string) bool) *memServer {
 	var best *memServer
 	for _, t := range tags {
-		h := m.groups[t]
-		if h == nil || len(h.s) == 0 {
-			continue
-		}
-		if c := h.s[0]; best == nil || less(c, best) {
-			best = c
+		for site, h := range m.groups[t] {
+			if len(h.s) == 0 || !match(site) {
+				continue
+			}
+			if c := h.s[0]; best == nil || less(c, best) {
+				best = c
+			}
 		}
 	}
 	return best
@@ -284,9 +334,7 @@ func (m *MemoryStore) Release(ctx context.Context, meetingID string) (string, er
 	delete(ms.meetings, meetingID)
 	if !mm.seen {
 		ms.unreserve(mm)
-		if ms.heapIdx >= 0 {
-			m.groups[ms.srv.Tag].fix(ms.heapIdx)
-		}
+		m.reposition(ms)
 	}
 	return ms.srv.ID, nil
 }
@@ -302,7 +350,7 @@ func (m *MemoryStore) AddLoad(ctx context.Context, serverID string, units float6
 		return nil
 	}
 	ms.srv.Load = max(ms.srv.Load+units*ms.srv.LoadMultiplier, 0)
-	m.groups[ms.srv.Tag].fix(ms.heapIdx)
+	m.reposition(ms)
 	return nil
 }
 
@@ -331,6 +379,9 @@ func (m *MemoryStore) ApplyPoll(ctx context.Context, serverID string, r PollResu
 		return PollOutcome{}, err
 	}
 	defer m.mu.Unlock()
+	if r.Token != 0 && !m.leaseHeldWith(r.Token, time.Now()) {
+		return PollOutcome{}, ErrLeaseLost
+	}
 	m.unindex(ms)
 	defer m.reindex(ms)
 	var out PollOutcome
@@ -427,4 +478,42 @@ func (m *MemoryStore) reconcileMeetings(ms *memServer, r PollResult, out *PollOu
 		out.Disabled = true
 	}
 	return pending
+}
+
+func (m *MemoryStore) leaseHeldWith(token int64, now time.Time) bool {
+	return m.lease.token == token && now.Before(m.lease.expires)
+}
+
+// AcquireLease implements LeaseStore, with expiry on the process clock.
+func (m *MemoryStore) AcquireLease(ctx context.Context, holder string, ttl time.Duration) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	live := now.Before(m.lease.expires)
+	switch {
+	case live && m.lease.holder == holder:
+	case live:
+		return 0, ErrLeaseHeld
+	default:
+		m.lease.fence++
+		m.lease.holder, m.lease.token = holder, m.lease.fence
+	}
+	m.lease.expires = now.Add(ttl)
+	return m.lease.token, nil
+}
+
+// ReleaseLease implements LeaseStore.
+func (m *MemoryStore) ReleaseLease(ctx context.Context, holder string, token int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.lease.holder == holder && m.lease.token == token {
+		m.lease.expires = time.Time{}
+	}
+	return nil
 }

@@ -29,6 +29,10 @@ type config struct {
 	healthy     int
 	unhealthy   int
 	grace       time.Duration
+	sites       []string
+	ender       MeetingEnder
+	leaseHolder string
+	leaseTTL    time.Duration
 	errs        []error
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bbbkit/bbbkit/internal/httpcore"
@@ -23,7 +24,8 @@ const (
 // by polling them. It is safe for concurrent use; several Schedulers may
 // share one Store (run the poller in only one of them).
 type Scheduler struct {
-	cfg config
+	cfg     config
+	leading atomic.Bool // Run polls now (see Polling)
 }
 
 // New returns a Scheduler configured by opts.
@@ -53,11 +55,17 @@ func New(opts ...Option) (*Scheduler, error) {
 	if cfg.lister == nil {
 		cfg.lister = NewBBBLister()
 	}
+	if e, ok := cfg.lister.(MeetingEnder); ok && cfg.ender == nil {
+		cfg.ender = e
+	}
 	if cfg.load == nil {
 		cfg.load = ScaleliteLoad(DefaultMinUsers, DefaultJoinBuffer)
 	}
 	if !cfg.reserveSet {
 		cfg.reservation = DefaultMinUsers
+	}
+	if _, ok := cfg.store.(LeaseStore); cfg.leaseHolder != "" && !ok {
+		return nil, &ValidationError{Field: "WithLease", Reason: "the store does not support leases"}
 	}
 	return &Scheduler{cfg: cfg}, nil
 }
@@ -170,11 +178,19 @@ func (s *Scheduler) AddServer(ctx context.Context, cfg ServerConfig) (Server, er
 	if err := validMultiplier(cfg.LoadMultiplier); err != nil {
 		return Server{}, err
 	}
+	if err := validSite(cfg.Site); err != nil {
+		return Server{}, err
+	}
+	if err := validCapacity(cfg.Capacity); err != nil {
+		return Server{}, err
+	}
 	srv := Server{
 		ID:             cfg.ID,
 		URL:            cfg.URL,
 		Secret:         cfg.Secret,
 		Tag:            cfg.Tag,
+		Site:           cfg.Site,
+		Capacity:       cfg.Capacity,
 		State:          StateDisabled,
 		LoadMultiplier: cfg.LoadMultiplier,
 	}
@@ -212,6 +228,16 @@ func (s *Scheduler) UpdateServer(ctx context.Context, id string, u ServerUpdate)
 	}
 	if u.Tag != nil {
 		if err := validTag(*u.Tag); err != nil {
+			return Server{}, err
+		}
+	}
+	if u.Site != nil {
+		if err := validSite(*u.Site); err != nil {
+			return Server{}, err
+		}
+	}
+	if u.Capacity != nil {
+		if err := validCapacity(*u.Capacity); err != nil {
 			return Server{}, err
 		}
 	}
@@ -273,20 +299,36 @@ func (s *Scheduler) Panic(ctx context.Context, id string, keepState bool) ([]str
 	return cleared, nil
 }
 
-// Pick returns the server for a meeting: the server that already holds it,
-// or else the least-loaded available server allowed by tag, on which it
-// reserves capacity in the same atomic step. tag is Scalelite's tag
-// argument (see ParseTags). Errors: ErrNoServer, a *TagUnavailableError
-// (ErrTagUnavailable), a *ValidationError for a bad meeting ID, or a store
-// failure.
-func (s *Scheduler) Pick(ctx context.Context, meetingID, tag string) (Placement, error) {
+// Pick returns the server for a meeting: the server that already holds it
+// (wherever that is), or else the least-loaded accepting server (enabled,
+// online, not full) allowed by tag, of the first site in the site order
+// that has one, on which it reserves capacity in the same atomic step. tag
+// is Scalelite's tag argument (see ParseTags): tags filter, sites order. The
+// site order is the one of PreferSites, else of WithSiteOrder. Errors:
+// ErrNoServer, a *TagUnavailableError (ErrTagUnavailable), a
+// *ValidationError for a bad meeting ID or site, or a store failure.
+func (s *Scheduler) Pick(ctx context.Context, meetingID, tag string, opts ...PickOption) (Placement, error) {
 	if err := validMeetingID(meetingID); err != nil {
 		return Placement{}, err
+	}
+	var pc pickConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&pc)
+		}
+	}
+	sites := s.cfg.sites
+	if pc.sitesSet {
+		if err := validSiteOrder("PreferSites", pc.sites); err != nil {
+			return Placement{}, err
+		}
+		sites = pc.sites
 	}
 	q := ParseTags(tag)
 	p, err := s.cfg.store.Pick(ctx, PickRequest{
 		MeetingID:   meetingID,
 		Tags:        q,
+		Sites:       sites,
 		Reservation: s.cfg.reservation,
 		Now:         s.cfg.now(),
 	})
@@ -348,12 +390,23 @@ func (s *Scheduler) MeetingIDs(ctx context.Context, serverID string) ([]string, 
 // fails is reported through an EventPollFailed event and counted towards
 // its offline threshold; Poll itself only fails when the store fails or the
 // context ends.
-func (s *Scheduler) Poll(ctx context.Context) error {
+func (s *Scheduler) Poll(ctx context.Context) error { return s.poll(ctx, 0) }
+
+// poll polls every server; token, when not 0, fences the writes (see
+// LeaseStore), and the first ErrLeaseLost stops the round. At most
+// WithPollConcurrency servers are being listed at once; a server's result
+// is written to the store after its listing slot is freed (with as many
+// writes in flight at most), so that the store's latency overlaps with the
+// next listings instead of adding to them.
+func (s *Scheduler) poll(ctx context.Context, token int64) error {
 	servers, err := s.cfg.store.Servers(ctx)
 	if err != nil {
 		return err
 	}
-	sem := make(chan struct{}, s.cfg.concurrency)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	listing := make(chan struct{}, s.cfg.concurrency)
+	writing := make(chan struct{}, s.cfg.concurrency)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -361,23 +414,31 @@ func (s *Scheduler) Poll(ctx context.Context) error {
 	)
 	for _, srv := range servers {
 		select {
-		case sem <- struct{}{}:
+		case listing <- struct{}{}:
 		case <-ctx.Done():
 			wg.Wait()
-			return ctx.Err()
+			return context.Cause(ctx)
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := s.pollServer(ctx, srv); err != nil && !errors.Is(err, ErrServerNotFound) {
+		wg.Go(func() {
+			res, err := s.listServer(ctx, srv, token)
+			<-listing
+			if err == nil {
+				writing <- struct{}{}
+				err = s.applyPoll(ctx, res)
+				<-writing
+			}
+			if err != nil && !errors.Is(err, ErrServerNotFound) {
+				if errors.Is(err, ErrLeaseLost) {
+					cancel(err)
+				}
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := context.Cause(ctx); err != nil {
 		return err
 	}
 	return errors.Join(errs...)
@@ -389,18 +450,29 @@ func (s *Scheduler) PollServer(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.pollServer(ctx, srv)
+	res, err := s.listServer(ctx, srv, 0)
+	if err != nil {
+		return err
+	}
+	return s.applyPoll(ctx, res)
 }
 
-// pollServer polls one server and applies the result. It returns only
-// store errors.
-func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
+// listed is one server's listing, ready to be applied.
+type listed struct {
+	srv  Server
+	r    PollResult
+	lerr error // the listing's failure, if any
+}
+
+// listServer lists one server's meetings and computes the poll result. It
+// fails only when ctx ends (which is not the server's fault).
+func (s *Scheduler) listServer(ctx context.Context, srv Server, token int64) (listed, error) {
 	start := s.cfg.now()
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 	meetings, lerr := s.cfg.lister.ListMeetings(pctx, srv)
 	cancel()
 	if lerr != nil && ctx.Err() != nil {
-		return ctx.Err() // the whole poll was cancelled: not the server's fault
+		return listed{}, ctx.Err()
 	}
 	r := PollResult{
 		OK:                 lerr == nil,
@@ -408,6 +480,7 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
 		PendingCutoff:      start.Add(-s.cfg.grace),
 		HealthyThreshold:   s.cfg.healthy,
 		UnhealthyThreshold: s.cfg.unhealthy,
+		Token:              token,
 	}
 	if lerr == nil {
 		r.MeetingIDs = make([]string, 0, len(meetings))
@@ -423,11 +496,18 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
 			r.Load = 0
 		}
 	}
+	return listed{srv: srv, r: r, lerr: lerr}, nil
+}
+
+// applyPoll writes a listing to the store and reports what changed. It
+// returns only store errors.
+func (s *Scheduler) applyPoll(ctx context.Context, res listed) error {
+	srv, r, lerr := res.srv, res.r, res.lerr
 	out, err := s.cfg.store.ApplyPoll(ctx, srv.ID, r)
 	if err != nil {
 		return err
 	}
-	dur := s.cfg.now().Sub(start)
+	dur := s.cfg.now().Sub(r.Now)
 	if lerr != nil {
 		s.emit(Event{Kind: EventPollFailed, ServerID: srv.ID, Duration: dur, Err: &PollError{ServerID: srv.ID, Err: lerr}})
 	} else {
@@ -451,8 +531,14 @@ func (s *Scheduler) pollServer(ctx context.Context, srv Server) error {
 
 // Run polls all servers at once and then every WithPollInterval until ctx
 // ends, and returns ctx.Err(). A round that fails because the store fails
-// does not stop it: the next round tries again.
+// does not stop it: the next round tries again. With WithLease it polls
+// only while it holds the store's poller lease.
 func (s *Scheduler) Run(ctx context.Context) error {
+	if s.cfg.leaseHolder != "" {
+		return s.runLeased(ctx, s.cfg.store.(LeaseStore))
+	}
+	s.leading.Store(true)
+	defer s.leading.Store(false)
 	t := time.NewTicker(s.cfg.interval)
 	defer t.Stop()
 	for {

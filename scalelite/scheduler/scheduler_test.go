@@ -194,7 +194,7 @@ func TestErrorsAndStrings(t *testing.T) {
 		t.Errorf("EventKind(99) = %q", got)
 	}
 	srv := scheduler.Server{ID: "a", URL: "https://a/", Secret: "hidden", State: scheduler.StateEnabled, Online: true, Load: 15, LoadMultiplier: 1.5}
-	if got, want := srv.String(), `server a (https://a/, enabled, online, tag "", load 15 x1.5)`; got != want {
+	if got, want := srv.String(), `server a (https://a/, enabled, online, tag "", site "", load 15 x1.5, capacity 0)`; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	if !srv.Available() {

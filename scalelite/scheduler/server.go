@@ -20,6 +20,15 @@ type Server struct {
 	Secret string
 	// Tag is the server's tag; "" means untagged.
 	Tag string
+	// Site names where the server runs (a data centre, a region); ""
+	// means no site. Placement prefers sites in a site order (see
+	// PreferSites and WithSiteOrder).
+	Site string
+	// Capacity is the Load at which the server is full, in the unit of
+	// Load (users times the multiplier with the default load formula); 0
+	// means unlimited. A full server takes no new meetings but keeps the
+	// ones it has.
+	Capacity float64
 	// State is the administrative state.
 	State State
 	// Online is maintained by the poller: false until a poll succeeds,
@@ -41,9 +50,26 @@ type Server struct {
 	PolledAt time.Time
 }
 
-// Available reports whether the server may take new meetings: enabled and
-// online.
+// Available reports whether the server is enabled and online. An available
+// server takes new meetings unless it is Full.
 func (s Server) Available() bool { return s.State == StateEnabled && s.Online }
+
+// Full reports whether the server has a Capacity and its Load has reached
+// it.
+func (s Server) Full() bool { return s.Capacity > 0 && s.Load >= s.Capacity }
+
+// Accepting reports whether the server takes new meetings: available and
+// not full.
+func (s Server) Accepting() bool { return s.Available() && !s.Full() }
+
+// Free returns the capacity left on the server (Capacity minus Load, never
+// below 0), or 0 for a server without a Capacity.
+func (s Server) Free() float64 {
+	if s.Capacity <= 0 {
+		return 0
+	}
+	return max(s.Capacity-s.Load, 0)
+}
 
 // String describes the server without its secret.
 func (s Server) String() string {
@@ -51,8 +77,9 @@ func (s Server) String() string {
 	if s.Online {
 		online = "online"
 	}
-	return fmt.Sprintf("server %s (%s, %s, %s, tag %q, load %s x%s)", s.ID, s.URL, s.State, online,
-		s.Tag, strconv.FormatFloat(s.Load, 'f', -1, 64), strconv.FormatFloat(s.LoadMultiplier, 'f', -1, 64))
+	return fmt.Sprintf("server %s (%s, %s, %s, tag %q, site %q, load %s x%s, capacity %s)", s.ID, s.URL, s.State, online,
+		s.Tag, s.Site, strconv.FormatFloat(s.Load, 'f', -1, 64), strconv.FormatFloat(s.LoadMultiplier, 'f', -1, 64),
+		strconv.FormatFloat(s.Capacity, 'f', -1, 64))
 }
 
 // GoString is like String, so that %#v does not print the secret either.
@@ -71,6 +98,12 @@ type ServerConfig struct {
 	Tag string
 	// LoadMultiplier is optional; 0 means 1. It must not be negative.
 	LoadMultiplier float64
+	// Site is optional; "" means no site. It must not contain ",",
+	// spaces or control characters.
+	Site string
+	// Capacity is optional; 0 means unlimited. It must be a finite
+	// number >= 0.
+	Capacity float64
 }
 
 // ServerUpdate changes some fields of a server; nil fields stay unchanged.
@@ -85,6 +118,10 @@ type ServerUpdate struct {
 	Secret *string
 	// Tag, when set, replaces the tag; "" removes it.
 	Tag *string
+	// Site, when set, replaces the site; "" removes it.
+	Site *string
+	// Capacity, when set, replaces the capacity; 0 removes it.
+	Capacity *float64
 }
 
 // Placement is the result of Pick.

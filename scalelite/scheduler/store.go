@@ -44,13 +44,18 @@ type Store interface {
 	ClearServer(ctx context.Context, id string, disable bool) (srv Server, cleared []string, err error)
 
 	// Pick returns the server holding req.MeetingID, if any, with
-	// Existing set. Otherwise it chooses, among available (enabled and
-	// online) servers in the groups given by req.Tags.Groups(), the one
-	// with the lowest Load (ties go to the smallest ID), maps the meeting
-	// to it with placement time req.Now and adds req.Reservation times the
-	// server's multiplier to its Load, all in one atomic step. It returns
-	// ErrNoServer when no server qualifies, or ErrTagUnavailable when
-	// req.Tags.Required and no server in the primary groups is available.
+	// Existing set (whatever its state, site or load). Otherwise it
+	// chooses among accepting servers (enabled, online and not full) in
+	// the tag groups given by req.Tags.Groups(): the primary groups first,
+	// the fallback groups only when no primary server accepts. Within
+	// those groups it takes the first site of req.Sites that has an
+	// accepting server, then servers of any other site (including no
+	// site); within that set the one with the lowest Load (ties go to the
+	// smallest ID). It maps the meeting to it with placement time req.Now
+	// and adds req.Reservation times the server's multiplier to its Load,
+	// all in one atomic step. It returns ErrNoServer when no server
+	// qualifies, or ErrTagUnavailable when req.Tags.Required and no server
+	// in the primary groups accepts.
 	Pick(ctx context.Context, req PickRequest) (Placement, error)
 	// Lookup returns the server holding a meeting, or ErrMeetingNotFound.
 	Lookup(ctx context.Context, meetingID string) (Server, error)
@@ -78,6 +83,8 @@ type PickRequest struct {
 	MeetingID string
 	// Tags is the parsed tag argument.
 	Tags TagQuery
+	// Sites is the site preference order (may be empty: no preference).
+	Sites []string
 	// Reservation is the load, in units before the multiplier, added to
 	// the chosen server for a new placement.
 	Reservation float64
@@ -106,6 +113,9 @@ type PickRequest struct {
 //   - a cordoned server with no meetings and nothing pending becomes
 //     disabled.
 //
+// A Full server keeps its mappings and goes on being polled; it takes new
+// meetings again once its Load is below its Capacity.
+//
 // An online server's Load becomes (Load + the pending reservations) times
 // the multiplier, whatever its state; a server that is offline after the
 // poll has Load 0.
@@ -130,6 +140,11 @@ type PollResult struct {
 	// UnhealthyThreshold is the number of failed polls in a row that take
 	// an online server offline (>= 1).
 	UnhealthyThreshold int
+	// Token, when not 0, is the fencing token of the poller lease the
+	// poll was made under (see LeaseStore): the store refuses the write
+	// with ErrLeaseLost, in the same atomic step, unless the lease is held
+	// with this token right now.
+	Token int64
 }
 
 // PollOutcome is what Store.ApplyPoll changed.

@@ -54,6 +54,10 @@ func decodeServer(name string, v any) (scheduler.Server, error) {
 			srv.Secret = v
 		case "tag":
 			srv.Tag = v
+		case "site":
+			srv.Site = v
+		case "cap":
+			srv.Capacity = num(v)
 		case "state":
 			srv.State = scheduler.State(v)
 		case "online":
@@ -77,7 +81,7 @@ func decodeServer(name string, v any) (scheduler.Server, error) {
 }
 
 // pickFields are the fields the pick script reads with HMGET, in order.
-var pickFields = [...]string{"url", "secret", "tag", "state", "online", "mult", "meetings", "users", "polled"}
+var pickFields = [...]string{"url", "secret", "tag", "state", "online", "mult", "meetings", "users", "polled", "site", "cap"}
 
 // decodePicked reads a server returned by the pick script: {id, values of
 // pickFields, load}. It reuses decodeServer by pairing the values with

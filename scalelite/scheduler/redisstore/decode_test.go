@@ -38,10 +38,10 @@ func TestDecodeServer(t *testing.T) {
 
 func TestDecodePicked(t *testing.T) {
 	t.Parallel()
-	v := []any{"b", []any{"https://b/", "sec", nil, "enabled", "1", "2", "4", "9", nil}, "30"}
+	v := []any{"b", []any{"https://b/", "sec", nil, "enabled", "1", "2", "4", "9", nil, "west", "50"}, "30"}
 	srv, err := decodePicked("pick", v)
 	want := scheduler.Server{ID: "b", URL: "https://b/", Secret: "sec", State: scheduler.StateEnabled, Online: true,
-		LoadMultiplier: 2, Load: 30, Meetings: 4, Users: 9}
+		LoadMultiplier: 2, Load: 30, Meetings: 4, Users: 9, Site: "west", Capacity: 50}
 	if err != nil || srv != want {
 		t.Fatalf("decodePicked = %#v, %v; want %#v", srv, err, want)
 	}

@@ -17,16 +17,31 @@
 // Redis or a Sentinel setup. For Redis Cluster, put a hash tag in the prefix
 // (for example "{bbbkit}:") so that every key lives in one slot.
 //
+// The Store is also a scheduler.LeaseStore (the poller lease of
+// scheduler.WithLease: a key with a TTL on Redis's clock and a counter of
+// fencing tokens; the applyPoll script refuses a write whose token is not
+// the current lease's, inside the script, so a paused old leader cannot
+// write) and a scheduler.TenantStore (tenants live in Redis next to the
+// servers).
+//
 // Key layout, with P the prefix:
 //
 //	P servers             set of server IDs
 //	P server:<id>         hash: url, secret, tag, state, online, mult, load,
-//	                      meetings, users, polled (unix ms), healthy, unhealthy
-//	P avail:<tag>         sorted set of the available (enabled and online)
-//	                      servers of one tag, scored by load; the untagged
-//	                      group is "P avail:". While a server is available its
-//	                      load lives here, so that Pick bumps it with ZINCRBY.
+//	                      meetings, users, polled (unix ms), healthy, unhealthy,
+//	                      site, cap
+//	P avail:<n>:<site>:<tag>  sorted set of the accepting (enabled, online, not
+//	                      full) servers of one site (n is its length in bytes)
+//	                      and tag, scored by load. While a server accepts
+//	                      meetings its load lives here, so that Pick bumps it
+//	                      with ZINCRBY.
+//	P sites               set of every site a server had ("" included)
 //	P meeting:<meetingID> string: the ID of the server holding the meeting
 //	P smeetings:<id>      hash: meeting ID -> "placed|seen|reservation" for
 //	                      the meetings of server <id>
+//	P lease               string "<token>|<holder>" with the lease's TTL
+//	P lease:fence         the last fencing token handed out
+//	P tenants             set of tenant IDs
+//	P tenant:<id>         hash: name, secrets and sites (JSON lists)
+//	P tenant_name:<name>  string: the ID of the tenant with that lower-case name
 package redisstore

@@ -24,7 +24,10 @@ type Store struct {
 	prefix string
 }
 
-var _ scheduler.Store = (*Store)(nil)
+var (
+	_ scheduler.Store      = (*Store)(nil)
+	_ scheduler.LeaseStore = (*Store)(nil)
+)
 
 // Option configures a Store.
 type Option func(*Store) error
@@ -98,6 +101,16 @@ func (s *Store) run(ctx context.Context, name string, sc *redis.Script, args ...
 		return nil, scheduler.ErrTagUnavailable
 	case codeMeetingUnknown:
 		return nil, scheduler.ErrMeetingNotFound
+	case codeLeaseHeld:
+		return nil, scheduler.ErrLeaseHeld
+	case codeLeaseLost:
+		return nil, scheduler.ErrLeaseLost
+	case codeTenantExists:
+		return nil, scheduler.ErrTenantExists
+	case codeTenantNotFound:
+		return nil, scheduler.ErrTenantNotFound
+	case codeTenantRenamed:
+		return nil, errTenantRenamed
 	}
 	return nil, &DecodeError{Script: name, Reason: "status " + strconv.FormatInt(code, 10)}
 }
@@ -125,7 +138,8 @@ func (s *Store) AddServer(ctx context.Context, srv scheduler.Server) error {
 	}
 	_, err := s.run(ctx, "addServer", addServerScript, srv.ID,
 		srv.URL, srv.Secret, srv.Tag, string(srv.State), boolFlag(srv.Online), fmtFloat(srv.LoadMultiplier),
-		fmtFloat(srv.Load), strconv.Itoa(srv.Meetings), strconv.Itoa(srv.Users), unixMS(srv.PolledAt), "0", "0")
+		fmtFloat(srv.Load), strconv.Itoa(srv.Meetings), strconv.Itoa(srv.Users), unixMS(srv.PolledAt), "0", "0",
+		srv.Site, fmtFloat(srv.Capacity))
 	return err
 }
 
@@ -158,7 +172,7 @@ func (s *Store) Servers(ctx context.Context) ([]scheduler.Server, error) {
 
 // UpdateServer implements scheduler.Store.
 func (s *Store) UpdateServer(ctx context.Context, id string, u scheduler.ServerUpdate) (scheduler.Server, []string, error) {
-	args := []any{id, "0", "", "0", "", "0", "", "0", ""}
+	args := []any{id, "0", "", "0", "", "0", "", "0", "", "0", "", "0", ""}
 	if u.State != nil {
 		args[1], args[2] = "1", string(*u.State)
 	}
@@ -170,6 +184,12 @@ func (s *Store) UpdateServer(ctx context.Context, id string, u scheduler.ServerU
 	}
 	if u.Tag != nil {
 		args[7], args[8] = "1", *u.Tag
+	}
+	if u.Site != nil {
+		args[9], args[10] = "1", *u.Site
+	}
+	if u.Capacity != nil {
+		args[11], args[12] = "1", fmtFloat(*u.Capacity)
 	}
 	arr, err := s.run(ctx, "updateServer", updateServerScript, args...)
 	if err != nil {
@@ -209,7 +229,7 @@ func (s *Store) ClearServer(ctx context.Context, id string, disable bool) (sched
 // Pick implements scheduler.Store in one round trip.
 func (s *Store) Pick(ctx context.Context, req scheduler.PickRequest) (scheduler.Placement, error) {
 	primary, fallback := req.Tags.Groups()
-	args := make([]any, 0, 7+len(primary)+len(fallback))
+	args := make([]any, 0, 8+len(primary)+len(fallback)+len(req.Sites))
 	args = append(args, req.MeetingID, boolFlag(req.Tags.Required), fmtFloat(req.Reservation), unixMS(req.Now),
 		strconv.Itoa(len(primary)))
 	for _, g := range primary {
@@ -218,6 +238,10 @@ func (s *Store) Pick(ctx context.Context, req scheduler.PickRequest) (scheduler.
 	args = append(args, strconv.Itoa(len(fallback)))
 	for _, g := range fallback {
 		args = append(args, g)
+	}
+	args = append(args, strconv.Itoa(len(req.Sites)))
+	for _, site := range req.Sites {
+		args = append(args, site)
 	}
 	arr, err := s.run(ctx, "pick", pickScript, args...)
 	if err != nil {
@@ -276,9 +300,10 @@ func (s *Store) MeetingIDs(ctx context.Context, serverID string) ([]string, erro
 
 // ApplyPoll implements scheduler.Store.
 func (s *Store) ApplyPoll(ctx context.Context, serverID string, r scheduler.PollResult) (scheduler.PollOutcome, error) {
-	args := make([]any, 0, 8+len(r.MeetingIDs))
+	args := make([]any, 0, 9+len(r.MeetingIDs))
 	args = append(args, serverID, boolFlag(r.OK), unixMS(r.Now), unixMS(r.PendingCutoff), fmtFloat(r.Load),
-		strconv.Itoa(r.Users), strconv.Itoa(r.HealthyThreshold), strconv.Itoa(r.UnhealthyThreshold))
+		strconv.Itoa(r.Users), strconv.Itoa(r.HealthyThreshold), strconv.Itoa(r.UnhealthyThreshold),
+		strconv.FormatInt(r.Token, 10))
 	for _, id := range r.MeetingIDs {
 		args = append(args, id)
 	}
@@ -304,4 +329,25 @@ func (s *Store) ApplyPoll(ctx context.Context, serverID string, r scheduler.Poll
 		return scheduler.PollOutcome{}, err
 	}
 	return out, nil
+}
+
+// AcquireLease implements scheduler.LeaseStore with a Redis key that
+// expires after ttl (Redis's clock) and a counter of fencing tokens.
+func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Duration) (int64, error) {
+	ms := max(ttl.Milliseconds(), 1)
+	arr, err := s.run(ctx, "acquireLease", acquireLeaseScript, holder, strconv.FormatInt(ms, 10))
+	if err != nil {
+		return 0, err
+	}
+	tok, ok := arg(arr, 1).(int64)
+	if !ok || tok <= 0 {
+		return 0, &DecodeError{Script: "acquireLease", Reason: "no token"}
+	}
+	return tok, nil
+}
+
+// ReleaseLease implements scheduler.LeaseStore.
+func (s *Store) ReleaseLease(ctx context.Context, holder string, token int64) error {
+	_, err := s.run(ctx, "releaseLease", releaseLeaseScript, holder, strconv.FormatInt(token, 10))
+	return err
 }

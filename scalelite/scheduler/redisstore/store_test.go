@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(leaseChildEnv); spec != "" {
+		leaseChild(spec)
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -163,6 +163,14 @@ func Run(t *testing.T, h Harness) {
 		{"LoadFormula", testLoadFormula},
 		{"AddLoad", testAddLoad},
 		{"NoSecretInOutput", testNoSecret},
+		{"SiteFailover", testSiteFailover},
+		{"SiteFillsUp", testSiteFillsUp},
+		{"Capacity", testCapacity},
+		{"TagsWithSites", testTagsWithSites},
+		{"SiteBurst", testSiteBurst},
+		{"Lease", testLease},
+		{"LeaseTakeover", testLeaseTakeover},
+		{"Tenants", testTenants},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,4 +10,11 @@
 //			New: func(t *testing.T) scheduler.Store { return mystore.New(...) },
 //		})
 //	}
+//
+// Run also checks sites and capacity, and, for stores that implement them,
+// scheduler.LeaseStore (one holder at a time, fencing tokens refusing a
+// passed holder's writes, takeover by a second leased poller) and
+// scheduler.TenantStore. [BenchPoll] benchmarks a full poll cycle over a
+// store against the ideal servers × latency ÷ concurrency, with a fake
+// cluster of fixed latency ([LatencyLister]).
 package storetest

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/redistest"
+	"github.com/bbbkit/bbbkit/scalelite"
+)
+
+// TestReplicasShareTenantsAndOnePolls runs two balancer replicas on one
+// Redis, both with the poller on: only one holds the lease (and polls), and
+// a tenant added through one is seen through the other. (Takeover and
+// fencing are tested in scheduler/storetest and redisstore.)
+func TestReplicasShareTenantsAndOnePolls(t *testing.T) {
+	t.Parallel()
+	raddr := redistest.Addr(t)
+	prefix := redistest.Prefix(t)
+	args := []string{"-redis", raddr, "-redis-prefix", prefix, "-poll-interval", "100ms", "-multitenancy", "-log-level", "debug"}
+	a, logsA := balancer(t, append(args, "-lease-holder", "replica-a")...)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	ctx := context.Background()
+	adminA, err := scalelite.New("http://"+a, secret, bbb.WithHTTPClient(hc))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return strings.Contains(logsA.String(), "lease_acquired") }, 5*time.Second, 10*time.Millisecond)
+
+	// Replica B, started after A holds the lease, shares its tenants.
+	b, logsB := balancer(t, append(args, "-lease-holder", "replica-b")...)
+	adminB, err := scalelite.New("http://"+b, secret, bbb.WithHTTPClient(hc))
+	require.NoError(t, err)
+	tn, err := adminA.AddTenant(ctx, &scalelite.AddTenantParams{Name: "school1", Secrets: []string{"school1-secret"}, SiteOrder: []string{"b"}})
+	require.NoError(t, err)
+	got, err := adminB.GetTenantInfo(ctx, tn.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "school1", got.Name)
+	assert.Equal(t, []string{"b"}, got.SiteOrder)
+	time.Sleep(300 * time.Millisecond)
+	assert.NotContains(t, logsB.String(), "lease_acquired", "B took the lease while A holds it")
+}

@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/scalelite"
+)
+
+// e2eInterval is the poll interval of the sites scenario's balancers.
+const e2eInterval = time.Second
+
+// registerAt adds workers with a site and enables them.
+func registerAt(t *testing.T, admin *scalelite.Client, site string, ids map[string]string, workers ...*node) {
+	t.Helper()
+	ctx := context.Background()
+	for _, w := range workers {
+		s, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.innerURL() + "/bigbluebutton/api", Secret: workerSecret,
+			Site: site, Capacity: 100})
+		if err != nil {
+			t.Fatalf("addServer %s: %v", w.name, err)
+		}
+		if _, err := admin.EnableServer(ctx, s.ID); err != nil {
+			t.Fatalf("enable %s: %v", w.name, err)
+		}
+		ids[w.name] = s.ID
+	}
+}
+
+// siteOf returns the site ("a" or "b") of the worker holding a meeting.
+func siteOf(t *testing.T, meetingID string, sites map[string][]*node) string {
+	t.Helper()
+	for site, ws := range sites {
+		for _, w := range ws {
+			if meetingsOn(t, w)[meetingID] {
+				return site
+			}
+		}
+	}
+	return ""
+}
+
+// TestSitesFailoverLeaseAndDrain: two sites of two workers, one Redis, two
+// balancer replicas polling under a lease. Stopping every worker of site a
+// sends new meetings, and a re-created meeting of a, to b; pausing the
+// replica that holds the lease lets the other take over and notice a
+// worker stopped afterwards within three poll intervals; draining a worker
+// with meetings ends with it empty and removed; capacity follows.
+func TestSitesFailoverLeaseAndDrain(t *testing.T) {
+	c := newCluster(t)
+	c.redis("redis")
+	a1, a2, b1, b2 := c.worker("a1"), c.worker("a2"), c.worker("b1"), c.worker("b2")
+	flags := []string{"-redis", "redis:6379", "-site-order", "a,b", "-poll-interval", e2eInterval.String()}
+	lb1 := c.balancer("lb1", append(flags, "-lease-holder", "lb1")...)
+	time.Sleep(2 * e2eInterval) // lb1 takes the lease first
+	lb2 := c.balancer("lb2", append(flags, "-lease-holder", "lb2")...)
+	admin1, admin2 := adminClient(t, lb1), adminClient(t, lb2)
+	sids := map[string]string{}
+	registerAt(t, admin1, "a", sids, a1, a2)
+	registerAt(t, admin1, "b", sids, b1, b2)
+	waitOnline(t, admin2, sids, true, "a1", "a2", "b1", "b2")
+	sites := map[string][]*node{"a": {a1, a2}, "b": {b1, b2}}
+	front1, front2 := bbbClient(t, lb1, balancerSecret), bbbClient(t, lb2, balancerSecret)
+
+	createMany(t, front1, ids("first", 4), 2)
+	for _, id := range ids("first", 4) {
+		if s := siteOf(t, id, sites); s != "a" {
+			t.Fatalf("%s on site %q, want a", id, s)
+		}
+	}
+
+	// Site a goes down: new meetings, and meetings of a created again by
+	// their frontend, land on b.
+	a1.stop(t)
+	a2.stop(t)
+	waitOnline(t, admin2, sids, false, "a1", "a2")
+	createMany(t, front2, append(ids("second", 4), "first-000"), 2)
+	sites = map[string][]*node{"b": {b1, b2}} // the stopped workers cannot be asked
+	for _, id := range append(ids("second", 4), "first-000") {
+		if s := siteOf(t, id, sites); s != "b" {
+			t.Fatalf("%s on site %q after site a went down, want b", id, s)
+		}
+	}
+	capacity, err := admin2.GetCapacity(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if capacity.Total.Online != 2 || capacity.Total.Servers != 4 {
+		t.Fatalf("capacity %+v, want 2 of 4 servers online", capacity.Total)
+	}
+
+	// The lease holder pauses: lb2 takes over and sees b1 stop.
+	lb1.pause(t)
+	defer lb1.unpause(t)
+	time.Sleep(2 * e2eInterval)
+	b1.stop(t)
+	stopped := time.Now()
+	waitOnline(t, admin2, sids, false, "b1")
+	if d := time.Since(stopped); d > 3*e2eInterval+time.Second {
+		t.Errorf("lb2 noticed b1 stop after %v, want within three poll intervals (%v)", d, 3*e2eInterval)
+	}
+
+	// Drain b2 with its meetings: it ends empty and removed.
+	if len(meetingsOn(t, b2)) == 0 {
+		t.Fatal("b2 has no meetings to drain")
+	}
+	if _, err := admin2.DrainServer(context.Background(), sids["b2"], &scalelite.DrainServerParams{Deadline: 2 * time.Second,
+		EndMeetings: true, Message: "maintenance"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "b2 drained and removed", func() error {
+		_, err := admin2.GetServerInfo(context.Background(), sids["b2"])
+		if !errors.Is(err, scalelite.ErrNotFound) {
+			return fmt.Errorf("b2 still there: %v", err)
+		}
+		if n := len(meetingsOn(t, b2)); n != 0 {
+			return fmt.Errorf("%d meetings left on b2", n)
+		}
+		return nil
+	})
+	if _, err := front2.CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "late", MeetingID: "late"}); err == nil {
+		t.Error("a create succeeded with every worker down or drained")
+	}
+}

@@ -298,35 +298,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		if !spec.get {
-			methodNotAllowed(w, allowed(spec))
-			return
-		}
-	case http.MethodPost:
-		if !spec.post {
-			methodNotAllowed(w, allowed(spec))
-			return
-		}
-	default:
-		methodNotAllowed(w, allowed(spec))
+	if !methodAllowed(w, r, spec) {
 		return
 	}
 	q, body, ok := s.readParams(w, r, call, spec)
-	if !ok {
+	if !ok || !s.authorize(w, r, call, spec, body) {
 		return
 	}
+	spec.handle(s, w, r, q)
+}
+
+// methodAllowed answers 405 when the call does not take r's method.
+func methodAllowed(w http.ResponseWriter, r *http.Request, spec callSpec) bool {
+	switch {
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && spec.get,
+		r.Method == http.MethodPost && spec.post:
+		return true
+	}
+	methodNotAllowed(w, allowed(spec))
+	return false
+}
+
+// authorize checks the request's checksum the way the call's server
+// component does (bbb-web, or bbb-webhooks for hooks/*) and answers the
+// refusal itself.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, call string, spec callSpec, body url.Values) bool {
 	switch spec.auth {
 	case authChecksum:
 		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, s.cfg.accepted...); err != nil {
 			s.fail(w, r, call, "checksumError", "Checksums do not match")
-			return
+			return false
 		}
 		for k := range body {
 			if _, dup := r.URL.Query()[k]; dup {
 				s.fail(w, r, call, "checksumError", "Checksums do not match")
-				return
+				return false
 			}
 		}
 	case authHooks:
@@ -338,10 +344,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err := checksum.Verify(call, r.URL.RawQuery, s.Secret, accepted...); err != nil || strings.ToLower(sum) != sum {
 			// bbb-webhooks compares hex digits case-sensitively.
 			s.writeHooksXML(w, hooksFailed("checksumError", "You must provide a valid checksum."))
-			return
+			return false
 		}
 	}
-	spec.handle(s, w, r, q)
+	return true
 }
 
 // fail answers a refused request in the call's own format: JSON for the

@@ -86,7 +86,11 @@ func (h *Handler) serveAdmin(w http.ResponseWriter, r *http.Request, action stri
 	if req.ID == "" {
 		req.ID = r.URL.Query().Get("id")
 	}
-	ctx := r.Context()
+	h.dispatchAdmin(r.Context(), w, action, req)
+}
+
+// dispatchAdmin runs an authenticated admin action.
+func (h *Handler) dispatchAdmin(ctx context.Context, w http.ResponseWriter, action string, req adminRequest) {
 	switch action {
 	case "getServers":
 		h.adminGetServers(ctx, w)

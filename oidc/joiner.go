@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Config is what the OpenID provider knows about the portal.
@@ -110,8 +111,8 @@ func checkConfig(client *bbb.Client, cfg Config) (redirect, apiURL *url.URL, err
 	if cfg.Issuer == "" || cfg.ClientID == "" {
 		return nil, nil, errors.New("oidc: issuer and client ID are required")
 	}
-	redirect, err = url.Parse(cfg.RedirectURL)
-	if err != nil || !redirect.IsAbs() || redirect.Host == "" || (redirect.Scheme != "https" && redirect.Scheme != "http") || redirect.Fragment != "" {
+	redirect, err = httpcore.ParseAbsoluteURL(cfg.RedirectURL)
+	if err != nil || redirect.Fragment != "" {
 		return nil, nil, errors.New("oidc: redirect URL must be an absolute http(s) URL without fragment")
 	}
 	apiURL, err = url.Parse(client.APIURL())

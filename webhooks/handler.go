@@ -8,12 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // DefaultMaxBodyBytes is the body size limit of a Handler unless changed
@@ -232,8 +232,7 @@ func NewHandler(secret, callbackURL string, fn DeliveryFunc, opts ...HandlerOpti
 	if strings.TrimSpace(secret) == "" {
 		return nil, errors.New("webhooks: empty shared secret")
 	}
-	u, err := url.Parse(callbackURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, err := httpcore.ParseAbsoluteURL(callbackURL); err != nil {
 		return nil, errors.New("webhooks: callback URL must be an absolute http or https URL")
 	}
 	if fn == nil {

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Delivery records one attempt to deliver an event to a hook.
@@ -157,10 +157,7 @@ func (s *Server) sendHook(req *http.Request) (int, error) {
 // transportReason describes a delivery error without the URL, which
 // carries the checksum.
 func transportReason(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
+	err = httpcore.ScrubURLError(err)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // Option configures a Server.
@@ -159,8 +160,8 @@ func WithEmptyMeetingTimeout(d time.Duration) Option {
 // the handler is served elsewhere (default "http://127.0.0.1/bigbluebutton/").
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
-		u, err := url.Parse(base)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, err := httpcore.ParseAbsoluteURL(base)
+		if err != nil {
 			return errors.New("bbbtest: base URL must be an absolute http(s) URL")
 		}
 		if !strings.HasSuffix(u.Path, "/bigbluebutton/") {
@@ -281,7 +282,7 @@ func WithWebhookDomain(domain string) Option {
 // removed after failed deliveries.
 func WithPermanentHook(callbackURL string, getRaw bool) Option {
 	return func(c *config) error {
-		if u, err := url.Parse(callbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if _, err := httpcore.ParseAbsoluteURL(callbackURL); err != nil {
 			return errors.New("bbbtest: permanent hook URL must be an absolute http(s) URL")
 		}
 		c.permanentHooks = append(c.permanentHooks, permanentHook{url: callbackURL, getRaw: getRaw})
@@ -345,8 +346,8 @@ func WithHTML5PluginSdkVersion(v string) Option {
 func WithErrorRedirectAllowList(prefixes ...string) Option {
 	return func(c *config) error {
 		for _, p := range prefixes {
-			u, err := url.Parse(p)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			u, err := httpcore.ParseAbsoluteURL(p)
+			if err != nil || u.User != nil {
 				return errors.New("bbbtest: error redirect allow-list entries must be absolute http(s) URLs")
 			}
 			c.redirectAllow = append(c.redirectAllow, u)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 	"github.com/pion/logging"
 	"github.com/pion/stun/v3"
 	"github.com/pion/turn/v4"
@@ -107,11 +108,7 @@ func fetchICEServers(ctx context.Context, t *target, cl *bbb.Client) (*iceServer
 	}
 	resp, err := t.hc.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL carries the session token
-		}
-		return nil, fmt.Errorf("stuns: %w", err)
+		return nil, fmt.Errorf("stuns: %w", httpcore.ScrubURLError(err)) // the URL carries the session token
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

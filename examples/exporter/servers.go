@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 )
 
 // serverSpec is one BigBlueButton server to watch.
@@ -48,8 +48,7 @@ func parseServerSpec(s, where string, getenv func(string) string) (serverSpec, e
 			return sp, &specError{where, "name must be printable text"}
 		}
 	}
-	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+	if _, err := httpcore.ParseAbsoluteURL(u); err != nil {
 		return sp, &specError{where, "need an http or https URL before the first comma"}
 	}
 	sp.url = u

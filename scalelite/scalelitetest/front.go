@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/httpcore"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
@@ -398,11 +399,7 @@ func (h *Handler) forward(ctx context.Context, srv scheduler.Server, call string
 	}
 	resp, err := h.cfg.hc.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return 0, nil, err
+		return 0, nil, httpcore.ScrubURLError(err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxForwardBytes+1))

@@ -22,6 +22,15 @@
 // keeps it out of the process list. -callback-url must be the URL exactly as
 // registered with hooks/create. GET /healthz answers 200 for probes.
 //
+// With -pool FILE it serves a whole pool of servers: FILE lists one
+// server a line as "ID API-URL SECRET" and is re-read every -pool-interval
+// (default 1m). The hook is registered on every listed server at
+// -callback-url/ID (a server added to the file gets it at the next
+// interval, a hook a server dropped is registered again), and each callback
+// is verified with the secret of the server its path names:
+//
+//	webhook-receiver -pool servers.txt -callback-url https://portal.example.org/hooks
+//
 // Slow clients are cut off: -read-timeout and -write-timeout (30s each),
 // -read-header-timeout, -idle-timeout and -max-body-readers (requests still
 // sending their body at once; more get 503) bound what a client can hold.

@@ -15,6 +15,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/webhooks"
+	"github.com/bbbkit/bbbkit/webhooks/pool"
 )
 
 type config struct {
@@ -30,6 +31,8 @@ type config struct {
 	showSecrets bool
 	verbose     bool
 	server      cli.ServerConfig
+	pool        string
+	poolEvery   time.Duration
 }
 
 func main() { os.Exit(cli.Main(run)) }
@@ -54,6 +57,8 @@ func (cfg *config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.maxAge, "max-age", webhooks.DefaultMaxAge, "refuse deliveries whose timestamp is older than this (0 disables; bbb-webhooks retries for about 6m)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print meeting passwords and session tokens instead of redacting them")
 	fs.BoolVar(&cfg.verbose, "v", false, "log accepted deliveries too")
+	fs.StringVar(&cfg.pool, "pool", "", "file listing a pool of servers, one \"ID API-URL SECRET\" a line: register the hook on each, at -callback-url/ID")
+	fs.DurationVar(&cfg.poolEvery, "pool-interval", pool.DefaultInterval, "how often -pool re-reads the file and checks every server's hook")
 	// Callbacks are small: shorter read and write timeouts than the defaults.
 	cfg.server.ReadTimeout = 30 * time.Second
 	cfg.server.WriteTimeout = 30 * time.Second
@@ -63,7 +68,11 @@ func (cfg *config) register(fs *flag.FlagSet) {
 // check validates the flags and reads the secret from the environment when
 // no flag gave it.
 func (cfg *config) check(env *cli.Env) error {
-	if cfg.secret = env.Secret(cfg.secret, "BBB_SECRET"); cfg.secret == "" {
+	if cfg.pool != "" {
+		if cfg.poolEvery <= 0 {
+			return cli.Usagef("-pool-interval must be positive")
+		}
+	} else if cfg.secret = env.Secret(cfg.secret, "BBB_SECRET"); cfg.secret == "" {
 		return cli.Usagef("-secret (or BBB_SECRET) is required")
 	}
 	if cfg.callbackURL == "" {
@@ -86,13 +95,14 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
 	out := &lineWriter{w: bufio.NewWriter(env.Stdout), showSecrets: cfg.showSecrets}
+	if cfg.pool != "" {
+		return cfg.runPool(ctx, out, log)
+	}
 	h, err := newHandler(cfg, out, log)
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.Handle("/", h)
+	mux := newMux(h)
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
@@ -107,7 +117,24 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	return nil
 }
 
+// newMux serves h at / and a health probe at /healthz.
+func newMux(h http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.Handle("/", h)
+	return mux
+}
+
 func newHandler(cfg *config, out *lineWriter, log *slog.Logger) (*webhooks.Handler, error) {
+	opts, err := cfg.handlerOptions(log)
+	if err != nil {
+		return nil, err
+	}
+	return webhooks.NewHandler(cfg.secret, cfg.callbackURL, out.deliver, opts...)
+}
+
+// handlerOptions turns the flags into the options of a webhooks.Handler.
+func (cfg *config) handlerOptions(log *slog.Logger) ([]webhooks.HandlerOption, error) {
 	algs, err := checksum.ParseAlgorithms(cfg.algorithms)
 	if err != nil {
 		return nil, err
@@ -137,5 +164,5 @@ func newHandler(cfg *config, out *lineWriter, log *slog.Logger) (*webhooks.Handl
 	} else {
 		opts = append(opts, webhooks.WithoutMaxAge())
 	}
-	return webhooks.NewHandler(cfg.secret, cfg.callbackURL, out.deliver, opts...)
+	return opts, nil
 }

@@ -57,12 +57,17 @@ func sha256Hex(s string) string { h := sha256.Sum256([]byte(s)); return hex.Enco
 
 func startReceiver(t *testing.T, args ...string) (addr string, stdout, stderr *syncBuffer, stop func() int) {
 	t.Helper()
+	return startReceiverAt(t, "127.0.0.1:0", args...)
+}
+
+func startReceiverAt(t *testing.T, listen string, args ...string) (addr string, stdout, stderr *syncBuffer, stop func() int) {
+	t.Helper()
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	ctx = cli.WithReady(ctx, func(a string) { ready <- a })
-	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), nil, stdout, stderr) }()
+	go func() { done <- run(ctx, append([]string{"-listen", listen}, args...), nil, stdout, stderr) }()
 	select {
 	case addr = <-ready:
 	case code := <-done:

@@ -31,6 +31,14 @@
 //
 //	webhook-receiver -pool servers.txt -callback-url https://portal.example.org/hooks
 //
+// With -redis ADDR the receiver loses nothing across restarts and
+// replicas (package webhooks/durable): each verified event is stored in
+// Redis Streams before the sender gets its 200 (503 while Redis is
+// unreachable, so bbb-webhooks retries), and printed from there, once,
+// after which it is acknowledged. Replicas given the same Redis and
+// -redis-prefix share the work and the de-duplication; when one dies,
+// another prints what it had not finished after -redis-lease (10s).
+//
 // Slow clients are cut off: -read-timeout and -write-timeout (30s each),
 // -read-header-timeout, -idle-timeout and -max-body-readers (requests still
 // sending their body at once; more get 503) bound what a client can hold.

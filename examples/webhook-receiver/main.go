@@ -15,6 +15,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/webhooks"
+	"github.com/bbbkit/bbbkit/webhooks/durable"
 	"github.com/bbbkit/bbbkit/webhooks/pool"
 )
 
@@ -33,6 +34,9 @@ type config struct {
 	server      cli.ServerConfig
 	pool        string
 	poolEvery   time.Duration
+	redisAddr   string
+	redisPrefix string
+	redisLease  time.Duration
 }
 
 func main() { os.Exit(cli.Main(run)) }
@@ -59,6 +63,9 @@ func (cfg *config) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.verbose, "v", false, "log accepted deliveries too")
 	fs.StringVar(&cfg.pool, "pool", "", "file listing a pool of servers, one \"ID API-URL SECRET\" a line: register the hook on each, at -callback-url/ID")
 	fs.DurationVar(&cfg.poolEvery, "pool-interval", pool.DefaultInterval, "how often -pool re-reads the file and checks every server's hook")
+	fs.StringVar(&cfg.redisAddr, "redis", "", "Redis address (host:port): store each event in Redis Streams before answering 200, print it from there; replicas share it")
+	fs.StringVar(&cfg.redisPrefix, "redis-prefix", durable.DefaultPrefix, "prefix of the Redis keys of -redis")
+	fs.DurationVar(&cfg.redisLease, "redis-lease", durable.DefaultLease, "how long a dead replica's events wait before another replica takes them (-redis)")
 	// Callbacks are small: shorter read and write timeouts than the defaults.
 	cfg.server.ReadTimeout = 30 * time.Second
 	cfg.server.WriteTimeout = 30 * time.Second
@@ -95,21 +102,26 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
 	out := &lineWriter{w: bufio.NewWriter(env.Stdout), showSecrets: cfg.showSecrets}
-	if cfg.pool != "" {
-		return cfg.runPool(ctx, out, log)
+	sink, err := cfg.newSink(out, log)
+	if err != nil {
+		return err
 	}
-	h, err := newHandler(cfg, out, log)
+	defer sink.close()
+	if cfg.pool != "" {
+		return sink.serve(ctx, func(ctx context.Context) error { return cfg.runPool(ctx, sink, log) })
+	}
+	h, err := newHandler(cfg, sink.deliver, log)
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	mux := newMux(h)
+	mux := newMux(sink.wrap(h))
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
 	log.Info("receiving bbb-webhooks callbacks", "addr", ln.Addr().String(), "callback_url", cfg.callbackURL,
 		"bearer", cfg.bearer, "legacy_checksum", cfg.legacy, "dedup", cfg.dedup, "max_age", cfg.maxAge)
-	if err := cli.Serve(ctx, ln, mux, cfg.server, log); err != nil {
+	if err := sink.serve(ctx, func(ctx context.Context) error { return cli.Serve(ctx, ln, mux, cfg.server, log) }); err != nil {
 		return err
 	}
 	st := h.Stats()
@@ -125,12 +137,12 @@ func newMux(h http.Handler) *http.ServeMux {
 	return mux
 }
 
-func newHandler(cfg *config, out *lineWriter, log *slog.Logger) (*webhooks.Handler, error) {
+func newHandler(cfg *config, deliver webhooks.DeliveryFunc, log *slog.Logger) (*webhooks.Handler, error) {
 	opts, err := cfg.handlerOptions(log)
 	if err != nil {
 		return nil, err
 	}
-	return webhooks.NewHandler(cfg.secret, cfg.callbackURL, out.deliver, opts...)
+	return webhooks.NewHandler(cfg.secret, cfg.callbackURL, deliver, opts...)
 }
 
 // handlerOptions turns the flags into the options of a webhooks.Handler.

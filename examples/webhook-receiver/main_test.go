@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,14 @@ import (
 	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the program itself when mainEnv is set, so that tests can
+// start it as a process (and kill it); otherwise it runs the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv(mainEnv) == "1" {
+		os.Exit(cli.Main(run))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 const (
 	secret      = "f4a7c2e9b1d05c3e8a6f9b2d4c7e1a30"

@@ -49,7 +49,7 @@ func parsePool(data []byte) ([]pool.Server, error) {
 
 // runPool registers the hook on every server of the pool file and serves
 // their callbacks, each verified with its own server's secret.
-func (cfg *config) runPool(ctx context.Context, out *lineWriter, log *slog.Logger) error {
+func (cfg *config) runPool(ctx context.Context, sink *sink, log *slog.Logger) error {
 	if _, err := (poolFile(cfg.pool)).Servers(ctx); err != nil {
 		return cli.Usagef("-pool: %v", err)
 	}
@@ -76,7 +76,7 @@ func (cfg *config) runPool(ctx context.Context, out *lineWriter, log *slog.Logge
 	defer cancel()
 	log.Info("receiving bbb-webhooks callbacks of a pool", "addr", ln.Addr().String(), "pool", cfg.pool,
 		"callback_url", cfg.callbackURL+"/<server ID>", "interval", cfg.poolEvery)
-	return cli.Serve(ctx, ln, newMux(pool.NewReceiver(rec, out.deliver, opts...)), cfg.server, log)
+	return cli.Serve(ctx, ln, newMux(sink.wrap(pool.NewReceiver(rec, sink.deliver, opts...))), cfg.server, log)
 }
 
 func logPoolEvent(log *slog.Logger, ev pool.Event) {

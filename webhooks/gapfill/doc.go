@@ -9,8 +9,8 @@
 // with Run) calls getMeetings on every server of a pool.Lister and hands
 // the application the events it missed:
 //
-//   - meeting-created for a running meeting it never heard of, and before
-//     the first event of a meeting whose meeting-created was lost;
+//   - meeting-created for a running meeting whose meeting-created it never
+//     got;
 //   - user-joined for an attendee it does not know, user-left for one no
 //     longer listed;
 //   - user-left for the remaining attendees and meeting-ended for a meeting

@@ -115,32 +115,20 @@ func New(lister pool.Lister, fn webhooks.DeliveryFunc, opts ...Option) (*Filler,
 // Deliver is a webhooks.DeliveryFunc for the receiver: it passes the
 // delivery's events to the application, without those that repeat a state
 // the application already has (a meeting-created or user-joined the Filler
-// synthesized before the real one arrived, say), and with a synthesized
-// meeting-created before the first event of a meeting it never heard of.
-// The server is taken from the context (pool.ServerID) when a pool.Receiver
+// synthesized before the real one arrived, say). bbb-webhooks 3.x sends
+// events independently, so a user-joined may come before its
+// meeting-created; the next poll synthesizes a meeting-created that has not
+// come by then. The server is taken from the context (pool.ServerID) when a pool.Receiver
 // serves the delivery.
 func (f *Filler) Deliver(ctx context.Context, d *webhooks.Delivery) error {
 	server, _ := pool.ServerID(ctx)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := &webhooks.Delivery{Domain: d.Domain, Timestamp: d.Timestamp, Auth: d.Auth}
-	announced := map[string]bool{}
 	for i := range d.Events {
-		ev := &d.Events[i]
-		repeat, unknown := f.effect(ev)
-		if repeat {
-			continue
+		if !f.repeats(&d.Events[i]) {
+			out.Events = append(out.Events, d.Events[i])
 		}
-		if unknown && !announced[ev.InternalMeetingID] {
-			created, err := synth(webhooks.EventMeetingCreated, ev.Timestamp, wireAttributes{
-				Meeting: wireMeeting{InternalID: ev.InternalMeetingID, ExternalID: ev.MeetingID}})
-			if err != nil {
-				return err
-			}
-			out.Events = append(out.Events, created)
-			announced[ev.InternalMeetingID] = true
-		}
-		out.Events = append(out.Events, *ev)
 	}
 	if len(out.Events) == 0 {
 		return nil
@@ -257,7 +245,7 @@ func (f *Filler) reconcileRunning(ctx context.Context, server string, listed []b
 		if m != nil && m.ended {
 			continue // listed by a poll that started before it ended
 		}
-		if m == nil {
+		if m == nil || (!m.announced && m.changed.Before(start)) {
 			full := ref
 			full.Name, full.IsBreakout, full.Metadata = bm.MeetingName, bm.IsBreakout, bm.Metadata
 			full.CreateTime = bm.CreateTime.UnixMilli()

@@ -11,6 +11,7 @@ import (
 type meetingState struct {
 	intID, extID string
 	server       string // pool server ID, when a poll saw it
+	announced    bool   // meeting-created reached the application
 	ended        bool
 	changed      time.Time // when the state last changed (wall clock)
 	users        map[string]userState
@@ -30,33 +31,29 @@ func userKey(u *webhooks.User) string {
 	return u.InternalID
 }
 
-// effect tells what an event means for the state: whether it repeats the
-// state already reached (and is to be dropped), and whether its meeting is
-// unknown (and needs a synthesized meeting-created first).
-func (f *Filler) effect(ev *webhooks.Event) (repeat, unknown bool) {
+// repeats tells whether an event repeats a state the application already
+// has, and is to be dropped.
+func (f *Filler) repeats(ev *webhooks.Event) bool {
 	if ev.Raw || ev.InternalMeetingID == "" {
-		return false, false
+		return false
 	}
 	m := f.meetings[ev.InternalMeetingID]
+	if m == nil {
+		return false
+	}
 	switch ev.Type {
 	case webhooks.EventMeetingCreated:
-		return m != nil, false
+		return m.announced
 	case webhooks.EventMeetingEnded:
-		return m != nil && m.ended, false
+		return m.ended
 	case webhooks.EventUserJoined:
-		if m == nil {
-			return false, true
-		}
 		_, present := m.users[userKey(ev.Attributes.User)]
-		return present || m.ended, false
+		return present || m.ended
 	case webhooks.EventUserLeft:
-		if m == nil {
-			return false, true
-		}
 		_, present := m.users[userKey(ev.Attributes.User)]
-		return !present, false
+		return !present
 	}
-	return false, m == nil && ev.Type.Category() == webhooks.CategoryUser
+	return false
 }
 
 // apply commits the state change of an event the application took.
@@ -74,7 +71,7 @@ func (f *Filler) apply(ev *webhooks.Event, server string, now time.Time) {
 	}
 	switch ev.Type {
 	case webhooks.EventMeetingCreated:
-		m.changed = now
+		m.announced, m.changed = true, now
 	case webhooks.EventMeetingEnded:
 		m.ended, m.changed = true, now
 		clear(m.users)

@@ -39,6 +39,12 @@
 // -redis-prefix share the work and the de-duplication; when one dies,
 // another prints what it had not finished after -redis-lease (10s).
 //
+// With -attendance-dir DIR it also writes an attendance report (package
+// webhooks/attendance) of every ended meeting into DIR, one file per
+// meeting named after its internal meeting ID: JSON, or CSV with
+// -attendance-format csv. -attendance-pseudonyms removes names and hashes
+// user IDs with the key in BBB_ATTENDANCE_KEY.
+//
 // Slow clients are cut off: -read-timeout and -write-timeout (30s each),
 // -read-header-timeout, -idle-timeout and -max-body-readers (requests still
 // sending their body at once; more get 503) bound what a client can hold.

@@ -37,6 +37,10 @@ type config struct {
 	redisAddr   string
 	redisPrefix string
 	redisLease  time.Duration
+
+	attendanceDir        string
+	attendanceFormat     string
+	attendancePseudonyms bool
 }
 
 func main() { os.Exit(cli.Main(run)) }
@@ -66,6 +70,9 @@ func (cfg *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&cfg.redisAddr, "redis", "", "Redis address (host:port): store each event in Redis Streams before answering 200, print it from there; replicas share it")
 	fs.StringVar(&cfg.redisPrefix, "redis-prefix", durable.DefaultPrefix, "prefix of the Redis keys of -redis")
 	fs.DurationVar(&cfg.redisLease, "redis-lease", durable.DefaultLease, "how long a dead replica's events wait before another replica takes them (-redis)")
+	fs.StringVar(&cfg.attendanceDir, "attendance-dir", "", "write an attendance report of every ended meeting into this directory")
+	fs.StringVar(&cfg.attendanceFormat, "attendance-format", "json", "format of -attendance-dir reports: json or csv")
+	fs.BoolVar(&cfg.attendancePseudonyms, "attendance-pseudonyms", false, "reports without names, user IDs hashed with the key in $"+attendanceKeyEnv)
 	// Callbacks are small: shorter read and write timeouts than the defaults.
 	cfg.server.ReadTimeout = 30 * time.Second
 	cfg.server.WriteTimeout = 30 * time.Second
@@ -102,7 +109,11 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
 	out := &lineWriter{w: bufio.NewWriter(env.Stdout), showSecrets: cfg.showSecrets}
-	sink, err := cfg.newSink(out, log)
+	app, err := cfg.newAttendance(env, out.deliver)
+	if err != nil {
+		return err
+	}
+	sink, err := cfg.newSink(app, log)
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,8 @@ type sink struct {
 	rdb     *redis.Client
 }
 
-func (cfg *config) newSink(out *lineWriter, log *slog.Logger) (*sink, error) {
-	s := &sink{deliver: out.deliver, out: out.deliver}
+func (cfg *config) newSink(app webhooks.DeliveryFunc, log *slog.Logger) (*sink, error) {
+	s := &sink{deliver: app, out: app}
 	if cfg.redisAddr == "" {
 		return s, nil
 	}

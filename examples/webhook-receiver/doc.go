@@ -45,6 +45,12 @@
 // -attendance-format csv. -attendance-pseudonyms removes names and hashes
 // user IDs with the key in BBB_ATTENDANCE_KEY.
 //
+// With -gapfill INTERVAL it polls getMeetings on the pool's servers (or
+// the -bbb-url server) and prints, marked "synthesized":true, the
+// meeting-created, user-joined, user-left and meeting-ended events that
+// never arrived (package webhooks/gapfill), so that a meeting that ended
+// while callbacks failed still ends, and gets its attendance report.
+//
 // Slow clients are cut off: -read-timeout and -write-timeout (30s each),
 // -read-header-timeout, -idle-timeout and -max-body-readers (requests still
 // sending their body at once; more get 503) bound what a client can hold.

@@ -41,6 +41,9 @@ type config struct {
 	attendanceDir        string
 	attendanceFormat     string
 	attendancePseudonyms bool
+
+	gapfill time.Duration
+	bbbURL  string
 }
 
 func main() { os.Exit(cli.Main(run)) }
@@ -72,6 +75,8 @@ func (cfg *config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.redisLease, "redis-lease", durable.DefaultLease, "how long a dead replica's events wait before another replica takes them (-redis)")
 	fs.StringVar(&cfg.attendanceDir, "attendance-dir", "", "write an attendance report of every ended meeting into this directory")
 	fs.StringVar(&cfg.attendanceFormat, "attendance-format", "json", "format of -attendance-dir reports: json or csv")
+	fs.DurationVar(&cfg.gapfill, "gapfill", 0, "poll getMeetings at this interval and print the meeting and user events that were lost, marked synthesized (0 disables)")
+	fs.StringVar(&cfg.bbbURL, "bbb-url", "", "API URL of the BigBlueButton server, for -gapfill without -pool")
 	fs.BoolVar(&cfg.attendancePseudonyms, "attendance-pseudonyms", false, "reports without names, user IDs hashed with the key in $"+attendanceKeyEnv)
 	// Callbacks are small: shorter read and write timeouts than the defaults.
 	cfg.server.ReadTimeout = 30 * time.Second
@@ -113,10 +118,15 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	if err != nil {
 		return err
 	}
+	app, poll, err := cfg.newGapfill(app)
+	if err != nil {
+		return err
+	}
 	sink, err := cfg.newSink(app, log)
 	if err != nil {
 		return err
 	}
+	sink.poll = poll
 	defer sink.close()
 	if cfg.pool != "" {
 		return sink.serve(ctx, func(ctx context.Context) error { return cfg.runPool(ctx, sink, log) })

@@ -21,6 +21,8 @@ type sink struct {
 	out     webhooks.DeliveryFunc
 	queue   *durable.Queue
 	rdb     *redis.Client
+	// poll runs beside the server when set (-gapfill).
+	poll func(context.Context) error
 }
 
 func (cfg *config) newSink(app webhooks.DeliveryFunc, log *slog.Logger) (*sink, error) {
@@ -50,15 +52,17 @@ func (s *sink) wrap(h http.Handler) http.Handler {
 	return s.queue.Wrap(h)
 }
 
-// serve runs serveFn and, with -redis, the consumer beside it until
-// serveFn returns.
+// serve runs serveFn and, beside it until it returns, the consumer of
+// -redis and the poller of -gapfill.
 func (s *sink) serve(ctx context.Context, serveFn func(context.Context) error) error {
-	if s.queue == nil {
-		return serveFn(ctx)
-	}
 	cctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = s.queue.Consume(cctx, s.out) })
+	if s.queue != nil {
+		wg.Go(func() { _ = s.queue.Consume(cctx, s.out) })
+	}
+	if s.poll != nil {
+		wg.Go(func() { _ = s.poll(cctx) })
+	}
 	err := serveFn(ctx)
 	cancel()
 	wg.Wait()

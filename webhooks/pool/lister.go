@@ -51,37 +51,36 @@ func (s Static) Servers(context.Context) ([]Server, error) { return slices.Clone
 // included: a disabled server still runs its meetings to their end, and
 // their events are wanted.
 func FromScheduler(s *scheduler.Scheduler) Lister {
-	return ListerFunc(func(ctx context.Context) ([]Server, error) {
-		if s == nil {
-			return nil, errors.New("pool: nil scheduler")
-		}
-		list, err := s.Servers(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]Server, 0, len(list))
-		for _, srv := range list {
-			out = append(out, Server{ID: srv.ID, URL: srv.URL, Secret: srv.Secret})
-		}
-		return out, nil
-	})
+	if s == nil {
+		return failing("pool: nil scheduler")
+	}
+	return convert(s.Servers, func(srv scheduler.Server) Server { return Server{ID: srv.ID, URL: srv.URL, Secret: srv.Secret} })
 }
 
 // FromScalelite lists the servers of a Scalelite through its admin API
 // (getServers), whatever their state.
 func FromScalelite(c *scalelite.Client) Lister {
+	if c == nil {
+		return failing("pool: nil scalelite.Client")
+	}
+	return convert(c.GetServers, func(srv scalelite.Server) Server { return Server{ID: srv.ID, URL: srv.URL, Secret: srv.Secret} })
+}
+
+// convert adapts a list call of another package to Lister.
+func convert[T any](list func(context.Context) ([]T, error), to func(T) Server) Lister {
 	return ListerFunc(func(ctx context.Context) ([]Server, error) {
-		if c == nil {
-			return nil, errors.New("pool: nil scalelite.Client")
-		}
-		list, err := c.GetServers(ctx)
+		got, err := list(ctx)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]Server, 0, len(list))
-		for _, srv := range list {
-			out = append(out, Server{ID: srv.ID, URL: srv.URL, Secret: srv.Secret})
+		out := make([]Server, 0, len(got))
+		for _, srv := range got {
+			out = append(out, to(srv))
 		}
 		return out, nil
 	})
+}
+
+func failing(msg string) Lister {
+	return ListerFunc(func(context.Context) ([]Server, error) { return nil, errors.New(msg) })
 }

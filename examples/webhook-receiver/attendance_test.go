@@ -22,7 +22,7 @@ import (
 // runMeeting registers a hook for the receiver at listen, runs a meeting
 // where Ann joins, leaves and re-joins, ends it and returns the files the
 // receiver wrote into dir.
-func runMeeting(t *testing.T, listen, dir string) []string {
+func runMeeting(t *testing.T, listen, dir, ext string) []string {
 	t.Helper()
 	srv := bbbtest.NewServer(bbbtest.WithSecret(secret))
 	defer srv.Close()
@@ -32,16 +32,20 @@ func runMeeting(t *testing.T, listen, dir string) []string {
 	require.NoError(t, err)
 	_, err = srv.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Room", MeetingID: "room-1"})
 	require.NoError(t, err)
+	// Steps some milliseconds apart: the report orders events by their
+	// millisecond timestamps, as they may arrive in any order.
 	_, err = srv.Join("room-1", bbbtest.User{FullName: "Ann Smith", UserID: "ann"})
 	require.NoError(t, err)
+	time.Sleep(5 * time.Millisecond)
 	require.NoError(t, srv.Leave("room-1", "ann"))
+	time.Sleep(5 * time.Millisecond)
 	_, err = srv.Join("room-1", bbbtest.User{FullName: "Ann Smith", UserID: "ann"})
 	require.NoError(t, err)
 	time.Sleep(50 * time.Millisecond) // let the joins arrive before the end
 	require.NoError(t, srv.EndMeeting("room-1"))
 	var files []string
 	require.Eventually(t, func() bool {
-		files, _ = filepath.Glob(filepath.Join(dir, "*"))
+		files, _ = filepath.Glob(filepath.Join(dir, "*."+ext))
 		return len(files) == 1
 	}, 5*time.Second, 10*time.Millisecond)
 	return files
@@ -52,9 +56,8 @@ func TestAttendanceDirWritesOneReportPerMeeting(t *testing.T) {
 	dir := t.TempDir()
 	listen := freeAddr(t)
 	_, _, stderr, stop := startReceiverAt(t, listen, "-secret", secret, "-callback-url", "http://"+listen+"/", "-attendance-dir", dir)
-	files := runMeeting(t, listen, dir)
+	files := runMeeting(t, listen, dir, "json")
 	require.Equal(t, 0, stop(), stderr.String())
-	require.True(t, strings.HasSuffix(files[0], ".json"))
 	data, err := os.ReadFile(files[0])
 	require.NoError(t, err)
 	var r attendance.Report
@@ -72,8 +75,10 @@ func TestAttendancePseudonymsCSV(t *testing.T) {
 	listen := freeAddr(t)
 	_, _, stderr, stop := startReceiverAt(t, listen, "-secret", secret, "-callback-url", "http://"+listen+"/",
 		"-attendance-dir", dir, "-attendance-format", "csv", "-attendance-pseudonyms")
-	files := runMeeting(t, listen, dir)
+	files := runMeeting(t, listen, dir, "csv")
 	require.Equal(t, 0, stop(), stderr.String())
+	all, _ := filepath.Glob(filepath.Join(dir, "*"))
+	require.Len(t, all, 1, "no temporary file left")
 	data, err := os.ReadFile(files[0])
 	require.NoError(t, err)
 	rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()

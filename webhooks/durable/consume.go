@@ -41,6 +41,10 @@ type consumer struct {
 	fn     webhooks.DeliveryFunc
 	held   map[int]bool // partitions this consumer holds
 	groups bool         // the consumer groups exist
+	// taken holds entries fn took whose acknowledgement failed (Redis
+	// went away): when they are offered again they are acknowledged
+	// without calling fn a second time.
+	taken map[string]bool
 }
 
 // Consume hands the stored events to fn, one Delivery per event, until ctx
@@ -58,7 +62,7 @@ func (q *Queue) Consume(ctx context.Context, fn webhooks.DeliveryFunc) error {
 	if fn == nil {
 		return errors.New("durable: nil DeliveryFunc")
 	}
-	c := &consumer{q: q, fn: fn, held: map[int]bool{}}
+	c := &consumer{q: q, fn: fn, held: map[int]bool{}, taken: map[string]bool{}}
 	defer c.release()
 	for ctx.Err() == nil {
 		if err := c.step(ctx); err != nil && ctx.Err() == nil {
@@ -224,14 +228,18 @@ func (c *consumer) readNew(ctx context.Context, parts []int) error {
 // and stops at the first failure; it returns how many were not taken.
 func (c *consumer) handle(ctx context.Context, p int, msgs []redis.XMessage) int {
 	for i, m := range msgs {
+		key := c.q.stream(p) + " " + m.ID
 		d, err := decodeMessage(m)
+		if c.taken[key] {
+			err = errTaken
+		}
 		if err == nil {
 			err = c.fn(ctx, d)
 			if err != nil {
 				c.q.cfg.log.Warn("delivery function failed, will retry", "consumer", c.q.cfg.consumer, "entry", m.ID, "err", err)
 				return len(msgs) - i
 			}
-		} else {
+		} else if err != errTaken {
 			// Stored by Deliver after the Handler verified and decoded
 			// it: unreadable only if something else wrote the stream.
 			c.q.cfg.log.Error("dropping unreadable entry", "entry", m.ID, "err", err)
@@ -240,13 +248,19 @@ func (c *consumer) handle(ctx context.Context, p int, msgs []redis.XMessage) int
 		pipe.XAck(ctx, c.q.stream(p), c.q.cfg.group, m.ID)
 		pipe.XDel(ctx, c.q.stream(p), m.ID)
 		if _, err := pipe.Exec(ctx); err != nil {
-			// Still pending: offered again, a duplicate fn must tolerate.
+			// Still pending and offered again: remembered as taken, so
+			// that this process only acknowledges it then.
+			c.taken[key] = true
 			c.q.cfg.log.Error("acknowledge", "entry", m.ID, "err", err)
 			return len(msgs) - i
 		}
+		delete(c.taken, key)
 	}
 	return 0
 }
+
+// errTaken marks an entry fn already took.
+var errTaken = errors.New("already taken")
 
 // decodeMessage rebuilds the one-event Delivery of a stream entry.
 func decodeMessage(m redis.XMessage) (*webhooks.Delivery, error) {

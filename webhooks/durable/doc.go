@@ -22,9 +22,12 @@
 //     its lease ran out and claims (XAUTOCLAIM) what it had read but not
 //     acknowledged.
 //
-// A process that dies after the application took an event but before the
-// acknowledgement reached Redis gets the event offered again: make the
-// application idempotent, or accept that rare duplicate. Without Redis, a
+// When the acknowledgement fails (Redis went away just then), the process
+// remembers the event and acknowledges it later without handing it over
+// again. A process that dies after the application took an event but
+// before the acknowledgement reached Redis has the event offered again to
+// whichever replica takes over: make the application idempotent, or accept
+// that rare duplicate. Without Redis, a
 // webhooks.Handler with WithDedup is the in-memory receiver for a single
 // process.
 package durable

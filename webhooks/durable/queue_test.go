@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -218,4 +219,45 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	require.ErrorContains(t, err, "WithPartitions")
 	_, err = durable.New(rdb, durable.WithLease(time.Second), durable.WithPollInterval(time.Second))
 	require.ErrorContains(t, err, "half the lease")
+}
+
+// failAckOnce fails the first pipeline that acknowledges an entry, as a
+// Redis outage between the application's success and the XACK would.
+type failAckOnce struct{ failed atomic.Bool }
+
+func (h *failAckOnce) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *failAckOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return next
+}
+func (h *failAckOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			if c.Name() == "xack" && h.failed.CompareAndSwap(false, true) {
+				return errors.New("connection reset")
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestFailedAckDoesNotRepeat: when the acknowledgement fails after the
+// application took an event, the event is acknowledged later without
+// being handed to the application again.
+func TestFailedAckDoesNotRepeat(t *testing.T) {
+	rdb := newRedis(t)
+	hook := &failAckOnce{}
+	rdb.AddHook(hook)
+	q := newQueue(t, rdb, durable.WithPartitions(1))
+	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1), eventJSON("m1", 2))))
+	app := &recorder{}
+	stop := consume(t, q, app.deliver)
+	require.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		n, err := rdb.XLen(context.Background(), keyOf(t, rdb, "stream:0")).Result()
+		return err == nil && n == 0
+	}, 5*time.Second, 10*time.Millisecond, "acknowledged and deleted in the end")
+	time.Sleep(150 * time.Millisecond)
+	stop()
+	require.True(t, hook.failed.Load())
+	require.Equal(t, []string{"1", "2"}, app.snapshot()["m1"])
 }

@@ -37,7 +37,10 @@
 // unreachable, so bbb-webhooks retries), and printed from there, once,
 // after which it is acknowledged. Replicas given the same Redis and
 // -redis-prefix share the work and the de-duplication; when one dies,
-// another prints what it had not finished after -redis-lease (10s).
+// another prints what it had not finished after -redis-lease (10s). Each
+// line then carries "entry", the event's identity in Redis: an event whose
+// replica died between printing and acknowledging is printed again with
+// the same entry, so a consumer of the lines can drop the repeat.
 //
 // With -attendance-dir DIR it also writes an attendance report (package
 // webhooks/attendance) of every ended meeting into DIR, one file per

@@ -234,7 +234,7 @@ func (c *consumer) handle(ctx context.Context, p int, msgs []redis.XMessage) int
 			err = errTaken
 		}
 		if err == nil {
-			err = c.fn(ctx, d)
+			err = c.fn(context.WithValue(ctx, entryKey{}, strconv.Itoa(p)+"/"+m.ID), d)
 			if err != nil {
 				c.q.cfg.log.Warn("delivery function failed, will retry", "consumer", c.q.cfg.consumer, "entry", m.ID, "err", err)
 				return len(msgs) - i
@@ -257,6 +257,19 @@ func (c *consumer) handle(ctx context.Context, p int, msgs []redis.XMessage) int
 		delete(c.taken, key)
 	}
 	return 0
+}
+
+type entryKey struct{}
+
+// EntryID returns, in the context Consume passes to the DeliveryFunc, the
+// identity of the stored event ("<partition>/<stream entry ID>"): the same
+// each time the event is offered, unique among the events stored. An
+// application that must not apply an event twice (after a replica died
+// between the application's success and the acknowledgement) keys its
+// effect by it.
+func EntryID(ctx context.Context) (string, bool) {
+	id, ok := ctx.Value(entryKey{}).(string)
+	return id, ok
 }
 
 // errTaken marks an entry fn already took.

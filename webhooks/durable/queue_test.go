@@ -261,3 +261,28 @@ func TestFailedAckDoesNotRepeat(t *testing.T) {
 	require.True(t, hook.failed.Load())
 	require.Equal(t, []string{"1", "2"}, app.snapshot()["m1"])
 }
+
+// TestEntryIDStableAcrossRetries: the application sees the same EntryID
+// each time one event is offered.
+func TestEntryIDStableAcrossRetries(t *testing.T) {
+	rdb := newRedis(t)
+	q := newQueue(t, rdb)
+	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1))))
+	var mu sync.Mutex
+	var ids []string
+	stop := consume(t, q, func(ctx context.Context, _ *webhooks.Delivery) error {
+		id, ok := durable.EntryID(ctx)
+		require.True(t, ok)
+		mu.Lock()
+		defer mu.Unlock()
+		ids = append(ids, id)
+		if len(ids) == 1 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) == 2 }, 5*time.Second, 10*time.Millisecond)
+	stop()
+	require.Equal(t, ids[0], ids[1])
+	require.Regexp(t, `^\d+/\d+-\d+$`, ids[0])
+}

@@ -13,16 +13,16 @@ import (
 	"github.com/bbbkit/bbbkit/webhooks"
 )
 
-// leaseScript takes or renews the lease of a partition: 1 renewed, 2 newly
-// taken (pending events of the previous holder must be claimed), 0 held by
-// another consumer.
+// leaseScript renews the lease of a partition, or takes it when it is free
+// and ARGV[3] is "1": 1 renewed, 2 newly taken (pending events of the
+// previous holder must be claimed), 0 not held.
 var leaseScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if v == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-if not v then
+if not v and ARGV[3] == '1' then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 2
 end
@@ -82,14 +82,15 @@ func (c *consumer) sleep(ctx context.Context) {
 	}
 }
 
-// release gives up the leases, so that another replica takes over at once
-// after a clean shutdown.
+// release gives up the leases and leaves the live consumers, so that
+// another replica takes over at once after a clean shutdown.
 func (c *consumer) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	for p := range c.held {
-		_ = releaseScript.Run(ctx, c.q.rdb, []string{c.q.lease(p)}, c.q.cfg.consumer).Err()
+		c.releaseOne(ctx, p)
 	}
+	_ = c.q.rdb.ZRem(ctx, c.q.cfg.prefix+"consumers", c.q.cfg.consumer).Err()
 }
 
 // step renews the leases, hands pending events to fn, then reads new ones.
@@ -136,12 +137,27 @@ func (c *consumer) ensureGroups(ctx context.Context) error {
 	return nil
 }
 
-// renew takes free partitions and renews held ones; a partition newly taken
-// has the pending events of its previous holder claimed.
+// renew renews the held partitions and takes free ones up to this
+// consumer's share: the partitions divided by the live consumers (those
+// that renewed within a lease), rounded up. Above its share (a replica
+// joined) it gives partitions back. A partition newly taken has the
+// pending events of its previous holder claimed.
 func (c *consumer) renew(ctx context.Context) error {
+	share, err := c.share(ctx)
+	if err != nil {
+		return err
+	}
 	ms := c.q.cfg.lease.Milliseconds()
 	for p := range c.q.cfg.partitions {
-		r, err := leaseScript.Run(ctx, c.q.rdb, []string{c.q.lease(p)}, c.q.cfg.consumer, ms).Int()
+		if c.held[p] && len(c.held) > share {
+			c.releaseOne(ctx, p)
+			continue
+		}
+		mayTake := "0"
+		if len(c.held) < share {
+			mayTake = "1"
+		}
+		r, err := leaseScript.Run(ctx, c.q.rdb, []string{c.q.lease(p)}, c.q.cfg.consumer, ms, mayTake).Int()
 		if err != nil {
 			return fmt.Errorf("lease: %w", err)
 		}
@@ -150,7 +166,7 @@ func (c *consumer) renew(ctx context.Context) error {
 			delete(c.held, p)
 		case 2:
 			if err := c.claim(ctx, p); err != nil {
-				delete(c.held, p)
+				c.releaseOne(ctx, p) // taken again, and claimed, later
 				return err
 			}
 			c.held[p] = true
@@ -159,6 +175,28 @@ func (c *consumer) renew(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// share records this consumer as live and returns how many partitions it
+// may hold.
+func (c *consumer) share(ctx context.Context) (int, error) {
+	key := c.q.cfg.prefix + "consumers"
+	now := time.Now().UnixMilli()
+	pipe := c.q.rdb.TxPipeline()
+	pipe.ZAdd(ctx, key, redis.Z{Score: float64(now), Member: c.q.cfg.consumer})
+	pipe.ZRemRangeByScore(ctx, key, "-inf", strconv.FormatInt(now-c.q.cfg.lease.Milliseconds(), 10))
+	card := pipe.ZCard(ctx, key)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("register consumer: %w", err)
+	}
+	n := max(int(card.Val()), 1)
+	return (c.q.cfg.partitions + n - 1) / n, nil
+}
+
+// releaseOne gives partition p back.
+func (c *consumer) releaseOne(ctx context.Context, p int) {
+	delete(c.held, p)
+	_ = releaseScript.Run(ctx, c.q.rdb, []string{c.q.lease(p)}, c.q.cfg.consumer).Err()
 }
 
 // claim moves every pending event of partition p to this consumer: the

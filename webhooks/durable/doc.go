@@ -17,7 +17,8 @@
 //     remembered in Redis for a window, so a retry reaching any replica is
 //     stored once;
 //   - in order per meeting: events are spread over partition streams by
-//     meeting, each consumed by one replica at a time under a lease;
+//     meeting, each consumed by one replica at a time under a lease; the
+//     replicas share the partitions evenly;
 //   - re-claimed: when a replica dies, another takes its partitions once
 //     its lease ran out and claims (XAUTOCLAIM) what it had read but not
 //     acknowledged.

@@ -286,3 +286,26 @@ func TestEntryIDStableAcrossRetries(t *testing.T) {
 	require.Equal(t, ids[0], ids[1])
 	require.Regexp(t, `^\d+/\d+-\d+$`, ids[0])
 }
+
+// TestReplicasShareThePartitions: two replicas consume side by side, each
+// holding its share of the partitions, and every event reaches exactly one.
+func TestReplicasShareThePartitions(t *testing.T) {
+	rdb := newRedis(t)
+	prefix := durable.WithPrefix(redistest.Prefix(t))
+	q1, q2 := newQueue(t, rdb, prefix), newQueue(t, rdb, prefix)
+	a1, a2 := &recorder{}, &recorder{}
+	stop1 := consume(t, q1, a1.deliver)
+	stop2 := consume(t, q2, a2.deliver)
+	time.Sleep(500 * time.Millisecond) // leases settle at four partitions each
+	const meetings = 32
+	for i := range meetings {
+		require.NoError(t, q1.Deliver(context.Background(), delivery(t, eventJSON(fmt.Sprintf("m%d", i), 1))))
+	}
+	total := func() (int, int) { return len(a1.snapshot()), len(a2.snapshot()) }
+	require.Eventually(t, func() bool { n1, n2 := total(); return n1+n2 == meetings }, 5*time.Second, 10*time.Millisecond)
+	stop1()
+	stop2()
+	n1, n2 := total()
+	require.NotZero(t, n1, "replica 1 got none")
+	require.NotZero(t, n2, "replica 2 got none")
+}

@@ -295,8 +295,9 @@ func TestReplicasShareThePartitions(t *testing.T) {
 	q1, q2 := newQueue(t, rdb, prefix), newQueue(t, rdb, prefix)
 	a1, a2 := &recorder{}, &recorder{}
 	stop1 := consume(t, q1, a1.deliver)
+	time.Sleep(300 * time.Millisecond) // replica 1 alone takes every partition
 	stop2 := consume(t, q2, a2.deliver)
-	time.Sleep(500 * time.Millisecond) // leases settle at four partitions each
+	time.Sleep(500 * time.Millisecond) // replica 1 gives half of them back
 	const meetings = 32
 	for i := range meetings {
 		require.NoError(t, q1.Deliver(context.Background(), delivery(t, eventJSON(fmt.Sprintf("m%d", i), 1))))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/every"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/pool"
 )
@@ -146,16 +147,7 @@ func (f *Filler) Deliver(ctx context.Context, d *webhooks.Delivery) error {
 // Run polls every interval until ctx ends and returns ctx's error; errors
 // of a poll are retried at the next one.
 func (f *Filler) Run(ctx context.Context) error {
-	ticker := time.NewTicker(f.cfg.interval)
-	defer ticker.Stop()
-	for {
-		_ = f.Poll(ctx)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ticker.C:
-		}
-	}
+	return every.Run(ctx, f.cfg.interval, func(ctx context.Context) { _ = f.Poll(ctx) })
 }
 
 // Poll lists the servers, calls getMeetings on each and hands the

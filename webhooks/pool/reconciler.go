@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/every"
 	"github.com/bbbkit/bbbkit/webhooks"
 )
 
@@ -114,16 +115,7 @@ func New(lister Lister, p webhooks.CreateParams, opts ...Option) (*Reconciler, e
 // Status, never returned: a server that is down is tried again at the next
 // interval.
 func (r *Reconciler) Run(ctx context.Context) error {
-	ticker := time.NewTicker(r.cfg.interval)
-	defer ticker.Stop()
-	for {
-		_ = r.Sync(ctx)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ticker.C:
-		}
-	}
+	return every.Run(ctx, r.cfg.interval, func(ctx context.Context) { _ = r.Sync(ctx) })
 }
 
 // Sync lists the pool once and checks the hook on every server. It returns

@@ -243,19 +243,19 @@ func (f *Filler) reconcileRunning(ctx context.Context, server string, listed []b
 			full.CreateTime = bm.CreateTime.UnixMilli()
 			add(webhooks.EventMeetingCreated, bm.CreateTime, nil, full)
 		}
+		// getMeetings lists the user ID given to join, which is the
+		// internal ID when join had none: match either.
 		present := map[string]bool{}
 		for _, a := range bm.Attendees {
 			present[a.UserID] = true
-			if m != nil {
-				if _, ok := m.users[a.UserID]; ok {
-					continue
-				}
+			if m != nil && m.knows(a.UserID) {
+				continue
 			}
 			add(webhooks.EventUserJoined, now, &wireUser{InternalID: a.UserID, ExternalID: a.UserID, Name: a.FullName, Role: a.Role}, ref)
 		}
 		if m != nil {
 			for _, key := range slices.Sorted(maps.Keys(m.users)) {
-				if u := m.users[key]; !present[key] && u.changed.Before(start) {
+				if u := m.users[key]; !present[key] && !present[u.intID] && u.changed.Before(start) {
 					add(webhooks.EventUserLeft, now, &wireUser{InternalID: u.intID, ExternalID: key}, ref)
 				}
 			}

@@ -22,6 +22,20 @@ type userState struct {
 	changed           time.Time
 }
 
+// knows reports whether a user with this external or internal ID is
+// present.
+func (m *meetingState) knows(id string) bool {
+	if _, ok := m.users[id]; ok {
+		return true
+	}
+	for _, u := range m.users {
+		if u.intID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // userKey identifies a user in a meeting: getMeetings lists attendees by
 // the user ID given to join, which events carry as external-user-id.
 func userKey(u *webhooks.User) string {

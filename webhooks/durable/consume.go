@@ -66,6 +66,9 @@ func (q *Queue) Consume(ctx context.Context, fn webhooks.DeliveryFunc) error {
 	defer c.release()
 	for ctx.Err() == nil {
 		if err := c.step(ctx); err != nil && ctx.Err() == nil {
+			if strings.Contains(err.Error(), "NOGROUP") {
+				c.groups = false // Redis lost its data: create the group again
+			}
 			q.cfg.log.Error("webhook queue", "consumer", q.cfg.consumer, "err", err)
 			c.sleep(ctx)
 		}

@@ -310,3 +310,18 @@ func TestReplicasShareThePartitions(t *testing.T) {
 	require.NotZero(t, n1, "replica 1 got none")
 	require.NotZero(t, n2, "replica 2 got none")
 }
+
+// TestGroupRecreatedAfterDataLoss: when Redis loses the streams (a restart
+// without persistence), Consume creates the group again and goes on.
+func TestGroupRecreatedAfterDataLoss(t *testing.T) {
+	rdb := newRedis(t)
+	q := newQueue(t, rdb, durable.WithPartitions(1))
+	app := &recorder{}
+	stop := consume(t, q, app.deliver)
+	defer stop()
+	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1))))
+	require.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, rdb.Del(context.Background(), keyOf(t, rdb, "stream:0")).Err())
+	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 2))))
+	require.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond)
+}

@@ -41,6 +41,13 @@ type consumer struct {
 	fn     webhooks.DeliveryFunc
 	held   map[int]bool // partitions this consumer holds
 	groups bool         // the consumer groups exist
+	// validUntil is when the lease of each held partition runs out, as
+	// far as this process knows; no event is handed over after it.
+	validUntil map[int]time.Time
+	// draining marks partitions taken over whose previous holder still
+	// has pending events: no new event is read until they are claimed,
+	// which keeps the order.
+	draining map[int]bool
 	// taken holds entries fn took whose acknowledgement failed (Redis
 	// went away): when they are offered again they are acknowledged
 	// without calling fn a second time.
@@ -62,7 +69,7 @@ func (q *Queue) Consume(ctx context.Context, fn webhooks.DeliveryFunc) error {
 	if fn == nil {
 		return errors.New("durable: nil DeliveryFunc")
 	}
-	c := &consumer{q: q, fn: fn, held: map[int]bool{}, taken: map[string]bool{}}
+	c := &consumer{q: q, fn: fn, held: map[int]bool{}, taken: map[string]bool{}, validUntil: map[int]time.Time{}, draining: map[int]bool{}}
 	defer c.release()
 	for ctx.Err() == nil {
 		if err := c.step(ctx); err != nil && ctx.Err() == nil {
@@ -110,11 +117,16 @@ func (c *consumer) step(ctx context.Context) error {
 	}
 	var clean []int
 	for p := range c.held {
+		if c.draining[p] {
+			if err := c.drain(ctx, p); err != nil {
+				return err
+			}
+		}
 		n, err := c.pending(ctx, p)
 		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if n == 0 && !c.draining[p] {
 			clean = append(clean, p)
 		}
 	}
@@ -152,6 +164,7 @@ func (c *consumer) renew(ctx context.Context) error {
 	}
 	ms := c.q.cfg.lease.Milliseconds()
 	for p := range c.q.cfg.partitions {
+		asked := time.Now()
 		if c.held[p] && len(c.held) > share {
 			c.releaseOne(ctx, p)
 			continue
@@ -168,13 +181,11 @@ func (c *consumer) renew(ctx context.Context) error {
 		case 0:
 			delete(c.held, p)
 		case 2:
-			if err := c.claim(ctx, p); err != nil {
-				c.releaseOne(ctx, p) // taken again, and claimed, later
-				return err
-			}
-			c.held[p] = true
+			c.draining[p] = true
+			fallthrough
 		default:
 			c.held[p] = true
+			c.validUntil[p] = asked.Add(c.q.cfg.lease)
 		}
 	}
 	return nil
@@ -199,26 +210,41 @@ func (c *consumer) share(ctx context.Context) (int, error) {
 // releaseOne gives partition p back.
 func (c *consumer) releaseOne(ctx context.Context, p int) {
 	delete(c.held, p)
+	delete(c.draining, p)
 	_ = releaseScript.Run(ctx, c.q.rdb, []string{c.q.lease(p)}, c.q.cfg.consumer).Err()
 }
 
-// claim moves every pending event of partition p to this consumer: the
-// lease guarantees that their reader is gone.
-func (c *consumer) claim(ctx context.Context, p int) error {
+// drain claims (XAUTOCLAIM) the pending events of other consumers in a
+// partition just taken over, once they have been idle for a lease: their
+// reader is gone, or has given up the lease (it hands over nothing after
+// its lease ran out). The partition stays draining while other consumers
+// still have pending events in it.
+func (c *consumer) drain(ctx context.Context, p int) error {
 	start := "0-0"
 	for {
 		_, next, err := c.q.rdb.XAutoClaimJustID(ctx, &redis.XAutoClaimArgs{
 			Stream: c.q.stream(p), Group: c.q.cfg.group, Consumer: c.q.cfg.consumer,
-			MinIdle: 0, Start: start, Count: 100,
+			MinIdle: c.q.cfg.lease, Start: start, Count: 100,
 		}).Result()
 		if err != nil {
 			return fmt.Errorf("claim pending events: %w", err)
 		}
 		if next == "0-0" || next == "" {
-			return nil
+			break
 		}
 		start = next
 	}
+	sum, err := c.q.rdb.XPending(ctx, c.q.stream(p), c.q.cfg.group).Result()
+	if err != nil {
+		return fmt.Errorf("pending summary: %w", err)
+	}
+	for name, n := range sum.Consumers {
+		if name != c.q.cfg.consumer && n > 0 {
+			return nil // not idle long enough yet
+		}
+	}
+	delete(c.draining, p)
+	return nil
 }
 
 // pending hands this consumer's pending events of partition p to fn in
@@ -269,6 +295,9 @@ func (c *consumer) readNew(ctx context.Context, parts []int) error {
 // and stops at the first failure; it returns how many were not taken.
 func (c *consumer) handle(ctx context.Context, p int, msgs []redis.XMessage) int {
 	for i, m := range msgs {
+		if time.Now().After(c.validUntil[p].Add(-c.q.cfg.lease / 4)) {
+			return len(msgs) - i // renew the lease first
+		}
 		key := c.q.stream(p) + " " + m.ID
 		d, err := decodeMessage(m)
 		if c.taken[key] {

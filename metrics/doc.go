@@ -80,6 +80,8 @@
 //   - WebhookMetrics: webhooks.Handler deliveries accepted and rejected by
 //     reason (webhooks.WithObserver), and webhooks.Client.Ensure checks
 //     (webhooks.WithEnsureObserver).
+//   - WebhookPoolMetrics: webhooks/pool checks per server and result, and
+//     whether each server has the hook (pool.WithObserver).
 //   - MirrorMetrics: scalelite/mirror bytes, recordings by result and the
 //     progress of the current sync (mirror.WithProgress).
 //

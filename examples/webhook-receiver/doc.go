@@ -22,6 +22,38 @@
 // keeps it out of the process list. -callback-url must be the URL exactly as
 // registered with hooks/create. GET /healthz answers 200 for probes.
 //
+// With -pool FILE it serves a whole pool of servers: FILE lists one
+// server a line as "ID API-URL SECRET" and is re-read every -pool-interval
+// (default 1m). The hook is registered on every listed server at
+// -callback-url/ID (a server added to the file gets it at the next
+// interval, a hook a server dropped is registered again), and each callback
+// is verified with the secret of the server its path names:
+//
+//	webhook-receiver -pool servers.txt -callback-url https://portal.example.org/hooks
+//
+// With -redis ADDR the receiver loses nothing across restarts and
+// replicas (package webhooks/durable): each verified event is stored in
+// Redis Streams before the sender gets its 200 (503 while Redis is
+// unreachable, so bbb-webhooks retries), and printed from there, once,
+// after which it is acknowledged. Replicas given the same Redis and
+// -redis-prefix share the work and the de-duplication; when one dies,
+// another prints what it had not finished after -redis-lease (10s). Each
+// line then carries "entry", the event's identity in Redis: an event whose
+// replica died between printing and acknowledging is printed again with
+// the same entry, so a consumer of the lines can drop the repeat.
+//
+// With -attendance-dir DIR it also writes an attendance report (package
+// webhooks/attendance) of every ended meeting into DIR, one file per
+// meeting named after its internal meeting ID: JSON, or CSV with
+// -attendance-format csv. -attendance-pseudonyms removes names and hashes
+// user IDs with the key in BBB_ATTENDANCE_KEY.
+//
+// With -gapfill INTERVAL it polls getMeetings on the pool's servers (or
+// the -bbb-url server) and prints, marked "synthesized":true, the
+// meeting-created, user-joined, user-left and meeting-ended events that
+// never arrived (package webhooks/gapfill), so that a meeting that ended
+// while callbacks failed still ends, and gets its attendance report.
+//
 // Slow clients are cut off: -read-timeout and -write-timeout (30s each),
 // -read-header-timeout, -idle-timeout and -max-body-readers (requests still
 // sending their body at once; more get 503) bound what a client can hold.

@@ -15,6 +15,8 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/webhooks"
+	"github.com/bbbkit/bbbkit/webhooks/durable"
+	"github.com/bbbkit/bbbkit/webhooks/pool"
 )
 
 type config struct {
@@ -30,6 +32,18 @@ type config struct {
 	showSecrets bool
 	verbose     bool
 	server      cli.ServerConfig
+	pool        string
+	poolEvery   time.Duration
+	redisAddr   string
+	redisPrefix string
+	redisLease  time.Duration
+
+	attendanceDir        string
+	attendanceFormat     string
+	attendancePseudonyms bool
+
+	gapfill time.Duration
+	bbbURL  string
 }
 
 func main() { os.Exit(cli.Main(run)) }
@@ -54,6 +68,16 @@ func (cfg *config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.maxAge, "max-age", webhooks.DefaultMaxAge, "refuse deliveries whose timestamp is older than this (0 disables; bbb-webhooks retries for about 6m)")
 	fs.BoolVar(&cfg.showSecrets, "show-secrets", false, "print meeting passwords and session tokens instead of redacting them")
 	fs.BoolVar(&cfg.verbose, "v", false, "log accepted deliveries too")
+	fs.StringVar(&cfg.pool, "pool", "", "file listing a pool of servers, one \"ID API-URL SECRET\" a line: register the hook on each, at -callback-url/ID")
+	fs.DurationVar(&cfg.poolEvery, "pool-interval", pool.DefaultInterval, "how often -pool re-reads the file and checks every server's hook")
+	fs.StringVar(&cfg.redisAddr, "redis", "", "Redis address (host:port): store each event in Redis Streams before answering 200, print it from there; replicas share it")
+	fs.StringVar(&cfg.redisPrefix, "redis-prefix", durable.DefaultPrefix, "prefix of the Redis keys of -redis")
+	fs.DurationVar(&cfg.redisLease, "redis-lease", durable.DefaultLease, "how long a dead replica's events wait before another replica takes them (-redis)")
+	fs.StringVar(&cfg.attendanceDir, "attendance-dir", "", "write an attendance report of every ended meeting into this directory")
+	fs.StringVar(&cfg.attendanceFormat, "attendance-format", "json", "format of -attendance-dir reports: json or csv")
+	fs.DurationVar(&cfg.gapfill, "gapfill", 0, "poll getMeetings at this interval and print the meeting and user events that were lost, marked synthesized (0 disables)")
+	fs.StringVar(&cfg.bbbURL, "bbb-url", "", "API URL of the BigBlueButton server, for -gapfill without -pool")
+	fs.BoolVar(&cfg.attendancePseudonyms, "attendance-pseudonyms", false, "reports without names, user IDs hashed with the key in $"+attendanceKeyEnv)
 	// Callbacks are small: shorter read and write timeouts than the defaults.
 	cfg.server.ReadTimeout = 30 * time.Second
 	cfg.server.WriteTimeout = 30 * time.Second
@@ -63,7 +87,11 @@ func (cfg *config) register(fs *flag.FlagSet) {
 // check validates the flags and reads the secret from the environment when
 // no flag gave it.
 func (cfg *config) check(env *cli.Env) error {
-	if cfg.secret = env.Secret(cfg.secret, "BBB_SECRET"); cfg.secret == "" {
+	if cfg.pool != "" {
+		if cfg.poolEvery <= 0 {
+			return cli.Usagef("-pool-interval must be positive")
+		}
+	} else if cfg.secret = env.Secret(cfg.secret, "BBB_SECRET"); cfg.secret == "" {
 		return cli.Usagef("-secret (or BBB_SECRET) is required")
 	}
 	if cfg.callbackURL == "" {
@@ -86,20 +114,35 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
 	out := &lineWriter{w: bufio.NewWriter(env.Stdout), showSecrets: cfg.showSecrets}
-	h, err := newHandler(cfg, out, log)
+	app, err := cfg.newAttendance(env, out.deliver)
+	if err != nil {
+		return err
+	}
+	app, poll, err := cfg.newGapfill(app)
+	if err != nil {
+		return err
+	}
+	sink, err := cfg.newSink(app, log)
+	if err != nil {
+		return err
+	}
+	sink.poll = poll
+	defer sink.close()
+	if cfg.pool != "" {
+		return sink.serve(ctx, func(ctx context.Context) error { return cfg.runPool(ctx, sink, log) })
+	}
+	h, err := newHandler(cfg, sink.deliver, log)
 	if err != nil {
 		return cli.Usagef("%v", err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	mux.Handle("/", h)
+	mux := newMux(sink.wrap(h))
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
 	log.Info("receiving bbb-webhooks callbacks", "addr", ln.Addr().String(), "callback_url", cfg.callbackURL,
 		"bearer", cfg.bearer, "legacy_checksum", cfg.legacy, "dedup", cfg.dedup, "max_age", cfg.maxAge)
-	if err := cli.Serve(ctx, ln, mux, cfg.server, log); err != nil {
+	if err := sink.serve(ctx, func(ctx context.Context) error { return cli.Serve(ctx, ln, mux, cfg.server, log) }); err != nil {
 		return err
 	}
 	st := h.Stats()
@@ -107,7 +150,24 @@ func (cfg *config) run(ctx context.Context, env *cli.Env, _ []string) error {
 	return nil
 }
 
-func newHandler(cfg *config, out *lineWriter, log *slog.Logger) (*webhooks.Handler, error) {
+// newMux serves h at / and a health probe at /healthz.
+func newMux(h http.Handler) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.Handle("/", h)
+	return mux
+}
+
+func newHandler(cfg *config, deliver webhooks.DeliveryFunc, log *slog.Logger) (*webhooks.Handler, error) {
+	opts, err := cfg.handlerOptions(log)
+	if err != nil {
+		return nil, err
+	}
+	return webhooks.NewHandler(cfg.secret, cfg.callbackURL, deliver, opts...)
+}
+
+// handlerOptions turns the flags into the options of a webhooks.Handler.
+func (cfg *config) handlerOptions(log *slog.Logger) ([]webhooks.HandlerOption, error) {
 	algs, err := checksum.ParseAlgorithms(cfg.algorithms)
 	if err != nil {
 		return nil, err
@@ -137,5 +197,5 @@ func newHandler(cfg *config, out *lineWriter, log *slog.Logger) (*webhooks.Handl
 	} else {
 		opts = append(opts, webhooks.WithoutMaxAge())
 	}
-	return webhooks.NewHandler(cfg.secret, cfg.callbackURL, out.deliver, opts...)
+	return opts, nil
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,14 @@ import (
 	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain runs the program itself when mainEnv is set, so that tests can
+// start it as a process (and kill it); otherwise it runs the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv(mainEnv) == "1" {
+		os.Exit(cli.Main(run))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 const (
 	secret      = "f4a7c2e9b1d05c3e8a6f9b2d4c7e1a30"
@@ -57,12 +65,17 @@ func sha256Hex(s string) string { h := sha256.Sum256([]byte(s)); return hex.Enco
 
 func startReceiver(t *testing.T, args ...string) (addr string, stdout, stderr *syncBuffer, stop func() int) {
 	t.Helper()
+	return startReceiverAt(t, "127.0.0.1:0", args...)
+}
+
+func startReceiverAt(t *testing.T, listen string, args ...string) (addr string, stdout, stderr *syncBuffer, stop func() int) {
+	t.Helper()
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	ctx = cli.WithReady(ctx, func(a string) { ready <- a })
-	go func() { done <- run(ctx, append([]string{"-listen", "127.0.0.1:0"}, args...), nil, stdout, stderr) }()
+	go func() { done <- run(ctx, append([]string{"-listen", listen}, args...), nil, stdout, stderr) }()
 	select {
 	case addr = <-ready:
 	case code := <-done:

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bbbkit/bbbkit/webhooks"
+	"github.com/bbbkit/bbbkit/webhooks/durable"
 )
 
 // line is what the program prints for one event.
@@ -16,6 +17,9 @@ type line struct {
 	Meeting   string             `json:"meeting"`
 	Timestamp *string            `json:"timestamp"`
 	Data      json.RawMessage    `json:"data"`
+	// Entry is the event's identity in Redis (-redis), the same when it
+	// is printed again after a replica died before acknowledging it.
+	Entry string `json:"entry,omitempty"`
 }
 
 // lineWriter prints accepted deliveries. All lines of a delivery are written
@@ -28,13 +32,14 @@ type lineWriter struct {
 	showSecrets bool
 }
 
-func (l *lineWriter) deliver(_ context.Context, d *webhooks.Delivery) error {
+func (l *lineWriter) deliver(ctx context.Context, d *webhooks.Delivery) error {
+	entry, _ := durable.EntryID(ctx)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	for i := range d.Events {
 		e := &d.Events[i]
-		ln := line{Type: e.Type, Meeting: e.MeetingID, Data: e.JSON}
+		ln := line{Type: e.Type, Meeting: e.MeetingID, Data: e.JSON, Entry: entry}
 		if ln.Meeting == "" {
 			ln.Meeting = e.InternalMeetingID
 		}

@@ -52,6 +52,7 @@ type options struct {
 
 	siteOrder     string
 	leaseHolder   string
+	leaseTTL      time.Duration
 	serversFile   string
 	serversMode   string
 	serversDryRun bool
@@ -73,6 +74,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.level, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&o.strongAuth, "require-strong-auth", false, "admin API: refuse Scalelite's legacy checksum; require bodySHA256 and expires in the signed query")
 	fs.StringVar(&o.siteOrder, "site-order", "", "site preference order for new meetings, e.g. a,b (a create's meta_bbbkit-site-order wins)")
+	fs.DurationVar(&o.leaseTTL, "lease-ttl", 0, "with -redis: how long the poller lease lasts without renewal (default: the poll interval); another replica takes over within about 4/3 of it")
 	fs.StringVar(&o.leaseHolder, "lease-holder", "", "with -redis: this process's name in the poller lease (default host name and PID); every replica may run the poller, one polls at a time")
 	fs.StringVar(&o.serversFile, "servers", "", "pool file (YAML, the shape of Scalelite's servers:sync) reconciled into the store at start and on SIGHUP")
 	fs.StringVar(&o.serversMode, "servers-mode", "cordon", "what -servers does with servers it does not list: keep, cordon or force (delete)")
@@ -88,7 +90,7 @@ func (o *options) check(env *cli.Env) error {
 	if o.secret = env.Secret(o.secret, "BALANCER_SECRET"); o.secret == "" {
 		return cli.Usagef("a secret is required: -secret or $BALANCER_SECRET")
 	}
-	if o.pollInterval <= 0 || o.pollTimeout <= 0 || o.forwardTO <= 0 {
+	if o.pollInterval <= 0 || o.pollTimeout <= 0 || o.forwardTO <= 0 || o.leaseTTL < 0 {
 		return cli.Usagef("durations must be positive")
 	}
 	var err error
@@ -146,7 +148,7 @@ func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Lo
 			closeStore()
 			return nil, nil, err
 		}
-		schedOpts = append(schedOpts, scheduler.WithStore(store), scheduler.WithLease(leaseHolder(o.leaseHolder), 0))
+		schedOpts = append(schedOpts, scheduler.WithStore(store), scheduler.WithLease(leaseHolder(o.leaseHolder), o.leaseTTL))
 		log.Info("state in redis", slog.String("addr", o.redisAddr), slog.String("prefix", o.redisPrefix))
 	}
 	sched, err = scheduler.New(schedOpts...)

@@ -24,6 +24,9 @@ func TestReplicasShareTenantsAndOnePolls(t *testing.T) {
 	raddr := redistest.Addr(t)
 	prefix := redistest.Prefix(t)
 	args := []string{"-redis", raddr, "-redis-prefix", prefix, "-poll-interval", "100ms", "-multitenancy", "-log-level", "debug"}
+	// A lease far longer than the poll interval: a replica stalled by a
+	// loaded machine must not lose it during the test.
+	args = append(args, "-lease-ttl", "10s")
 	a, logsA := balancer(t, append(args, "-lease-holder", "replica-a")...)
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()

@@ -361,7 +361,7 @@ func (h *Handler) adminPanicServer(ctx context.Context, w http.ResponseWriter, r
 		h.writeServerError(w, req.ID, err)
 		return
 	}
-	h.tenants.forget(ids...)
+	h.tenants.forget(ctx, ids...)
 	// End the meetings on the server, best effort and at once: unlike
 	// Scalelite, one failed end does not abort the panic.
 	if c, err := h.client(srv); err == nil {

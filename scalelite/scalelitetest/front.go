@@ -113,8 +113,13 @@ func (fr frontRequest) tenantID() string {
 }
 
 // meetingVisible reports whether the request's tenant may see a meeting.
-func (h *Handler) meetingVisible(fr frontRequest, meetingID string) bool {
-	owner, known := h.tenants.owner(meetingID)
+// When the store cannot say, it may not (fail closed).
+func (h *Handler) meetingVisible(ctx context.Context, fr frontRequest, meetingID string) bool {
+	owner, known, err := h.tenants.owner(ctx, meetingID)
+	if err != nil {
+		h.cfg.log.Warn("meeting owner lookup failed", slog.String("meeting", meetingID), slog.String("error", err.Error()))
+		return false
+	}
 	return !known || owner == fr.tenantID()
 }
 
@@ -122,10 +127,10 @@ func (h *Handler) meetingVisible(fr frontRequest, meetingID string) bool {
 func (h *Handler) lookup(ctx context.Context, fr frontRequest, meetingID string) (scheduler.Server, error) {
 	srv, err := h.sched.Lookup(ctx, meetingID)
 	if errors.Is(err, scheduler.ErrMeetingNotFound) {
-		h.tenants.forget(meetingID)
+		h.tenants.forget(ctx, meetingID)
 		return srv, err
 	}
-	if err == nil && !h.meetingVisible(fr, meetingID) {
+	if err == nil && !h.meetingVisible(ctx, fr, meetingID) {
 		return scheduler.Server{}, scheduler.ErrMeetingNotFound
 	}
 	return srv, err
@@ -209,7 +214,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 	if !ok {
 		return
 	}
-	if !h.meetingVisible(fr, meetingID) {
+	if !h.meetingVisible(ctx, fr, meetingID) {
 		writeFailed(w, "internalError", "The meeting ID is in use by another tenant.")
 		return
 	}
@@ -267,7 +272,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, fr frontRequest
 		writeRaw(w, answer)
 		return
 	}
-	h.tenants.setOwner(meetingID, fr.tenantID())
+	if err := h.tenants.setOwner(ctx, meetingID, fr.tenantID()); err != nil {
+		h.cfg.log.Warn("recording the meeting's tenant failed", slog.String("meeting", meetingID), slog.String("error", err.Error()))
+	}
 	h.cfg.log.Debug("meeting placed", slog.String("meeting", meetingID), slog.String("server", srv.ID), slog.Bool("existing", pl.Existing))
 	writeRaw(w, answer)
 }
@@ -332,7 +339,7 @@ func (h *Handler) end(w http.ResponseWriter, r *http.Request, fr frontRequest) {
 	if err := h.sched.Release(ctx, meetingID); err != nil && !errors.Is(err, scheduler.ErrMeetingNotFound) {
 		h.cfg.log.Warn("release on end", slog.String("server", srv.ID), slog.String("error", err.Error()))
 	}
-	h.tenants.forget(meetingID)
+	h.tenants.forget(ctx, meetingID)
 	h.proxy(w, ctx, srv, "end", fr.query)
 }
 

@@ -8,29 +8,29 @@ import (
 	"net"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
-// tenantRegistry keeps the tenants in a scheduler.TenantStore (the
-// scheduler's store when it is one, so that with redisstore every replica
-// sees the same tenants) and, in process, which tenant created which
-// meeting.
+// tenantRegistry keeps the tenants, and which tenant created which
+// meeting, in the scheduler's store when it can hold them, so that with
+// redisstore every replica sees the same tenants and enforces the same
+// isolation; otherwise in a MemoryStore of this process.
 type tenantRegistry struct {
 	store    scheduler.TenantStore
-	mu       sync.RWMutex
-	meetings map[string]string // meeting ID -> tenant ID
+	meetings scheduler.MeetingTenantStore
 }
 
 func (t *tenantRegistry) init(store scheduler.Store) {
+	local := scheduler.NewMemoryStore()
+	t.store, t.meetings = local, local
 	if ts, ok := store.(scheduler.TenantStore); ok {
 		t.store = ts
-	} else {
-		t.store = scheduler.NewMemoryStore()
 	}
-	t.meetings = make(map[string]string)
+	if ms, ok := store.(scheduler.MeetingTenantStore); ok {
+		t.meetings = ms
+	}
 }
 
 func apiTenant(tn scheduler.Tenant) scalelite.Tenant {
@@ -108,26 +108,20 @@ func (t *tenantRegistry) remove(ctx context.Context, id string) bool {
 	return t.store.DeleteTenant(ctx, id) == nil
 }
 
-// owner returns the tenant that created a meeting, if this process knows.
-func (t *tenantRegistry) owner(meetingID string) (string, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	id, ok := t.meetings[meetingID]
-	return id, ok
+// owner returns the tenant that created a meeting; known is false when no
+// replica recorded one.
+func (t *tenantRegistry) owner(ctx context.Context, meetingID string) (id string, known bool, err error) {
+	return t.meetings.MeetingTenant(ctx, meetingID)
 }
 
-func (t *tenantRegistry) setOwner(meetingID, tenantID string) {
-	t.mu.Lock()
-	t.meetings[meetingID] = tenantID
-	t.mu.Unlock()
+func (t *tenantRegistry) setOwner(ctx context.Context, meetingID, tenantID string) error {
+	return t.meetings.SetMeetingTenant(ctx, meetingID, tenantID)
 }
 
-func (t *tenantRegistry) forget(meetingIDs ...string) {
-	t.mu.Lock()
-	for _, id := range meetingIDs {
-		delete(t.meetings, id)
-	}
-	t.mu.Unlock()
+// forget drops the owners of ended meetings, best effort: a record left
+// behind only keeps a reused meeting ID with its first tenant.
+func (t *tenantRegistry) forget(ctx context.Context, meetingIDs ...string) {
+	_ = t.meetings.ForgetMeetingTenants(ctx, meetingIDs...)
 }
 
 // splitSecrets parses Scalelite's colon-separated secrets.

@@ -19,6 +19,8 @@ type MemoryStore struct {
 	groups   map[string]map[string]*loadHeap // tag ("" = untagged) -> site -> accepting servers
 	lease    memLease
 	tenants  map[string]Tenant
+	// meetingTenants maps a meeting ID to the tenant that created it.
+	meetingTenants map[string]string
 }
 
 // memLease is the poller lease; within one process it only matters when

@@ -125,3 +125,41 @@ func (m *MemoryStore) DeleteTenant(ctx context.Context, id string) error {
 	delete(m.tenants, id)
 	return nil
 }
+
+// SetMeetingTenant implements MeetingTenantStore.
+func (m *MemoryStore) SetMeetingTenant(ctx context.Context, meetingID, tenantID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.meetingTenants == nil {
+		m.meetingTenants = make(map[string]string)
+	}
+	m.meetingTenants[meetingID] = tenantID
+	return nil
+}
+
+// MeetingTenant implements MeetingTenantStore.
+func (m *MemoryStore) MeetingTenant(ctx context.Context, meetingID string) (string, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return "", false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id, ok := m.meetingTenants[meetingID]
+	return id, ok, nil
+}
+
+// ForgetMeetingTenants implements MeetingTenantStore.
+func (m *MemoryStore) ForgetMeetingTenants(ctx context.Context, meetingIDs ...string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range meetingIDs {
+		delete(m.meetingTenants, id)
+	}
+	return nil
+}

@@ -102,3 +102,18 @@ type TenantStore interface {
 	// DeleteTenant removes a tenant, or returns ErrTenantNotFound.
 	DeleteTenant(ctx context.Context, id string) error
 }
+
+// MeetingTenantStore is implemented by stores that also remember which
+// tenant created which meeting, so that every balancer replica sharing the
+// store enforces the same tenant isolation (MemoryStore within a process,
+// redisstore across processes).
+type MeetingTenantStore interface {
+	// SetMeetingTenant records that tenantID ("" for no tenant) created
+	// meetingID.
+	SetMeetingTenant(ctx context.Context, meetingID, tenantID string) error
+	// MeetingTenant returns the tenant that created meetingID; ok is
+	// false when no creator is recorded.
+	MeetingTenant(ctx context.Context, meetingID string) (tenantID string, ok bool, err error)
+	// ForgetMeetingTenants drops the records of ended meetings.
+	ForgetMeetingTenants(ctx context.Context, meetingIDs ...string) error
+}

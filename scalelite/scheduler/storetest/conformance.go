@@ -171,6 +171,7 @@ func Run(t *testing.T, h Harness) {
 		{"Lease", testLease},
 		{"LeaseTakeover", testLeaseTakeover},
 		{"Tenants", testTenants},
+		{"MeetingTenants", testMeetingTenants},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -68,7 +68,7 @@ func snapshot(t testing.TB, root string) map[string]string {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("err: %v", err)
+		t.Fatalf("filepath.WalkDir(root, ...): %v", err)
 	}
 	return out
 }
@@ -378,7 +378,7 @@ func TestSyncInstallFailureAtEveryStepKeepsOldRecording(t *testing.T) {
 				break
 			}
 			if !errors.Is(err, syscall.EIO) {
-				t.Fatalf("err = %v; want syscall.EIO", err)
+				t.Fatalf("Sync(...) = %v; want syscall.EIO", err)
 			}
 			if diff := cmp.Diff(before, snapshot(t, dst)); diff != "" {
 				t.Fatalf("snapshot(t, dst) mismatch (-want +got) (step %d):\n%s", k, diff)

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/webhooks"
@@ -134,7 +132,9 @@ func TestReportOfScriptedMeeting(t *testing.T) {
 				Present: attendance.Seconds(6*time.Minute + 30*time.Second)},
 		},
 	}
-	require.Equal(t, want, got)
+	if got != want {
+		t.Fatalf("got = %v; want %v", got, want)
+	}
 	var csv bytes.Buffer
 	if err := got.WriteCSV(&csv); err != nil {
 		t.Fatal(err)
@@ -142,7 +142,9 @@ func TestReportOfScriptedMeeting(t *testing.T) {
 	wantCSV := strings.Join(attendance.CSVHeader, ",") + "\n" +
 		"physics-101,alice,Alice,MODERATOR,1,2026-01-01T00:00:10Z,2026-01-01T00:10:00Z,590,0,0,0,1,0,0,0\n" +
 		"physics-101,bob,Bob,VIEWER,2,2026-01-01T00:00:30Z,2026-01-01T00:10:00Z,390,0,0,0,0,0,0,0\n"
-	require.Equal(t, wantCSV, csv.String())
+	if csv.String() != wantCSV {
+		t.Fatalf("csv.String() = %v; want %v", csv.String(), wantCSV)
+	}
 	var js bytes.Buffer
 	if err := got.WriteJSON(&js); err != nil {
 		t.Fatal(err)

@@ -86,15 +86,15 @@ func TestDispatchAndExitCodes(t *testing.T) {
 			if code != tt.code {
 				t.Errorf("code = %v; want %v (stderr: %s)", code, tt.code, stderr.String())
 			}
-			if !strings.Contains(stdout.String(), tt.stdout) {
-				t.Errorf("stdout.String() = %q; want it to contain %q", stdout.String(), tt.stdout)
+			if got := stdout.String(); !strings.Contains(got, tt.stdout) {
+				t.Errorf("stdout.String() = %q; want it to contain %q", got, tt.stdout)
 			}
-			if !strings.Contains(stderr.String(), tt.stderr) {
-				t.Errorf("stderr.String() = %q; want it to contain %q", stderr.String(), tt.stderr)
+			if got := stderr.String(); !strings.Contains(got, tt.stderr) {
+				t.Errorf("stderr.String() = %q; want it to contain %q", got, tt.stderr)
 			}
 			if tt.noStderr {
-				if len(stderr.String()) != 0 {
-					t.Errorf("stderr.String() = %v; want empty", stderr.String())
+				if got := stderr.String(); len(got) != 0 {
+					t.Errorf("stderr.String() = %v; want empty", got)
 				}
 			}
 			if diff := cmp.Diff(tt.wantCalled, called); diff != "" {
@@ -107,8 +107,8 @@ func TestDispatchAndExitCodes(t *testing.T) {
 func TestUsageText(t *testing.T) {
 	t.Parallel()
 	var stdout bytes.Buffer
-	if (Run(context.Background(), tool(new([]string)), []string{"-h"}, nil, &stdout, &bytes.Buffer{})) != ExitOK {
-		t.Errorf("Run(...) = %v; want %v", Run(context.Background(), tool(new([]string)), []string{"-h"}, nil, &stdout, &bytes.Buffer{}), ExitOK)
+	if got := Run(context.Background(), tool(new([]string)), []string{"-h"}, nil, &stdout, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(...) = %v; want %v", got, ExitOK)
 	}
 	if stdout.String() != `usage: tool <command> [flags]
 
@@ -141,11 +141,11 @@ Run 'tool <command> -h' for the flags of a command.
 		Run:   func(context.Context, *Env, []string) error { return nil },
 	}
 	stdout.Reset()
-	if (Run(context.Background(), single, []string{"-help"}, nil, &stdout, &bytes.Buffer{})) != ExitOK {
-		t.Errorf("Run(...) = %v; want %v", Run(context.Background(), single, []string{"-help"}, nil, &stdout, &bytes.Buffer{}), ExitOK)
+	if got := Run(context.Background(), single, []string{"-help"}, nil, &stdout, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(...) = %v; want %v", got, ExitOK)
 	}
-	if stdout.String() != "usage: server [flags]\n\nServe things.\n\nflags:\n  -port port\n    \tport to serve on (default 80)\n" {
-		t.Errorf("stdout.String() = %q; want %q", stdout.String(), "usage: server [flags]\n\nServe things.\n\nflags:\n  -port port\n    \tport to serve on (default 80)\n")
+	if got := stdout.String(); got != "usage: server [flags]\n\nServe things.\n\nflags:\n  -port port\n    \tport to serve on (default 80)\n" {
+		t.Errorf("stdout.String() = %q; want %q", got, "usage: server [flags]\n\nServe things.\n\nflags:\n  -port port\n    \tport to serve on (default 80)\n")
 	}
 }
 
@@ -170,43 +170,43 @@ func TestSecretFromEnvironment(t *testing.T) {
 		}
 		return ""
 	})
-	if (Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{})) != ExitOK {
-		t.Errorf("Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{}) = %v; want %v", Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{}), ExitOK)
+	if got := Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{}) = %v; want %v", got, ExitOK)
 	}
 	if got != "from-env" {
 		t.Errorf("got = %q; want %q", got, "from-env")
 	}
-	if (Run(ctx, cmd, []string{"-secret", "from-flag"}, nil, &bytes.Buffer{}, &bytes.Buffer{})) != ExitOK {
-		t.Errorf("Run(...) = %v; want %v", Run(ctx, cmd, []string{"-secret", "from-flag"}, nil, &bytes.Buffer{}, &bytes.Buffer{}), ExitOK)
+	if got := Run(ctx, cmd, []string{"-secret", "from-flag"}, nil, &bytes.Buffer{}, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(...) = %v; want %v", got, ExitOK)
 	}
 	if got != "from-flag" {
 		t.Errorf("got = %q; want %q", got, "from-flag")
 	}
 	var stderr bytes.Buffer
 	empty := WithGetenv(context.Background(), func(string) string { return "" })
-	if (Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr)) != ExitUsage {
-		t.Errorf("Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr) = %v; want %v", Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr), ExitUsage)
+	if got := Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr); got != ExitUsage {
+		t.Errorf("Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr) = %v; want %v", got, ExitUsage)
 	}
-	if !strings.Contains(stderr.String(), "s: a secret is required") {
-		t.Errorf("stderr.String() = %q; want it to contain %q", stderr.String(), "s: a secret is required")
+	if got := stderr.String(); !strings.Contains(got, "s: a secret is required") {
+		t.Errorf("stderr.String() = %q; want it to contain %q", got, "s: a secret is required")
 	}
 }
 
 func TestExitCode(t *testing.T) {
 	t.Parallel()
-	if ExitCode(nil) != ExitOK {
-		t.Errorf("ExitCode(nil) = %v; want %v", ExitCode(nil), ExitOK)
+	if got := ExitCode(nil); got != ExitOK {
+		t.Errorf("ExitCode(nil) = %v; want %v", got, ExitOK)
 	}
-	if ExitCode(errors.New("x")) != ExitFailure {
-		t.Errorf("ExitCode(errors.New(\"x\")) = %v; want %v", ExitCode(errors.New("x")), ExitFailure)
+	if got := ExitCode(errors.New("x")); got != ExitFailure {
+		t.Errorf("ExitCode(errors.New(\"x\")) = %v; want %v", got, ExitFailure)
 	}
-	if ExitCode(fmt.Errorf("wrapped: %w", Usagef("bad"))) != ExitUsage {
-		t.Errorf("ExitCode(fmt.Errorf(\"wrapped: %%w\", Usagef(\"bad\"))) = %v; want %v", ExitCode(fmt.Errorf("wrapped: %w", Usagef("bad"))), ExitUsage)
+	if got := ExitCode(fmt.Errorf("wrapped: %w", Usagef("bad"))); got != ExitUsage {
+		t.Errorf("ExitCode(fmt.Errorf(\"wrapped: %%w\", Usagef(\"bad\"))) = %v; want %v", got, ExitUsage)
 	}
-	if ExitCode(fmt.Errorf("wrapped: %w", Exit(ExitPartial, errors.New("some")))) != ExitPartial {
-		t.Errorf("ExitCode(...) = %v; want %v", ExitCode(fmt.Errorf("wrapped: %w", Exit(ExitPartial, errors.New("some")))), ExitPartial)
+	if got := ExitCode(fmt.Errorf("wrapped: %w", Exit(ExitPartial, errors.New("some")))); got != ExitPartial {
+		t.Errorf("ExitCode(...) = %v; want %v", got, ExitPartial)
 	}
-	if ExitCode(Exit(ExitUnavailable, Usagef("inner usage loses to the outer code"))) != ExitUnavailable {
-		t.Errorf("ExitCode(...) = %v; want %v", ExitCode(Exit(ExitUnavailable, Usagef("inner usage loses to the outer code"))), ExitUnavailable)
+	if got := ExitCode(Exit(ExitUnavailable, Usagef("inner usage loses to the outer code"))); got != ExitUnavailable {
+		t.Errorf("ExitCode(...) = %v; want %v", got, ExitUnavailable)
 	}
 }

@@ -125,8 +125,8 @@ func TestMaxBodyReaders(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("resp.StatusCode = %v; want %v (%s)", resp.StatusCode, http.StatusServiceUnavailable, string(body))
 	}
-	if resp.Header.Get("Retry-After") != "1" {
-		t.Errorf("resp.Header.Get(\"Retry-After\") = %q; want %q", resp.Header.Get("Retry-After"), "1")
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("resp.Header.Get(\"Retry-After\") = %q; want %q", got, "1")
 	}
 	if len(entered) != 0 {
 		t.Errorf("len(entered) = %d; want %d: %v (the refused request must not reach the handler)", len(entered), 0, entered)
@@ -285,8 +285,8 @@ func TestStreamingOutlivesWriteTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("get(\"/streaming\"): %v", err)
 	}
-	if strings.Count(body, "chunk") != 8 {
-		t.Errorf("strings.Count(body, \"chunk\") = %v; want %v", strings.Count(body, "chunk"), 8)
+	if got := strings.Count(body, "chunk"); got != 8 {
+		t.Errorf("strings.Count(body, \"chunk\") = %v; want %v", got, 8)
 	}
 	body, err = get("/plain")
 	if !(err != nil || strings.Count(body, "chunk") < 8) {
@@ -301,14 +301,14 @@ func TestServerConfigValidate(t *testing.T) {
 		t.Errorf("zero.Validate() returned no error; want one")
 	}
 	zero.fillDefaults()
-	if zero != DefaultServerConfig() {
-		t.Errorf("zero = %v; want %v", zero, DefaultServerConfig())
+	if got := DefaultServerConfig(); zero != got {
+		t.Errorf("zero = %v; want %v", zero, got)
 	}
 	bad := DefaultServerConfig()
 	bad.ReadTimeout = 0
 	var ue *UsageError
-	if !errors.As(bad.Validate(), &ue) {
-		t.Fatalf("bad.Validate() = %v; want a *UsageError", bad.Validate())
+	if got := bad.Validate(); !errors.As(got, &ue) {
+		t.Fatalf("bad.Validate() = %v; want a *UsageError", got)
 	}
 	if !strings.Contains(ue.Msg, "-read-timeout") {
 		t.Errorf("ue.Msg = %q; want it to contain %q", ue.Msg, "-read-timeout")
@@ -319,8 +319,8 @@ func TestServerConfigValidate(t *testing.T) {
 		t.Errorf("bad.Validate() = %v; want an error containing %q", err, "-max-body-readers")
 	}
 	err := ListenAndServe(context.Background(), "127.0.0.1:0", http.NotFoundHandler(), bad, slog.New(slog.DiscardHandler))
-	if ExitCode(err) != ExitUsage {
-		t.Errorf("ExitCode(err) = %v; want %v", ExitCode(err), ExitUsage)
+	if got := ExitCode(err); got != ExitUsage {
+		t.Errorf("ExitCode(err) = %v; want %v", got, ExitUsage)
 	}
 }
 

@@ -269,8 +269,8 @@ func TestMeetingsCommands(t *testing.T) {
 
 	r = ctl(t, f.env(), "meetings", "end", "chemistry")
 	requireOK(t, r)
-	if len(f.workers[1].Meetings()) != 0 {
-		t.Errorf("f.workers[1].Meetings() = %v; want empty", f.workers[1].Meetings())
+	if got := f.workers[1].Meetings(); len(got) != 0 {
+		t.Errorf("f.workers[1].Meetings() = %v; want empty", got)
 	}
 	r = ctl(t, f.env(), "meetings", "find", "chemistry")
 	if r.code != cli.ExitFailure {
@@ -313,13 +313,13 @@ func TestRecordingsCommands(t *testing.T) {
 
 	r = ctl(t, f.env(), "recordings", "unpublish", recent)
 	requireOK(t, r)
-	if f.workers[1].Recordings()[0].State != "unpublished" {
-		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", f.workers[1].Recordings()[0].State, "unpublished")
+	if got := f.workers[1].Recordings()[0].State; got != "unpublished" {
+		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", got, "unpublished")
 	}
 	r = ctl(t, f.env(), "recordings", "publish", recent)
 	requireOK(t, r)
-	if f.workers[1].Recordings()[0].State != "published" {
-		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", f.workers[1].Recordings()[0].State, "published")
+	if got := f.workers[1].Recordings()[0].State; got != "published" {
+		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", got, "published")
 	}
 
 	r = ctl(t, f.env(), "recordings", "prune", "-older-than", "90d", "-dry-run")
@@ -333,17 +333,17 @@ func TestRecordingsCommands(t *testing.T) {
 	if strings.Contains(r.stdout, recent) {
 		t.Errorf("r.stdout = %q; want it not to contain %q", r.stdout, recent)
 	}
-	if len(f.workers[0].Recordings()) != 1 {
-		t.Errorf("len(f.workers[0].Recordings()) = %d; want %d: %v (-dry-run deleted)", len(f.workers[0].Recordings()), 1, f.workers[0].Recordings())
+	if got := f.workers[0].Recordings(); len(got) != 1 {
+		t.Errorf("len(f.workers[0].Recordings()) = %d; want %d: %v (-dry-run deleted)", len(got), 1, got)
 	}
 
 	r = ctl(t, f.env(), "recordings", "prune", "-older-than", "90d")
 	requireOK(t, r)
-	if f.workers[0].Recordings()[0].State != "deleted" {
-		t.Errorf("f.workers[0].Recordings()[0].State = %q; want %q", f.workers[0].Recordings()[0].State, "deleted")
+	if got := f.workers[0].Recordings()[0].State; got != "deleted" {
+		t.Errorf("f.workers[0].Recordings()[0].State = %q; want %q", got, "deleted")
 	}
-	if f.workers[1].Recordings()[0].State != "published" {
-		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", f.workers[1].Recordings()[0].State, "published")
+	if got := f.workers[1].Recordings()[0].State; got != "published" {
+		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", got, "published")
 	}
 	r = ctl(t, f.env(), "recordings", "prune", "-older-than", "90d", "-dry-run")
 	requireOK(t, r)
@@ -358,8 +358,8 @@ func TestRecordingsCommands(t *testing.T) {
 	if !strings.Contains(r.stderr, "no server holds recording no-such-recording") {
 		t.Errorf("r.stderr = %q; want it to contain %q", r.stderr, "no server holds recording no-such-recording")
 	}
-	if f.workers[1].Recordings()[0].State != "deleted" {
-		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", f.workers[1].Recordings()[0].State, "deleted")
+	if got := f.workers[1].Recordings()[0].State; got != "deleted" {
+		t.Errorf("f.workers[1].Recordings()[0].State = %q; want %q", got, "deleted")
 	}
 }
 
@@ -369,23 +369,23 @@ func TestHooksCommands(t *testing.T) {
 	const callback = "https://hooks.example.com/bbb"
 	r := ctl(t, f.env(), "hooks", "ensure", callback)
 	requireOK(t, r)
-	if strings.Count(r.stdout, "registered") != 2 {
-		t.Errorf("strings.Count(r.stdout, \"registered\") = %v; want %v", strings.Count(r.stdout, "registered"), 2)
+	if got := strings.Count(r.stdout, "registered"); got != 2 {
+		t.Errorf("strings.Count(r.stdout, \"registered\") = %v; want %v", got, 2)
 	}
 	r = ctl(t, f.env(), "hooks", "ensure", callback)
 	requireOK(t, r)
-	if strings.Count(r.stdout, "already registered") != 2 {
-		t.Errorf("strings.Count(r.stdout, \"already registered\") = %v; want %v", strings.Count(r.stdout, "already registered"), 2)
+	if got := strings.Count(r.stdout, "already registered"); got != 2 {
+		t.Errorf("strings.Count(r.stdout, \"already registered\") = %v; want %v", got, 2)
 	}
 	for _, w := range f.workers {
-		if len(w.Hooks()) != 1 {
-			t.Fatalf("len(w.Hooks()) = %d; want %d: %v", len(w.Hooks()), 1, w.Hooks())
+		if got := w.Hooks(); len(got) != 1 {
+			t.Fatalf("len(w.Hooks()) = %d; want %d: %v", len(got), 1, got)
 		}
 	}
 	r = ctl(t, f.env(), "hooks", "list")
 	requireOK(t, r)
-	if strings.Count(r.stdout, callback) != 2 {
-		t.Errorf("strings.Count(r.stdout, callback) = %v; want %v", strings.Count(r.stdout, callback), 2)
+	if got := strings.Count(r.stdout, callback); got != 2 {
+		t.Errorf("strings.Count(r.stdout, callback) = %v; want %v", got, 2)
 	}
 	r = ctl(t, f.env(), "hooks", "list", "-o", "json")
 	requireOK(t, r)

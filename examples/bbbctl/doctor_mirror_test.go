@@ -86,8 +86,8 @@ func TestDoctorMirror(t *testing.T) {
 	if !strings.Contains(checks["mirror"].Value, "3 recordings in ") {
 		t.Errorf("checks[\"mirror\"].Value = %q; want it to contain %q", checks["mirror"].Value, "3 recordings in ")
 	}
-	if checks["mirror dest"] != (check{Server: hostOf(endpoint.URL), Check: "mirror dest", Status: statusOK, Value: "up to date (3 recordings)"}) {
-		t.Errorf("checks[\"mirror dest\"] = %v; want %v", checks["mirror dest"], check{Server: hostOf(endpoint.URL), Check: "mirror dest", Status: statusOK, Value: "up to date (3 recordings)"})
+	if want := (check{Server: hostOf(endpoint.URL), Check: "mirror dest", Status: statusOK, Value: "up to date (3 recordings)"}); checks["mirror dest"] != want {
+		t.Errorf("checks[\"mirror dest\"] = %v; want %v", checks["mirror dest"], want)
 	}
 
 	// A recording new on the endpoint for two hours, and one changed since

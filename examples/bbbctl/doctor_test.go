@@ -202,14 +202,14 @@ func TestDoctorTURNAllTransports(t *testing.T) {
 			t.Errorf("checks[name].Status = %v; want %v (%s: %+v)", checks[name].Status, statusOK, name, checks[name])
 		}
 	}
-	if !strings.Contains(checks[fmt.Sprintf("turn udp turn:127.0.0.1:%d", c.port)].Value, "relayed address 127.0.0.1:") {
-		t.Errorf("checks[fmt.Sprintf(\"turn udp turn:127.0.0.1:%%d\", c.port)].Value = %q; want it to contain %q", checks[fmt.Sprintf("turn udp turn:127.0.0.1:%d", c.port)].Value, "relayed address 127.0.0.1:")
+	if got := checks[fmt.Sprintf("turn udp turn:127.0.0.1:%d", c.port)].Value; !strings.Contains(got, "relayed address 127.0.0.1:") {
+		t.Errorf("checks[fmt.Sprintf(\"turn udp turn:127.0.0.1:%%d\", c.port)].Value = %q; want it to contain %q", got, "relayed address 127.0.0.1:")
 	}
 	if !strings.Contains(checks["checksums"].Value, "accepted: sha1 sha256 sha384 sha512") {
 		t.Errorf("checks[\"checksums\"].Value = %q; want it to contain %q", checks["checksums"].Value, "accepted: sha1 sha256 sha384 sha512")
 	}
-	if len(w.Meetings()) != 0 {
-		t.Errorf("w.Meetings() = %v; want empty (the probe meeting was not ended)", w.Meetings())
+	if got := w.Meetings(); len(got) != 0 {
+		t.Errorf("w.Meetings() = %v; want empty (the probe meeting was not ended)", got)
 	}
 
 	r, _ = doctorAgainst(t, c, turnSecret, outTable)
@@ -311,8 +311,8 @@ func TestDoctorNoTURN(t *testing.T) {
 	if checks["tls"].Status != statusWarn {
 		t.Errorf("checks[\"tls\"].Status = %v; want %v", checks["tls"].Status, statusWarn)
 	}
-	if len(w.Meetings()) != 0 {
-		t.Errorf("w.Meetings() = %v; want empty", w.Meetings())
+	if got := w.Meetings(); len(got) != 0 {
+		t.Errorf("w.Meetings() = %v; want empty", got)
 	}
 
 	r = ctl(t, map[string]string{"BBBCTL_URL": w.URL, "BBBCTL_SECRET": w.Secret, "BBBCTL_CONFIG": "/nonexistent"}, "doctor", "-skip-turn")

@@ -45,8 +45,8 @@ func TestStatusTableAndJSON(t *testing.T) {
 	start := time.Now()
 	r := ctl(t, f.env(), "status", "-request-timeout", "700ms")
 	requireOK(t, r)
-	if time.Since(start) >= 5*time.Second {
-		t.Errorf("time.Since(start) = %v; want < %v (an offline server stalled status)", time.Since(start), 5*time.Second)
+	if got := time.Since(start); got >= 5*time.Second {
+		t.Errorf("time.Since(start) = %v; want < %v (an offline server stalled status)", got, 5*time.Second)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	// header, 3 servers, total
@@ -61,14 +61,14 @@ func TestStatusTableAndJSON(t *testing.T) {
 		row[strings.Fields(l)[0]] = l
 	}
 	host := func(i int) string { return strings.TrimPrefix(f.workers[i].URL, "http://") }
-	if !regexp.MustCompile(`enabled\s+online\s+2\s+4\s+3\s+2\s`).MatchString(row[host(0)]) {
-		t.Errorf("row[host(0)] = %q; want it to match `enabled\\s+online\\s+2\\s+4\\s+3\\s+2\\s`", row[host(0)])
+	if got := row[host(0)]; !regexp.MustCompile(`enabled\s+online\s+2\s+4\s+3\s+2\s`).MatchString(got) {
+		t.Errorf("row[host(0)] = %q; want it to match `enabled\\s+online\\s+2\\s+4\\s+3\\s+2\\s`", got)
 	}
-	if !regexp.MustCompile(`enabled\s+online\s+1\s+2\s+2\s+1\s`).MatchString(row[host(1)]) {
-		t.Errorf("row[host(1)] = %q; want it to match `enabled\\s+online\\s+1\\s+2\\s+2\\s+1\\s`", row[host(1)])
+	if got := row[host(1)]; !regexp.MustCompile(`enabled\s+online\s+1\s+2\s+2\s+1\s`).MatchString(got) {
+		t.Errorf("row[host(1)] = %q; want it to match `enabled\\s+online\\s+1\\s+2\\s+2\\s+1\\s`", got)
 	}
-	if !regexp.MustCompile(`enabled\s+offline\s+-\s+-\s+-\s+-\s`).MatchString(row[host(2)]) {
-		t.Errorf("row[host(2)] = %q; want it to match `enabled\\s+offline\\s+-\\s+-\\s+-\\s+-\\s`", row[host(2)])
+	if got := row[host(2)]; !regexp.MustCompile(`enabled\s+offline\s+-\s+-\s+-\s+-\s`).MatchString(got) {
+		t.Errorf("row[host(2)] = %q; want it to match `enabled\\s+offline\\s+-\\s+-\\s+-\\s+-\\s`", got)
 	}
 	if !regexp.MustCompile(`^TOTAL\s+-\s+-\s+-\s+2/3\s+3\s+6\s+3\s+3\s`).MatchString(lines[4]) {
 		t.Errorf("lines[4] = %q; want it to match `^TOTAL\\s+-\\s+-\\s+-\\s+2/3\\s+3\\s+6\\s+3\\s+3\\s`", lines[4])
@@ -156,8 +156,8 @@ func TestStatusGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("os.ReadFile(golden): %v", err)
 		}
-		if out.String() != string(want) {
-			t.Errorf("out.String() = %v; want %v (%s)", out.String(), string(want), format)
+		if got := out.String(); got != string(want) {
+			t.Errorf("out.String() = %v; want %v (%s)", got, string(want), format)
 		}
 	}
 }
@@ -196,8 +196,8 @@ func TestDoctorTableGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("os.ReadFile(golden): %v", err)
 	}
-	if out.String() != string(want) {
-		t.Errorf("out.String() = %v; want %v", out.String(), string(want))
+	if got := out.String(); got != string(want) {
+		t.Errorf("out.String() = %v; want %v", got, string(want))
 	}
 }
 
@@ -214,10 +214,10 @@ func TestStatusWatch(t *testing.T) {
 	if code != cli.ExitOK {
 		t.Errorf("code = %v; want %v (%s)", code, cli.ExitOK, stderr.String())
 	}
-	if strings.Count(stdout.String(), "\x1b[H\x1b[2J") < 3 {
-		t.Errorf("strings.Count(stdout.String(), \"\\x1b[H\\x1b[2J\") = %v; want >= %v", strings.Count(stdout.String(), "\x1b[H\x1b[2J"), 3)
+	if got := strings.Count(stdout.String(), "\x1b[H\x1b[2J"); got < 3 {
+		t.Errorf("strings.Count(stdout.String(), \"\\x1b[H\\x1b[2J\") = %v; want >= %v", got, 3)
 	}
-	if strings.Count(stdout.String(), "TOTAL") < 3 {
-		t.Errorf("strings.Count(stdout.String(), \"TOTAL\") = %v; want >= %v", strings.Count(stdout.String(), "TOTAL"), 3)
+	if got := strings.Count(stdout.String(), "TOTAL"); got < 3 {
+		t.Errorf("strings.Count(stdout.String(), \"TOTAL\") = %v; want >= %v", got, 3)
 	}
 }

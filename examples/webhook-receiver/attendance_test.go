@@ -70,8 +70,8 @@ func TestAttendanceDirWritesOneReportPerMeeting(t *testing.T) {
 	listen := freeAddr(t)
 	_, _, stderr, stop := startReceiverAt(t, listen, "-secret", secret, "-callback-url", "http://"+listen+"/", "-attendance-dir", dir)
 	files := runMeeting(t, listen, dir, "json")
-	if stop() != 0 {
-		t.Fatalf("stop() = %v; want %v (%s)", stop(), 0, stderr.String())
+	if got := stop(); got != 0 {
+		t.Fatalf("stop() = %v; want %v (%s)", got, 0, stderr.String())
 	}
 	data, err := os.ReadFile(files[0])
 	if err != nil {
@@ -103,8 +103,8 @@ func TestAttendancePseudonymsCSV(t *testing.T) {
 	_, _, stderr, stop := startReceiverAt(t, listen, "-secret", secret, "-callback-url", "http://"+listen+"/",
 		"-attendance-dir", dir, "-attendance-format", "csv", "-attendance-pseudonyms")
 	files := runMeeting(t, listen, dir, "csv")
-	if stop() != 0 {
-		t.Fatalf("stop() = %v; want %v (%s)", stop(), 0, stderr.String())
+	if got := stop(); got != 0 {
+		t.Fatalf("stop() = %v; want %v (%s)", got, 0, stderr.String())
 	}
 	all, _ := filepath.Glob(filepath.Join(dir, "*"))
 	if len(all) != 1 {
@@ -144,13 +144,13 @@ func TestAttendanceFlagErrors(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("code = %v; want %v", code, 2)
 	}
-	if !strings.Contains(stderr.String(), attendanceKeyEnv) {
-		t.Fatalf("stderr.String() = %q; want it to contain %q", stderr.String(), attendanceKeyEnv)
+	if got := stderr.String(); !strings.Contains(got, attendanceKeyEnv) {
+		t.Fatalf("stderr.String() = %q; want it to contain %q", got, attendanceKeyEnv)
 	}
-	if reportName("../etc/passwd") != "x2e2e2f6574632f706173737764" {
-		t.Fatalf("reportName(\"../etc/passwd\") = %q; want %q", reportName("../etc/passwd"), "x2e2e2f6574632f706173737764")
+	if got := reportName("../etc/passwd"); got != "x2e2e2f6574632f706173737764" {
+		t.Fatalf("reportName(\"../etc/passwd\") = %q; want %q", got, "x2e2e2f6574632f706173737764")
 	}
-	if reportName("abc-1") != "abc-1" {
-		t.Fatalf("reportName(\"abc-1\") = %q; want %q", reportName("abc-1"), "abc-1")
+	if got := reportName("abc-1"); got != "abc-1" {
+		t.Fatalf("reportName(\"abc-1\") = %q; want %q", got, "abc-1")
 	}
 }

@@ -381,7 +381,7 @@ func TestDurableRedisOutage(t *testing.T) {
 	waitPrinted(t, func() []string { return p.files }, meetings, perMeet)
 	p.signal(syscall.SIGTERM)
 	checkExactlyOnce(t, printed(t, p.files), meetings, perMeet, 0)
-	if s.seen(http.StatusInternalServerError) != 0 {
-		t.Fatalf("s.seen(http.StatusInternalServerError) = %v; want 0 (an unreachable Redis is 503, not 500)", s.seen(http.StatusInternalServerError))
+	if got := s.seen(http.StatusInternalServerError); got != 0 {
+		t.Fatalf("s.seen(http.StatusInternalServerError) = %v; want 0 (an unreachable Redis is 503, not 500)", got)
 	}
 }

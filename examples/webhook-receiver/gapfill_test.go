@@ -40,14 +40,14 @@ func TestGapfillWithoutAnyCallback(t *testing.T) {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 		return len(files) == 1
 	}, 5*time.Second, 10*time.Millisecond, "condition")
-	if stop() != 0 {
-		t.Fatalf("stop() = %v; want %v", stop(), 0)
+	if got := stop(); got != 0 {
+		t.Fatalf("stop() = %v; want %v", got, 0)
 	}
-	if !strings.Contains(stdout.String(), `"synthesized":true`) {
-		t.Fatalf("stdout.String() = %q; want it to contain %q", stdout.String(), `"synthesized":true`)
+	if got := stdout.String(); !strings.Contains(got, `"synthesized":true`) {
+		t.Fatalf("stdout.String() = %q; want it to contain %q", got, `"synthesized":true`)
 	}
-	if strings.Contains(stderr.String(), secret) {
-		t.Fatalf("stderr.String() = %q; want it not to contain %q", stderr.String(), secret)
+	if got := stderr.String(); strings.Contains(got, secret) {
+		t.Fatalf("stderr.String() = %q; want it not to contain %q", got, secret)
 	}
 }
 
@@ -57,7 +57,7 @@ func TestGapfillNeedsServers(t *testing.T) {
 	if code != 2 {
 		t.Fatalf("code = %v; want %v", code, 2)
 	}
-	if !strings.Contains(stderr.String(), "-bbb-url") {
-		t.Fatalf("stderr.String() = %q; want it to contain %q", stderr.String(), "-bbb-url")
+	if got := stderr.String(); !strings.Contains(got, "-bbb-url") {
+		t.Fatalf("stderr.String() = %q; want it to contain %q", got, "-bbb-url")
 	}
 }

@@ -16,30 +16,30 @@ func TestReceiverRefusesOldDeliveriesByDefault(t *testing.T) {
 	fresh := body(ev, time.Now().UnixMilli())
 
 	addr, stdout, stderr, stop := startReceiver(t, "-secret", secret, "-callback-url", callbackURL)
-	if post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old) != http.StatusUnauthorized {
-		t.Errorf("post(t, addr, \"?checksum=\"+sha1Hex(callbackURL+old+secret), form, old) = %v; want %v (a 10-minute-old replay)", post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old), http.StatusUnauthorized)
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old); got != http.StatusUnauthorized {
+		t.Errorf("post(t, addr, \"?checksum=\"+sha1Hex(callbackURL+old+secret), form, old) = %v; want %v (a 10-minute-old replay)", got, http.StatusUnauthorized)
 	}
-	if post(t, addr, "?checksum="+sha1Hex(callbackURL+fresh+secret), form, fresh) != http.StatusOK {
-		t.Errorf("post(...) = %v; want %v", post(t, addr, "?checksum="+sha1Hex(callbackURL+fresh+secret), form, fresh), http.StatusOK)
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+fresh+secret), form, fresh); got != http.StatusOK {
+		t.Errorf("post(...) = %v; want %v", got, http.StatusOK)
 	}
-	if stop() != 0 {
-		t.Errorf("stop() = %v; want %v", stop(), 0)
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %v; want %v", got, 0)
 	}
-	if strings.Count(stdout.String(), "\n") != 1 {
-		t.Errorf("strings.Count(stdout.String(), \"\\n\") = %v; want %v", strings.Count(stdout.String(), "\n"), 1)
+	if got := strings.Count(stdout.String(), "\n"); got != 1 {
+		t.Errorf("strings.Count(stdout.String(), \"\\n\") = %v; want %v", got, 1)
 	}
-	if !strings.Contains(stderr.String(), "stale") {
-		t.Errorf("stderr.String() = %q; want it to contain %q", stderr.String(), "stale")
+	if got := stderr.String(); !strings.Contains(got, "stale") {
+		t.Errorf("stderr.String() = %q; want it to contain %q", got, "stale")
 	}
 
 	addr, stdout, _, stop = startReceiver(t, "-secret", secret, "-callback-url", callbackURL, "-max-age", "0")
-	if post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old) != http.StatusOK {
-		t.Errorf("post(t, addr, \"?checksum=\"+sha1Hex(callbackURL+old+secret), form, old) = %v; want %v", post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old), http.StatusOK)
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old); got != http.StatusOK {
+		t.Errorf("post(t, addr, \"?checksum=\"+sha1Hex(callbackURL+old+secret), form, old) = %v; want %v", got, http.StatusOK)
 	}
-	if stop() != 0 {
-		t.Errorf("stop() = %v; want %v", stop(), 0)
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %v; want %v", got, 0)
 	}
-	if strings.Count(stdout.String(), "\n") != 1 {
-		t.Errorf("strings.Count(stdout.String(), \"\\n\") = %v; want %v", strings.Count(stdout.String(), "\n"), 1)
+	if got := strings.Count(stdout.String(), "\n"); got != 1 {
+		t.Errorf("strings.Count(stdout.String(), \"\\n\") = %v; want %v", got, 1)
 	}
 }

@@ -42,8 +42,8 @@ func TestPoolMode(t *testing.T) {
 	base := "http://" + listen + "/hooks"
 	_, stdout, stderr, stop := startReceiverAt(t, listen, "-pool", file, "-pool-interval", "100ms", "-callback-url", base)
 	eventually(t, func() bool { return len(a.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(a.Hooks()) == 1")
-	if a.Hooks()[0].CallbackURL != base+"/bbb-a" {
-		t.Fatalf("a.Hooks()[0].CallbackURL = %v; want %v", a.Hooks()[0].CallbackURL, base+"/bbb-a")
+	if got := a.Hooks()[0].CallbackURL; got != base+"/bbb-a" {
+		t.Fatalf("a.Hooks()[0].CallbackURL = %v; want %v", got, base+"/bbb-a")
 	}
 
 	if err := os.WriteFile(file, []byte("bbb-a "+a.APIURL()+" "+a.Secret+"\nbbb-b "+b.APIURL()+" "+b.Secret+"\n"), 0o600); err != nil {
@@ -61,11 +61,11 @@ func TestPoolMode(t *testing.T) {
 		out := stdout.String()
 		return strings.Contains(out, `"meeting":"room-0"`) && strings.Contains(out, `"meeting":"room-1"`)
 	}, 5*time.Second, 10*time.Millisecond, fmt.Sprintf("condition (%s)", stderr.String()))
-	if stop() != 0 {
-		t.Fatalf("stop() = %v; want %v", stop(), 0)
+	if got := stop(); got != 0 {
+		t.Fatalf("stop() = %v; want %v", got, 0)
 	}
-	if strings.Contains(stderr.String(), "pool-secret") {
-		t.Fatalf("stderr.String() = %q; want it not to contain %q", stderr.String(), "pool-secret")
+	if got := stderr.String(); strings.Contains(got, "pool-secret") {
+		t.Fatalf("stderr.String() = %q; want it not to contain %q", got, "pool-secret")
 	}
 }
 
@@ -74,8 +74,8 @@ func TestPoolFileErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("parsePool([]byte(\"a http://x/ s3cr3t-value extra\\n\")): %v; want an error containing %q", err, "line 1")
 	}
-	if strings.Contains(err.Error(), "s3cr3t") {
-		t.Fatalf("err.Error() = %q; want it not to contain %q", err.Error(), "s3cr3t")
+	if got := err.Error(); strings.Contains(got, "s3cr3t") {
+		t.Fatalf("err.Error() = %q; want it not to contain %q", got, "s3cr3t")
 	}
 	got, err := parsePool([]byte("\n# c\na http://x/ s\n"))
 	if err != nil {

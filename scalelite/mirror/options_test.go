@@ -64,8 +64,8 @@ func TestOptionsValidatedInConstructors(t *testing.T) {
 			t.Fatalf("tc.err = nil; want an error (%s)", tc.name)
 		}
 		if tc.name != "nil option" {
-			if !strings.Contains(tc.err.Error(), tc.name) {
-				t.Fatalf("tc.err.Error() = %q; want it to contain %q", tc.err.Error(), tc.name)
+			if got := tc.err.Error(); !strings.Contains(got, tc.name) {
+				t.Fatalf("tc.err.Error() = %q; want it to contain %q", got, tc.name)
 			}
 		}
 	}

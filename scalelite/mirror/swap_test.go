@@ -223,8 +223,8 @@ func TestImportAcrossFileSystemsInjected(t *testing.T) {
 	if diff := cmp.Diff([]string{hid}, dirNames(t, filepath.Join(unpub, "video"))); diff != "" {
 		t.Fatalf("dirNames(t, filepath.Join(unpub, \"video\")) mismatch (-want +got) (no hidden leftovers):\n%s", diff)
 	}
-	if len(dirNames(t, filepath.Join(pub, "video"))) != 0 {
-		t.Fatalf("dirNames(t, filepath.Join(pub, \"video\")) = %v; want empty", dirNames(t, filepath.Join(pub, "video")))
+	if got := dirNames(t, filepath.Join(pub, "video")); len(got) != 0 {
+		t.Fatalf("dirNames(t, filepath.Join(pub, \"video\")) = %v; want empty", got)
 	}
 }
 
@@ -328,8 +328,8 @@ func TestInstallExchangeIsAtomic(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
-	if missing.Load() != 0 {
-		t.Fatalf("missing.Load() = %v; want 0 (the exchange left the path missing)", missing.Load())
+	if got := missing.Load(); got != 0 {
+		t.Fatalf("missing.Load() = %v; want 0 (the exchange left the path missing)", got)
 	}
 }
 

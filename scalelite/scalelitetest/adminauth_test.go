@@ -86,8 +86,8 @@ func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
 	}
 
 	// The same request again is accepted until it expires...
-	if !strings.Contains(replay(t, c.hc, captured, capturedBody), `"state":"cordoned"`) {
-		t.Errorf("replay(t, c.hc, captured, capturedBody) = %q; want it to contain %q", replay(t, c.hc, captured, capturedBody), `"state":"cordoned"`)
+	if got := replay(t, c.hc, captured, capturedBody); !strings.Contains(got, `"state":"cordoned"`) {
+		t.Errorf("replay(t, c.hc, captured, capturedBody) = %q; want it to contain %q", got, `"state":"cordoned"`)
 	}
 	// ...but not with a body that disables the server instead.
 	evil := strings.Replace(capturedBody, "cordon", "disable", 1)
@@ -133,8 +133,8 @@ func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
 	if strings.Contains(captured, "bodySHA256=") {
 		t.Errorf("captured = %q; want it not to contain %q", captured, "bodySHA256=")
 	}
-	if !strings.Contains(replay(t, c.hc, captured, evil), `"state":"disabled"`) {
-		t.Errorf("replay(t, c.hc, captured, evil) = %q; want it to contain %q", replay(t, c.hc, captured, evil), `"state":"disabled"`)
+	if got := replay(t, c.hc, captured, evil); !strings.Contains(got, `"state":"disabled"`) {
+		t.Errorf("replay(t, c.hc, captured, evil) = %q; want it to contain %q", got, `"state":"disabled"`)
 	}
 }
 
@@ -152,11 +152,11 @@ func TestAdminRequireStrongAuthRefusesLegacy(t *testing.T) {
 	if !errors.Is(err, scalelite.ErrChecksum) {
 		t.Fatalf("legacy.GetServers(ctx) = %v; want scalelite.ErrChecksum", err)
 	}
-	if !strings.Contains(err.Error(), "requires bodySHA256 and expires") {
-		t.Errorf("err.Error() = %q; want it to contain %q", err.Error(), "requires bodySHA256 and expires")
+	if got := err.Error(); !strings.Contains(got, "requires bodySHA256 and expires") {
+		t.Errorf("err.Error() = %q; want it to contain %q", got, "requires bodySHA256 and expires")
 	}
-	if strings.Contains(err.Error(), c.sl.Secret) {
-		t.Errorf("err.Error() = %q; want it not to contain %q", err.Error(), c.sl.Secret)
+	if got := err.Error(); strings.Contains(got, c.sl.Secret) {
+		t.Errorf("err.Error() = %q; want it not to contain %q", got, c.sl.Secret)
 	}
 }
 
@@ -190,8 +190,8 @@ func TestAdminChecksumCheckedBeforeBody(t *testing.T) {
 		req.ContentLength = 1 << 20
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if !strings.Contains(w.Body.String(), "<messageKey>checksumError</messageKey>") {
-			t.Errorf("w.Body.String() = %q; want it to contain %q", w.Body.String(), "<messageKey>checksumError</messageKey>")
+		if got := w.Body.String(); !strings.Contains(got, "<messageKey>checksumError</messageKey>") {
+			t.Errorf("w.Body.String() = %q; want it to contain %q", got, "<messageKey>checksumError</messageKey>")
 		}
 		if body.read.Load() {
 			t.Errorf("body.read.Load() = true; want false (the body was read before the checksum was checked: %s)", query)

@@ -53,8 +53,8 @@ func TestServerContract(t *testing.T) {
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(s.URL) {
 		t.Errorf("s.URL = %q; want it to match `^http://127\\.0\\.0\\.1:\\d+$`", s.URL)
 	}
-	if s.APIURL() != s.URL+"/bigbluebutton/api/" {
-		t.Errorf("s.APIURL() = %v; want %v", s.APIURL(), s.URL+"/bigbluebutton/api/")
+	if got := s.APIURL(); got != s.URL+"/bigbluebutton/api/" {
+		t.Errorf("s.APIURL() = %v; want %v", got, s.URL+"/bigbluebutton/api/")
 	}
 	resp, err := s.Client().Get(s.URL + "/health")
 	if err != nil {

@@ -75,16 +75,16 @@ func TestSiteFailoverThroughTheBalancer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("c.create(ctx, id, nil): %v", err)
 		}
-		if !slices.Contains([]int{0, 1}, c.holder(id)) {
-			t.Fatalf("c.holder(id) = %v; want one of []int{0, 1} (%s lands on site a)", c.holder(id), id)
+		if got := c.holder(id); !slices.Contains([]int{0, 1}, got) {
+			t.Fatalf("c.holder(id) = %v; want one of []int{0, 1} (%s lands on site a)", got, id)
 		}
 	}
 	_, err = c.create(ctx, "r1", map[string]string{"bbbkit-site-order": "b,a"})
 	if err != nil {
 		t.Fatalf("c.create(ctx, \"r1\", map[string]string{\"bbbkit-site-order\": \"b,a\"}): %v", err)
 	}
-	if !slices.Contains([]int{2, 3}, c.holder("r1")) {
-		t.Fatalf("c.holder(\"r1\") = %v; want one of []int{2, 3} (the request's order puts b first)", c.holder("r1"))
+	if got := c.holder("r1"); !slices.Contains([]int{2, 3}, got) {
+		t.Fatalf("c.holder(\"r1\") = %v; want one of []int{2, 3} (the request's order puts b first)", got)
 	}
 	_, err = c.create(ctx, "bad", map[string]string{"bbbkit-site-order": "a b"})
 	if err == nil {
@@ -120,8 +120,8 @@ func TestSiteFailoverThroughTheBalancer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("c.create(ctx, \"m3\", nil): %v", err)
 	}
-	if !slices.Contains([]int{2, 3}, c.holder("m3")) {
-		t.Fatalf("c.holder(\"m3\") = %v; want one of []int{2, 3}", c.holder("m3"))
+	if got := c.holder("m3"); !slices.Contains([]int{2, 3}, got) {
+		t.Fatalf("c.holder(\"m3\") = %v; want one of []int{2, 3}", got)
 	}
 	capacity, err = c.admin.GetCapacity(ctx)
 	if err != nil {
@@ -144,11 +144,11 @@ func TestSiteFailoverThroughTheBalancer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("c.create(ctx, \"m4\", nil): %v", err)
 	}
-	if !slices.Contains([]int{0, 1}, c.holder("m4")) {
-		t.Fatalf("c.holder(\"m4\") = %v; want one of []int{0, 1}", c.holder("m4"))
+	if got := c.holder("m4"); !slices.Contains([]int{0, 1}, got) {
+		t.Fatalf("c.holder(\"m4\") = %v; want one of []int{0, 1}", got)
 	}
-	if !slices.Contains([]int{2, 3}, c.holder("m3")) {
-		t.Fatalf("c.holder(\"m3\") = %v; want one of []int{2, 3}", c.holder("m3"))
+	if got := c.holder("m3"); !slices.Contains([]int{2, 3}, got) {
+		t.Fatalf("c.holder(\"m3\") = %v; want one of []int{2, 3}", got)
 	}
 
 	// Moving a server to another site through updateServer.
@@ -190,15 +190,15 @@ func TestDrainThroughTheBalancer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("c.create(ctx, \"m2\", nil): %v", err)
 	}
-	if c.holder("m2") != 1-i {
-		t.Fatalf("c.holder(\"m2\") = %v; want %v (a draining server takes no new meetings)", c.holder("m2"), 1-i)
+	if got := c.holder("m2"); got != 1-i {
+		t.Fatalf("c.holder(\"m2\") = %v; want %v (a draining server takes no new meetings)", got, 1-i)
 	}
 	eventually(t, func() bool {
 		_, err := c.admin.GetServerInfo(ctx, c.ids[i])
 		return errors.Is(err, scalelite.ErrNotFound)
 	}, 10*time.Second, 20*time.Millisecond, "condition (the drained server is removed)")
-	if len(c.workers[i].Meetings()) != 0 {
-		t.Fatalf("c.workers[i].Meetings() = %v; want empty (the meeting was ended at the deadline)", c.workers[i].Meetings())
+	if got := c.workers[i].Meetings(); len(got) != 0 {
+		t.Fatalf("c.workers[i].Meetings() = %v; want empty (the meeting was ended at the deadline)", got)
 	}
 
 	_, err = c.admin.DrainServer(ctx, "nope", nil)
@@ -237,22 +237,22 @@ func TestTenantSiteOrder(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cl.CreateMeeting(...): %v", err)
 	}
-	if c.holder("t1") != 1 {
-		t.Fatalf("c.holder(\"t1\") = %v; want %v (the tenant's order puts b first)", c.holder("t1"), 1)
+	if got := c.holder("t1"); got != 1 {
+		t.Fatalf("c.holder(\"t1\") = %v; want %v (the tenant's order puts b first)", got, 1)
 	}
 	_, err = cl.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "t2", MeetingID: "t2", Meta: map[string]string{"bbbkit-site-order": "a"}})
 	if err != nil {
 		t.Fatalf("cl.CreateMeeting(...): %v", err)
 	}
-	if c.holder("t2") != 0 {
-		t.Fatalf("c.holder(\"t2\") = %v; want %v (the request's order wins over the tenant's)", c.holder("t2"), 0)
+	if got := c.holder("t2"); got != 0 {
+		t.Fatalf("c.holder(\"t2\") = %v; want %v (the request's order wins over the tenant's)", got, 0)
 	}
 	_, err = c.create(ctx, "plain", nil)
 	if err != nil {
 		t.Fatalf("c.create(ctx, \"plain\", nil): %v", err)
 	}
-	if c.holder("plain") != 0 {
-		t.Fatalf("c.holder(\"plain\") = %v; want %v (without a tenant the balancer's order applies)", c.holder("plain"), 0)
+	if got := c.holder("plain"); got != 0 {
+		t.Fatalf("c.holder(\"plain\") = %v; want %v (without a tenant the balancer's order applies)", got, 0)
 	}
 
 	up, err := c.admin.UpdateTenant(ctx, tn.ID, &scalelite.UpdateTenantParams{SiteOrder: []string{}})

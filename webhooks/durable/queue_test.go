@@ -186,8 +186,8 @@ func TestDeadConsumerReclaimed(t *testing.T) {
 	start := time.Now()
 	stop := consume(t, live, app.deliver)
 	eventually(t, func() bool { return len(app.snapshot()["m9"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m9\"]) == 2")
-	if time.Since(start) < 250*time.Millisecond {
-		t.Fatalf("time.Since(start) = %v; want >= %v (claimed only after the lease ran out)", time.Since(start), 250*time.Millisecond)
+	if got := time.Since(start); got < 250*time.Millisecond {
+		t.Fatalf("time.Since(start) = %v; want >= %v (claimed only after the lease ran out)", got, 250*time.Millisecond)
 	}
 	stop()
 	if diff := cmp.Diff([]string{"1", "2"}, app.snapshot()["m9"]); diff != "" {
@@ -258,8 +258,8 @@ func TestUnavailableRedisAnswers503(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("resp.StatusCode = %v; want %v", resp.StatusCode, http.StatusServiceUnavailable)
 	}
-	if resp.Header.Get("Retry-After") != "1" {
-		t.Fatalf("resp.Header.Get(\"Retry-After\") = %q; want %q", resp.Header.Get("Retry-After"), "1")
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Fatalf("resp.Header.Get(\"Retry-After\") = %q; want %q", got, "1")
 	}
 }
 

@@ -62,7 +62,7 @@ func TestListers(t *testing.T) {
 	if err == nil {
 		t.Fatalf("pool.FromScalelite(nil).Servers(ctx) = nil; want an error")
 	}
-	if strings.Contains(pool.Server{ID: "a", URL: "u", Secret: "hidden"}.String(), "hidden") {
-		t.Fatalf("pool.Server{ID: \"a\", URL: \"u\", Secret: \"hidden\"}.String() = %q; want it not to contain %q", pool.Server{ID: "a", URL: "u", Secret: "hidden"}.String(), "hidden")
+	if got := (pool.Server{ID: "a", URL: "u", Secret: "hidden"}).String(); strings.Contains(got, "hidden") {
+		t.Fatalf("pool.Server{ID: \"a\", URL: \"u\", Secret: \"hidden\"}.String() = %q; want it not to contain %q", got, "hidden")
 	}
 }

@@ -81,8 +81,8 @@ func TestReconcilerPool(t *testing.T) {
 	if diff := cmp.Diff([]string{"http://127.0.0.1:1/hooks/b"}, hookURLs(b)); diff != "" {
 		t.Fatalf("hookURLs(b) mismatch (-want +got):\n%s", diff)
 	}
-	if len(hookURLs(c)) != 0 {
-		t.Fatalf("hookURLs(c) = %v; want empty", hookURLs(c))
+	if got := hookURLs(c); len(got) != 0 {
+		t.Fatalf("hookURLs(c) = %v; want empty", got)
 	}
 
 	// c joins the pool; b loses its hook; a goes down.
@@ -94,8 +94,8 @@ func TestReconcilerPool(t *testing.T) {
 	if err := wc.Destroy(ctx, b.Hooks()[0].HookID); err != nil {
 		t.Fatalf("wc.Destroy(ctx, b.Hooks()[0].HookID): %v", err)
 	}
-	if len(hookURLs(b)) != 0 {
-		t.Fatalf("hookURLs(b) = %v; want empty", hookURLs(b))
+	if got := hookURLs(b); len(got) != 0 {
+		t.Fatalf("hookURLs(b) = %v; want empty", got)
 	}
 	a.SetDown(true)
 
@@ -106,8 +106,8 @@ func TestReconcilerPool(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "server a") {
 		t.Fatalf("err = %v; want an error containing %q", err, "server a")
 	}
-	if strings.Contains(err.Error(), "secret-a") {
-		t.Fatalf("err.Error() = %q; want it not to contain %q", err.Error(), "secret-a")
+	if got := err.Error(); strings.Contains(got, "secret-a") {
+		t.Fatalf("err.Error() = %q; want it not to contain %q", got, "secret-a")
 	}
 	if diff := cmp.Diff([]string{"http://127.0.0.1:1/hooks/b"}, hookURLs(b)); diff != "" {
 		t.Fatalf("hookURLs(b) mismatch (-want +got) (dropped hook re-created):\n%s", diff)
@@ -150,8 +150,8 @@ func TestReconcilerPool(t *testing.T) {
 	if st[0].Created != 1 {
 		t.Fatalf("st[0].Created = %v; want %v", st[0].Created, 1)
 	}
-	if len(a.Hooks()) != 1 {
-		t.Fatalf("len(a.Hooks()) = %d; want %d: %v", len(a.Hooks()), 1, a.Hooks())
+	if got := a.Hooks(); len(got) != 1 {
+		t.Fatalf("len(a.Hooks()) = %d; want %d: %v", len(got), 1, got)
 	}
 
 	// c leaves the pool: forgotten, its hook left alone.
@@ -159,8 +159,8 @@ func TestReconcilerPool(t *testing.T) {
 	if err := rec.Sync(ctx); err != nil {
 		t.Fatalf("rec.Sync(ctx): %v", err)
 	}
-	if len(rec.Status()) != 2 {
-		t.Fatalf("len(rec.Status()) = %d; want %d: %v", len(rec.Status()), 2, rec.Status())
+	if got := rec.Status(); len(got) != 2 {
+		t.Fatalf("len(rec.Status()) = %d; want %d: %v", len(got), 2, got)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -202,16 +202,16 @@ func TestReconcilerRunInterval(t *testing.T) {
 	added := time.Now()
 	list.set(member("a", a), member("b", b))
 	eventually(t, func() bool { return len(b.Hooks()) == 1 }, 5*time.Second, 5*time.Millisecond, "len(b.Hooks()) == 1")
-	if time.Since(added) >= interval+150*time.Millisecond {
-		t.Fatalf("time.Since(added) = %v; want < %v (new server hooked within one interval)", time.Since(added), interval+150*time.Millisecond)
+	if got := time.Since(added); got >= interval+150*time.Millisecond {
+		t.Fatalf("time.Since(added) = %v; want < %v (new server hooked within one interval)", got, interval+150*time.Millisecond)
 	}
 
 	list.mu.Lock()
 	list.err = errors.New("balancer unreachable")
 	list.mu.Unlock()
 	time.Sleep(2 * interval)
-	if len(rec.Status()) != 2 {
-		t.Fatalf("len(rec.Status()) = %d; want %d: %v (a failing Lister forgets no server)", len(rec.Status()), 2, rec.Status())
+	if got := rec.Status(); len(got) != 2 {
+		t.Fatalf("len(rec.Status()) = %d; want %d: %v (a failing Lister forgets no server)", len(got), 2, got)
 	}
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {

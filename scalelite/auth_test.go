@@ -66,8 +66,8 @@ func TestScaleliteDocumentedVectorsStillVerify(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New(\"https://sl.example.org\", secret, WithLegacyAuth()): %v", err)
 	}
-	if (c.SignedURL("getServerInfo", url.Values{"id": {"bbb1"}})) != "https://sl.example.org/scalelite/api/getServerInfo?id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9" {
-		t.Errorf("c.SignedURL(\"getServerInfo\", url.Values{\"id\": {\"bbb1\"}}) = %q; want %q", c.SignedURL("getServerInfo", url.Values{"id": {"bbb1"}}), "https://sl.example.org/scalelite/api/getServerInfo?id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9")
+	if got := c.SignedURL("getServerInfo", url.Values{"id": {"bbb1"}}); got != "https://sl.example.org/scalelite/api/getServerInfo?id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9" {
+		t.Errorf("c.SignedURL(\"getServerInfo\", url.Values{\"id\": {\"bbb1\"}}) = %q; want %q", got, "https://sl.example.org/scalelite/api/getServerInfo?id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9")
 	}
 }
 
@@ -82,13 +82,13 @@ func TestStrongSchemeHashesTheDocumentedString(t *testing.T) {
 	if q != "bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300" {
 		t.Errorf("q = %q; want %q", q, "bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300")
 	}
-	if StrongAuthQuery("id=s1", body, exp) != "id=s1&bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300" {
-		t.Errorf("StrongAuthQuery(\"id=s1\", body, exp) = %q; want %q", StrongAuthQuery("id=s1", body, exp), "id=s1&bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300")
+	if got := StrongAuthQuery("id=s1", body, exp); got != "id=s1&bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300" {
+		t.Errorf("StrongAuthQuery(\"id=s1\", body, exp) = %q; want %q", got, "id=s1&bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300")
 	}
 	sum := checksum.Sum(checksum.SHA256, "updateServer", q, testSecret)
 	want := sha256.Sum256([]byte("updateServer" + q + testSecret))
-	if sum != hex.EncodeToString(want[:]) {
-		t.Errorf("sum = %v; want %v", sum, hex.EncodeToString(want[:]))
+	if got := hex.EncodeToString(want[:]); sum != got {
+		t.Errorf("sum = %v; want %v", sum, got)
 	}
 
 	auth, err := VerifyAdminQuery("updateServer", q+"&checksum="+sum, testSecret, exp.Add(-time.Minute))
@@ -137,8 +137,8 @@ func TestVerifyAdminQueryRefusals(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("VerifyAdminQuery(\"deleteServer\", tt.query, testSecret, now) = %v; want tt.want", err)
 			}
-			if strings.Contains(err.Error(), testSecret) {
-				t.Errorf("err.Error() = %q; want it not to contain %q", err.Error(), testSecret)
+			if got := err.Error(); strings.Contains(got, testSecret) {
+				t.Errorf("err.Error() = %q; want it not to contain %q", got, testSecret)
 			}
 		})
 	}

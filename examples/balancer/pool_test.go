@@ -49,11 +49,11 @@ func TestServersDryRun(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code = %v; want %v (%s)", code, 0, stderr.String())
 	}
-	if stdout.String() != "add w1\n" {
-		t.Errorf("stdout.String() = %q; want %q", stdout.String(), "add w1\n")
+	if got := stdout.String(); got != "add w1\n" {
+		t.Errorf("stdout.String() = %q; want %q", got, "add w1\n")
 	}
-	if strings.Contains(stdout.String()+stderr.String(), w.Secret) {
-		t.Errorf("stdout.String()+stderr.String() = %q; want it not to contain %q", stdout.String()+stderr.String(), w.Secret)
+	if got := stdout.String() + stderr.String(); strings.Contains(got, w.Secret) {
+		t.Errorf("stdout.String()+stderr.String() = %q; want it not to contain %q", got, w.Secret)
 	}
 }
 
@@ -81,8 +81,8 @@ func TestPoolFlagErrors(t *testing.T) {
 	if code != 1 {
 		t.Errorf("code = %v; want %v (an unknown field is an error)", code, 1)
 	}
-	if !strings.Contains(stderr.String(), "colour") {
-		t.Errorf("stderr.String() = %q; want it to contain %q", stderr.String(), "colour")
+	if got := stderr.String(); !strings.Contains(got, "colour") {
+		t.Errorf("stderr.String() = %q; want it to contain %q", got, "colour")
 	}
 }
 

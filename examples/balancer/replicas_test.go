@@ -57,7 +57,7 @@ func TestReplicasShareTenantsAndOnePolls(t *testing.T) {
 		t.Errorf("got.SiteOrder mismatch (-want +got):\n%s", diff)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if strings.Contains(logsB.String(), "lease_acquired") {
-		t.Errorf("logsB.String() = %q; want it not to contain %q (B took the lease while A holds it)", logsB.String(), "lease_acquired")
+	if got := logsB.String(); strings.Contains(got, "lease_acquired") {
+		t.Errorf("logsB.String() = %q; want it not to contain %q (B took the lease while A holds it)", got, "lease_acquired")
 	}
 }

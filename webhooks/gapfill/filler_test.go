@@ -158,7 +158,6 @@ func TestFillerSeesMeetingEndWhileReceiverDown(t *testing.T) {
 		t.Fatalf("application.take() mismatch (-want +got):\n%s", diff)
 	}
 
-
 	// Back up: real events pass, a poll adds nothing, and a late real
 	// copy of a state already synthesized is dropped.
 	down.Store(false)

@@ -49,8 +49,8 @@ func TestClientFallsBackToSHA1Once(t *testing.T) {
 	ctx := context.Background()
 	a, srv := sha1OnlyAPI(t)
 	c := newHooksClient(t, srv, testSecret)
-	if c.Algorithm() != checksum.SHA256 {
-		t.Errorf("c.Algorithm() = %v; want %v", c.Algorithm(), checksum.SHA256)
+	if got := c.Algorithm(); got != checksum.SHA256 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA256)
 	}
 
 	res, err := c.Create(ctx, webhooks.CreateParams{CallbackURL: testCallback})
@@ -63,11 +63,11 @@ func TestClientFallsBackToSHA1Once(t *testing.T) {
 	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA256, checksum.SHA1}, a.seen()); diff != "" {
 		t.Errorf("a.seen() mismatch (-want +got):\n%s", diff)
 	}
-	if c.Algorithm() != checksum.SHA1 {
-		t.Errorf("c.Algorithm() = %v; want %v", c.Algorithm(), checksum.SHA1)
+	if got := c.Algorithm(); got != checksum.SHA1 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA1)
 	}
-	if len(a.snapshot()) != 1 {
-		t.Fatalf("len(a.snapshot()) = %d; want %d: %v (the refused call created nothing; the retry created the hook once)", len(a.snapshot()), 1, a.snapshot())
+	if got := a.snapshot(); len(got) != 1 {
+		t.Fatalf("len(a.snapshot()) = %d; want %d: %v (the refused call created nothing; the retry created the hook once)", len(got), 1, got)
 	}
 
 	hooks, err := c.List(ctx, "")
@@ -102,8 +102,8 @@ func TestClientFallbackIsConcurrencySafe(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if c.Algorithm() != checksum.SHA1 {
-		t.Errorf("c.Algorithm() = %v; want %v", c.Algorithm(), checksum.SHA1)
+	if got := c.Algorithm(); got != checksum.SHA1 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA1)
 	}
 	before := len(a.seen())
 	_, err := c.List(ctx, "")
@@ -133,8 +133,8 @@ func TestClientChecksumChoiceAndNoFallback(t *testing.T) {
 	// An explicit algorithm is used as is, without fallback.
 	a, srv = sha1OnlyAPI(t)
 	c = newHooksClient(t, srv, testSecret, webhooks.WithChecksum(checksum.SHA512))
-	if c.Algorithm() != checksum.SHA512 {
-		t.Errorf("c.Algorithm() = %v; want %v", c.Algorithm(), checksum.SHA512)
+	if got := c.Algorithm(); got != checksum.SHA512 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA512)
 	}
 	_, err = c.List(ctx, "")
 	if !errors.Is(err, bbb.ErrChecksum) {
@@ -165,11 +165,11 @@ func TestClientChecksumChoiceAndNoFallback(t *testing.T) {
 	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA256, checksum.SHA1}, a.seen()); diff != "" {
 		t.Errorf("a.seen() mismatch (-want +got):\n%s", diff)
 	}
-	if c.Algorithm() != checksum.SHA256 {
-		t.Errorf("c.Algorithm() = %v; want %v", c.Algorithm(), checksum.SHA256)
+	if got := c.Algorithm(); got != checksum.SHA256 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA256)
 	}
-	if strings.Contains(err.Error(), "not-the-secret") {
-		t.Errorf("err.Error() = %q; want it not to contain %q", err.Error(), "not-the-secret")
+	if got := err.Error(); strings.Contains(got, "not-the-secret") {
+		t.Errorf("err.Error() = %q; want it not to contain %q", got, "not-the-secret")
 	}
 
 	// Bad options are errors.
@@ -212,8 +212,8 @@ func TestClientFallbackAgainstFakeServer(t *testing.T) {
 			if err != nil {
 				t.Fatalf("c.Create(...): %v", err)
 			}
-			if c.Algorithm() != tt.want {
-				t.Errorf("c.Algorithm() = %v; want %v", c.Algorithm(), tt.want)
+			if got := c.Algorithm(); got != tt.want {
+				t.Errorf("c.Algorithm() = %v; want %v", got, tt.want)
 			}
 			hooks, err := c.List(ctx, "")
 			if err != nil {
@@ -228,8 +228,8 @@ func TestClientFallbackAgainstFakeServer(t *testing.T) {
 			if err := c.Destroy(ctx, res.Hook.ID); err != nil {
 				t.Fatalf("c.Destroy(ctx, res.Hook.ID): %v", err)
 			}
-			if len(fake.Hooks()) != 0 {
-				t.Errorf("fake.Hooks() = %v; want empty", fake.Hooks())
+			if got := fake.Hooks(); len(got) != 0 {
+				t.Errorf("fake.Hooks() = %v; want empty", got)
 			}
 
 			// Without the fallback, the pre-3.0 server refuses SHA-256.

@@ -16,17 +16,17 @@ func TestCloneAppliesOptionsToACopy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("c.Clone(WithChecksum(checksum.SHA1)): %v", err)
 	}
-	if sha1c.Algorithm() != checksum.SHA1 {
-		t.Errorf("sha1c.Algorithm() = %v; want %v", sha1c.Algorithm(), checksum.SHA1)
+	if got := sha1c.Algorithm(); got != checksum.SHA1 {
+		t.Errorf("sha1c.Algorithm() = %v; want %v", got, checksum.SHA1)
 	}
-	if c.Algorithm() != checksum.SHA256 {
-		t.Errorf("c.Algorithm() = %v; want %v (the original is unchanged)", c.Algorithm(), checksum.SHA256)
+	if got := c.Algorithm(); got != checksum.SHA256 {
+		t.Errorf("c.Algorithm() = %v; want %v (the original is unchanged)", got, checksum.SHA256)
 	}
-	if sha1c.APIURL() != c.APIURL() {
-		t.Errorf("sha1c.APIURL() = %v; want %v", sha1c.APIURL(), c.APIURL())
+	if got := sha1c.APIURL(); got != c.APIURL() {
+		t.Errorf("sha1c.APIURL() = %v; want %v", got, c.APIURL())
 	}
-	if sha1c.SignedURL("getMeetings", nil)[:len(c.APIURL())] != c.SignedURL("getMeetings", nil)[:len(c.APIURL())] {
-		t.Errorf("sha1c.SignedURL(\"getMeetings\", nil)[:len(c.APIURL())] = %v; want %v", sha1c.SignedURL("getMeetings", nil)[:len(c.APIURL())], c.SignedURL("getMeetings", nil)[:len(c.APIURL())])
+	if got := sha1c.SignedURL("getMeetings", nil)[:len(c.APIURL())]; got != c.SignedURL("getMeetings", nil)[:len(c.APIURL())] {
+		t.Errorf("sha1c.SignedURL(\"getMeetings\", nil)[:len(c.APIURL())] = %v; want %v", got, c.SignedURL("getMeetings", nil)[:len(c.APIURL())])
 	}
 
 	_, err = c.Clone(WithChecksum(checksum.Algorithm(9)))

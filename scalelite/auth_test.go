@@ -87,8 +87,8 @@ func TestStrongSchemeHashesTheDocumentedString(t *testing.T) {
 	}
 	sum := checksum.Sum(checksum.SHA256, "updateServer", q, testSecret)
 	want := sha256.Sum256([]byte("updateServer" + q + testSecret))
-	if got := hex.EncodeToString(want[:]); sum != got {
-		t.Errorf("sum = %v; want %v", sum, got)
+	if wantSum := hex.EncodeToString(want[:]); sum != wantSum {
+		t.Errorf("sum = %v; want %v", sum, wantSum)
 	}
 
 	auth, err := VerifyAdminQuery("updateServer", q+"&checksum="+sum, testSecret, exp.Add(-time.Minute))

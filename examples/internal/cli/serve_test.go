@@ -301,8 +301,8 @@ func TestServerConfigValidate(t *testing.T) {
 		t.Errorf("zero.Validate() returned no error; want one")
 	}
 	zero.fillDefaults()
-	if got := DefaultServerConfig(); zero != got {
-		t.Errorf("zero = %v; want %v", zero, got)
+	if want := DefaultServerConfig(); zero != want {
+		t.Errorf("zero after fillDefaults = %v; want %v", zero, want)
 	}
 	bad := DefaultServerConfig()
 	bad.ReadTimeout = 0

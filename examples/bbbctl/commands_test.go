@@ -48,7 +48,7 @@ func TestServersStateCommands(t *testing.T) {
 		requireOK(t, r)
 		s, ok := f.state(t, f.ids[0])
 		if !ok {
-			t.Fatalf("ok = false; want true")
+			t.Fatalf("f.state(t, %s): not found; want the server", f.ids[0])
 		}
 		if s.State != tc.state {
 			t.Errorf("s.State = %v; want %v (%s)", s.State, tc.state, tc.cmd)
@@ -58,7 +58,7 @@ func TestServersStateCommands(t *testing.T) {
 	requireOK(t, r)
 	_, ok := f.state(t, f.ids[0])
 	if ok {
-		t.Errorf("ok = true; want false")
+		t.Errorf("f.state(t, %s) found the server; want it removed", f.ids[0])
 	}
 
 	r = ctl(t, f.env(), "servers", "cordon", "no-such-server")
@@ -115,7 +115,7 @@ func TestServersDrainWaitsThenRemoves(t *testing.T) {
 	eventually(t, func() bool {
 		s, ok := f.state(t, f.ids[0])
 		return ok && s.State == scalelite.StateCordoned
-	}, 10*time.Second, 50*time.Millisecond, "condition")
+	}, 10*time.Second, 50*time.Millisecond, "server state is cordoned")
 	time.Sleep(300 * time.Millisecond)
 	_, stillThere := f.state(t, f.ids[0])
 	if !stillThere {
@@ -137,7 +137,7 @@ func TestServersDrainWaitsThenRemoves(t *testing.T) {
 	}
 	_, ok := f.state(t, f.ids[0])
 	if ok {
-		t.Errorf("ok = true; want false")
+		t.Errorf("f.state(t, %s) found the server; want it removed", f.ids[0])
 	}
 }
 
@@ -154,7 +154,7 @@ func TestServersDrainTimeout(t *testing.T) {
 	}
 	s, ok := f.state(t, f.ids[0])
 	if !ok {
-		t.Fatalf("ok = false; want true")
+		t.Fatalf("f.state(t, %s): not found; want the server", f.ids[0])
 	}
 	if s.State != scalelite.StateCordoned {
 		t.Errorf("s.State = %v; want %v", s.State, scalelite.StateCordoned)

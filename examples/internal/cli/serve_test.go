@@ -163,7 +163,7 @@ func TestMaxBodyReaders(t *testing.T) {
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
-	}, 5*time.Second, 10*time.Millisecond, "condition")
+	}, 5*time.Second, 10*time.Millisecond, "GET answers 200 OK")
 }
 
 func TestGracefulShutdownFinishesRunningRequest(t *testing.T) {

@@ -60,7 +60,7 @@ func runMeeting(t *testing.T, listen, dir, ext string) []string {
 	eventually(t, func() bool {
 		files, _ = filepath.Glob(filepath.Join(dir, "*."+ext))
 		return len(files) == 1
-	}, 5*time.Second, 10*time.Millisecond, "condition")
+	}, 5*time.Second, 10*time.Millisecond, "one *."+ext+" file written")
 	return files
 }
 

@@ -64,7 +64,7 @@ func (r *redisProc) start() {
 			c.Close()
 		}
 		return err == nil
-	}, 10*time.Second, 10*time.Millisecond, "condition")
+	}, 10*time.Second, 10*time.Millisecond, "redis-server accepts connections")
 }
 
 func (r *redisProc) stop() {
@@ -114,7 +114,7 @@ func (p *receiverProc) start() {
 			resp.Body.Close()
 		}
 		return err == nil && resp.StatusCode == http.StatusOK
-	}, 10*time.Second, 10*time.Millisecond, "condition")
+	}, 10*time.Second, 10*time.Millisecond, "/healthz answers 200 OK")
 }
 
 func (p *receiverProc) signal(sig syscall.Signal) {
@@ -321,7 +321,7 @@ func waitPrinted(t *testing.T, files func() []string, meetings []string, n int) 
 			}
 		}
 		return true
-	}, 30*time.Second, 50*time.Millisecond, "condition")
+	}, 30*time.Second, 50*time.Millisecond, "every meeting printed")
 }
 
 // TestDurableKillAndReplica: events posted while one receiver process is

@@ -39,7 +39,7 @@ func TestGapfillWithoutAnyCallback(t *testing.T) {
 	eventually(t, func() bool {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 		return len(files) == 1
-	}, 5*time.Second, 10*time.Millisecond, "condition")
+	}, 5*time.Second, 10*time.Millisecond, "one *.json file written")
 	if got := stop(); got != 0 {
 		t.Fatalf("stop() = %v; want %v", got, 0)
 	}

@@ -340,7 +340,7 @@ func TestEntryIDStableAcrossRetries(t *testing.T) {
 	stop := consume(t, q, func(ctx context.Context, _ *webhooks.Delivery) error {
 		id, ok := durable.EntryID(ctx)
 		if !ok {
-			t.Fatalf("ok = false; want true")
+			t.Fatalf("durable.EntryID(ctx): no entry ID; want one")
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -350,7 +350,7 @@ func TestEntryIDStableAcrossRetries(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) == 2 }, 5*time.Second, 10*time.Millisecond, "condition")
+	eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) == 2 }, 5*time.Second, 10*time.Millisecond, "len(ids) == 2")
 	stop()
 	if ids[1] != ids[0] {
 		t.Fatalf("ids[1] = %v; want %v", ids[1], ids[0])
@@ -378,7 +378,7 @@ func TestReplicasShareThePartitions(t *testing.T) {
 		}
 	}
 	total := func() (int, int) { return len(a1.snapshot()), len(a2.snapshot()) }
-	eventually(t, func() bool { n1, n2 := total(); return n1+n2 == meetings }, 5*time.Second, 10*time.Millisecond, "condition")
+	eventually(t, func() bool { n1, n2 := total(); return n1+n2 == meetings }, 5*time.Second, 10*time.Millisecond, "n1+n2 == meetings")
 	stop1()
 	stop2()
 	n1, n2 := total()

@@ -217,7 +217,7 @@ func TestFillerOutOfOrderAndRepeats(t *testing.T) {
 	}
 	m, ok := srv.Meeting("room-5")
 	if !ok {
-		t.Fatalf("ok = false; want true")
+		t.Fatalf("srv.Meeting(\"room-5\"): not found; want the meeting")
 	}
 	if err := filler.Deliver(ctx, parse(`{"data":{"type":"event","id":"user-joined","attributes":{"meeting":{"internal-meeting-id":"`+m.InternalMeetingID+`","external-meeting-id":"room-5"},"user":{"internal-user-id":"`+ju.InternalUserID+`","external-user-id":"cy","name":"Cy","role":"VIEWER"}},"event":{"ts":1764150000000}}}`)); err != nil {
 		t.Fatalf("filler.Deliver(...): %v", err)

@@ -69,7 +69,7 @@ func TestReconcilerPool(t *testing.T) {
 		pool.WithCallbackURL(pool.CallbackURLPath("http://127.0.0.1:1/hooks")), fastBBB,
 		pool.WithObserver(func(ev pool.Event) { mu.Lock(); events = append(events, ev); mu.Unlock() }))
 	if err != nil {
-		t.Fatalf("err: %v", err)
+		t.Fatalf("pool.New(...): %v", err)
 	}
 
 	if err := rec.Sync(ctx); err != nil {
@@ -236,12 +236,12 @@ func TestReceiverRoutesByServer(t *testing.T) {
 	rec, err := pool.New(pool.Static{member("a", a), member("b", b)}, webhooks.CreateParams{},
 		pool.WithCallbackURL(pool.CallbackURLPath(recv.URL+"/hooks/")), fastBBB)
 	if err != nil {
-		t.Fatalf("err: %v", err)
+		t.Fatalf("pool.New(...): %v", err)
 	}
 	mux.Handle("/hooks/", pool.NewReceiver(rec, func(ctx context.Context, d *webhooks.Delivery) error {
 		id, ok := pool.ServerID(ctx)
 		if !ok {
-			t.Fatalf("ok = false; want true")
+			t.Fatalf("pool.ServerID(ctx): no server ID; want one")
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -263,7 +263,7 @@ func TestReceiverRoutesByServer(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got["a"]) == 1 && len(got["b"]) == 1
-	}, 5*time.Second, 10*time.Millisecond, "condition")
+	}, 5*time.Second, 10*time.Millisecond, "both servers delivered one event")
 	if got["a"][0] != webhooks.EventMeetingCreated {
 		t.Fatalf("got[\"a\"][0] = %v; want %v", got["a"][0], webhooks.EventMeetingCreated)
 	}
@@ -294,7 +294,7 @@ func TestNewRejectsBadArguments(t *testing.T) {
 	rec, err := pool.New(pool.Static{{ID: "a", URL: "http://127.0.0.1:1/bigbluebutton/api/", Secret: "s"}, {ID: "a", URL: "http://127.0.0.1:2/", Secret: "s"}},
 		webhooks.CreateParams{CallbackURL: "http://x/"})
 	if err != nil {
-		t.Fatalf("err: %v", err)
+		t.Fatalf("pool.New(...): %v", err)
 	}
 	if err := rec.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "listed twice") {
 		t.Fatalf("rec.Sync(context.Background()) = %v; want an error containing %q", err, "listed twice")

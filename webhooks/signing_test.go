@@ -244,7 +244,7 @@ func TestClientFallbackAgainstFakeServer(t *testing.T) {
 				}
 			} else {
 				if err != nil {
-					t.Errorf("err: %v", err)
+					t.Errorf("strict.List(ctx, \"\") = %v; want nil", err)
 				}
 			}
 		})

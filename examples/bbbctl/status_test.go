@@ -24,7 +24,7 @@ func (f *fleet) busy(t *testing.T, i int, id string, users int) {
 	t.Helper()
 	_, err := f.workers[i].BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: id, MeetingID: id})
 	if err != nil {
-		t.Fatalf("f.workers[i].BBBClient(...): %v", err)
+		t.Fatalf("f.workers[i].BBBClient(...).CreateMeeting(...): %v", err)
 	}
 	for u := range users {
 		_, err := f.workers[i].Join(id, bbbtest.User{FullName: "user", Role: bbb.RoleViewer, Video: u == 0})
@@ -117,7 +117,7 @@ func TestStatusSingleServer(t *testing.T) {
 	defer w.Close()
 	_, err := w.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "mm", MeetingID: "mm"})
 	if err != nil {
-		t.Fatalf("w.BBBClient(...): %v", err)
+		t.Fatalf("w.BBBClient(...).CreateMeeting(...): %v", err)
 	}
 	r := ctl(t, map[string]string{"BBBCTL_URL": w.URL, "BBBCTL_SECRET": w.Secret, "BBBCTL_CONFIG": "/nonexistent"}, "status")
 	requireOK(t, r)

@@ -35,7 +35,7 @@ func runMeeting(t *testing.T, listen, dir, ext string) []string {
 	}
 	_, err = srv.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Room", MeetingID: "room-1"})
 	if err != nil {
-		t.Fatalf("srv.BBBClient(...): %v", err)
+		t.Fatalf("srv.BBBClient(...).CreateMeeting(...): %v", err)
 	}
 	// Steps some milliseconds apart: the report orders events by their
 	// millisecond timestamps, as they may arrive in any order.

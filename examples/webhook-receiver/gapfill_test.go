@@ -25,7 +25,7 @@ func TestGapfillWithoutAnyCallback(t *testing.T) {
 		"-bbb-url", srv.APIURL(), "-gapfill", "50ms", "-attendance-dir", dir)
 	_, err := srv.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Room", MeetingID: "room-7"})
 	if err != nil {
-		t.Fatalf("srv.BBBClient(...): %v", err)
+		t.Fatalf("srv.BBBClient(...).CreateMeeting(...): %v", err)
 	}
 	_, err = srv.Join("room-7", bbbtest.User{FullName: "Dee", UserID: "dee"})
 	if err != nil {

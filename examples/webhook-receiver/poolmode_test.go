@@ -54,7 +54,7 @@ func TestPoolMode(t *testing.T) {
 	for i, s := range []*bbbtest.Server{a, b} {
 		_, err := s.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Room", MeetingID: fmt.Sprintf("room-%d", i)})
 		if err != nil {
-			t.Fatalf("s.BBBClient(...): %v", err)
+			t.Fatalf("s.BBBClient(...).CreateMeeting(...): %v", err)
 		}
 	}
 	eventually(t, func() bool {

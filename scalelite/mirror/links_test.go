@@ -43,7 +43,7 @@ func TestHandlerRefusesHardLinks(t *testing.T) {
 	refusing := newExport(t, src)
 	m, err := httpSource(t, refusing.URL+"/mirror/", testSecret).Manifest(context.Background())
 	if err != nil {
-		t.Fatalf("httpSource(...): %v", err)
+		t.Fatalf("httpSource(...).Manifest(...): %v", err)
 	}
 	if len(m.Recordings) != 1 {
 		t.Fatalf("len(m.Recordings) = %d; want %d: %v", len(m.Recordings), 1, m.Recordings)
@@ -78,7 +78,7 @@ func TestHandlerRefusesHardLinks(t *testing.T) {
 	allowing := newExport(t, src, WithHardLinks(true))
 	m, err = httpSource(t, allowing.URL+"/mirror/", testSecret).Manifest(context.Background())
 	if err != nil {
-		t.Fatalf("httpSource(...): %v", err)
+		t.Fatalf("httpSource(...).Manifest(...): %v", err)
 	}
 	if len(m.Recordings) != 2 {
 		t.Fatalf("len(m.Recordings) = %d; want %d: %v", len(m.Recordings), 2, m.Recordings)

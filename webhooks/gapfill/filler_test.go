@@ -209,7 +209,7 @@ func TestFillerOutOfOrderAndRepeats(t *testing.T) {
 	// room-5 runs; only a user event of it arrived.
 	_, err = srv.BBBClient().CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "Room 5", MeetingID: "room-5"})
 	if err != nil {
-		t.Fatalf("srv.BBBClient(...): %v", err)
+		t.Fatalf("srv.BBBClient(...).CreateMeeting(...): %v", err)
 	}
 	ju, err := srv.Join("room-5", bbbtest.User{FullName: "Cy", UserID: "cy"})
 	if err != nil {

@@ -38,7 +38,7 @@ func TestListers(t *testing.T) {
 	defer lb.Close()
 	_, err = lb.Scheduler().AddServer(ctx, scheduler.ServerConfig{ID: "bbb1", URL: bbb1.APIURL(), Secret: bbb1.Secret})
 	if err != nil {
-		t.Fatalf("lb.Scheduler(...): %v", err)
+		t.Fatalf("lb.Scheduler(...).AddServer(...): %v", err)
 	}
 	got, err = pool.FromScalelite(lb.AdminClient()).Servers(ctx)
 	if err != nil {

@@ -256,7 +256,7 @@ func TestReceiverRoutesByServer(t *testing.T) {
 	for _, s := range []*bbbtest.Server{a, b} {
 		_, err := s.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Room m", MeetingID: "room-m"})
 		if err != nil {
-			t.Fatalf("s.BBBClient(...): %v", err)
+			t.Fatalf("s.BBBClient(...).CreateMeeting(...): %v", err)
 		}
 	}
 	eventually(t, func() bool {

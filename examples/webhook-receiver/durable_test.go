@@ -348,7 +348,7 @@ func TestDurableKillAndReplica(t *testing.T) {
 		p1.start()
 	}
 	if err := <-done; err != nil {
-		t.Fatalf("<-done: %v", err)
+		t.Fatalf("s.run(ctx) = %v; want nil", err)
 	}
 	files := func() []string { return append(append([]string(nil), p1.files...), p2.files...) }
 	waitPrinted(t, files, meetings, perMeet)
@@ -376,7 +376,7 @@ func TestDurableRedisOutage(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	rds.start()
 	if err := <-done; err != nil {
-		t.Fatalf("<-done: %v", err)
+		t.Fatalf("s.run(ctx) = %v; want nil", err)
 	}
 	waitPrinted(t, func() []string { return p.files }, meetings, perMeet)
 	p.signal(syscall.SIGTERM)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -13,8 +14,6 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // withoutStrongAuth verifies a request the client sent with the strong
@@ -22,9 +21,15 @@ import (
 func withoutStrongAuth(t *testing.T, action, rawQuery string, body []byte) string {
 	t.Helper()
 	auth, err := VerifyAdminQuery(action, rawQuery, testSecret, time.Now())
-	require.NoError(t, err)
-	require.Equal(t, AuthStrong, auth.Scheme)
-	require.NoError(t, auth.VerifyBody(body))
+	if err != nil {
+		t.Fatalf("VerifyAdminQuery(action, rawQuery, testSecret, time.Now()): %v", err)
+	}
+	if auth.Scheme != AuthStrong {
+		t.Fatalf("auth.Scheme = %v; want %v", auth.Scheme, AuthStrong)
+	}
+	if err := auth.VerifyBody(body); err != nil {
+		t.Fatalf("auth.VerifyBody(body): %v", err)
+	}
 	_, rest, _ := checksum.Split(rawQuery)
 	var keep []string
 	for _, kv := range strings.Split(rest, "&") {
@@ -47,14 +52,23 @@ func TestScaleliteDocumentedVectorsStillVerify(t *testing.T) {
 		{"getServerInfo", "id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9"},
 	} {
 		auth, err := VerifyAdminQuery(tt.action, tt.query, secret, now)
-		require.NoError(t, err, tt.query)
-		assert.Equal(t, AuthLegacy, auth.Scheme)
-		assert.NoError(t, auth.VerifyBody([]byte(`{"any":"body"}`)), "the legacy checksum does not cover the body")
+		if err != nil {
+			t.Fatalf("VerifyAdminQuery(tt.action, tt.query, secret, now): %v (%s)", err, tt.query)
+		}
+		if auth.Scheme != AuthLegacy {
+			t.Errorf("auth.Scheme = %v; want %v", auth.Scheme, AuthLegacy)
+		}
+		if err := auth.VerifyBody([]byte(`{"any":"body"}`)); err != nil {
+			t.Errorf("auth.VerifyBody([]byte(`{\"any\":\"body\"}`)): %v (the legacy checksum does not cover the body)", err)
+		}
 	}
 	c, err := New("https://sl.example.org", secret, WithLegacyAuth())
-	require.NoError(t, err)
-	assert.Equal(t, "https://sl.example.org/scalelite/api/getServerInfo?id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9",
-		c.SignedURL("getServerInfo", url.Values{"id": {"bbb1"}}))
+	if err != nil {
+		t.Fatalf("New(\"https://sl.example.org\", secret, WithLegacyAuth()): %v", err)
+	}
+	if got := c.SignedURL("getServerInfo", url.Values{"id": {"bbb1"}}); got != "https://sl.example.org/scalelite/api/getServerInfo?id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9" {
+		t.Errorf("c.SignedURL(\"getServerInfo\", url.Values{\"id\": {\"bbb1\"}}) = %q; want %q", got, "https://sl.example.org/scalelite/api/getServerInfo?id=bbb1&checksum=1e56ddf5c64f3d4cb3a599e3c98be650130eeed99f1c65a6a52998f774d357c9")
+	}
 }
 
 // The strong scheme is Scalelite's formula over a longer query, so the
@@ -65,17 +79,31 @@ func TestStrongSchemeHashesTheDocumentedString(t *testing.T) {
 	exp := time.Unix(1_800_000_300, 0)
 	q := StrongAuthQuery("", body, exp)
 	digest := sha256.Sum256(body)
-	assert.Equal(t, "bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300", q)
-	assert.Equal(t, "id=s1&bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300", StrongAuthQuery("id=s1", body, exp))
+	if q != "bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300" {
+		t.Errorf("q = %q; want %q", q, "bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300")
+	}
+	if got := StrongAuthQuery("id=s1", body, exp); got != "id=s1&bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300" {
+		t.Errorf("StrongAuthQuery(\"id=s1\", body, exp) = %q; want %q", got, "id=s1&bodySHA256="+hex.EncodeToString(digest[:])+"&expires=1800000300")
+	}
 	sum := checksum.Sum(checksum.SHA256, "updateServer", q, testSecret)
 	want := sha256.Sum256([]byte("updateServer" + q + testSecret))
-	assert.Equal(t, hex.EncodeToString(want[:]), sum)
+	if wantSum := hex.EncodeToString(want[:]); sum != wantSum {
+		t.Errorf("sum = %v; want %v", sum, wantSum)
+	}
 
 	auth, err := VerifyAdminQuery("updateServer", q+"&checksum="+sum, testSecret, exp.Add(-time.Minute))
-	require.NoError(t, err)
-	assert.Equal(t, AuthStrong, auth.Scheme)
-	assert.Equal(t, exp, auth.Expires)
-	assert.NoError(t, auth.VerifyBody(body))
+	if err != nil {
+		t.Fatalf("VerifyAdminQuery(...): %v", err)
+	}
+	if auth.Scheme != AuthStrong {
+		t.Errorf("auth.Scheme = %v; want %v", auth.Scheme, AuthStrong)
+	}
+	if auth.Expires != exp {
+		t.Errorf("auth.Expires = %v; want %v", auth.Expires, exp)
+	}
+	if err := auth.VerifyBody(body); err != nil {
+		t.Errorf("auth.VerifyBody(body): %v", err)
+	}
 }
 
 func TestVerifyAdminQueryRefusals(t *testing.T) {
@@ -106,15 +134,27 @@ func TestVerifyAdminQueryRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := VerifyAdminQuery("deleteServer", tt.query, testSecret, now)
-			require.ErrorIs(t, err, tt.want)
-			assert.NotContains(t, err.Error(), testSecret)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("VerifyAdminQuery(\"deleteServer\", tt.query, testSecret, now) = %v; want tt.want", err)
+			}
+			if got := err.Error(); strings.Contains(got, testSecret) {
+				t.Errorf("err.Error() = %q; want it not to contain %q", got, testSecret)
+			}
 		})
 	}
 	auth, err := VerifyAdminQuery("deleteServer", sign("bodySHA256="+hexDigest+"&expires="+exp(time.Minute)), testSecret, now)
-	require.NoError(t, err)
-	assert.NoError(t, auth.VerifyBody(body))
-	assert.ErrorIs(t, auth.VerifyBody([]byte(`{"id":"s2"}`)), ErrBodyMismatch)
-	assert.ErrorIs(t, auth.VerifyBody(nil), ErrBodyMismatch)
+	if err != nil {
+		t.Fatalf("VerifyAdminQuery(...): %v", err)
+	}
+	if err := auth.VerifyBody(body); err != nil {
+		t.Errorf("auth.VerifyBody(body): %v", err)
+	}
+	if err := auth.VerifyBody([]byte(`{"id":"s2"}`)); !errors.Is(err, ErrBodyMismatch) {
+		t.Errorf("auth.VerifyBody([]byte(`{\"id\":\"s2\"}`)) = %v; want ErrBodyMismatch", err)
+	}
+	if err := auth.VerifyBody(nil); !errors.Is(err, ErrBodyMismatch) {
+		t.Errorf("auth.VerifyBody(nil) = %v; want ErrBodyMismatch", err)
+	}
 }
 
 func TestClientSignsStrongByDefault(t *testing.T) {
@@ -122,19 +162,37 @@ func TestClientSignsStrongByDefault(t *testing.T) {
 	c, rec := adminServer(t, 200, "application/json", serverJSON)
 	before := time.Now()
 	_, err := c.UpdateServer(context.Background(), "s1", &UpdateServerParams{State: StateDisabled})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("c.UpdateServer(...): %v", err)
+	}
 	auth, err := VerifyAdminQuery("updateServer", rec.rawQuery, testSecret, time.Now())
-	require.NoError(t, err)
-	assert.Equal(t, AuthStrong, auth.Scheme)
-	assert.NoError(t, auth.VerifyBody(rec.body))
-	assert.WithinDuration(t, before.Add(DefaultAuthValidity), auth.Expires, 2*time.Second)
+	if err != nil {
+		t.Fatalf("VerifyAdminQuery(\"updateServer\", rec.rawQuery, testSecret, time.Now()): %v", err)
+	}
+	if auth.Scheme != AuthStrong {
+		t.Errorf("auth.Scheme = %v; want %v", auth.Scheme, AuthStrong)
+	}
+	if err := auth.VerifyBody(rec.body); err != nil {
+		t.Errorf("auth.VerifyBody(rec.body): %v", err)
+	}
+	if d := auth.Expires.Sub(before.Add(DefaultAuthValidity)); d < -2*time.Second || d > 2*time.Second {
+		t.Errorf("auth.Expires = %v; want within 2s of %v", auth.Expires, before.Add(DefaultAuthValidity))
+	}
 
 	legacy, err := New(c.BaseURL(), testSecret, WithLegacyAuth(), bbb.WithHTTPClient(c.http.Config().HTTPClient))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(...): %v", err)
+	}
 	_, err = legacy.UpdateServer(context.Background(), "s1", &UpdateServerParams{State: StateDisabled})
-	require.NoError(t, err)
-	assert.NotContains(t, rec.rawQuery, ParamBodySHA256)
-	assert.NotContains(t, rec.rawQuery, ParamExpires)
+	if err != nil {
+		t.Fatalf("legacy.UpdateServer(...): %v", err)
+	}
+	if strings.Contains(rec.rawQuery, ParamBodySHA256) {
+		t.Errorf("rec.rawQuery = %q; want it not to contain %q", rec.rawQuery, ParamBodySHA256)
+	}
+	if strings.Contains(rec.rawQuery, ParamExpires) {
+		t.Errorf("rec.rawQuery = %q; want it not to contain %q", rec.rawQuery, ParamExpires)
+	}
 }
 
 // A balancer verifies the query before reading the body, then the body.

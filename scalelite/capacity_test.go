@@ -3,6 +3,7 @@ package scalelite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestSitesCapacityAndDrainBodies checks the bbbkit extensions on the wire:
@@ -40,30 +40,60 @@ func TestSitesCapacityAndDrainBodies(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, err := New(srv.URL, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(srv.URL, testSecret): %v", err)
+	}
 
 	s, err := c.AddServer(ctx, &AddServerParams{URL: "https://h/bigbluebutton/api", Secret: "x", Site: "a", Capacity: 250})
-	require.NoError(t, err)
-	assert.Equal(t, "a", s.Site)
-	assert.Equal(t, 250.0, s.Capacity, "a capacity sent as a string reads as a number")
-	assert.Equal(t, map[string]any{"url": "https://h/bigbluebutton/api", "secret": "x", "site": "a", "capacity": 250.0}, bodies["addServer"]["server"])
+	if err != nil {
+		t.Fatalf("c.AddServer(...): %v", err)
+	}
+	if s.Site != "a" {
+		t.Errorf("s.Site = %q; want %q", s.Site, "a")
+	}
+	if s.Capacity != 250.0 {
+		t.Errorf("s.Capacity = %v; want %v (a capacity sent as a string reads as a number)", s.Capacity, 250.0)
+	}
+	if diff := cmp.Diff(map[string]any{"url": "https://h/bigbluebutton/api", "secret": "x", "site": "a", "capacity": 250.0}, bodies["addServer"]["server"]); diff != "" {
+		t.Errorf("bodies[\"addServer\"][\"server\"] mismatch (-want +got):\n%s", diff)
+	}
 
 	_, err = c.UpdateServer(ctx, "s1", &UpdateServerParams{Site: new(""), Capacity: new(0.0)})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"site": "", "capacity": 0.0}, bodies["updateServer"]["server"], "pointers to zero values remove")
+	if err != nil {
+		t.Fatalf("c.UpdateServer(...): %v", err)
+	}
+	if diff := cmp.Diff(map[string]any{"site": "", "capacity": 0.0}, bodies["updateServer"]["server"]); diff != "" {
+		t.Errorf("bodies[\"updateServer\"][\"server\"] mismatch (-want +got) (pointers to zero values remove):\n%s", diff)
+	}
 
 	_, err = c.DrainServer(ctx, "s1", &DrainServerParams{Deadline: 90 * time.Second, EndMeetings: true, Message: "bye"})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"id": "s1", "deadline_seconds": 90.0, "at_deadline": "end", "message": "bye"}, bodies["drainServer"])
+	if err != nil {
+		t.Fatalf("c.DrainServer(...): %v", err)
+	}
+	if diff := cmp.Diff(map[string]any{"id": "s1", "deadline_seconds": 90.0, "at_deadline": "end", "message": "bye"}, bodies["drainServer"]); diff != "" {
+		t.Errorf("bodies[\"drainServer\"] mismatch (-want +got):\n%s", diff)
+	}
 	_, err = c.DrainServer(ctx, "s1", nil)
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"id": "s1", "at_deadline": "fail"}, bodies["drainServer"])
+	if err != nil {
+		t.Fatalf("c.DrainServer(ctx, \"s1\", nil): %v", err)
+	}
+	if diff := cmp.Diff(map[string]any{"id": "s1", "at_deadline": "fail"}, bodies["drainServer"]); diff != "" {
+		t.Errorf("bodies[\"drainServer\"] mismatch (-want +got):\n%s", diff)
+	}
 
 	capacity, err := c.GetCapacity(ctx)
-	require.NoError(t, err)
-	require.Len(t, capacity.Sites, 1)
-	assert.Equal(t, 70.0, capacity.Sites[0].Free)
-	assert.Equal(t, 2, capacity.Total.Servers)
+	if err != nil {
+		t.Fatalf("c.GetCapacity(ctx): %v", err)
+	}
+	if len(capacity.Sites) != 1 {
+		t.Fatalf("len(capacity.Sites) = %d; want %d: %v", len(capacity.Sites), 1, capacity.Sites)
+	}
+	if capacity.Sites[0].Free != 70.0 {
+		t.Errorf("capacity.Sites[0].Free = %v; want %v", capacity.Sites[0].Free, 70.0)
+	}
+	if capacity.Total.Servers != 2 {
+		t.Errorf("capacity.Total.Servers = %v; want %v", capacity.Total.Servers, 2)
+	}
 
 	for name, run := range map[string]func() error{
 		"drain empty id": func() error { _, err := c.DrainServer(ctx, "", nil); return err },
@@ -80,6 +110,8 @@ func TestSitesCapacityAndDrainBodies(t *testing.T) {
 		},
 	} {
 		var ae *ParamError
-		assert.ErrorAs(t, run(), &ae, name)
+		if err := run(); !errors.As(err, &ae) {
+			t.Errorf("%s: err = %v; want a *ParamError", name, err)
+		}
 	}
 }

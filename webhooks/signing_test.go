@@ -2,17 +2,17 @@ package webhooks_test
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/webhooks"
+	"github.com/google/go-cmp/cmp"
 )
 
 // sha1OnlyAPI is bbb-webhooks as shipped before BigBlueButton 3.0: its hooks
@@ -32,9 +32,13 @@ func (a *hooksAPI) seen() []checksum.Algorithm {
 func newHooksClient(t *testing.T, srv *httptest.Server, secret string, opts ...webhooks.ClientOption) *webhooks.Client {
 	t.Helper()
 	bc, err := bbb.New(srv.URL+"/bigbluebutton/", secret, bbb.WithHTTPClient(srv.Client()))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New(...): %v", err)
+	}
 	c, err := webhooks.NewClient(bc, opts...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("webhooks.NewClient(bc, opts...): %v", err)
+	}
 	return c
 }
 
@@ -45,21 +49,40 @@ func TestClientFallsBackToSHA1Once(t *testing.T) {
 	ctx := context.Background()
 	a, srv := sha1OnlyAPI(t)
 	c := newHooksClient(t, srv, testSecret)
-	assert.Equal(t, checksum.SHA256, c.Algorithm())
+	if got := c.Algorithm(); got != checksum.SHA256 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA256)
+	}
 
 	res, err := c.Create(ctx, webhooks.CreateParams{CallbackURL: testCallback})
-	require.NoError(t, err)
-	assert.False(t, res.Duplicate)
-	assert.Equal(t, []checksum.Algorithm{checksum.SHA256, checksum.SHA1}, a.seen())
-	assert.Equal(t, checksum.SHA1, c.Algorithm())
-	require.Len(t, a.snapshot(), 1, "the refused call created nothing; the retry created the hook once")
+	if err != nil {
+		t.Fatalf("c.Create(ctx, webhooks.CreateParams{CallbackURL: testCallback}): %v", err)
+	}
+	if res.Duplicate {
+		t.Errorf("res.Duplicate = true; want false")
+	}
+	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA256, checksum.SHA1}, a.seen()); diff != "" {
+		t.Errorf("a.seen() mismatch (-want +got):\n%s", diff)
+	}
+	if got := c.Algorithm(); got != checksum.SHA1 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA1)
+	}
+	if got := a.snapshot(); len(got) != 1 {
+		t.Fatalf("len(a.snapshot()) = %d; want %d: %v (the refused call created nothing; the retry created the hook once)", len(got), 1, got)
+	}
 
 	hooks, err := c.List(ctx, "")
-	require.NoError(t, err)
-	require.Len(t, hooks, 1)
-	require.NoError(t, c.Destroy(ctx, hooks[0].ID))
-	assert.Equal(t, []checksum.Algorithm{checksum.SHA256, checksum.SHA1, checksum.SHA1, checksum.SHA1}, a.seen(),
-		"the fallback is remembered: no more SHA-256 attempts")
+	if err != nil {
+		t.Fatalf("c.List(ctx, \"\"): %v", err)
+	}
+	if len(hooks) != 1 {
+		t.Fatalf("len(hooks) = %d; want %d: %v", len(hooks), 1, hooks)
+	}
+	if err := c.Destroy(ctx, hooks[0].ID); err != nil {
+		t.Fatalf("c.Destroy(ctx, hooks[0].ID): %v", err)
+	}
+	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA256, checksum.SHA1, checksum.SHA1, checksum.SHA1}, a.seen()); diff != "" {
+		t.Errorf("a.seen() mismatch (-want +got) (the fallback is remembered: no more SHA-256 attempts):\n%s", diff)
+	}
 }
 
 // Many goroutines hitting a fresh client at once all succeed (run with
@@ -73,15 +96,23 @@ func TestClientFallbackIsConcurrencySafe(t *testing.T) {
 	for range 16 {
 		wg.Go(func() {
 			_, err := c.List(ctx, "")
-			assert.NoError(t, err)
+			if err != nil {
+				t.Errorf("c.List(ctx, \"\"): %v", err)
+			}
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, checksum.SHA1, c.Algorithm())
+	if got := c.Algorithm(); got != checksum.SHA1 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA1)
+	}
 	before := len(a.seen())
 	_, err := c.List(ctx, "")
-	require.NoError(t, err)
-	assert.Equal(t, []checksum.Algorithm{checksum.SHA1}, a.seen()[before:])
+	if err != nil {
+		t.Fatalf("c.List(ctx, \"\"): %v", err)
+	}
+	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA1}, a.seen()[before:]); diff != "" {
+		t.Errorf("a.seen()[before:] mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestClientChecksumChoiceAndNoFallback(t *testing.T) {
@@ -92,40 +123,68 @@ func TestClientChecksumChoiceAndNoFallback(t *testing.T) {
 	a, srv := newHooksAPI(t)
 	c := newHooksClient(t, srv, testSecret)
 	_, err := c.List(ctx, "")
-	require.NoError(t, err)
-	assert.Equal(t, []checksum.Algorithm{checksum.SHA256}, a.seen())
+	if err != nil {
+		t.Fatalf("c.List(ctx, \"\"): %v", err)
+	}
+	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA256}, a.seen()); diff != "" {
+		t.Errorf("a.seen() mismatch (-want +got):\n%s", diff)
+	}
 
 	// An explicit algorithm is used as is, without fallback.
 	a, srv = sha1OnlyAPI(t)
 	c = newHooksClient(t, srv, testSecret, webhooks.WithChecksum(checksum.SHA512))
-	assert.Equal(t, checksum.SHA512, c.Algorithm())
+	if got := c.Algorithm(); got != checksum.SHA512 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA512)
+	}
 	_, err = c.List(ctx, "")
-	require.ErrorIs(t, err, bbb.ErrChecksum)
-	assert.Equal(t, []checksum.Algorithm{checksum.SHA512}, a.seen())
+	if !errors.Is(err, bbb.ErrChecksum) {
+		t.Fatalf("c.List(ctx, \"\") = %v; want bbb.ErrChecksum", err)
+	}
+	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA512}, a.seen()); diff != "" {
+		t.Errorf("a.seen() mismatch (-want +got):\n%s", diff)
+	}
 
 	a, srv = sha1OnlyAPI(t)
 	c = newHooksClient(t, srv, testSecret, webhooks.WithChecksum(checksum.SHA1))
 	_, err = c.List(ctx, "")
-	require.NoError(t, err)
-	assert.Equal(t, []checksum.Algorithm{checksum.SHA1}, a.seen())
+	if err != nil {
+		t.Fatalf("c.List(ctx, \"\"): %v", err)
+	}
+	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA1}, a.seen()); diff != "" {
+		t.Errorf("a.seen() mismatch (-want +got):\n%s", diff)
+	}
 
 	// A wrong secret fails with both: the error is the first call's, and
 	// nothing is remembered.
 	a, srv = sha1OnlyAPI(t)
 	c = newHooksClient(t, srv, "not-the-secret")
 	_, err = c.List(ctx, "")
-	require.ErrorIs(t, err, bbb.ErrChecksum)
-	assert.Equal(t, []checksum.Algorithm{checksum.SHA256, checksum.SHA1}, a.seen())
-	assert.Equal(t, checksum.SHA256, c.Algorithm())
-	assert.NotContains(t, err.Error(), "not-the-secret")
+	if !errors.Is(err, bbb.ErrChecksum) {
+		t.Fatalf("c.List(ctx, \"\") = %v; want bbb.ErrChecksum", err)
+	}
+	if diff := cmp.Diff([]checksum.Algorithm{checksum.SHA256, checksum.SHA1}, a.seen()); diff != "" {
+		t.Errorf("a.seen() mismatch (-want +got):\n%s", diff)
+	}
+	if got := c.Algorithm(); got != checksum.SHA256 {
+		t.Errorf("c.Algorithm() = %v; want %v", got, checksum.SHA256)
+	}
+	if got := err.Error(); strings.Contains(got, "not-the-secret") {
+		t.Errorf("err.Error() = %q; want it not to contain %q", got, "not-the-secret")
+	}
 
 	// Bad options are errors.
 	bc, err := bbb.New(srv.URL+"/bigbluebutton/", testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New(srv.URL+\"/bigbluebutton/\", testSecret): %v", err)
+	}
 	_, err = webhooks.NewClient(bc, webhooks.WithChecksum(checksum.Algorithm(0)))
-	assert.Error(t, err)
+	if err == nil {
+		t.Errorf("webhooks.NewClient(bc, webhooks.WithChecksum(checksum.Algorithm(0))) = nil; want an error")
+	}
 	_, err = webhooks.NewClient(bc, nil)
-	assert.Error(t, err)
+	if err == nil {
+		t.Errorf("webhooks.NewClient(bc, nil) = nil; want an error")
+	}
 }
 
 // The same fallback against the fake BigBlueButton server, in its pre-3.0
@@ -146,25 +205,47 @@ func TestClientFallbackAgainstFakeServer(t *testing.T) {
 			fake := bbbtest.NewServer(tt.opts...)
 			defer fake.Close()
 			c, err := webhooks.NewClient(fake.BBBClient())
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("webhooks.NewClient(fake.BBBClient()): %v", err)
+			}
 			res, err := c.Create(ctx, webhooks.CreateParams{CallbackURL: "https://portal.example.org/bbb/events"})
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, c.Algorithm())
+			if err != nil {
+				t.Fatalf("c.Create(...): %v", err)
+			}
+			if got := c.Algorithm(); got != tt.want {
+				t.Errorf("c.Algorithm() = %v; want %v", got, tt.want)
+			}
 			hooks, err := c.List(ctx, "")
-			require.NoError(t, err)
-			require.Len(t, hooks, 1)
-			assert.Equal(t, res.Hook.ID, hooks[0].ID)
-			require.NoError(t, c.Destroy(ctx, res.Hook.ID))
-			assert.Empty(t, fake.Hooks())
+			if err != nil {
+				t.Fatalf("c.List(ctx, \"\"): %v", err)
+			}
+			if len(hooks) != 1 {
+				t.Fatalf("len(hooks) = %d; want %d: %v", len(hooks), 1, hooks)
+			}
+			if hooks[0].ID != res.Hook.ID {
+				t.Errorf("hooks[0].ID = %v; want %v", hooks[0].ID, res.Hook.ID)
+			}
+			if err := c.Destroy(ctx, res.Hook.ID); err != nil {
+				t.Fatalf("c.Destroy(ctx, res.Hook.ID): %v", err)
+			}
+			if got := fake.Hooks(); len(got) != 0 {
+				t.Errorf("fake.Hooks() = %v; want empty", got)
+			}
 
 			// Without the fallback, the pre-3.0 server refuses SHA-256.
 			strict, err := webhooks.NewClient(fake.BBBClient(), webhooks.WithChecksum(checksum.SHA256))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("webhooks.NewClient(...): %v", err)
+			}
 			_, err = strict.List(ctx, "")
 			if tt.want == checksum.SHA1 {
-				assert.ErrorIs(t, err, bbb.ErrChecksum)
+				if !errors.Is(err, bbb.ErrChecksum) {
+					t.Errorf("err = %v; want bbb.ErrChecksum", err)
+				}
 			} else {
-				assert.NoError(t, err)
+				if err != nil {
+					t.Errorf("strict.List(ctx, \"\") = %v; want nil", err)
+				}
 			}
 		})
 	}

@@ -9,11 +9,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
@@ -26,7 +24,9 @@ import (
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(p, []byte(content), 0o600): %v", err)
+	}
 	return p
 }
 
@@ -46,9 +46,15 @@ func TestServersDryRun(t *testing.T) {
 		}
 		return ""
 	}), []string{"-servers", pool, "-servers-dry-run"}, nil, &stdout, &stderr)
-	require.Equal(t, 0, code, stderr.String())
-	assert.Equal(t, "add w1\n", stdout.String())
-	assert.NotContains(t, stdout.String()+stderr.String(), w.Secret)
+	if code != 0 {
+		t.Fatalf("code = %v; want %v (%s)", code, 0, stderr.String())
+	}
+	if got := stdout.String(); got != "add w1\n" {
+		t.Errorf("stdout.String() = %q; want %q", got, "add w1\n")
+	}
+	if got := stdout.String() + stderr.String(); strings.Contains(got, w.Secret) {
+		t.Errorf("stdout.String()+stderr.String() = %q; want it not to contain %q", got, w.Secret)
+	}
 }
 
 func TestPoolFlagErrors(t *testing.T) {
@@ -60,7 +66,9 @@ func TestPoolFlagErrors(t *testing.T) {
 	} {
 		var stderr bytes.Buffer
 		code := run(cli.WithGetenv(context.Background(), noEnv), args, nil, io.Discard, &stderr)
-		assert.Equal(t, 2, code, name)
+		if code != 2 {
+			t.Errorf("code = %v; want %v (%s)", code, 2, name)
+		}
 	}
 	bad := writeFile(t, "servers.yaml", "servers:\n  w1:\n    url: https://w1.example.com/\n    secret: x\n    colour: blue\n")
 	var stderr bytes.Buffer
@@ -70,8 +78,12 @@ func TestPoolFlagErrors(t *testing.T) {
 		}
 		return ""
 	}), []string{"-servers", bad, "-servers-dry-run"}, nil, io.Discard, &stderr)
-	assert.Equal(t, 1, code, "an unknown field is an error")
-	assert.Contains(t, stderr.String(), "colour")
+	if code != 1 {
+		t.Errorf("code = %v; want %v (an unknown field is an error)", code, 1)
+	}
+	if got := stderr.String(); !strings.Contains(got, "colour") {
+		t.Errorf("stderr.String() = %q; want it to contain %q", got, "colour")
+	}
 }
 
 // TestPoolScaleHookAndSites starts the balancer with a pool file, a site
@@ -91,24 +103,44 @@ func TestPoolScaleHookAndSites(t *testing.T) {
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	admin, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(&http.Client{Transport: tr}))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("scalelite.New(...): %v", err)
+	}
 	ctx := context.Background()
 	srv, err := admin.GetServerInfo(ctx, "w1")
-	require.NoError(t, err)
-	assert.Equal(t, "a", srv.Site)
-	assert.Equal(t, 250.0, srv.Capacity)
-	assert.Equal(t, scalelite.StateEnabled, srv.State)
+	if err != nil {
+		t.Fatalf("admin.GetServerInfo(ctx, \"w1\"): %v", err)
+	}
+	if srv.Site != "a" {
+		t.Errorf("srv.Site = %q; want %q", srv.Site, "a")
+	}
+	if srv.Capacity != 250.0 {
+		t.Errorf("srv.Capacity = %v; want %v", srv.Capacity, 250.0)
+	}
+	if srv.State != scalelite.StateEnabled {
+		t.Errorf("srv.State = %v; want %v", srv.State, scalelite.StateEnabled)
+	}
 
 	var plan autoscale.Plan
-	require.Eventually(t, func() bool {
+	eventually(t, func() bool {
 		b, err := os.ReadFile(planFile)
 		return err == nil && json.Unmarshal(b, &plan) == nil
-	}, 10*time.Second, 20*time.Millisecond, "the hook ran with a plan")
-	require.Len(t, plan.Actions, 1)
-	assert.Equal(t, "a", plan.Actions[0].Site)
-	assert.Equal(t, 1, plan.Actions[0].ScaleOut)
+	}, 10*time.Second, 20*time.Millisecond, "condition (the hook ran with a plan)")
+	if len(plan.Actions) != 1 {
+		t.Fatalf("len(plan.Actions) = %d; want %d: %v", len(plan.Actions), 1, plan.Actions)
+	}
+	if plan.Actions[0].Site != "a" {
+		t.Errorf("plan.Actions[0].Site = %q; want %q", plan.Actions[0].Site, "a")
+	}
+	if plan.Actions[0].ScaleOut != 1 {
+		t.Errorf("plan.Actions[0].ScaleOut = %v; want %v", plan.Actions[0].ScaleOut, 1)
+	}
 
 	capacity, err := admin.GetCapacity(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 1, capacity.Total.Servers)
+	if err != nil {
+		t.Fatalf("admin.GetCapacity(ctx): %v", err)
+	}
+	if capacity.Total.Servers != 1 {
+		t.Errorf("capacity.Total.Servers = %v; want %v", capacity.Total.Servers, 1)
+	}
 }

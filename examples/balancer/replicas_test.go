@@ -7,12 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/internal/redistest"
 	"github.com/bbbkit/bbbkit/scalelite"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestReplicasShareTenantsAndOnePolls runs two balancer replicas on one
@@ -33,19 +31,33 @@ func TestReplicasShareTenantsAndOnePolls(t *testing.T) {
 	hc := &http.Client{Transport: tr}
 	ctx := context.Background()
 	adminA, err := scalelite.New("http://"+a, secret, bbb.WithHTTPClient(hc))
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return strings.Contains(logsA.String(), "lease_acquired") }, 5*time.Second, 10*time.Millisecond)
+	if err != nil {
+		t.Fatalf("scalelite.New(\"http://\"+a, secret, bbb.WithHTTPClient(hc)): %v", err)
+	}
+	eventually(t, func() bool { return strings.Contains(logsA.String(), "lease_acquired") }, 5*time.Second, 10*time.Millisecond, "strings.Contains(logsA.String(), \"lease_acquired\")")
 
 	// Replica B, started after A holds the lease, shares its tenants.
 	b, logsB := balancer(t, append(args, "-lease-holder", "replica-b")...)
 	adminB, err := scalelite.New("http://"+b, secret, bbb.WithHTTPClient(hc))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("scalelite.New(\"http://\"+b, secret, bbb.WithHTTPClient(hc)): %v", err)
+	}
 	tn, err := adminA.AddTenant(ctx, &scalelite.AddTenantParams{Name: "school1", Secrets: []string{"school1-secret"}, SiteOrder: []string{"b"}})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("adminA.AddTenant(...): %v", err)
+	}
 	got, err := adminB.GetTenantInfo(ctx, tn.ID)
-	require.NoError(t, err)
-	assert.Equal(t, "school1", got.Name)
-	assert.Equal(t, []string{"b"}, got.SiteOrder)
+	if err != nil {
+		t.Fatalf("adminB.GetTenantInfo(ctx, tn.ID): %v", err)
+	}
+	if got.Name != "school1" {
+		t.Errorf("got.Name = %q; want %q", got.Name, "school1")
+	}
+	if diff := cmp.Diff([]string{"b"}, got.SiteOrder); diff != "" {
+		t.Errorf("got.SiteOrder mismatch (-want +got):\n%s", diff)
+	}
 	time.Sleep(300 * time.Millisecond)
-	assert.NotContains(t, logsB.String(), "lease_acquired", "B took the lease while A holds it")
+	if got := logsB.String(); strings.Contains(got, "lease_acquired") {
+		t.Errorf("logsB.String() = %q; want it not to contain %q (B took the lease while A holds it)", got, "lease_acquired")
+	}
 }

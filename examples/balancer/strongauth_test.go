@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/scalelite"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func TestRequireStrongAuthFlag(t *testing.T) {
@@ -26,16 +25,26 @@ func TestRequireStrongAuthFlag(t *testing.T) {
 	} {
 		addr, _ := balancer(t, tt.args...)
 		strong, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(hc))
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("scalelite.New(\"http://\"+addr, secret, bbb.WithHTTPClient(hc)): %v", err)
+		}
 		_, err = strong.GetServers(ctx)
-		require.NoError(t, err, "%v", tt.args)
+		if err != nil {
+			t.Fatalf("strong.GetServers(ctx): %v (%v)", err, tt.args)
+		}
 		legacy, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(hc), scalelite.WithLegacyAuth())
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("scalelite.New(...): %v", err)
+		}
 		_, err = legacy.GetServers(ctx)
 		if tt.legacyWork {
-			assert.NoError(t, err, "Scalelite's scheme is accepted by default")
+			if err != nil {
+				t.Errorf("err: %v (Scalelite's scheme is accepted by default)", err)
+			}
 		} else {
-			assert.ErrorIs(t, err, scalelite.ErrChecksum, "-require-strong-auth refuses Scalelite's scheme")
+			if !errors.Is(err, scalelite.ErrChecksum) {
+				t.Errorf("err = %v; want scalelite.ErrChecksum (-require-strong-auth refuses Scalelite's scheme)", err)
+			}
 		}
 	}
 }

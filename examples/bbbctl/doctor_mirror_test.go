@@ -6,12 +6,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite/mirror"
@@ -25,14 +23,20 @@ func writeRecording(t *testing.T, dir string, i int, size int, mtime time.Time) 
 	t.Helper()
 	id := fmt.Sprintf("%040x-%d", i+1, 1767600000000+int64(i)*3600000)
 	base := filepath.Join(dir, "presentation", id)
-	require.NoError(t, os.MkdirAll(base, 0o755))
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatalf("os.MkdirAll(base, 0o755): %v", err)
+	}
 	md := fmt.Sprintf(`<recording><id>%s</id><state>published</state><published>true</published><start_time>%d</start_time><playback><format>presentation</format></playback></recording>`,
 		id, 1767600000000+int64(i)*3600000)
 	files := map[string][]byte{"metadata.xml": []byte(md), "slides.svg": []byte(strings.Repeat("x", size))}
 	for name, data := range files {
 		p := filepath.Join(base, name)
-		require.NoError(t, os.WriteFile(p, data, 0o644))
-		require.NoError(t, os.Chtimes(p, mtime, mtime))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatalf("os.WriteFile(p, data, 0o644): %v", err)
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			t.Fatalf("os.Chtimes(p, mtime, mtime): %v", err)
+		}
 	}
 }
 
@@ -40,7 +44,9 @@ func writeRecording(t *testing.T, dir string, i int, size int, mtime time.Time) 
 func mirrorEndpoint(t *testing.T, dir string) *httptest.Server {
 	t.Helper()
 	h, err := mirror.NewHandler(dir, mirrorSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("mirror.NewHandler(dir, mirrorSecret): %v", err)
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
@@ -56,9 +62,13 @@ func TestDoctorMirror(t *testing.T) {
 	}
 	endpoint := mirrorEndpoint(t, src)
 	hs, err := mirror.NewHTTPSource(endpoint.URL, mirrorSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("mirror.NewHTTPSource(endpoint.URL, mirrorSecret): %v", err)
+	}
 	_, err = mirror.Sync(context.Background(), hs, dst)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("mirror.Sync(context.Background(), hs, dst): %v", err)
+	}
 	env := f.env()
 	env["MIRROR_SECRET"] = mirrorSecret
 	doctor := func(extra ...string) (result, map[string]check) {
@@ -70,9 +80,15 @@ func TestDoctorMirror(t *testing.T) {
 	// In step: both checks pass.
 	r, checks := doctor("-mirror", endpoint.URL, "-mirror-dest", dst)
 	requireOK(t, r)
-	assert.Equal(t, statusOK, checks["mirror"].Status)
-	assert.Contains(t, checks["mirror"].Value, "3 recordings in ")
-	assert.Equal(t, check{Server: hostOf(endpoint.URL), Check: "mirror dest", Status: statusOK, Value: "up to date (3 recordings)"}, checks["mirror dest"])
+	if checks["mirror"].Status != statusOK {
+		t.Errorf("checks[\"mirror\"].Status = %v; want %v", checks["mirror"].Status, statusOK)
+	}
+	if !strings.Contains(checks["mirror"].Value, "3 recordings in ") {
+		t.Errorf("checks[\"mirror\"].Value = %q; want it to contain %q", checks["mirror"].Value, "3 recordings in ")
+	}
+	if want := (check{Server: hostOf(endpoint.URL), Check: "mirror dest", Status: statusOK, Value: "up to date (3 recordings)"}); checks["mirror dest"] != want {
+		t.Errorf("checks[\"mirror dest\"] = %v; want %v", checks["mirror dest"], want)
+	}
 
 	// A recording new on the endpoint for two hours, and one changed since
 	// the last sync: two behind, the oldest two hours; a warning, exit 0.
@@ -80,40 +96,70 @@ func TestDoctorMirror(t *testing.T) {
 	writeRecording(t, src, 0, 200, time.Now().Add(-time.Hour))
 	r, checks = doctor("-mirror", endpoint.URL, "-mirror-dest", dst)
 	requireOK(t, r)
-	assert.Equal(t, statusWarn, checks["mirror dest"].Status)
-	assert.Regexp(t, `^2 behind, oldest 2h0m[0-9]+s$`, checks["mirror dest"].Value)
-	assert.Contains(t, checks["mirror dest"].Cause, "mirror sync")
+	if checks["mirror dest"].Status != statusWarn {
+		t.Errorf("checks[\"mirror dest\"].Status = %v; want %v", checks["mirror dest"].Status, statusWarn)
+	}
+	if !regexp.MustCompile(`^2 behind, oldest 2h0m[0-9]+s$`).MatchString(checks["mirror dest"].Value) {
+		t.Errorf("checks[\"mirror dest\"].Value = %q; want it to match `^2 behind, oldest 2h0m[0-9]+s$`", checks["mirror dest"].Value)
+	}
+	if !strings.Contains(checks["mirror dest"].Cause, "mirror sync") {
+		t.Errorf("checks[\"mirror dest\"].Cause = %q; want it to contain %q", checks["mirror dest"].Cause, "mirror sync")
+	}
 
 	// Without -mirror-dest only the endpoint is checked.
 	r, checks = doctor("-mirror", endpoint.URL)
 	requireOK(t, r)
-	assert.Contains(t, checks["mirror"].Value, "4 recordings")
-	assert.NotContains(t, checks, "mirror dest")
+	if !strings.Contains(checks["mirror"].Value, "4 recordings") {
+		t.Errorf("checks[\"mirror\"].Value = %q; want it to contain %q", checks["mirror"].Value, "4 recordings")
+	}
+	if _, ok := checks["mirror dest"]; ok {
+		t.Errorf("checks = %v; want no %q check", checks, "mirror dest")
+	}
 
 	// A wrong secret and an endpoint that is down fail, and say why.
 	env["MIRROR_SECRET"] = "wrong-mirror-secret-0123456789"
 	r, checks = doctor("-mirror", endpoint.URL)
-	assert.Equal(t, cli.ExitFailure, r.code)
-	assert.Equal(t, statusFail, checks["mirror"].Status)
-	assert.Contains(t, checks["mirror"].Cause, "refused the secret")
-	assert.NotContains(t, r.stdout+r.stderr, "wrong-mirror-secret")
+	if r.code != cli.ExitFailure {
+		t.Errorf("r.code = %v; want %v", r.code, cli.ExitFailure)
+	}
+	if checks["mirror"].Status != statusFail {
+		t.Errorf("checks[\"mirror\"].Status = %v; want %v", checks["mirror"].Status, statusFail)
+	}
+	if !strings.Contains(checks["mirror"].Cause, "refused the secret") {
+		t.Errorf("checks[\"mirror\"].Cause = %q; want it to contain %q", checks["mirror"].Cause, "refused the secret")
+	}
+	if strings.Contains(r.stdout+r.stderr, "wrong-mirror-secret") {
+		t.Errorf("r.stdout+r.stderr = %q; want it not to contain %q", r.stdout+r.stderr, "wrong-mirror-secret")
+	}
 
 	env["MIRROR_SECRET"] = mirrorSecret
 	down := mirrorEndpoint(t, src)
 	down.Close()
 	r, checks = doctor("-mirror", down.URL, "-mirror-dest", dst)
-	assert.Equal(t, cli.ExitFailure, r.code)
-	assert.Equal(t, statusFail, checks["mirror"].Status)
-	assert.Contains(t, checks["mirror"].Cause, "does not answer")
-	for _, s := range append(f.secrets(), mirrorSecret) {
-		assert.NotContains(t, r.stdout+r.stderr, s)
+	if r.code != cli.ExitFailure {
+		t.Errorf("r.code = %v; want %v", r.code, cli.ExitFailure)
 	}
-	assert.NotRegexp(t, `checksum=[0-9a-f]{40}`, r.stdout+r.stderr)
+	if checks["mirror"].Status != statusFail {
+		t.Errorf("checks[\"mirror\"].Status = %v; want %v", checks["mirror"].Status, statusFail)
+	}
+	if !strings.Contains(checks["mirror"].Cause, "does not answer") {
+		t.Errorf("checks[\"mirror\"].Cause = %q; want it to contain %q", checks["mirror"].Cause, "does not answer")
+	}
+	for _, s := range append(f.secrets(), mirrorSecret) {
+		if strings.Contains(r.stdout+r.stderr, s) {
+			t.Errorf("r.stdout+r.stderr = %q; want it not to contain %q", r.stdout+r.stderr, s)
+		}
+	}
+	if regexp.MustCompile(`checksum=[0-9a-f]{40}`).MatchString(r.stdout + r.stderr) {
+		t.Errorf("r.stdout+r.stderr = %q; want it to not match `checksum=[0-9a-f]{40}`", r.stdout+r.stderr)
+	}
 
 	// The table shows the same.
 	r = ctl(t, env, "doctor", "-skip-turn", "-mirror", endpoint.URL, "-mirror-dest", dst)
 	requireOK(t, r)
-	assert.Regexp(t, `mirror dest\s+warn\s+2 behind, oldest 2h`, r.stdout)
+	if !regexp.MustCompile(`mirror dest\s+warn\s+2 behind, oldest 2h`).MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want it to match `mirror dest\\s+warn\\s+2 behind, oldest 2h`", r.stdout)
+	}
 }
 
 func TestDoctorMirrorUsage(t *testing.T) {
@@ -121,11 +167,19 @@ func TestDoctorMirrorUsage(t *testing.T) {
 	f := newFleet(t, 1)
 	env := f.env()
 	r := ctl(t, env, "doctor", "-skip-turn", "-mirror-dest", t.TempDir())
-	assert.Equal(t, cli.ExitUsage, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "-mirror-dest needs -mirror")
+	if r.code != cli.ExitUsage {
+		t.Errorf("r.code = %v; want %v (%s)", r.code, cli.ExitUsage, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "-mirror-dest needs -mirror") {
+		t.Errorf("r.stderr = %q; want it to contain %q", r.stderr, "-mirror-dest needs -mirror")
+	}
 	r = ctl(t, env, "doctor", "-skip-turn", "-mirror", "http://127.0.0.1:1/")
-	assert.Equal(t, cli.ExitUsage, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "$MIRROR_SECRET")
+	if r.code != cli.ExitUsage {
+		t.Errorf("r.code = %v; want %v (%s)", r.code, cli.ExitUsage, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "$MIRROR_SECRET") {
+		t.Errorf("r.stderr = %q; want it to contain %q", r.stderr, "$MIRROR_SECRET")
+	}
 }
 
 func TestMirrorLag(t *testing.T) {
@@ -153,6 +207,11 @@ func TestMirrorLag(t *testing.T) {
 		rec("smaller", file("a", 1, at)),
 	}}
 	behind, oldest := mirrorLag(remote, local, at.Add(time.Hour))
-	assert.Equal(t, 4, behind) // missing, smaller, older, lacks-file
-	assert.Equal(t, 6*time.Hour, oldest)
+	// missing, smaller, older, lacks-file
+	if behind != 4 {
+		t.Errorf("behind = %v; want %v", behind, 4)
+	}
+	if oldest != 6*time.Hour {
+		t.Errorf("oldest = %v; want %v", oldest, 6*time.Hour)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,8 +23,6 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/pion/stun/v3"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // coturn is a real coturn (Debian's turnserver) on 127.0.0.1.
@@ -61,7 +60,9 @@ func startCoturn(t *testing.T, secret string, tls bool, extra ...string) *coturn
 	cmd := exec.Command(bin, append(args, extra...)...)
 	var log strings.Builder
 	cmd.Stdout, cmd.Stderr = &log, &log
-	require.NoError(t, cmd.Start())
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("cmd.Start(): %v", err)
+	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -100,7 +101,9 @@ func freePort(t *testing.T) int {
 	t.Helper()
 	for range 50 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("net.Listen(\"tcp\", \"127.0.0.1:0\"): %v", err)
+		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
 		ln.Close()
@@ -117,7 +120,9 @@ func freePort(t *testing.T) int {
 func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("ecdsa.GenerateKey(elliptic.P256(), rand.Reader): %v", err)
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
@@ -125,12 +130,20 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key): %v", err)
+	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("x509.MarshalECPrivateKey(key): %v", err)
+	}
 	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(...): %v", err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(...): %v", err)
+	}
 	return certFile, keyFile
 }
 
@@ -158,7 +171,9 @@ func doctorAgainst(t *testing.T, c *coturn, fakeSecret string, format string) (r
 func checksByName(t *testing.T, out string) map[string]check {
 	t.Helper()
 	var checks []check
-	require.NoError(t, json.Unmarshal([]byte(out), &checks), out)
+	if err := json.Unmarshal([]byte(out), &checks); err != nil {
+		t.Fatalf("json.Unmarshal([]byte(out), &checks): %v (%s)", err, out)
+	}
 	m := map[string]check{}
 	for _, c := range checks {
 		m[c.Check] = c
@@ -180,51 +195,97 @@ func TestDoctorTURNAllTransports(t *testing.T) {
 		fmt.Sprintf("turn tls turns:127.0.0.1:%d?transport=tcp", c.tlsPort),
 		"turn credentials", "turn over tcp/tls", "api", "checksums", "clock",
 	} {
-		require.Contains(t, checks, name)
-		assert.Equal(t, statusOK, checks[name].Status, "%s: %+v", name, checks[name])
+		if _, ok := checks[name]; !ok {
+			t.Fatalf("checks = %v; want a %q check", checks, name)
+		}
+		if checks[name].Status != statusOK {
+			t.Errorf("checks[name].Status = %v; want %v (%s: %+v)", checks[name].Status, statusOK, name, checks[name])
+		}
 	}
-	assert.Contains(t, checks[fmt.Sprintf("turn udp turn:127.0.0.1:%d", c.port)].Value, "relayed address 127.0.0.1:")
-	assert.Contains(t, checks["checksums"].Value, "accepted: sha1 sha256 sha384 sha512")
-	assert.Empty(t, w.Meetings(), "the probe meeting was not ended")
+	if got := checks[fmt.Sprintf("turn udp turn:127.0.0.1:%d", c.port)].Value; !strings.Contains(got, "relayed address 127.0.0.1:") {
+		t.Errorf("checks[fmt.Sprintf(\"turn udp turn:127.0.0.1:%%d\", c.port)].Value = %q; want it to contain %q", got, "relayed address 127.0.0.1:")
+	}
+	if !strings.Contains(checks["checksums"].Value, "accepted: sha1 sha256 sha384 sha512") {
+		t.Errorf("checks[\"checksums\"].Value = %q; want it to contain %q", checks["checksums"].Value, "accepted: sha1 sha256 sha384 sha512")
+	}
+	if got := w.Meetings(); len(got) != 0 {
+		t.Errorf("w.Meetings() = %v; want empty (the probe meeting was not ended)", got)
+	}
 
 	r, _ = doctorAgainst(t, c, turnSecret, outTable)
 	requireOK(t, r)
-	assert.Regexp(t, `turn tls turns:127\.0\.0\.1:\d+\?transport=tcp\s+ok\s+relayed address`, r.stdout)
-	assert.NotContains(t, r.stdout, turnSecret)
+	if !regexp.MustCompile(`turn tls turns:127\.0\.0\.1:\d+\?transport=tcp\s+ok\s+relayed address`).MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want it to match `turn tls turns:127\\.0\\.0\\.1:\\d+\\?transport=tcp\\s+ok\\s+relayed address`", r.stdout)
+	}
+	if strings.Contains(r.stdout, turnSecret) {
+		t.Errorf("r.stdout = %q; want it not to contain %q", r.stdout, turnSecret)
+	}
 }
 
 func TestDoctorTURNWithoutTCP(t *testing.T) {
 	t.Parallel()
 	c := startCoturn(t, turnSecret, false, "--no-tcp")
 	r, _ := doctorAgainst(t, c, turnSecret, outTable)
-	assert.Equal(t, cli.ExitFailure, r.code, r.stdout)
-	assert.Regexp(t, fmt.Sprintf(`turn udp turn:127\.0\.0\.1:%d\s+ok`, c.port), r.stdout)
-	assert.Regexp(t, fmt.Sprintf(`turn tcp turn:127\.0\.0\.1:%d\s+fail`, c.port), r.stdout)
-	assert.Regexp(t, `turn tls turns:\S+\s+fail`, r.stdout)
-	assert.Regexp(t, `turn over tcp/tls\s+fail\s+none reachable`, r.stdout)
-	assert.Contains(t, r.stdout, "1007 and 1020")
-	assert.Contains(t, r.stderr, "checks failed")
+	if r.code != cli.ExitFailure {
+		t.Errorf("r.code = %v; want %v (%s)", r.code, cli.ExitFailure, r.stdout)
+	}
+	if !regexp.MustCompile(fmt.Sprintf(`turn udp turn:127\.0\.0\.1:%d\s+ok`, c.port)).MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want it to match fmt.Sprintf(`turn udp turn:127\\.0\\.0\\.1:%%d\\s+ok`, c.port)", r.stdout)
+	}
+	if !regexp.MustCompile(fmt.Sprintf(`turn tcp turn:127\.0\.0\.1:%d\s+fail`, c.port)).MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want it to match fmt.Sprintf(`turn tcp turn:127\\.0\\.0\\.1:%%d\\s+fail`, c.port)", r.stdout)
+	}
+	if !regexp.MustCompile(`turn tls turns:\S+\s+fail`).MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want it to match `turn tls turns:\\S+\\s+fail`", r.stdout)
+	}
+	if !regexp.MustCompile(`turn over tcp/tls\s+fail\s+none reachable`).MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want it to match `turn over tcp/tls\\s+fail\\s+none reachable`", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "1007 and 1020") {
+		t.Errorf("r.stdout = %q; want it to contain %q", r.stdout, "1007 and 1020")
+	}
+	if !strings.Contains(r.stderr, "checks failed") {
+		t.Errorf("r.stderr = %q; want it to contain %q", r.stderr, "checks failed")
+	}
 
 	r, _ = doctorAgainst(t, c, turnSecret, outJSON)
-	assert.Equal(t, cli.ExitFailure, r.code)
+	if r.code != cli.ExitFailure {
+		t.Errorf("r.code = %v; want %v", r.code, cli.ExitFailure)
+	}
 	checks := checksByName(t, r.stdout)
-	assert.Equal(t, statusFail, checks["turn over tcp/tls"].Status)
-	assert.Contains(t, checks["turn over tcp/tls"].Cause, "1007")
+	if checks["turn over tcp/tls"].Status != statusFail {
+		t.Errorf("checks[\"turn over tcp/tls\"].Status = %v; want %v", checks["turn over tcp/tls"].Status, statusFail)
+	}
+	if !strings.Contains(checks["turn over tcp/tls"].Cause, "1007") {
+		t.Errorf("checks[\"turn over tcp/tls\"].Cause = %q; want it to contain %q", checks["turn over tcp/tls"].Cause, "1007")
+	}
 }
 
 func TestDoctorTURNWrongSecret(t *testing.T) {
 	t.Parallel()
 	c := startCoturn(t, turnSecret, false)
 	r, _ := doctorAgainst(t, c, "not-the-coturn-secret", outJSON)
-	assert.Equal(t, cli.ExitFailure, r.code, r.stdout)
+	if r.code != cli.ExitFailure {
+		t.Errorf("r.code = %v; want %v (%s)", r.code, cli.ExitFailure, r.stdout)
+	}
 	checks := checksByName(t, r.stdout)
 	cred := checks["turn credentials"]
-	assert.Equal(t, statusFail, cred.Status, "%+v", cred)
-	assert.Contains(t, cred.Cause, "static-auth-secret")
+	if cred.Status != statusFail {
+		t.Errorf("cred.Status = %v; want %v (%+v)", cred.Status, statusFail, cred)
+	}
+	if !strings.Contains(cred.Cause, "static-auth-secret") {
+		t.Errorf("cred.Cause = %q; want it to contain %q", cred.Cause, "static-auth-secret")
+	}
 	udp := checks[fmt.Sprintf("turn udp turn:127.0.0.1:%d", c.port)]
-	assert.Equal(t, statusFail, udp.Status)
-	assert.Equal(t, "credentials refused (401)", udp.Value)
-	assert.NotContains(t, r.stdout+r.stderr, "not-the-coturn-secret")
+	if udp.Status != statusFail {
+		t.Errorf("udp.Status = %v; want %v", udp.Status, statusFail)
+	}
+	if udp.Value != "credentials refused (401)" {
+		t.Errorf("udp.Value = %q; want %q", udp.Value, "credentials refused (401)")
+	}
+	if strings.Contains(r.stdout+r.stderr, "not-the-coturn-secret") {
+		t.Errorf("r.stdout+r.stderr = %q; want it not to contain %q", r.stdout+r.stderr, "not-the-coturn-secret")
+	}
 }
 
 // Without TURN servers in stuns, doctor fails naming the consequence.
@@ -233,13 +294,26 @@ func TestDoctorNoTURN(t *testing.T) {
 	w := bbbtest.NewServer(bbbtest.WithSecret("doctor-bbb-secret-0123456789"))
 	defer w.Close()
 	r := ctl(t, map[string]string{"BBBCTL_URL": w.URL, "BBBCTL_SECRET": w.Secret, "BBBCTL_CONFIG": "/nonexistent"}, "doctor", "-o", "json")
-	assert.Equal(t, cli.ExitFailure, r.code, r.stdout)
+	if r.code != cli.ExitFailure {
+		t.Errorf("r.code = %v; want %v (%s)", r.code, cli.ExitFailure, r.stdout)
+	}
 	checks := checksByName(t, r.stdout)
-	assert.Equal(t, statusFail, checks["ice servers"].Status)
-	assert.Equal(t, "0 STUN, 0 TURN", checks["ice servers"].Value)
-	assert.Contains(t, checks["ice servers"].Cause, "1007/1020")
-	assert.Equal(t, statusWarn, checks["tls"].Status) // plain HTTP
-	assert.Empty(t, w.Meetings())
+	if checks["ice servers"].Status != statusFail {
+		t.Errorf("checks[\"ice servers\"].Status = %v; want %v", checks["ice servers"].Status, statusFail)
+	}
+	if checks["ice servers"].Value != "0 STUN, 0 TURN" {
+		t.Errorf("checks[\"ice servers\"].Value = %q; want %q", checks["ice servers"].Value, "0 STUN, 0 TURN")
+	}
+	if !strings.Contains(checks["ice servers"].Cause, "1007/1020") {
+		t.Errorf("checks[\"ice servers\"].Cause = %q; want it to contain %q", checks["ice servers"].Cause, "1007/1020")
+	}
+	// plain HTTP
+	if checks["tls"].Status != statusWarn {
+		t.Errorf("checks[\"tls\"].Status = %v; want %v", checks["tls"].Status, statusWarn)
+	}
+	if got := w.Meetings(); len(got) != 0 {
+		t.Errorf("w.Meetings() = %v; want empty", got)
+	}
 
 	r = ctl(t, map[string]string{"BBBCTL_URL": w.URL, "BBBCTL_SECRET": w.Secret, "BBBCTL_CONFIG": "/nonexistent"}, "doctor", "-skip-turn")
 	requireOK(t, r)
@@ -251,9 +325,17 @@ func TestDoctorWrongSecret(t *testing.T) {
 	w := bbbtest.NewServer(bbbtest.WithSecret("doctor-bbb-secret-0123456789"))
 	defer w.Close()
 	r := ctl(t, map[string]string{"BBBCTL_URL": w.URL, "BBBCTL_SECRET": "wrong-secret-wrong-secret", "BBBCTL_CONFIG": "/nonexistent"}, "doctor", "-skip-turn", "-o", "json")
-	assert.Equal(t, cli.ExitFailure, r.code)
+	if r.code != cli.ExitFailure {
+		t.Errorf("r.code = %v; want %v", r.code, cli.ExitFailure)
+	}
 	checks := checksByName(t, r.stdout)
-	assert.Equal(t, statusFail, checks["checksums"].Status)
-	assert.Contains(t, checks["checksums"].Cause, "secret is wrong")
-	assert.NotContains(t, r.stdout+r.stderr, "wrong-secret-wrong-secret")
+	if checks["checksums"].Status != statusFail {
+		t.Errorf("checks[\"checksums\"].Status = %v; want %v", checks["checksums"].Status, statusFail)
+	}
+	if !strings.Contains(checks["checksums"].Cause, "secret is wrong") {
+		t.Errorf("checks[\"checksums\"].Cause = %q; want it to contain %q", checks["checksums"].Cause, "secret is wrong")
+	}
+	if strings.Contains(r.stdout+r.stderr, "wrong-secret-wrong-secret") {
+		t.Errorf("r.stdout+r.stderr = %q; want it not to contain %q", r.stdout+r.stderr, "wrong-secret-wrong-secret")
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scalelitetest"
-	"github.com/stretchr/testify/require"
 )
 
 // Secrets of the fakes: tests assert that none ever reaches an output.
@@ -38,9 +37,13 @@ func newFleet(t *testing.T, n int, opts ...bbbtest.Option) *fleet {
 		w := bbbtest.NewServer(append([]bbbtest.Option{bbbtest.WithSecret(workerSecret(i))}, opts...)...)
 		t.Cleanup(w.Close)
 		s, err := admin.AddServer(context.Background(), &scalelite.AddServerParams{URL: w.APIURL(), Secret: w.Secret})
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("admin.AddServer(...): %v", err)
+		}
 		_, err = admin.EnableServer(context.Background(), s.ID)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("admin.EnableServer(context.Background(), s.ID): %v", err)
+		}
 		f.workers = append(f.workers, w)
 		f.ids = append(f.ids, s.ID)
 	}
@@ -83,5 +86,7 @@ func ctl(t *testing.T, env map[string]string, args ...string) result {
 // requireOK fails the test unless r exited 0.
 func requireOK(t *testing.T, r result) {
 	t.Helper()
-	require.Equal(t, cli.ExitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	if r.code != cli.ExitOK {
+		t.Fatalf("r.code = %v; want %v (stdout:\n%s\nstderr:\n%s)", r.code, cli.ExitOK, r.stdout, r.stderr)
+	}
 }

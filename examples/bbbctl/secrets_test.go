@@ -11,8 +11,6 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // No command prints a secret, a checksum or a session token, whatever it
@@ -23,13 +21,19 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		bbbtest.WithTURNServers(turnSecret, time.Hour, "turn:127.0.0.1:9", "turns:127.0.0.1:9?transport=tcp"))
 	f.busy(t, 0, "secret-meeting", 2)
 	rec, err := f.workers[1].AddRecording(bbbtest.RecordingSpec{MeetingID: "rec", Start: time.Now().AddDate(-1, 0, 0), End: time.Now().AddDate(-1, 0, 0)})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("f.workers[1].AddRecording(...): %v", err)
+	}
 	_, err = bbb.New(f.workers[0].APIURL(), f.workers[0].Secret) // the fleet's servers are valid targets
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New(...): %v", err)
+	}
 	extra := bbbtest.NewServer(bbbtest.WithSecret("extra-server-secret-98765"))
 	defer extra.Close()
 	pool := filepath.Join(t.TempDir(), "pool.yaml")
-	require.NoError(t, os.WriteFile(pool, fmt.Appendf(nil, "servers:\n  - url: %s\n    secret: %s\n", extra.APIURL(), extra.Secret), 0o600))
+	if err := os.WriteFile(pool, fmt.Appendf(nil, "servers:\n  - url: %s\n    secret: %s\n", extra.APIURL(), extra.Secret), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(...): %v", err)
+	}
 	f.workers[1].SetLatency(2 * time.Second) // one server times out: errors printed too
 
 	env := f.env()
@@ -59,9 +63,17 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 
 	out := all.String()
 	for _, secret := range append(f.secrets(), extra.Secret, "wrong-secret-for-the-balancer", "wrong-secret-for-the-server") {
-		assert.NotContains(t, out, secret)
+		if strings.Contains(out, secret) {
+			t.Errorf("out = %q; want it not to contain %q", out, secret)
+		}
 	}
-	assert.NotRegexp(t, regexp.MustCompile(`checksum=[0-9a-fA-F]{40}`), out)
-	assert.NotRegexp(t, regexp.MustCompile(`sessionToken=[^R&\s]`), out)
-	assert.Regexp(t, `secret-meeting\s+secret-meeting\s+2\s`, out, "meetings list printed no meeting: the runs show nothing")
+	if regexp.MustCompile(`checksum=[0-9a-fA-F]{40}`).MatchString(out) {
+		t.Errorf("out = %q; want it to not match regexp.MustCompile(`checksum=[0-9a-fA-F]{40}`)", out)
+	}
+	if regexp.MustCompile(`sessionToken=[^R&\s]`).MatchString(out) {
+		t.Errorf("out = %q; want it to not match regexp.MustCompile(`sessionToken=[^R&\\s]`)", out)
+	}
+	if !regexp.MustCompile(`secret-meeting\s+secret-meeting\s+2\s`).MatchString(out) {
+		t.Errorf("out = %q; want it to match `secret-meeting\\s+secret-meeting\\s+2\\s` (meetings list printed no meeting: the runs show nothing)", out)
+	}
 }

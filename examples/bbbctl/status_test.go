@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,6 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -24,10 +23,14 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func (f *fleet) busy(t *testing.T, i int, id string, users int) {
 	t.Helper()
 	_, err := f.workers[i].BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: id, MeetingID: id})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("f.workers[i].BBBClient(...).CreateMeeting(...): %v", err)
+	}
 	for u := range users {
 		_, err := f.workers[i].Join(id, bbbtest.User{FullName: "user", Role: bbb.RoleViewer, Video: u == 0})
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("f.workers[i].Join(...): %v", err)
+		}
 	}
 }
 
@@ -42,38 +45,69 @@ func TestStatusTableAndJSON(t *testing.T) {
 	start := time.Now()
 	r := ctl(t, f.env(), "status", "-request-timeout", "700ms")
 	requireOK(t, r)
-	assert.Less(t, time.Since(start), 5*time.Second, "an offline server stalled status")
+	if got := time.Since(start); got >= 5*time.Second {
+		t.Errorf("time.Since(start) = %v; want < %v (an offline server stalled status)", got, 5*time.Second)
+	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	require.Len(t, lines, 5, r.stdout) // header, 3 servers, total
-	assert.Regexp(t, `^HOST\s+SITE\s+TAG\s+STATE\s+ONLINE\s+MEETINGS\s+USERS\s+LARGEST\s+VIDEOS\s+LOAD\s+CAPACITY$`, lines[0])
+	// header, 3 servers, total
+	if len(lines) != 5 {
+		t.Fatalf("len(lines) = %d; want %d: %v (%s)", len(lines), 5, lines, r.stdout)
+	}
+	if !regexp.MustCompile(`^HOST\s+SITE\s+TAG\s+STATE\s+ONLINE\s+MEETINGS\s+USERS\s+LARGEST\s+VIDEOS\s+LOAD\s+CAPACITY$`).MatchString(lines[0]) {
+		t.Errorf("lines[0] = %q; want it to match `^HOST\\s+SITE\\s+TAG\\s+STATE\\s+ONLINE\\s+MEETINGS\\s+USERS\\s+LARGEST\\s+VIDEOS\\s+LOAD\\s+CAPACITY$`", lines[0])
+	}
 	row := map[string]string{}
 	for _, l := range lines[1:4] {
 		row[strings.Fields(l)[0]] = l
 	}
 	host := func(i int) string { return strings.TrimPrefix(f.workers[i].URL, "http://") }
-	assert.Regexp(t, `enabled\s+online\s+2\s+4\s+3\s+2\s`, row[host(0)])
-	assert.Regexp(t, `enabled\s+online\s+1\s+2\s+2\s+1\s`, row[host(1)])
-	assert.Regexp(t, `enabled\s+offline\s+-\s+-\s+-\s+-\s`, row[host(2)])
-	assert.Regexp(t, `^TOTAL\s+-\s+-\s+-\s+2/3\s+3\s+6\s+3\s+3\s`, lines[4])
+	if got := row[host(0)]; !regexp.MustCompile(`enabled\s+online\s+2\s+4\s+3\s+2\s`).MatchString(got) {
+		t.Errorf("row[host(0)] = %q; want it to match `enabled\\s+online\\s+2\\s+4\\s+3\\s+2\\s`", got)
+	}
+	if got := row[host(1)]; !regexp.MustCompile(`enabled\s+online\s+1\s+2\s+2\s+1\s`).MatchString(got) {
+		t.Errorf("row[host(1)] = %q; want it to match `enabled\\s+online\\s+1\\s+2\\s+2\\s+1\\s`", got)
+	}
+	if got := row[host(2)]; !regexp.MustCompile(`enabled\s+offline\s+-\s+-\s+-\s+-\s`).MatchString(got) {
+		t.Errorf("row[host(2)] = %q; want it to match `enabled\\s+offline\\s+-\\s+-\\s+-\\s+-\\s`", got)
+	}
+	if !regexp.MustCompile(`^TOTAL\s+-\s+-\s+-\s+2/3\s+3\s+6\s+3\s+3\s`).MatchString(lines[4]) {
+		t.Errorf("lines[4] = %q; want it to match `^TOTAL\\s+-\\s+-\\s+-\\s+2/3\\s+3\\s+6\\s+3\\s+3\\s`", lines[4])
+	}
 
 	r = ctl(t, f.env(), "status", "-o", "json", "-request-timeout", "700ms")
 	requireOK(t, r)
 	var rep statusReport
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep))
-	require.Len(t, rep.Servers, 3)
-	assert.Equal(t, 3, rep.Total.Meetings)
-	assert.Equal(t, 6, rep.Total.Users)
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("json.Unmarshal([]byte(r.stdout), &rep): %v", err)
+	}
+	if len(rep.Servers) != 3 {
+		t.Fatalf("len(rep.Servers) = %d; want %d: %v", len(rep.Servers), 3, rep.Servers)
+	}
+	if rep.Total.Meetings != 3 {
+		t.Errorf("rep.Total.Meetings = %v; want %v", rep.Total.Meetings, 3)
+	}
+	if rep.Total.Users != 6 {
+		t.Errorf("rep.Total.Users = %v; want %v", rep.Total.Users, 6)
+	}
 	for _, s := range rep.Servers {
 		if s.Host == host(2) {
-			assert.False(t, s.Online)
-			assert.NotEmpty(t, s.Error)
+			if s.Online {
+				t.Errorf("s.Online = true; want false")
+			}
+			if len(s.Error) == 0 {
+				t.Errorf("s.Error is empty; want it not empty")
+			}
 		}
 	}
 
 	r = ctl(t, f.env(), "status", "-o", "wide", "-request-timeout", "700ms")
 	requireOK(t, r)
-	assert.Contains(t, r.stdout, "MULTIPLIER")
-	assert.Contains(t, r.stdout, f.ids[0])
+	if !strings.Contains(r.stdout, "MULTIPLIER") {
+		t.Errorf("r.stdout = %q; want it to contain %q", r.stdout, "MULTIPLIER")
+	}
+	if !strings.Contains(r.stdout, f.ids[0]) {
+		t.Errorf("r.stdout = %q; want it to contain %q", r.stdout, f.ids[0])
+	}
 }
 
 // A single server (not a balancer) is detected and shown alone.
@@ -82,11 +116,17 @@ func TestStatusSingleServer(t *testing.T) {
 	w := bbbtest.NewServer(bbbtest.WithSecret("single-server-secret-xyz"))
 	defer w.Close()
 	_, err := w.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "mm", MeetingID: "mm"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("w.BBBClient(...).CreateMeeting(...): %v", err)
+	}
 	r := ctl(t, map[string]string{"BBBCTL_URL": w.URL, "BBBCTL_SECRET": w.Secret, "BBBCTL_CONFIG": "/nonexistent"}, "status")
 	requireOK(t, r)
-	assert.Regexp(t, `online\s+1\s+0\s+0\s+0`, r.stdout)
-	assert.NotContains(t, r.stdout, w.Secret)
+	if !regexp.MustCompile(`online\s+1\s+0\s+0\s+0`).MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want it to match `online\\s+1\\s+0\\s+0\\s+0`", r.stdout)
+	}
+	if strings.Contains(r.stdout, w.Secret) {
+		t.Errorf("r.stdout = %q; want it not to contain %q", r.stdout, w.Secret)
+	}
 }
 
 // The table's layout is pinned by golden files.
@@ -103,14 +143,22 @@ func TestStatusGolden(t *testing.T) {
 	}
 	for _, format := range []string{outTable, outWide} {
 		var out bytes.Buffer
-		require.NoError(t, writeStatus(&out, rep, format))
+		if err := writeStatus(&out, rep, format); err != nil {
+			t.Fatalf("writeStatus(&out, rep, format): %v", err)
+		}
 		golden := filepath.Join("testdata", "status-"+format+".golden")
 		if *update {
-			require.NoError(t, os.WriteFile(golden, out.Bytes(), 0o644))
+			if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+				t.Fatalf("os.WriteFile(golden, out.Bytes(), 0o644): %v", err)
+			}
 		}
 		want, err := os.ReadFile(golden)
-		require.NoError(t, err)
-		assert.Equal(t, string(want), out.String(), format)
+		if err != nil {
+			t.Fatalf("os.ReadFile(golden): %v", err)
+		}
+		if got := out.String(); got != string(want) {
+			t.Errorf("out.String() = %v; want %v (%s)", got, string(want), format)
+		}
 	}
 }
 
@@ -118,8 +166,12 @@ func TestStatusGolden(t *testing.T) {
 func TestSiteFieldsDecoded(t *testing.T) {
 	t.Parallel()
 	var extra siteFields
-	require.NoError(t, json.Unmarshal([]byte(`{"id":"a","site":"fra","capacity":250}`), &extra))
-	assert.Equal(t, siteFields{Site: "fra", Capacity: 250}, extra)
+	if err := json.Unmarshal([]byte(`{"id":"a","site":"fra","capacity":250}`), &extra); err != nil {
+		t.Fatalf("json.Unmarshal(...): %v", err)
+	}
+	if extra != (siteFields{Site: "fra", Capacity: 250}) {
+		t.Errorf("extra = %v; want %v", extra, siteFields{Site: "fra", Capacity: 250})
+	}
 }
 
 // doctor's table is pinned by a golden file: causes on their own line.
@@ -131,14 +183,22 @@ func TestDoctorTableGolden(t *testing.T) {
 		{Server: "bbb1.example.com", Check: "turn over tcp/tls", Status: statusFail, Value: "none reachable", Cause: causeNoTCP},
 	}
 	var out bytes.Buffer
-	require.NoError(t, writeChecks(&out, checks))
+	if err := writeChecks(&out, checks); err != nil {
+		t.Fatalf("writeChecks(&out, checks): %v", err)
+	}
 	golden := filepath.Join("testdata", "doctor-table.golden")
 	if *update {
-		require.NoError(t, os.WriteFile(golden, out.Bytes(), 0o644))
+		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+			t.Fatalf("os.WriteFile(golden, out.Bytes(), 0o644): %v", err)
+		}
 	}
 	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), out.String())
+	if err != nil {
+		t.Fatalf("os.ReadFile(golden): %v", err)
+	}
+	if got := out.String(); got != string(want) {
+		t.Errorf("out.String() = %v; want %v", got, string(want))
+	}
 }
 
 // -watch redraws until interrupted, then exits 0.
@@ -151,7 +211,13 @@ func TestStatusWatch(t *testing.T) {
 	ctx = cli.WithGetenv(ctx, func(k string) string { return env[k] })
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, []string{"status", "-watch", "-interval", "100ms"}, nil, &stdout, &stderr)
-	assert.Equal(t, cli.ExitOK, code, stderr.String())
-	assert.GreaterOrEqual(t, strings.Count(stdout.String(), "\x1b[H\x1b[2J"), 3)
-	assert.GreaterOrEqual(t, strings.Count(stdout.String(), "TOTAL"), 3)
+	if code != cli.ExitOK {
+		t.Errorf("code = %v; want %v (%s)", code, cli.ExitOK, stderr.String())
+	}
+	if got := strings.Count(stdout.String(), "\x1b[H\x1b[2J"); got < 3 {
+		t.Errorf("strings.Count(stdout.String(), \"\\x1b[H\\x1b[2J\") = %v; want >= %v", got, 3)
+	}
+	if got := strings.Count(stdout.String(), "TOTAL"); got < 3 {
+		t.Errorf("strings.Count(stdout.String(), \"TOTAL\") = %v; want >= %v", got, 3)
+	}
 }

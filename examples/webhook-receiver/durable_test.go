@@ -19,8 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/bbbkit/bbbkit/internal/redistest"
 )
 
@@ -57,14 +55,16 @@ func (r *redisProc) start() {
 	_, port, _ := net.SplitHostPort(r.addr)
 	r.cmd = exec.Command(r.bin, "--bind", "127.0.0.1", "--port", port, "--dir", r.dir, "--save", "",
 		"--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no")
-	require.NoError(r.t, r.cmd.Start())
-	require.Eventually(r.t, func() bool {
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatalf("r.cmd.Start(): %v", err)
+	}
+	eventually(r.t, func() bool {
 		c, err := net.Dial("tcp", r.addr)
 		if err == nil {
 			c.Close()
 		}
 		return err == nil
-	}, 10*time.Second, 10*time.Millisecond)
+	}, 10*time.Second, 10*time.Millisecond, "redis-server accepts connections")
 }
 
 func (r *redisProc) stop() {
@@ -97,20 +97,24 @@ func startReceiverProc(t *testing.T, redisAddr, prefix string) *receiverProc {
 func (p *receiverProc) start() {
 	out := filepath.Join(p.t.TempDir(), "stdout")
 	f, err := os.Create(out)
-	require.NoError(p.t, err)
+	if err != nil {
+		p.t.Fatalf("os.Create(out): %v", err)
+	}
 	defer f.Close()
 	p.cmd = exec.Command(os.Args[0], append([]string{"-listen", p.addr}, p.args...)...)
 	p.cmd.Env = append(os.Environ(), mainEnv+"=1")
 	p.cmd.Stdout = f
-	require.NoError(p.t, p.cmd.Start())
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatalf("p.cmd.Start(): %v", err)
+	}
 	p.files = append(p.files, out)
-	require.Eventually(p.t, func() bool {
+	eventually(p.t, func() bool {
 		resp, err := http.Get("http://" + p.addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 		}
 		return err == nil && resp.StatusCode == http.StatusOK
-	}, 10*time.Second, 10*time.Millisecond)
+	}, 10*time.Second, 10*time.Millisecond, "/healthz answers 200 OK")
 }
 
 func (p *receiverProc) signal(sig syscall.Signal) {
@@ -217,7 +221,9 @@ func printed(t *testing.T, files []string) map[string][][]printedLine {
 	out := map[string][][]printedLine{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("os.ReadFile(f): %v", err)
+		}
 		per := map[string][]printedLine{}
 		sc := bufio.NewScanner(strings.NewReader(string(data)))
 		for sc.Scan() {
@@ -238,8 +244,12 @@ func printed(t *testing.T, files []string) map[string][][]printedLine {
 				continue // a line cut by SIGKILL
 			}
 			n, err := strconv.Atoi(ln.Data.Data.Attributes.User.Name)
-			require.NoError(t, err)
-			require.NotEmpty(t, ln.Entry, "-redis prints the entry identity")
+			if err != nil {
+				t.Fatalf("strconv.Atoi(ln.Data.Data.Attributes.User.Name): %v", err)
+			}
+			if len(ln.Entry) == 0 {
+				t.Fatalf("ln.Entry is empty; want it not empty (-redis prints the entry identity)")
+			}
 			per[ln.Meeting] = append(per[ln.Meeting], printedLine{n: n, entry: ln.Entry})
 		}
 		for m, ns := range per {
@@ -273,21 +283,29 @@ func checkExactlyOnce(t *testing.T, got map[string][][]printedLine, meetings []s
 				}
 				seenEntry[ln.entry] = true
 				if i > 0 {
-					require.Lessf(t, part[i-1].n, ln.n, "meeting %s out of order: %v", m, part)
+					if part[i-1].n >= ln.n {
+						t.Fatalf("part[i-1].n = %v; want < %v (meeting %s out of order: %v)", part[i-1].n, ln.n, m, part)
+					}
 				}
 			}
 		}
 		for i := 1; i <= n; i++ {
-			require.Lenf(t, entries[i], 1, "meeting %s event %d stored %d times (%v)", m, i, len(entries[i]), got[m])
+			if len(entries[i]) != 1 {
+				t.Fatalf("len(entries[i]) = %d; want %d: %v (meeting %s event %d stored %d times (%v))", len(entries[i]), 1, entries[i], m, i, len(entries[i]), got[m])
+			}
 		}
-		require.Len(t, entries, n, "meeting %s: no other events", m)
+		if len(entries) != n {
+			t.Fatalf("len(entries) = %d; want %d: %v (meeting %s: no other events)", len(entries), n, entries, m)
+		}
 	}
-	require.LessOrEqual(t, repeats, maxRepeats, "entries printed again")
+	if repeats > maxRepeats {
+		t.Fatalf("repeats = %v; want <= %v (entries printed again)", repeats, maxRepeats)
+	}
 }
 
 func waitPrinted(t *testing.T, files func() []string, meetings []string, n int) {
 	t.Helper()
-	require.Eventually(t, func() bool {
+	eventually(t, func() bool {
 		got := printed(t, files())
 		for _, m := range meetings {
 			c := 0
@@ -303,7 +321,7 @@ func waitPrinted(t *testing.T, files func() []string, meetings []string, n int) 
 			}
 		}
 		return true
-	}, 30*time.Second, 50*time.Millisecond)
+	}, 30*time.Second, 50*time.Millisecond, "every meeting printed")
 }
 
 // TestDurableKillAndReplica: events posted while one receiver process is
@@ -324,12 +342,14 @@ func TestDurableKillAndReplica(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.run(ctx) }()
 	for _, at := range []int64{perMeet, 2 * perMeet} {
-		require.Eventually(t, func() bool { return s.progress.Load() >= at }, 30*time.Second, 5*time.Millisecond)
+		eventually(t, func() bool { return s.progress.Load() >= at }, 30*time.Second, 5*time.Millisecond, "s.progress.Load() >= at")
 		p1.signal(syscall.SIGKILL)
 		time.Sleep(300 * time.Millisecond)
 		p1.start()
 	}
-	require.NoError(t, <-done)
+	if err := <-done; err != nil {
+		t.Fatalf("s.run(ctx) = %v; want nil", err)
+	}
 	files := func() []string { return append(append([]string(nil), p1.files...), p2.files...) }
 	waitPrinted(t, files, meetings, perMeet)
 	p1.signal(syscall.SIGTERM)
@@ -350,14 +370,18 @@ func TestDurableRedisOutage(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- s.run(ctx) }()
-	require.Eventually(t, func() bool { return s.progress.Load() >= perMeet/2 }, 30*time.Second, 5*time.Millisecond)
+	eventually(t, func() bool { return s.progress.Load() >= perMeet/2 }, 30*time.Second, 5*time.Millisecond, "s.progress.Load() >= perMeet/2")
 	rds.stop()
-	require.Eventually(t, func() bool { return s.seen(http.StatusServiceUnavailable) > 0 }, 10*time.Second, 5*time.Millisecond)
+	eventually(t, func() bool { return s.seen(http.StatusServiceUnavailable) > 0 }, 10*time.Second, 5*time.Millisecond, "s.seen(http.StatusServiceUnavailable) > 0")
 	time.Sleep(500 * time.Millisecond)
 	rds.start()
-	require.NoError(t, <-done)
+	if err := <-done; err != nil {
+		t.Fatalf("s.run(ctx) = %v; want nil", err)
+	}
 	waitPrinted(t, func() []string { return p.files }, meetings, perMeet)
 	p.signal(syscall.SIGTERM)
 	checkExactlyOnce(t, printed(t, p.files), meetings, perMeet, 0)
-	require.Zero(t, s.seen(http.StatusInternalServerError), "an unreachable Redis is 503, not 500")
+	if got := s.seen(http.StatusInternalServerError); got != 0 {
+		t.Fatalf("s.seen(http.StatusInternalServerError) = %v; want 0 (an unreachable Redis is 503, not 500)", got)
+	}
 }

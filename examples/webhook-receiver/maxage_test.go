@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
 )
 
 // A delivery stamped longer ago than bbb-webhooks' retry window is refused
@@ -18,14 +16,30 @@ func TestReceiverRefusesOldDeliveriesByDefault(t *testing.T) {
 	fresh := body(ev, time.Now().UnixMilli())
 
 	addr, stdout, stderr, stop := startReceiver(t, "-secret", secret, "-callback-url", callbackURL)
-	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old), "a 10-minute-old replay")
-	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+fresh+secret), form, fresh))
-	assert.Equal(t, 0, stop())
-	assert.Equal(t, 1, strings.Count(stdout.String(), "\n"))
-	assert.Contains(t, stderr.String(), "stale")
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old); got != http.StatusUnauthorized {
+		t.Errorf("post(t, addr, \"?checksum=\"+sha1Hex(callbackURL+old+secret), form, old) = %v; want %v (a 10-minute-old replay)", got, http.StatusUnauthorized)
+	}
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+fresh+secret), form, fresh); got != http.StatusOK {
+		t.Errorf("post(...) = %v; want %v", got, http.StatusOK)
+	}
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %v; want %v", got, 0)
+	}
+	if got := strings.Count(stdout.String(), "\n"); got != 1 {
+		t.Errorf("strings.Count(stdout.String(), \"\\n\") = %v; want %v", got, 1)
+	}
+	if got := stderr.String(); !strings.Contains(got, "stale") {
+		t.Errorf("stderr.String() = %q; want it to contain %q", got, "stale")
+	}
 
 	addr, stdout, _, stop = startReceiver(t, "-secret", secret, "-callback-url", callbackURL, "-max-age", "0")
-	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old))
-	assert.Equal(t, 0, stop())
-	assert.Equal(t, 1, strings.Count(stdout.String(), "\n"))
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+old+secret), form, old); got != http.StatusOK {
+		t.Errorf("post(t, addr, \"?checksum=\"+sha1Hex(callbackURL+old+secret), form, old) = %v; want %v", got, http.StatusOK)
+	}
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %v; want %v", got, 0)
+	}
+	if got := strings.Count(stdout.String(), "\n"); got != 1 {
+		t.Errorf("strings.Count(stdout.String(), \"\\n\") = %v; want %v", got, 1)
+	}
 }

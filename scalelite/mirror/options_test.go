@@ -3,11 +3,11 @@ package mirror
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
-	"github.com/stretchr/testify/require"
 )
 
 // Every option checks its value in the constructor and names itself in the
@@ -60,9 +60,13 @@ func TestOptionsValidatedInConstructors(t *testing.T) {
 		{"nil option", syncWith(nil)},
 	}
 	for _, tc := range cases {
-		require.Error(t, tc.err, tc.name)
+		if tc.err == nil {
+			t.Fatalf("tc.err = nil; want an error (%s)", tc.name)
+		}
 		if tc.name != "nil option" {
-			require.Contains(t, tc.err.Error(), tc.name)
+			if got := tc.err.Error(); !strings.Contains(got, tc.name) {
+				t.Fatalf("tc.err.Error() = %q; want it to contain %q", got, tc.name)
+			}
 		}
 	}
 }

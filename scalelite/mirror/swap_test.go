@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 )
 
 // snapshot describes every entry under root (type, mode, size, mtime and
@@ -42,7 +42,9 @@ func snapshot(t testing.TB, root string) map[string]string {
 		}
 		if d.IsDir() && d.Name() == ImportDirName {
 			left, _ := os.ReadDir(p)
-			require.Empty(t, left, "work directory %s left behind", p)
+			if len(left) != 0 {
+				t.Fatalf("left = %v; want empty (work directory %s left behind)", left, p)
+			}
 			return filepath.SkipDir
 		}
 		fi, err := d.Info()
@@ -65,7 +67,9 @@ func snapshot(t testing.TB, root string) map[string]string {
 		out[filepath.ToSlash(rel)] = desc
 		return nil
 	})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("filepath.WalkDir(root, ...): %v", err)
+	}
 	return out
 }
 
@@ -91,7 +95,9 @@ func importSetup(t *testing.T) (pub, unpub string) {
 	root := t.TempDir()
 	pub, unpub = filepath.Join(root, "published"), filepath.Join(root, "unpublished")
 	_, err := Import(context.Background(), bytes.NewReader(twoFormats(t, "old")), pub, unpub)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
 	return pub, unpub
 }
 
@@ -105,7 +111,9 @@ func countSteps(t *testing.T, archive []byte, noExchange bool, opts ...ImportOpt
 	var n int
 	m := &mover{noExchange: noExchange, fault: func(string, string) error { n++; return nil }}
 	_, err := Import(context.Background(), bytes.NewReader(archive), pub, unpub, append(opts, withMover(m))...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
 	return n
 }
 
@@ -129,7 +137,9 @@ func TestImportFailureAtEveryStepLeavesTreesUnchanged(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			steps := countSteps(t, archive, tc.noExchange, tc.opts...)
-			require.GreaterOrEqual(t, steps, 4)
+			if steps < 4 {
+				t.Fatalf("steps = %v; want >= %v", steps, 4)
+			}
 			for k := 0; k < steps; k++ {
 				pub, unpub := importSetup(t)
 				before := [2]map[string]string{snapshot(t, pub), snapshot(t, unpub)}
@@ -144,9 +154,15 @@ func TestImportFailureAtEveryStepLeavesTreesUnchanged(t *testing.T) {
 					return nil
 				}}
 				_, err := Import(context.Background(), bytes.NewReader(archive), pub, unpub, append(tc.opts, withMover(m))...)
-				require.ErrorIs(t, err, syscall.EIO, "step %d", k)
-				require.Equal(t, before[0], snapshot(t, pub), "published tree after a failure at %s", failed)
-				require.Equal(t, before[1], snapshot(t, unpub), "unpublished tree after a failure at %s", failed)
+				if !errors.Is(err, syscall.EIO) {
+					t.Fatalf("Import(...) = %v; want syscall.EIO (step %d)", err, k)
+				}
+				if diff := cmp.Diff(before[0], snapshot(t, pub)); diff != "" {
+					t.Fatalf("snapshot(t, pub) mismatch (-want +got) (published tree after a failure at %s):\n%s", failed, diff)
+				}
+				if diff := cmp.Diff(before[1], snapshot(t, unpub)); diff != "" {
+					t.Fatalf("snapshot(t, unpub) mismatch (-want +got) (unpublished tree after a failure at %s):\n%s", failed, diff)
+				}
 			}
 		})
 	}
@@ -158,14 +174,24 @@ func TestImportFailureAtEveryStepLeavesTreesUnchanged(t *testing.T) {
 func TestImportRefusedKeepsExistingRecording(t *testing.T) {
 	t.Parallel()
 	pub, unpub := importSetup(t)
-	require.NoError(t, os.MkdirAll(unpub, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(unpub, "presentation"), []byte("not a directory"), 0o644))
+	if err := os.MkdirAll(unpub, 0o755); err != nil {
+		t.Fatalf("os.MkdirAll(unpub, 0o755): %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(unpub, "presentation"), []byte("not a directory"), 0o644); err != nil {
+		t.Fatalf("os.WriteFile(...): %v", err)
+	}
 	before := [2]map[string]string{snapshot(t, pub), snapshot(t, unpub)}
 	_, err := Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithUnpublished(true))
-	require.Error(t, err)
-	require.Equal(t, before[0], snapshot(t, pub))
-	require.Equal(t, before[1], snapshot(t, unpub))
-	require.FileExists(t, filepath.Join(pub, "presentation", hid, "shapes.svg"))
+	if err == nil {
+		t.Fatalf("Import(...) = nil; want an error")
+	}
+	if diff := cmp.Diff(before[0], snapshot(t, pub)); diff != "" {
+		t.Fatalf("snapshot(t, pub) mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(before[1], snapshot(t, unpub)); diff != "" {
+		t.Fatalf("snapshot(t, unpub) mismatch (-want +got):\n%s", diff)
+	}
+	mustBeFile(t, filepath.Join(pub, "presentation", hid, "shapes.svg"))
 }
 
 // A rename across file systems (EXDEV) becomes a copy, before anything in
@@ -180,19 +206,33 @@ func TestImportAcrossFileSystemsInjected(t *testing.T) {
 		return nil
 	}}
 	res, err := Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithUnpublished(true), withMover(m))
-	require.NoError(t, err)
-	require.Len(t, res.Formats, 2)
-	require.NoDirExists(t, filepath.Join(pub, "presentation", hid))
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
+	if len(res.Formats) != 2 {
+		t.Fatalf("len(res.Formats) = %d; want %d: %v", len(res.Formats), 2, res.Formats)
+	}
+	mustNotBeDir(t, filepath.Join(pub, "presentation", hid), "")
 	b, err := os.ReadFile(filepath.Join(unpub, "presentation", hid, "shapes.svg"))
-	require.NoError(t, err)
-	require.Equal(t, "<svg>new</svg>", string(b))
-	require.Equal(t, []string{hid}, dirNames(t, filepath.Join(unpub, "video")), "no hidden leftovers")
-	require.Empty(t, dirNames(t, filepath.Join(pub, "video")))
+	if err != nil {
+		t.Fatalf("os.ReadFile(filepath.Join(unpub, \"presentation\", hid, \"shapes.svg\")): %v", err)
+	}
+	if string(b) != "<svg>new</svg>" {
+		t.Fatalf("string(b) = %q; want %q", string(b), "<svg>new</svg>")
+	}
+	if diff := cmp.Diff([]string{hid}, dirNames(t, filepath.Join(unpub, "video"))); diff != "" {
+		t.Fatalf("dirNames(t, filepath.Join(unpub, \"video\")) mismatch (-want +got) (no hidden leftovers):\n%s", diff)
+	}
+	if got := dirNames(t, filepath.Join(pub, "video")); len(got) != 0 {
+		t.Fatalf("dirNames(t, filepath.Join(pub, \"video\")) = %v; want empty", got)
+	}
 }
 
 func dirNames(t *testing.T, dir string) []string {
 	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("os.ReadDir(dir): %v", err)
+	}
 	var out []string
 	for _, e := range entries {
 		out = append(out, e.Name())
@@ -211,25 +251,41 @@ func TestImportAcrossFileSystems(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(shm) })
 	pub := filepath.Join(t.TempDir(), "published")
 	var a, b syscall.Stat_t
-	require.NoError(t, os.MkdirAll(pub, 0o755))
-	require.NoError(t, syscall.Stat(pub, &a))
-	require.NoError(t, syscall.Stat(shm, &b))
+	if err := os.MkdirAll(pub, 0o755); err != nil {
+		t.Fatalf("os.MkdirAll(pub, 0o755): %v", err)
+	}
+	if err := syscall.Stat(pub, &a); err != nil {
+		t.Fatalf("syscall.Stat(pub, &a): %v", err)
+	}
+	if err := syscall.Stat(shm, &b); err != nil {
+		t.Fatalf("syscall.Stat(shm, &b): %v", err)
+	}
 	if a.Dev == b.Dev {
 		t.Skip("/dev/shm is on the same file system as the temporary directory; TestImportAcrossFileSystemsInjected covers EXDEV")
 	}
 	unpub := filepath.Join(shm, "unpublished")
 	_, err = Import(context.Background(), bytes.NewReader(twoFormats(t, "old")), pub, unpub)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
 	_, err = Import(context.Background(), bytes.NewReader(twoFormats(t, "new")), pub, unpub, WithUnpublished(true))
-	require.NoError(t, err)
-	require.NoDirExists(t, filepath.Join(pub, "presentation", hid))
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
+	mustNotBeDir(t, filepath.Join(pub, "presentation", hid), "")
 	got, err := os.ReadFile(filepath.Join(unpub, "video", hid, "video.m4v"))
-	require.NoError(t, err)
-	require.Equal(t, strings.Repeat("new", 100), string(got))
+	if err != nil {
+		t.Fatalf("os.ReadFile(filepath.Join(unpub, \"video\", hid, \"video.m4v\")): %v", err)
+	}
+	if string(got) != strings.Repeat("new", 100) {
+		t.Fatalf("string(got) = %v; want %v", string(got), strings.Repeat("new", 100))
+	}
 	_, err = Import(context.Background(), bytes.NewReader(twoFormats(t, "third")), pub, unpub)
-	require.NoError(t, err)
-	require.NoDirExists(t, filepath.Join(unpub, "presentation", hid))
-	require.FileExists(t, filepath.Join(pub, "presentation", hid, "slides", "1.png"))
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
+	mustNotBeDir(t, filepath.Join(unpub, "presentation", hid), "")
+	mustBeFile(t, filepath.Join(pub, "presentation", hid, "slides", "1.png"))
 }
 
 // While a format is replaced, a reader polling the final path never finds
@@ -238,7 +294,9 @@ func TestInstallExchangeIsAtomic(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	final := filepath.Join(dir, "rec")
-	require.NoError(t, os.Mkdir(final, 0o755))
+	if err := os.Mkdir(final, 0o755); err != nil {
+		t.Fatalf("os.Mkdir(final, 0o755): %v", err)
+	}
 	var missing atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -258,15 +316,21 @@ func TestInstallExchangeIsAtomic(t *testing.T) {
 	}()
 	for i := 0; i < 300; i++ {
 		staged := filepath.Join(dir, fmt.Sprintf(".staged-%d", i))
-		require.NoError(t, os.Mkdir(staged, 0o755))
+		if err := os.Mkdir(staged, 0o755); err != nil {
+			t.Fatalf("os.Mkdir(staged, 0o755): %v", err)
+		}
 		tx := &swapTxn{m: &mover{}}
-		require.NoError(t, tx.install(staged, final))
+		if err := tx.install(staged, final); err != nil {
+			t.Fatalf("tx.install(staged, final): %v", err)
+		}
 		tx.commit()
-		require.NoDirExists(t, staged, "old copy deleted on commit")
+		mustNotBeDir(t, staged, " (old copy deleted on commit)")
 	}
 	close(stop)
 	wg.Wait()
-	require.Zero(t, missing.Load(), "the exchange left the path missing")
+	if got := missing.Load(); got != 0 {
+		t.Fatalf("missing.Load() = %v; want 0 (the exchange left the path missing)", got)
+	}
 }
 
 // A Sync that fails while installing a changed recording leaves the
@@ -276,18 +340,26 @@ func TestSyncInstallFailureAtEveryStepKeepsOldRecording(t *testing.T) {
 	t.Parallel()
 	oldSrc, ids := newTree(t, genSpec{Recordings: 1, Seed: 41, Large: 1 << 10, Video: 1 << 10})
 	newSrc := t.TempDir()
-	require.NoError(t, copyTree(oldSrc, filepath.Join(newSrc, "t")))
+	if err := copyTree(oldSrc, filepath.Join(newSrc, "t")); err != nil {
+		t.Fatalf("copyTree(oldSrc, filepath.Join(newSrc, \"t\")): %v", err)
+	}
 	newSrc = filepath.Join(newSrc, "t")
 	later := time.Now().Add(time.Hour)
 	for _, p := range []string{filepath.Join(newSrc, "presentation", ids[0], "video", "webcams.webm"), filepath.Join(newSrc, "video", ids[0], "video-0.m4v")} {
-		require.NoError(t, os.WriteFile(p, []byte("changed "+p), 0o644))
-		require.NoError(t, os.Chtimes(p, later, later))
+		if err := os.WriteFile(p, []byte("changed "+p), 0o644); err != nil {
+			t.Fatalf("os.WriteFile(p, []byte(\"changed \"+p), 0o644): %v", err)
+		}
+		if err := os.Chtimes(p, later, later); err != nil {
+			t.Fatalf("os.Chtimes(p, later, later): %v", err)
+		}
 	}
 	for _, noExchange := range []bool{false, true} {
 		for k := 0; ; k++ {
 			dst := t.TempDir()
 			_, err := Sync(context.Background(), dirSource(t, oldSrc), dst)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("Sync(context.Background(), dirSource(t, oldSrc), dst): %v", err)
+			}
 			before := snapshot(t, dst)
 			var n int
 			m := &mover{noExchange: noExchange, fault: func(string, string) error {
@@ -299,14 +371,22 @@ func TestSyncInstallFailureAtEveryStepKeepsOldRecording(t *testing.T) {
 			}}
 			_, err = Sync(context.Background(), dirSource(t, newSrc), dst, syncOpt(func(c *syncConfig) error { c.mover = m; return nil }))
 			if err == nil {
-				require.GreaterOrEqual(t, k, 2, "both formats are installed in steps that can fail")
+				if k < 2 {
+					t.Fatalf("k = %v; want >= %v (both formats are installed in steps that can fail)", k, 2)
+				}
 				requireSameTree(t, newSrc, dst)
 				break
 			}
-			require.ErrorIs(t, err, syscall.EIO)
-			require.Equal(t, before, snapshot(t, dst), "step %d", k)
+			if !errors.Is(err, syscall.EIO) {
+				t.Fatalf("Sync(...) = %v; want syscall.EIO", err)
+			}
+			if diff := cmp.Diff(before, snapshot(t, dst)); diff != "" {
+				t.Fatalf("snapshot(t, dst) mismatch (-want +got) (step %d):\n%s", k, diff)
+			}
 			_, err = Sync(context.Background(), dirSource(t, newSrc), dst)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("Sync(context.Background(), dirSource(t, newSrc), dst): %v", err)
+			}
 			requireSameTree(t, newSrc, dst)
 		}
 	}

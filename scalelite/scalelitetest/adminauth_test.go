@@ -3,6 +3,7 @@ package scalelitetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,8 +16,6 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/scalelite"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // capture records the URL and body of the last request sent through it.
@@ -48,13 +47,19 @@ func (c *offsetClock) now() time.Time { return time.Now().Add(time.Duration(c.of
 func replay(t *testing.T, hc *http.Client, url string, body string) string {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.NewRequest(http.MethodPost, url, strings.NewReader(body)): %v", err)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := hc.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("hc.Do(req): %v", err)
+	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("io.ReadAll(resp.Body): %v", err)
+	}
 	return string(b)
 }
 
@@ -70,41 +75,67 @@ func TestAdminReplayWithAnotherBodyOrLateIsRefused(t *testing.T) {
 	admin := c.sl.AdminClient(bbb.WithHTTPClient(hc))
 
 	_, err := admin.CordonServer(ctx, c.ids[0])
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("admin.CordonServer(ctx, c.ids[0]): %v", err)
+	}
 	rec.mu.Lock()
 	captured, capturedBody := rec.url, string(rec.body)
 	rec.mu.Unlock()
-	require.Contains(t, captured, "bodySHA256=")
+	if !strings.Contains(captured, "bodySHA256=") {
+		t.Fatalf("captured = %q; want it to contain %q", captured, "bodySHA256=")
+	}
 
 	// The same request again is accepted until it expires...
-	assert.Contains(t, replay(t, c.hc, captured, capturedBody), `"state":"cordoned"`)
+	if got := replay(t, c.hc, captured, capturedBody); !strings.Contains(got, `"state":"cordoned"`) {
+		t.Errorf("replay(t, c.hc, captured, capturedBody) = %q; want it to contain %q", got, `"state":"cordoned"`)
+	}
 	// ...but not with a body that disables the server instead.
 	evil := strings.Replace(capturedBody, "cordon", "disable", 1)
-	require.NotEqual(t, capturedBody, evil)
+	if evil == capturedBody {
+		t.Fatalf("evil = %v; want anything else", evil)
+	}
 	out := replay(t, c.hc, captured, evil)
-	assert.Contains(t, out, "<messageKey>checksumError</messageKey>")
-	assert.Contains(t, out, "bodySHA256")
+	if !strings.Contains(out, "<messageKey>checksumError</messageKey>") {
+		t.Errorf("out = %q; want it to contain %q", out, "<messageKey>checksumError</messageKey>")
+	}
+	if !strings.Contains(out, "bodySHA256") {
+		t.Errorf("out = %q; want it to contain %q", out, "bodySHA256")
+	}
 	srv, err := admin.GetServerInfo(ctx, c.ids[0])
-	require.NoError(t, err)
-	assert.Equal(t, scalelite.StateCordoned, srv.State)
+	if err != nil {
+		t.Fatalf("admin.GetServerInfo(ctx, c.ids[0]): %v", err)
+	}
+	if srv.State != scalelite.StateCordoned {
+		t.Errorf("srv.State = %v; want %v", srv.State, scalelite.StateCordoned)
+	}
 
 	// After the expiry the request itself is refused.
 	clock.offset.Store(int64(scalelite.DefaultAuthValidity + time.Second))
 	out = replay(t, c.hc, captured, capturedBody)
-	assert.Contains(t, out, "<messageKey>checksumError</messageKey>")
-	assert.Contains(t, out, "expired")
+	if !strings.Contains(out, "<messageKey>checksumError</messageKey>") {
+		t.Errorf("out = %q; want it to contain %q", out, "<messageKey>checksumError</messageKey>")
+	}
+	if !strings.Contains(out, "expired") {
+		t.Errorf("out = %q; want it to contain %q", out, "expired")
+	}
 	clock.offset.Store(0)
 
 	// Scalelite's legacy scheme is accepted by default, and replays with
 	// any body: the reason for the strong scheme.
 	legacy := c.sl.AdminClient(bbb.WithHTTPClient(hc), scalelite.WithLegacyAuth())
 	_, err = legacy.CordonServer(ctx, c.ids[0])
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("legacy.CordonServer(ctx, c.ids[0]): %v", err)
+	}
 	rec.mu.Lock()
 	captured = rec.url
 	rec.mu.Unlock()
-	assert.NotContains(t, captured, "bodySHA256=")
-	assert.Contains(t, replay(t, c.hc, captured, evil), `"state":"disabled"`)
+	if strings.Contains(captured, "bodySHA256=") {
+		t.Errorf("captured = %q; want it not to contain %q", captured, "bodySHA256=")
+	}
+	if got := replay(t, c.hc, captured, evil); !strings.Contains(got, `"state":"disabled"`) {
+		t.Errorf("replay(t, c.hc, captured, evil) = %q; want it to contain %q", got, `"state":"disabled"`)
+	}
 }
 
 func TestAdminRequireStrongAuthRefusesLegacy(t *testing.T) {
@@ -112,13 +143,21 @@ func TestAdminRequireStrongAuthRefusesLegacy(t *testing.T) {
 	c := newCluster(t, 0, WithRequireStrongAuth())
 	ctx := context.Background()
 	_, err := c.admin.GetServers(ctx)
-	require.NoError(t, err, "scalelite.Client signs strong by default")
+	if err != nil {
+		t.Fatalf("c.admin.GetServers(ctx): %v (scalelite.Client signs strong by default)", err)
+	}
 
 	legacy := c.sl.AdminClient(bbb.WithHTTPClient(c.hc), scalelite.WithLegacyAuth())
 	_, err = legacy.GetServers(ctx)
-	require.ErrorIs(t, err, scalelite.ErrChecksum)
-	assert.Contains(t, err.Error(), "requires bodySHA256 and expires")
-	assert.NotContains(t, err.Error(), c.sl.Secret)
+	if !errors.Is(err, scalelite.ErrChecksum) {
+		t.Fatalf("legacy.GetServers(ctx) = %v; want scalelite.ErrChecksum", err)
+	}
+	if got := err.Error(); !strings.Contains(got, "requires bodySHA256 and expires") {
+		t.Errorf("err.Error() = %q; want it to contain %q", got, "requires bodySHA256 and expires")
+	}
+	if got := err.Error(); strings.Contains(got, c.sl.Secret) {
+		t.Errorf("err.Error() = %q; want it not to contain %q", got, c.sl.Secret)
+	}
 }
 
 // failingBody fails the test if the handler reads it.
@@ -137,7 +176,9 @@ func (b *failingBody) Read([]byte) (int, error) {
 func TestAdminChecksumCheckedBeforeBody(t *testing.T) {
 	t.Parallel()
 	h, err := NewHandler(WithSecret("admin-secret-under-test"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewHandler(WithSecret(\"admin-secret-under-test\")): %v", err)
+	}
 	for _, query := range []string{
 		"checksum=" + strings.Repeat("0", 64),
 		"bodySHA256=" + strings.Repeat("0", 64) + "&expires=1&checksum=" + checksum.Sum(checksum.SHA256, "addServer",
@@ -149,7 +190,11 @@ func TestAdminChecksumCheckedBeforeBody(t *testing.T) {
 		req.ContentLength = 1 << 20
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		assert.Contains(t, w.Body.String(), "<messageKey>checksumError</messageKey>")
-		assert.False(t, body.read.Load(), "the body was read before the checksum was checked: %s", query)
+		if got := w.Body.String(); !strings.Contains(got, "<messageKey>checksumError</messageKey>") {
+			t.Errorf("w.Body.String() = %q; want it to contain %q", got, "<messageKey>checksumError</messageKey>")
+		}
+		if body.read.Load() {
+			t.Errorf("body.read.Load() = true; want false (the body was read before the checksum was checked: %s)", query)
+		}
 	}
 }

@@ -3,11 +3,9 @@ package scalelitetest
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 )
@@ -28,9 +26,13 @@ func TestOptionsValidate(t *testing.T) {
 		"zero poll interval": WithPollInterval(0),
 	} {
 		s, err := New(opt)
-		assert.Error(t, err, name)
-		assert.Nil(t, s, name)
-		assert.Panics(t, func() { NewServer(opt) }, name)
+		if err == nil {
+			t.Errorf("New(opt) = nil; want an error (%s)", name)
+		}
+		if s != nil {
+			t.Errorf("s = %v; want nil (%s)", s, name)
+		}
+		expectPanic(t, "NewServer(opt) with "+name, func() { NewServer(opt) })
 	}
 }
 
@@ -39,24 +41,44 @@ func TestOptionsValidate(t *testing.T) {
 func TestServerContract(t *testing.T) {
 	t.Parallel()
 	s, err := New(WithSecret("balancer-secret"), WithPollInterval(time.Hour))
-	require.NoError(t, err)
-	assert.Empty(t, s.URL)
+	if err != nil {
+		t.Fatalf("New(WithSecret(\"balancer-secret\"), WithPollInterval(time.Hour)): %v", err)
+	}
+	if len(s.URL) != 0 {
+		t.Errorf("s.URL = %v; want empty", s.URL)
+	}
 	s.Start()
 	defer s.Close()
-	assert.Panics(t, s.Start)
-	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, s.URL)
-	assert.Equal(t, s.URL+"/bigbluebutton/api/", s.APIURL())
+	expectPanic(t, "a second s.Start()", s.Start)
+	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(s.URL) {
+		t.Errorf("s.URL = %q; want it to match `^http://127\\.0\\.0\\.1:\\d+$`", s.URL)
+	}
+	if got := s.APIURL(); got != s.URL+"/bigbluebutton/api/" {
+		t.Errorf("s.APIURL() = %v; want %v", got, s.URL+"/bigbluebutton/api/")
+	}
 	resp, err := s.Client().Get(s.URL + "/health")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("s.Client().Get(s.URL + \"/health\"): %v", err)
+	}
 	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("resp.StatusCode = %v; want %v", resp.StatusCode, http.StatusOK)
+	}
 
 	ctx := context.Background()
 	servers, err := s.AdminClient().GetServers(ctx)
-	require.NoError(t, err)
-	assert.Empty(t, servers)
+	if err != nil {
+		t.Fatalf("s.AdminClient().GetServers(ctx): %v", err)
+	}
+	if len(servers) != 0 {
+		t.Errorf("servers = %v; want empty", servers)
+	}
 	v, err := s.BBBClient().Version(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, "2.0", v.Version)
-	assert.Panics(t, func() { s.BBBClient(nil) })
+	if err != nil {
+		t.Fatalf("s.BBBClient().Version(ctx): %v", err)
+	}
+	if v.Version != "2.0" {
+		t.Errorf("v.Version = %q; want %q", v.Version, "2.0")
+	}
+	expectPanic(t, "s.BBBClient(nil)", func() { s.BBBClient(nil) })
 }

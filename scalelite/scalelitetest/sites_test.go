@@ -5,15 +5,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
+	"github.com/google/go-cmp/cmp"
 )
 
 // addSiteWorker starts a worker and adds it through the admin API with a
@@ -24,12 +24,22 @@ func (c *testCluster) addSiteWorker(t *testing.T, site string, capacity float64)
 	w := bbbtest.NewServer()
 	t.Cleanup(w.Close)
 	srv, err := c.admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.APIURL(), Secret: w.Secret, Site: site, Capacity: capacity})
-	require.NoError(t, err)
-	require.Equal(t, site, srv.Site)
-	require.Equal(t, capacity, srv.Capacity)
+	if err != nil {
+		t.Fatalf("c.admin.AddServer(...): %v", err)
+	}
+	if srv.Site != site {
+		t.Fatalf("srv.Site = %v; want %v", srv.Site, site)
+	}
+	if srv.Capacity != capacity {
+		t.Fatalf("srv.Capacity = %v; want %v", srv.Capacity, capacity)
+	}
 	srv, err = c.admin.EnableServer(ctx, srv.ID)
-	require.NoError(t, err)
-	require.True(t, srv.Online)
+	if err != nil {
+		t.Fatalf("c.admin.EnableServer(ctx, srv.ID): %v", err)
+	}
+	if !srv.Online {
+		t.Fatalf("srv.Online = false; want true")
+	}
 	c.workers = append(c.workers, w)
 	c.ids = append(c.ids, srv.ID)
 	return w, srv.ID
@@ -49,59 +59,109 @@ func TestSiteFailoverThroughTheBalancer(t *testing.T) {
 	c.addSiteWorker(t, "b", 0)
 
 	servers, err := c.admin.GetServers(ctx)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("c.admin.GetServers(ctx): %v", err)
+	}
 	sites := map[string]int{}
 	for _, s := range servers {
 		sites[s.Site]++
 	}
-	require.Equal(t, map[string]int{"a": 2, "b": 2}, sites)
+	if diff := cmp.Diff(map[string]int{"a": 2, "b": 2}, sites); diff != "" {
+		t.Fatalf("sites mismatch (-want +got):\n%s", diff)
+	}
 
 	for _, id := range []string{"m1", "m2"} {
 		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
-		require.Contains(t, []int{0, 1}, c.holder(id), "%s lands on site a", id)
+		if err != nil {
+			t.Fatalf("c.create(ctx, id, nil): %v", err)
+		}
+		if got := c.holder(id); !slices.Contains([]int{0, 1}, got) {
+			t.Fatalf("c.holder(id) = %v; want one of []int{0, 1} (%s lands on site a)", got, id)
+		}
 	}
 	_, err = c.create(ctx, "r1", map[string]string{"bbbkit-site-order": "b,a"})
-	require.NoError(t, err)
-	require.Contains(t, []int{2, 3}, c.holder("r1"), "the request's order puts b first")
+	if err != nil {
+		t.Fatalf("c.create(ctx, \"r1\", map[string]string{\"bbbkit-site-order\": \"b,a\"}): %v", err)
+	}
+	if got := c.holder("r1"); !slices.Contains([]int{2, 3}, got) {
+		t.Fatalf("c.holder(\"r1\") = %v; want one of []int{2, 3} (the request's order puts b first)", got)
+	}
 	_, err = c.create(ctx, "bad", map[string]string{"bbbkit-site-order": "a b"})
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("c.create(ctx, \"bad\", map[string]string{\"bbbkit-site-order\": \"a b\"}) = nil; want an error")
+	}
 
 	capacity, err := c.admin.GetCapacity(ctx)
-	require.NoError(t, err)
-	require.Len(t, capacity.Sites, 2)
-	require.Equal(t, 4, capacity.Total.Online)
-	require.Equal(t, 200.0, capacity.Sites[0].Capacity)
-	require.Equal(t, 170.0, capacity.Sites[0].Free, "two meetings reserve 15 each on site a")
+	if err != nil {
+		t.Fatalf("c.admin.GetCapacity(ctx): %v", err)
+	}
+	if len(capacity.Sites) != 2 {
+		t.Fatalf("len(capacity.Sites) = %d; want %d: %v", len(capacity.Sites), 2, capacity.Sites)
+	}
+	if capacity.Total.Online != 4 {
+		t.Fatalf("capacity.Total.Online = %v; want %v", capacity.Total.Online, 4)
+	}
+	if capacity.Sites[0].Capacity != 200.0 {
+		t.Fatalf("capacity.Sites[0].Capacity = %v; want %v", capacity.Sites[0].Capacity, 200.0)
+	}
+	if capacity.Sites[0].Free != 170.0 {
+		t.Fatalf("capacity.Sites[0].Free = %v; want %v (two meetings reserve 15 each on site a)", capacity.Sites[0].Free, 170.0)
+	}
 
 	// Site a goes down: new meetings and re-created ones go to b.
 	a1.SetDown(true)
 	a2.SetDown(true)
 	for range 2 {
-		require.NoError(t, c.sl.Scheduler().Poll(ctx))
+		if err := c.sl.Scheduler().Poll(ctx); err != nil {
+			t.Fatalf("c.sl.Scheduler().Poll(ctx): %v", err)
+		}
 	}
 	_, err = c.create(ctx, "m3", nil)
-	require.NoError(t, err)
-	require.Contains(t, []int{2, 3}, c.holder("m3"))
+	if err != nil {
+		t.Fatalf("c.create(ctx, \"m3\", nil): %v", err)
+	}
+	if got := c.holder("m3"); !slices.Contains([]int{2, 3}, got) {
+		t.Fatalf("c.holder(\"m3\") = %v; want one of []int{2, 3}", got)
+	}
 	capacity, err = c.admin.GetCapacity(ctx)
-	require.NoError(t, err)
-	require.Equal(t, 0, capacity.Sites[0].Online)
-	require.Equal(t, 2, capacity.Sites[1].Online)
+	if err != nil {
+		t.Fatalf("c.admin.GetCapacity(ctx): %v", err)
+	}
+	if capacity.Sites[0].Online != 0 {
+		t.Fatalf("capacity.Sites[0].Online = %v; want %v", capacity.Sites[0].Online, 0)
+	}
+	if capacity.Sites[1].Online != 2 {
+		t.Fatalf("capacity.Sites[1].Online = %v; want %v", capacity.Sites[1].Online, 2)
+	}
 
 	// Site a comes back: new meetings return to it; m3 stays on b.
 	a1.SetDown(false)
 	a2.SetDown(false)
-	require.NoError(t, c.sl.Scheduler().Poll(ctx))
+	if err := c.sl.Scheduler().Poll(ctx); err != nil {
+		t.Fatalf("c.sl.Scheduler().Poll(ctx): %v", err)
+	}
 	_, err = c.create(ctx, "m4", nil)
-	require.NoError(t, err)
-	require.Contains(t, []int{0, 1}, c.holder("m4"))
-	require.Contains(t, []int{2, 3}, c.holder("m3"))
+	if err != nil {
+		t.Fatalf("c.create(ctx, \"m4\", nil): %v", err)
+	}
+	if got := c.holder("m4"); !slices.Contains([]int{0, 1}, got) {
+		t.Fatalf("c.holder(\"m4\") = %v; want one of []int{0, 1}", got)
+	}
+	if got := c.holder("m3"); !slices.Contains([]int{2, 3}, got) {
+		t.Fatalf("c.holder(\"m3\") = %v; want one of []int{2, 3}", got)
+	}
 
 	// Moving a server to another site through updateServer.
 	srv, err := c.admin.UpdateServer(ctx, b1ID, &scalelite.UpdateServerParams{Site: new("c"), Capacity: new(50.0)})
-	require.NoError(t, err)
-	require.Equal(t, "c", srv.Site)
-	require.Equal(t, 50.0, srv.Capacity)
+	if err != nil {
+		t.Fatalf("c.admin.UpdateServer(...): %v", err)
+	}
+	if srv.Site != "c" {
+		t.Fatalf("srv.Site = %q; want %q", srv.Site, "c")
+	}
+	if srv.Capacity != 50.0 {
+		t.Fatalf("srv.Capacity = %v; want %v", srv.Capacity, 50.0)
+	}
 }
 
 // TestDrainThroughTheBalancer drains a worker with a meeting through the
@@ -112,23 +172,39 @@ func TestDrainThroughTheBalancer(t *testing.T) {
 	ctx := context.Background()
 	c := newClusterWith(t, 2, []scheduler.Option{scheduler.WithPollInterval(20 * time.Millisecond)})
 	_, err := c.create(ctx, "m1", nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("c.create(ctx, \"m1\", nil): %v", err)
+	}
 	i := c.holder("m1")
-	require.NoError(t, c.sl.Scheduler().Poll(ctx))
+	if err := c.sl.Scheduler().Poll(ctx); err != nil {
+		t.Fatalf("c.sl.Scheduler().Poll(ctx): %v", err)
+	}
 	srv, err := c.admin.DrainServer(ctx, c.ids[i], &scalelite.DrainServerParams{Deadline: time.Second, EndMeetings: true, Message: "maintenance"})
-	require.NoError(t, err)
-	require.Equal(t, scalelite.StateCordoned, srv.State)
+	if err != nil {
+		t.Fatalf("c.admin.DrainServer(...): %v", err)
+	}
+	if srv.State != scalelite.StateCordoned {
+		t.Fatalf("srv.State = %v; want %v", srv.State, scalelite.StateCordoned)
+	}
 	_, err = c.create(ctx, "m2", nil)
-	require.NoError(t, err)
-	require.Equal(t, 1-i, c.holder("m2"), "a draining server takes no new meetings")
-	require.Eventually(t, func() bool {
+	if err != nil {
+		t.Fatalf("c.create(ctx, \"m2\", nil): %v", err)
+	}
+	if got := c.holder("m2"); got != 1-i {
+		t.Fatalf("c.holder(\"m2\") = %v; want %v (a draining server takes no new meetings)", got, 1-i)
+	}
+	eventually(t, func() bool {
 		_, err := c.admin.GetServerInfo(ctx, c.ids[i])
 		return errors.Is(err, scalelite.ErrNotFound)
-	}, 10*time.Second, 20*time.Millisecond, "the drained server is removed")
-	require.Empty(t, c.workers[i].Meetings(), "the meeting was ended at the deadline")
+	}, 10*time.Second, 20*time.Millisecond, "condition (the drained server is removed)")
+	if got := c.workers[i].Meetings(); len(got) != 0 {
+		t.Fatalf("c.workers[i].Meetings() = %v; want empty (the meeting was ended at the deadline)", got)
+	}
 
 	_, err = c.admin.DrainServer(ctx, "nope", nil)
-	require.ErrorIs(t, err, scalelite.ErrNotFound)
+	if !errors.Is(err, scalelite.ErrNotFound) {
+		t.Fatalf("c.admin.DrainServer(ctx, \"nope\", nil) = %v; want scalelite.ErrNotFound", err)
+	}
 }
 
 // TestTenantSiteOrder: a tenant's site order (admin "site_order") places
@@ -140,26 +216,50 @@ func TestTenantSiteOrder(t *testing.T) {
 	c.addSiteWorker(t, "a", 0)
 	c.addSiteWorker(t, "b", 0)
 	tn, err := c.admin.AddTenant(ctx, &scalelite.AddTenantParams{Name: "school1", Secrets: []string{"school1-secret"}, SiteOrder: []string{"b", "a"}})
-	require.NoError(t, err)
-	require.Equal(t, []string{"b", "a"}, tn.SiteOrder)
+	if err != nil {
+		t.Fatalf("c.admin.AddTenant(...): %v", err)
+	}
+	if diff := cmp.Diff([]string{"b", "a"}, tn.SiteOrder); diff != "" {
+		t.Fatalf("tn.SiteOrder mismatch (-want +got):\n%s", diff)
+	}
 	_, err = c.admin.AddTenant(ctx, &scalelite.AddTenantParams{Name: "bad", Secrets: []string{"x"}, SiteOrder: []string{"a b"}})
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("c.admin.AddTenant(...) = nil; want an error")
+	}
 
 	u, _ := url.Parse(c.sl.URL)
 	cl, err := bbb.New("http://school1.scalelite.test:"+u.Port()+"/bigbluebutton/api/", "school1-secret",
 		bbb.WithHTTPClient(&http.Client{Transport: hostRewrite{c.hc.Transport, u.Host}}))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New(...): %v", err)
+	}
 	_, err = cl.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "t1", MeetingID: "t1"})
-	require.NoError(t, err)
-	require.Equal(t, 1, c.holder("t1"), "the tenant's order puts b first")
+	if err != nil {
+		t.Fatalf("cl.CreateMeeting(...): %v", err)
+	}
+	if got := c.holder("t1"); got != 1 {
+		t.Fatalf("c.holder(\"t1\") = %v; want %v (the tenant's order puts b first)", got, 1)
+	}
 	_, err = cl.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "t2", MeetingID: "t2", Meta: map[string]string{"bbbkit-site-order": "a"}})
-	require.NoError(t, err)
-	require.Equal(t, 0, c.holder("t2"), "the request's order wins over the tenant's")
+	if err != nil {
+		t.Fatalf("cl.CreateMeeting(...): %v", err)
+	}
+	if got := c.holder("t2"); got != 0 {
+		t.Fatalf("c.holder(\"t2\") = %v; want %v (the request's order wins over the tenant's)", got, 0)
+	}
 	_, err = c.create(ctx, "plain", nil)
-	require.NoError(t, err)
-	require.Equal(t, 0, c.holder("plain"), "without a tenant the balancer's order applies")
+	if err != nil {
+		t.Fatalf("c.create(ctx, \"plain\", nil): %v", err)
+	}
+	if got := c.holder("plain"); got != 0 {
+		t.Fatalf("c.holder(\"plain\") = %v; want %v (without a tenant the balancer's order applies)", got, 0)
+	}
 
 	up, err := c.admin.UpdateTenant(ctx, tn.ID, &scalelite.UpdateTenantParams{SiteOrder: []string{}})
-	require.NoError(t, err)
-	require.Empty(t, up.SiteOrder)
+	if err != nil {
+		t.Fatalf("c.admin.UpdateTenant(...): %v", err)
+	}
+	if len(up.SiteOrder) != 0 {
+		t.Fatalf("up.SiteOrder = %v; want empty", up.SiteOrder)
+	}
 }

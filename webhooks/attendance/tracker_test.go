@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/attendance"
+	"github.com/google/go-cmp/cmp"
 )
 
 // scripted runs a meeting on the fake with its clock: Alice (moderator)
@@ -134,7 +133,9 @@ func TestReportOfScriptedMeeting(t *testing.T) {
 				Present: attendance.Seconds(6*time.Minute + 30*time.Second)},
 		},
 	}
-	require.Equal(t, want, got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("got mismatch (-want +got):\n%s", diff)
+	}
 	var csv bytes.Buffer
 	if err := got.WriteCSV(&csv); err != nil {
 		t.Fatal(err)
@@ -142,13 +143,15 @@ func TestReportOfScriptedMeeting(t *testing.T) {
 	wantCSV := strings.Join(attendance.CSVHeader, ",") + "\n" +
 		"physics-101,alice,Alice,MODERATOR,1,2026-01-01T00:00:10Z,2026-01-01T00:10:00Z,590,0,0,0,1,0,0,0\n" +
 		"physics-101,bob,Bob,VIEWER,2,2026-01-01T00:00:30Z,2026-01-01T00:10:00Z,390,0,0,0,0,0,0,0\n"
-	require.Equal(t, wantCSV, csv.String())
+	if got := csv.String(); got != wantCSV {
+		t.Fatalf("csv.String() = %v; want %v", got, wantCSV)
+	}
 	var js bytes.Buffer
 	if err := got.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(js.String(), `"presentSeconds": 390`) {
-		t.Fatalf("JSON: %s", js.String())
+	if got := js.String(); !strings.Contains(got, `"presentSeconds": 390`) {
+		t.Fatalf("JSON: %s", got)
 	}
 }
 
@@ -163,8 +166,8 @@ func TestPseudonyms(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, personal := range []string{"alice", "Alice", "bob", "Bob"} {
-		if strings.Contains(js.String(), personal) {
-			t.Fatalf("report keeps %q: %s", personal, js.String())
+		if got := js.String(); strings.Contains(got, personal) {
+			t.Fatalf("report keeps %q: %s", personal, got)
 		}
 	}
 	if got.Users[0].UserID == got.Users[1].UserID || len(got.Users[0].UserID) != 32 {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,12 +15,12 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/internal/redistest"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/durable"
+	"github.com/google/go-cmp/cmp"
 )
 
 func newRedis(t *testing.T) *redis.Client {
@@ -40,7 +41,9 @@ func delivery(t *testing.T, events ...string) *webhooks.Delivery {
 	t.Helper()
 	body := "domain=bbb.example.org&timestamp=1764150000000&event=" + url.QueryEscape("["+strings.Join(events, ",")+"]")
 	d, err := webhooks.ParseDelivery([]byte(body))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("webhooks.ParseDelivery([]byte(body)): %v", err)
+	}
 	return d
 }
 
@@ -81,14 +84,21 @@ func consume(t *testing.T, q *durable.Queue, fn webhooks.DeliveryFunc) (stop fun
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- q.Consume(ctx, fn) }()
-	return func() { cancel(); require.ErrorIs(t, <-done, context.Canceled) }
+	return func() {
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("q.Consume(...) = %v; want context.Canceled", err)
+		}
+	}
 }
 
 func newQueue(t *testing.T, rdb redis.UniversalClient, opts ...durable.Option) *durable.Queue {
 	t.Helper()
 	q, err := durable.New(rdb, append([]durable.Option{durable.WithPrefix(redistest.Prefix(t)),
 		durable.WithLease(400 * time.Millisecond), durable.WithPollInterval(50 * time.Millisecond)}, opts...)...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("durable.New(...): %v", err)
+	}
 	return q
 }
 
@@ -101,9 +111,16 @@ func TestDuplicatesAcrossReplicasAndRetry(t *testing.T) {
 	q1, q2 := newQueue(t, rdb, prefix), newQueue(t, rdb, prefix)
 	ctx := context.Background()
 	d := delivery(t, eventJSON("m1", 1), eventJSON("m1", 2))
-	require.NoError(t, q1.Deliver(ctx, d))
-	require.NoError(t, q2.Deliver(ctx, d)) // the retry reached the other replica
-	require.NoError(t, q2.Deliver(ctx, delivery(t, eventJSON("m1", 3))))
+	if err := q1.Deliver(ctx, d); err != nil {
+		t.Fatalf("q1.Deliver(ctx, d): %v", err)
+	}
+	// the retry reached the other replica
+	if err := q2.Deliver(ctx, d); err != nil {
+		t.Fatalf("q2.Deliver(ctx, d): %v", err)
+	}
+	if err := q2.Deliver(ctx, delivery(t, eventJSON("m1", 3))); err != nil {
+		t.Fatalf("q2.Deliver(ctx, delivery(t, eventJSON(\"m1\", 3))): %v", err)
+	}
 
 	failures := 0
 	app := &recorder{fail: func(_, name string) bool {
@@ -115,11 +132,15 @@ func TestDuplicatesAcrossReplicasAndRetry(t *testing.T) {
 	}}
 	stop1 := consume(t, q1, app.deliver)
 	stop2 := consume(t, q2, app.deliver)
-	require.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 3 }, 5*time.Second, 10*time.Millisecond)
+	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 3 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 3")
 	stop1()
 	stop2()
-	require.Equal(t, []string{"1", "2", "3"}, app.snapshot()["m1"])
-	require.Equal(t, 3, failures)
+	if diff := cmp.Diff([]string{"1", "2", "3"}, app.snapshot()["m1"]); diff != "" {
+		t.Fatalf("app.snapshot()[\"m1\"] mismatch (-want +got):\n%s", diff)
+	}
+	if failures != 3 {
+		t.Fatalf("failures = %v; want %v", failures, 3)
+	}
 }
 
 // TestDeadConsumerReclaimed: events a consumer read but never
@@ -141,28 +162,44 @@ func TestDeadConsumerReclaimed(t *testing.T) {
 			return ctx.Err()
 		})
 	}()
-	require.NoError(t, dead.Deliver(context.Background(), delivery(t, eventJSON("m9", 1), eventJSON("m9", 2))))
+	if err := dead.Deliver(context.Background(), delivery(t, eventJSON("m9", 1), eventJSON("m9", 2))); err != nil {
+		t.Fatalf("dead.Deliver(...): %v", err)
+	}
 	<-got
 	cancel()
 	<-done
 	// The lease is released on a clean stop; take it back to simulate a
 	// process killed while holding it.
 	pending, err := rdb.XPending(context.Background(), keyOf(t, rdb, "stream:0"), durable.DefaultGroup).Result()
-	require.NoError(t, err)
-	require.EqualValues(t, 2, pending.Count, "nothing was acknowledged")
-	require.NoError(t, rdb.Set(context.Background(), keyOf(t, rdb, "lease:0"), "dead", 300*time.Millisecond).Err())
+	if err != nil {
+		t.Fatalf("rdb.XPending(...): %v", err)
+	}
+	if pending.Count != 2 {
+		t.Fatalf("pending.Count = %v; want %v (nothing was acknowledged)", pending.Count, 2)
+	}
+	if err := rdb.Set(context.Background(), keyOf(t, rdb, "lease:0"), "dead", 300*time.Millisecond).Err(); err != nil {
+		t.Fatalf("rdb.Set(...): %v", err)
+	}
 
 	app := &recorder{}
 	live := newQueue(t, rdb, prefix, durable.WithPartitions(1), durable.WithConsumer("live"))
 	start := time.Now()
 	stop := consume(t, live, app.deliver)
-	require.Eventually(t, func() bool { return len(app.snapshot()["m9"]) == 2 }, 5*time.Second, 10*time.Millisecond)
-	require.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "claimed only after the lease ran out")
+	eventually(t, func() bool { return len(app.snapshot()["m9"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m9\"]) == 2")
+	if got := time.Since(start); got < 250*time.Millisecond {
+		t.Fatalf("time.Since(start) = %v; want >= %v (claimed only after the lease ran out)", got, 250*time.Millisecond)
+	}
 	stop()
-	require.Equal(t, []string{"1", "2"}, app.snapshot()["m9"])
+	if diff := cmp.Diff([]string{"1", "2"}, app.snapshot()["m9"]); diff != "" {
+		t.Fatalf("app.snapshot()[\"m9\"] mismatch (-want +got):\n%s", diff)
+	}
 	n, err := rdb.XLen(context.Background(), keyOf(t, rdb, "stream:0")).Result()
-	require.NoError(t, err)
-	require.Zero(t, n, "acknowledged entries are deleted")
+	if err != nil {
+		t.Fatalf("rdb.XLen(context.Background(), keyOf(t, rdb, \"stream:0\")).Result(): %v", err)
+	}
+	if n != 0 {
+		t.Fatalf("n = %v; want 0 (acknowledged entries are deleted)", n)
+	}
 }
 
 // keyOf finds the full key with the given suffix (the test prefix is
@@ -170,7 +207,9 @@ func TestDeadConsumerReclaimed(t *testing.T) {
 func keyOf(t *testing.T, rdb *redis.Client, suffix string) string {
 	t.Helper()
 	keys, err := rdb.Keys(context.Background(), "*:"+suffix).Result()
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("rdb.Keys(context.Background(), \"*:\"+suffix).Result(): %v", err)
+	}
 	for _, k := range keys {
 		if strings.HasPrefix(k, "test:") {
 			return k
@@ -190,35 +229,55 @@ func TestUnavailableRedisAnswers503(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
 	q, err := durable.New(rdb)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("durable.New(rdb): %v", err)
+	}
 	err = q.Deliver(context.Background(), delivery(t, eventJSON("m", 1)))
-	require.ErrorIs(t, err, durable.ErrUnavailable)
+	if !errors.Is(err, durable.ErrUnavailable) {
+		t.Fatalf("q.Deliver(context.Background(), delivery(t, eventJSON(\"m\", 1))) = %v; want durable.ErrUnavailable", err)
+	}
 
 	const secret, cb = "0123456789abcdef0123", "http://127.0.0.1/cb"
 	h, err := webhooks.NewHandler(secret, cb, q.Deliver, webhooks.WithoutMaxAge())
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("webhooks.NewHandler(secret, cb, q.Deliver, webhooks.WithoutMaxAge()): %v", err)
+	}
 	srv := httptest.NewServer(q.Wrap(h))
 	defer srv.Close()
 	body := "domain=d&timestamp=1764150000000&event=" + url.QueryEscape("["+eventJSON("m", 1)+"]")
 	req, err := http.NewRequest(http.MethodPost, srv.URL+"?checksum="+webhooks.Sign(checksum.SHA1, cb, []byte(body), secret), strings.NewReader(body))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.NewRequest(...): %v", err)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("srv.Client().Do(req): %v", err)
+	}
 	resp.Body.Close()
-	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-	require.Equal(t, "1", resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("resp.StatusCode = %v; want %v", resp.StatusCode, http.StatusServiceUnavailable)
+	}
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Fatalf("resp.Header.Get(\"Retry-After\") = %q; want %q", got, "1")
+	}
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer rdb.Close()
 	_, err := durable.New(nil)
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("durable.New(nil) = nil; want an error")
+	}
 	_, err = durable.New(rdb, durable.WithPartitions(0))
-	require.ErrorContains(t, err, "WithPartitions")
+	if err == nil || !strings.Contains(err.Error(), "WithPartitions") {
+		t.Fatalf("durable.New(rdb, durable.WithPartitions(0)) = %v; want an error containing %q", err, "WithPartitions")
+	}
 	_, err = durable.New(rdb, durable.WithLease(time.Second), durable.WithPollInterval(time.Second))
-	require.ErrorContains(t, err, "half the lease")
+	if err == nil || !strings.Contains(err.Error(), "half the lease") {
+		t.Fatalf("durable.New(...) = %v; want an error containing %q", err, "half the lease")
+	}
 }
 
 // failAckOnce fails the first pipeline that acknowledges an entry, as a
@@ -248,18 +307,24 @@ func TestFailedAckDoesNotRepeat(t *testing.T) {
 	hook := &failAckOnce{}
 	rdb.AddHook(hook)
 	q := newQueue(t, rdb, durable.WithPartitions(1))
-	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1), eventJSON("m1", 2))))
+	if err := q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1), eventJSON("m1", 2))); err != nil {
+		t.Fatalf("q.Deliver(...): %v", err)
+	}
 	app := &recorder{}
 	stop := consume(t, q, app.deliver)
-	require.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond)
-	require.Eventually(t, func() bool {
+	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 2")
+	eventually(t, func() bool {
 		n, err := rdb.XLen(context.Background(), keyOf(t, rdb, "stream:0")).Result()
 		return err == nil && n == 0
-	}, 5*time.Second, 10*time.Millisecond, "acknowledged and deleted in the end")
+	}, 5*time.Second, 10*time.Millisecond, "condition (acknowledged and deleted in the end)")
 	time.Sleep(150 * time.Millisecond)
 	stop()
-	require.True(t, hook.failed.Load())
-	require.Equal(t, []string{"1", "2"}, app.snapshot()["m1"])
+	if !hook.failed.Load() {
+		t.Fatalf("hook.failed.Load() = false; want true")
+	}
+	if diff := cmp.Diff([]string{"1", "2"}, app.snapshot()["m1"]); diff != "" {
+		t.Fatalf("app.snapshot()[\"m1\"] mismatch (-want +got):\n%s", diff)
+	}
 }
 
 // TestEntryIDStableAcrossRetries: the application sees the same EntryID
@@ -267,12 +332,16 @@ func TestFailedAckDoesNotRepeat(t *testing.T) {
 func TestEntryIDStableAcrossRetries(t *testing.T) {
 	rdb := newRedis(t)
 	q := newQueue(t, rdb)
-	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1))))
+	if err := q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1))); err != nil {
+		t.Fatalf("q.Deliver(context.Background(), delivery(t, eventJSON(\"m1\", 1))): %v", err)
+	}
 	var mu sync.Mutex
 	var ids []string
 	stop := consume(t, q, func(ctx context.Context, _ *webhooks.Delivery) error {
 		id, ok := durable.EntryID(ctx)
-		require.True(t, ok)
+		if !ok {
+			t.Fatalf("durable.EntryID(ctx): no entry ID; want one")
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		ids = append(ids, id)
@@ -281,10 +350,14 @@ func TestEntryIDStableAcrossRetries(t *testing.T) {
 		}
 		return nil
 	})
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) == 2 }, 5*time.Second, 10*time.Millisecond)
+	eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) == 2 }, 5*time.Second, 10*time.Millisecond, "len(ids) == 2")
 	stop()
-	require.Equal(t, ids[0], ids[1])
-	require.Regexp(t, `^\d+/\d+-\d+$`, ids[0])
+	if ids[1] != ids[0] {
+		t.Fatalf("ids[1] = %v; want %v", ids[1], ids[0])
+	}
+	if !regexp.MustCompile(`^\d+/\d+-\d+$`).MatchString(ids[0]) {
+		t.Fatalf("ids[0] = %q; want it to match `^\\d+/\\d+-\\d+$`", ids[0])
+	}
 }
 
 // TestReplicasShareThePartitions: two replicas consume side by side, each
@@ -300,15 +373,21 @@ func TestReplicasShareThePartitions(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // replica 1 gives half of them back
 	const meetings = 32
 	for i := range meetings {
-		require.NoError(t, q1.Deliver(context.Background(), delivery(t, eventJSON(fmt.Sprintf("m%d", i), 1))))
+		if err := q1.Deliver(context.Background(), delivery(t, eventJSON(fmt.Sprintf("m%d", i), 1))); err != nil {
+			t.Fatalf("q1.Deliver(...): %v", err)
+		}
 	}
 	total := func() (int, int) { return len(a1.snapshot()), len(a2.snapshot()) }
-	require.Eventually(t, func() bool { n1, n2 := total(); return n1+n2 == meetings }, 5*time.Second, 10*time.Millisecond)
+	eventually(t, func() bool { n1, n2 := total(); return n1+n2 == meetings }, 5*time.Second, 10*time.Millisecond, "n1+n2 == meetings")
 	stop1()
 	stop2()
 	n1, n2 := total()
-	require.NotZero(t, n1, "replica 1 got none")
-	require.NotZero(t, n2, "replica 2 got none")
+	if n1 == 0 {
+		t.Fatalf("n1 = 0; want non-zero (replica 1 got none)")
+	}
+	if n2 == 0 {
+		t.Fatalf("n2 = 0; want non-zero (replica 2 got none)")
+	}
 }
 
 // TestGroupRecreatedAfterDataLoss: when Redis loses the streams (a restart
@@ -319,9 +398,15 @@ func TestGroupRecreatedAfterDataLoss(t *testing.T) {
 	app := &recorder{}
 	stop := consume(t, q, app.deliver)
 	defer stop()
-	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1))))
-	require.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 1 }, 5*time.Second, 10*time.Millisecond)
-	require.NoError(t, rdb.Del(context.Background(), keyOf(t, rdb, "stream:0")).Err())
-	require.NoError(t, q.Deliver(context.Background(), delivery(t, eventJSON("m1", 2))))
-	require.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond)
+	if err := q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1))); err != nil {
+		t.Fatalf("q.Deliver(context.Background(), delivery(t, eventJSON(\"m1\", 1))): %v", err)
+	}
+	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 1 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 1")
+	if err := rdb.Del(context.Background(), keyOf(t, rdb, "stream:0")).Err(); err != nil {
+		t.Fatalf("rdb.Del(context.Background(), keyOf(t, rdb, \"stream:0\")).Err(): %v", err)
+	}
+	if err := q.Deliver(context.Background(), delivery(t, eventJSON("m1", 2))); err != nil {
+		t.Fatalf("q.Deliver(context.Background(), delivery(t, eventJSON(\"m1\", 2))): %v", err)
+	}
+	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 2")
 }

@@ -2,20 +2,22 @@ package gapfill_test
 
 import (
 	"context"
+	"fmt"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/gapfill"
 	"github.com/bbbkit/bbbkit/webhooks/pool"
+	"github.com/google/go-cmp/cmp"
 )
 
 // seen is one event as the application got it.
@@ -69,14 +71,18 @@ func TestFillerSeesMeetingEndWhileReceiverDown(t *testing.T) {
 	defer srv.Close()
 	application := &app{}
 	filler, err := gapfill.New(pool.Static{{ID: "bbb1", URL: srv.APIURL(), Secret: srv.Secret}}, application.deliver)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("gapfill.New(...): %v", err)
+	}
 	var down atomic.Bool
 	mux := http.NewServeMux()
 	recv := httptest.NewServer(mux)
 	defer recv.Close()
 	cb := recv.URL + "/events"
 	h, err := webhooks.NewHandler(srv.Secret, cb, filler.Deliver)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("webhooks.NewHandler(srv.Secret, cb, filler.Deliver): %v", err)
+	}
 	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
 		if down.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
@@ -85,52 +91,88 @@ func TestFillerSeesMeetingEndWhileReceiverDown(t *testing.T) {
 		h.ServeHTTP(w, r)
 	})
 	hooks, err := webhooks.NewClient(srv.BBBClient())
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("webhooks.NewClient(srv.BBBClient()): %v", err)
+	}
 	_, err = hooks.EnsureOnce(ctx, webhooks.CreateParams{CallbackURL: cb})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("hooks.EnsureOnce(ctx, webhooks.CreateParams{CallbackURL: cb}): %v", err)
+	}
 	client := srv.BBBClient()
 	create := func(id string) {
 		_, err := client.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "Room " + id, MeetingID: id})
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("client.CreateMeeting(...): %v", err)
+		}
 	}
 
 	// Receiver up: room-1 created, Alice joins; both arrive for real.
 	create("room-1")
 	_, err = srv.Join("room-1", bbbtest.User{FullName: "Alice", UserID: "alice", Role: "MODERATOR"})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { return application.count() == 2 }, 5*time.Second, 5*time.Millisecond)
+	if err != nil {
+		t.Fatalf("srv.Join(...): %v", err)
+	}
+	eventually(t, func() bool { return application.count() == 2 }, 5*time.Second, 5*time.Millisecond, "application.count() == 2")
 	// bbb-webhooks 3.x delivers events independently: any order.
-	require.ElementsMatch(t, []seen{{webhooks.EventMeetingCreated, "room-1", "", false}, {webhooks.EventUserJoined, "room-1", "alice", false}}, application.take())
-	require.NoError(t, filler.Poll(ctx))
-	require.Empty(t, application.take(), "nothing is missing")
+	got := application.take()
+	if diff := cmp.Diff([]seen{{webhooks.EventMeetingCreated, "room-1", "", false}, {webhooks.EventUserJoined, "room-1", "alice", false}}, got,
+		cmpopts.SortSlices(func(a, b seen) bool { return fmt.Sprint(a) < fmt.Sprint(b) }), cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("application.take() mismatch (-want +got, in any order):\n%s", diff)
+	}
+	if err := filler.Poll(ctx); err != nil {
+		t.Fatalf("filler.Poll(ctx): %v", err)
+	}
+	if got := application.take(); len(got) != 0 {
+		t.Fatalf("application.take() = %v; want empty (nothing is missing)", got)
+	}
 
 	// Receiver down: room-2 starts, Bob joins; the poll finds them.
 	down.Store(true)
 	create("room-2")
 	_, err = srv.Join("room-2", bbbtest.User{FullName: "Bob", UserID: "bob"})
-	require.NoError(t, err)
-	require.NoError(t, filler.Poll(ctx))
-	require.Equal(t, []seen{{webhooks.EventMeetingCreated, "room-2", "", true}, {webhooks.EventUserJoined, "room-2", "bob", true}}, application.take())
+	if err != nil {
+		t.Fatalf("srv.Join(\"room-2\", bbbtest.User{FullName: \"Bob\", UserID: \"bob\"}): %v", err)
+	}
+	if err := filler.Poll(ctx); err != nil {
+		t.Fatalf("filler.Poll(ctx): %v", err)
+	}
+	if diff := cmp.Diff([]seen{{webhooks.EventMeetingCreated, "room-2", "", true}, {webhooks.EventUserJoined, "room-2", "bob", true}}, application.take()); diff != "" {
+		t.Fatalf("application.take() mismatch (-want +got):\n%s", diff)
+	}
 
 	// Both meetings end while the receiver is down; bbb-webhooks gives up.
-	require.NoError(t, srv.EndMeeting("room-1"))
-	require.NoError(t, srv.EndMeeting("room-2"))
-	require.Eventually(t, func() bool { return len(srv.Hooks()) == 0 }, 5*time.Second, 5*time.Millisecond, "hook dropped after failed retries")
-	require.NoError(t, filler.Poll(ctx))
-	require.Equal(t, []seen{
+	if err := srv.EndMeeting("room-1"); err != nil {
+		t.Fatalf("srv.EndMeeting(\"room-1\"): %v", err)
+	}
+	if err := srv.EndMeeting("room-2"); err != nil {
+		t.Fatalf("srv.EndMeeting(\"room-2\"): %v", err)
+	}
+	eventually(t, func() bool { return len(srv.Hooks()) == 0 }, 5*time.Second, 5*time.Millisecond, "condition (hook dropped after failed retries)")
+	if err := filler.Poll(ctx); err != nil {
+		t.Fatalf("filler.Poll(ctx): %v", err)
+	}
+	if diff := cmp.Diff([]seen{
 		{webhooks.EventUserLeft, "room-1", "alice", true}, {webhooks.EventMeetingEnded, "room-1", "", true},
 		{webhooks.EventUserLeft, "room-2", "bob", true}, {webhooks.EventMeetingEnded, "room-2", "", true},
-	}, application.take())
+	}, application.take()); diff != "" {
+		t.Fatalf("application.take() mismatch (-want +got):\n%s", diff)
+	}
 
 	// Back up: real events pass, a poll adds nothing, and a late real
 	// copy of a state already synthesized is dropped.
 	down.Store(false)
 	_, err = hooks.EnsureOnce(ctx, webhooks.CreateParams{CallbackURL: cb})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("hooks.EnsureOnce(ctx, webhooks.CreateParams{CallbackURL: cb}): %v", err)
+	}
 	create("room-3")
-	require.Eventually(t, func() bool { return application.count() == 1 }, 5*time.Second, 5*time.Millisecond)
-	require.NoError(t, filler.Poll(ctx))
-	require.Equal(t, []seen{{webhooks.EventMeetingCreated, "room-3", "", false}}, application.take())
+	eventually(t, func() bool { return application.count() == 1 }, 5*time.Second, 5*time.Millisecond, "application.count() == 1")
+	if err := filler.Poll(ctx); err != nil {
+		t.Fatalf("filler.Poll(ctx): %v", err)
+	}
+	if diff := cmp.Diff([]seen{{webhooks.EventMeetingCreated, "room-3", "", false}}, application.take()); diff != "" {
+		t.Fatalf("application.take() mismatch (-want +got):\n%s", diff)
+	}
 }
 
 // TestFillerOutOfOrderAndRepeats: a user-joined before its
@@ -143,32 +185,56 @@ func TestFillerOutOfOrderAndRepeats(t *testing.T) {
 	defer srv.Close()
 	application := &app{}
 	filler, err := gapfill.New(pool.Static{{ID: "bbb1", URL: srv.APIURL(), Secret: srv.Secret}}, application.deliver)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("gapfill.New(...): %v", err)
+	}
 	parse := func(js string) *webhooks.Delivery {
 		evs, err := webhooks.ParseEvents([]byte("[" + js + "]"))
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("webhooks.ParseEvents([]byte(\"[\" + js + \"]\")): %v", err)
+		}
 		return &webhooks.Delivery{Events: evs}
 	}
 	joined := parse(`{"data":{"type":"event","id":"user-joined","attributes":{"meeting":{"internal-meeting-id":"int-9","external-meeting-id":"room-9"},"user":{"internal-user-id":"w_1","external-user-id":"u1","name":"Ann","role":"VIEWER"}},"event":{"ts":1764150000000}}}`)
 	created := parse(`{"data":{"type":"event","id":"meeting-created","attributes":{"meeting":{"internal-meeting-id":"int-9","external-meeting-id":"room-9","name":"Room"}},"event":{"ts":1764150000000}}}`)
 	for _, d := range []*webhooks.Delivery{joined, joined, created, created} {
-		require.NoError(t, filler.Deliver(ctx, d))
+		if err := filler.Deliver(ctx, d); err != nil {
+			t.Fatalf("filler.Deliver(ctx, d): %v", err)
+		}
 	}
-	require.Equal(t, []seen{{webhooks.EventUserJoined, "room-9", "u1", false}, {webhooks.EventMeetingCreated, "room-9", "", false}}, application.take())
+	if diff := cmp.Diff([]seen{{webhooks.EventUserJoined, "room-9", "u1", false}, {webhooks.EventMeetingCreated, "room-9", "", false}}, application.take()); diff != "" {
+		t.Fatalf("application.take() mismatch (-want +got):\n%s", diff)
+	}
 
 	// room-5 runs; only a user event of it arrived.
 	_, err = srv.BBBClient().CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "Room 5", MeetingID: "room-5"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("srv.BBBClient(...).CreateMeeting(...): %v", err)
+	}
 	ju, err := srv.Join("room-5", bbbtest.User{FullName: "Cy", UserID: "cy"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("srv.Join(\"room-5\", bbbtest.User{FullName: \"Cy\", UserID: \"cy\"}): %v", err)
+	}
 	m, ok := srv.Meeting("room-5")
-	require.True(t, ok)
-	require.NoError(t, filler.Deliver(ctx, parse(`{"data":{"type":"event","id":"user-joined","attributes":{"meeting":{"internal-meeting-id":"`+m.InternalMeetingID+`","external-meeting-id":"room-5"},"user":{"internal-user-id":"`+ju.InternalUserID+`","external-user-id":"cy","name":"Cy","role":"VIEWER"}},"event":{"ts":1764150000000}}}`)))
+	if !ok {
+		t.Fatalf("srv.Meeting(\"room-5\"): not found; want the meeting")
+	}
+	if err := filler.Deliver(ctx, parse(`{"data":{"type":"event","id":"user-joined","attributes":{"meeting":{"internal-meeting-id":"`+m.InternalMeetingID+`","external-meeting-id":"room-5"},"user":{"internal-user-id":"`+ju.InternalUserID+`","external-user-id":"cy","name":"Cy","role":"VIEWER"}},"event":{"ts":1764150000000}}}`)); err != nil {
+		t.Fatalf("filler.Deliver(...): %v", err)
+	}
 	application.take()
 	time.Sleep(2 * time.Millisecond)
-	require.NoError(t, filler.Poll(ctx))
+	if err := filler.Poll(ctx); err != nil {
+		t.Fatalf("filler.Poll(ctx): %v", err)
+	}
 	got := application.take()
-	require.Contains(t, got, seen{webhooks.EventMeetingCreated, "room-5", "", true})
-	require.Contains(t, got, seen{webhooks.EventMeetingEnded, "room-9", "", true}, "room-9 is not on the server")
-	require.NotContains(t, got, seen{webhooks.EventUserJoined, "room-5", "cy", true})
+	if !slices.Contains(got, seen{webhooks.EventMeetingCreated, "room-5", "", true}) {
+		t.Fatalf("got = %v; want it to contain %v", got, seen{webhooks.EventMeetingCreated, "room-5", "", true})
+	}
+	if !slices.Contains(got, seen{webhooks.EventMeetingEnded, "room-9", "", true}) {
+		t.Fatalf("got = %v; want it to contain %v (room-9 is not on the server)", got, seen{webhooks.EventMeetingEnded, "room-9", "", true})
+	}
+	if slices.Contains(got, seen{webhooks.EventUserJoined, "room-5", "cy", true}) {
+		t.Fatalf("got = %v; want it not to contain %v", got, seen{webhooks.EventUserJoined, "room-5", "cy", true})
+	}
 }

@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/pool"
+	"github.com/google/go-cmp/cmp"
 )
 
 // mutableList is a Lister whose servers a test changes.
@@ -68,48 +68,100 @@ func TestReconcilerPool(t *testing.T) {
 	rec, err := pool.New(list, webhooks.CreateParams{},
 		pool.WithCallbackURL(pool.CallbackURLPath("http://127.0.0.1:1/hooks")), fastBBB,
 		pool.WithObserver(func(ev pool.Event) { mu.Lock(); events = append(events, ev); mu.Unlock() }))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("pool.New(...): %v", err)
+	}
 
-	require.NoError(t, rec.Sync(ctx))
-	require.Equal(t, []string{"http://127.0.0.1:1/hooks/a"}, hookURLs(a))
-	require.Equal(t, []string{"http://127.0.0.1:1/hooks/b"}, hookURLs(b))
-	require.Empty(t, hookURLs(c))
+	if err := rec.Sync(ctx); err != nil {
+		t.Fatalf("rec.Sync(ctx): %v", err)
+	}
+	if diff := cmp.Diff([]string{"http://127.0.0.1:1/hooks/a"}, hookURLs(a)); diff != "" {
+		t.Fatalf("hookURLs(a) mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"http://127.0.0.1:1/hooks/b"}, hookURLs(b)); diff != "" {
+		t.Fatalf("hookURLs(b) mismatch (-want +got):\n%s", diff)
+	}
+	if got := hookURLs(c); len(got) != 0 {
+		t.Fatalf("hookURLs(c) = %v; want empty", got)
+	}
 
 	// c joins the pool; b loses its hook; a goes down.
 	list.set(member("a", a), member("b", b), member("c", c))
 	wc, err := webhooks.NewClient(b.BBBClient())
-	require.NoError(t, err)
-	require.NoError(t, wc.Destroy(ctx, b.Hooks()[0].HookID))
-	require.Empty(t, hookURLs(b))
+	if err != nil {
+		t.Fatalf("webhooks.NewClient(b.BBBClient()): %v", err)
+	}
+	if err := wc.Destroy(ctx, b.Hooks()[0].HookID); err != nil {
+		t.Fatalf("wc.Destroy(ctx, b.Hooks()[0].HookID): %v", err)
+	}
+	if got := hookURLs(b); len(got) != 0 {
+		t.Fatalf("hookURLs(b) = %v; want empty", got)
+	}
 	a.SetDown(true)
 
 	err = rec.Sync(ctx)
-	require.Error(t, err)
-	require.ErrorContains(t, err, "server a")
-	require.NotContains(t, err.Error(), "secret-a")
-	require.Equal(t, []string{"http://127.0.0.1:1/hooks/b"}, hookURLs(b), "dropped hook re-created")
-	require.Equal(t, []string{"http://127.0.0.1:1/hooks/c"}, hookURLs(c), "new server got the hook")
+	if err == nil {
+		t.Fatalf("rec.Sync(ctx) = nil; want an error")
+	}
+	if err == nil || !strings.Contains(err.Error(), "server a") {
+		t.Fatalf("err = %v; want an error containing %q", err, "server a")
+	}
+	if got := err.Error(); strings.Contains(got, "secret-a") {
+		t.Fatalf("err.Error() = %q; want it not to contain %q", got, "secret-a")
+	}
+	if diff := cmp.Diff([]string{"http://127.0.0.1:1/hooks/b"}, hookURLs(b)); diff != "" {
+		t.Fatalf("hookURLs(b) mismatch (-want +got) (dropped hook re-created):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"http://127.0.0.1:1/hooks/c"}, hookURLs(c)); diff != "" {
+		t.Fatalf("hookURLs(c) mismatch (-want +got) (new server got the hook):\n%s", diff)
+	}
 	st := rec.Status()
-	require.Len(t, st, 3)
-	require.Equal(t, "a", st[0].ID)
-	require.False(t, st[0].Registered())
-	require.Equal(t, 1, st[0].Failures)
-	require.Equal(t, 2, st[1].Created, "b's hook was created twice")
-	require.True(t, st[2].Registered())
+	if len(st) != 3 {
+		t.Fatalf("len(st) = %d; want %d: %v", len(st), 3, st)
+	}
+	if st[0].ID != "a" {
+		t.Fatalf("st[0].ID = %q; want %q", st[0].ID, "a")
+	}
+	if st[0].Registered() {
+		t.Fatalf("st[0].Registered() = true; want false")
+	}
+	if st[0].Failures != 1 {
+		t.Fatalf("st[0].Failures = %v; want %v", st[0].Failures, 1)
+	}
+	if st[1].Created != 2 {
+		t.Fatalf("st[1].Created = %v; want %v (b's hook was created twice)", st[1].Created, 2)
+	}
+	if !(st[2].Registered()) {
+		t.Fatalf("st[2].Registered() = false; want true")
+	}
 
 	// a comes back with its hook intact: no second hook is made.
 	a.SetDown(false)
-	require.NoError(t, rec.Sync(ctx))
+	if err := rec.Sync(ctx); err != nil {
+		t.Fatalf("rec.Sync(ctx): %v", err)
+	}
 	st = rec.Status()
-	require.True(t, st[0].Registered())
-	require.Equal(t, 0, st[0].Failures)
-	require.Equal(t, 1, st[0].Created)
-	require.Len(t, a.Hooks(), 1)
+	if !(st[0].Registered()) {
+		t.Fatalf("st[0].Registered() = false; want true")
+	}
+	if st[0].Failures != 0 {
+		t.Fatalf("st[0].Failures = %v; want %v", st[0].Failures, 0)
+	}
+	if st[0].Created != 1 {
+		t.Fatalf("st[0].Created = %v; want %v", st[0].Created, 1)
+	}
+	if got := a.Hooks(); len(got) != 1 {
+		t.Fatalf("len(a.Hooks()) = %d; want %d: %v", len(got), 1, got)
+	}
 
 	// c leaves the pool: forgotten, its hook left alone.
 	list.set(member("a", a), member("b", b))
-	require.NoError(t, rec.Sync(ctx))
-	require.Len(t, rec.Status(), 2)
+	if err := rec.Sync(ctx); err != nil {
+		t.Fatalf("rec.Sync(ctx): %v", err)
+	}
+	if got := rec.Status(); len(got) != 2 {
+		t.Fatalf("len(rec.Status()) = %d; want %d: %v", len(got), 2, got)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	var added, removed []string
@@ -121,8 +173,12 @@ func TestReconcilerPool(t *testing.T) {
 			removed = append(removed, ev.ServerID)
 		}
 	}
-	require.ElementsMatch(t, []string{"a", "b", "c"}, added)
-	require.Equal(t, []string{"c"}, removed)
+	if diff := cmp.Diff([]string{"a", "b", "c"}, added, cmpopts.SortSlices(func(a, b string) bool { return a < b }), cmpopts.EquateEmpty()); diff != "" {
+		t.Fatalf("added servers mismatch (-want +got, in any order):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"c"}, removed); diff != "" {
+		t.Fatalf("removed mismatch (-want +got):\n%s", diff)
+	}
 }
 
 // TestReconcilerRunInterval: a server added while Run runs gets the hook
@@ -135,24 +191,32 @@ func TestReconcilerRunInterval(t *testing.T) {
 	list.set(member("a", a))
 	const interval = 200 * time.Millisecond
 	rec, err := pool.New(list, webhooks.CreateParams{CallbackURL: "http://127.0.0.1:1/cb"}, pool.WithInterval(interval), fastBBB)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("pool.New(...): %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rec.Run(ctx) }()
-	require.Eventually(t, func() bool { return len(a.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	eventually(t, func() bool { return len(a.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(a.Hooks()) == 1")
 
 	added := time.Now()
 	list.set(member("a", a), member("b", b))
-	require.Eventually(t, func() bool { return len(b.Hooks()) == 1 }, 5*time.Second, 5*time.Millisecond)
-	require.Less(t, time.Since(added), interval+150*time.Millisecond, "new server hooked within one interval")
+	eventually(t, func() bool { return len(b.Hooks()) == 1 }, 5*time.Second, 5*time.Millisecond, "len(b.Hooks()) == 1")
+	if got := time.Since(added); got >= interval+150*time.Millisecond {
+		t.Fatalf("time.Since(added) = %v; want < %v (new server hooked within one interval)", got, interval+150*time.Millisecond)
+	}
 
 	list.mu.Lock()
 	list.err = errors.New("balancer unreachable")
 	list.mu.Unlock()
 	time.Sleep(2 * interval)
-	require.Len(t, rec.Status(), 2, "a failing Lister forgets no server")
+	if got := rec.Status(); len(got) != 2 {
+		t.Fatalf("len(rec.Status()) = %d; want %d: %v (a failing Lister forgets no server)", len(got), 2, got)
+	}
 	cancel()
-	require.ErrorIs(t, <-done, context.Canceled)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("<-done = %v; want context.Canceled", err)
+	}
 }
 
 // TestReceiverRoutesByServer: deliveries from two servers with different
@@ -171,10 +235,14 @@ func TestReceiverRoutesByServer(t *testing.T) {
 	defer b.Close()
 	rec, err := pool.New(pool.Static{member("a", a), member("b", b)}, webhooks.CreateParams{},
 		pool.WithCallbackURL(pool.CallbackURLPath(recv.URL+"/hooks/")), fastBBB)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("pool.New(...): %v", err)
+	}
 	mux.Handle("/hooks/", pool.NewReceiver(rec, func(ctx context.Context, d *webhooks.Delivery) error {
 		id, ok := pool.ServerID(ctx)
-		require.True(t, ok)
+		if !ok {
+			t.Fatalf("pool.ServerID(ctx): no server ID; want one")
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		for _, ev := range d.Events {
@@ -182,33 +250,53 @@ func TestReceiverRoutesByServer(t *testing.T) {
 		}
 		return nil
 	}))
-	require.NoError(t, rec.Sync(context.Background()))
+	if err := rec.Sync(context.Background()); err != nil {
+		t.Fatalf("rec.Sync(context.Background()): %v", err)
+	}
 	for _, s := range []*bbbtest.Server{a, b} {
 		_, err := s.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Room m", MeetingID: "room-m"})
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("s.BBBClient(...).CreateMeeting(...): %v", err)
+		}
 	}
-	require.Eventually(t, func() bool {
+	eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got["a"]) == 1 && len(got["b"]) == 1
-	}, 5*time.Second, 10*time.Millisecond)
-	require.Equal(t, webhooks.EventMeetingCreated, got["a"][0])
+	}, 5*time.Second, 10*time.Millisecond, "both servers delivered one event")
+	if got["a"][0] != webhooks.EventMeetingCreated {
+		t.Fatalf("got[\"a\"][0] = %v; want %v", got["a"][0], webhooks.EventMeetingCreated)
+	}
 
 	resp, err := http.Post(recv.URL+"/hooks/zzz", "application/x-www-form-urlencoded", strings.NewReader("event=[]"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.Post(...): %v", err)
+	}
 	resp.Body.Close()
-	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("resp.StatusCode = %v; want %v", resp.StatusCode, http.StatusNotFound)
+	}
 }
 
 func TestNewRejectsBadArguments(t *testing.T) {
 	_, err := pool.New(nil, webhooks.CreateParams{CallbackURL: "http://x/"})
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("pool.New(nil, webhooks.CreateParams{CallbackURL: \"http://x/\"}) = nil; want an error")
+	}
 	_, err = pool.New(pool.Static{}, webhooks.CreateParams{})
-	require.ErrorContains(t, err, "CallbackURL")
+	if err == nil || !strings.Contains(err.Error(), "CallbackURL") {
+		t.Fatalf("pool.New(pool.Static{}, webhooks.CreateParams{}) = %v; want an error containing %q", err, "CallbackURL")
+	}
 	_, err = pool.New(pool.Static{}, webhooks.CreateParams{CallbackURL: "http://x/"}, pool.WithInterval(0))
-	require.ErrorContains(t, err, "WithInterval")
+	if err == nil || !strings.Contains(err.Error(), "WithInterval") {
+		t.Fatalf("pool.New(...) = %v; want an error containing %q", err, "WithInterval")
+	}
 	rec, err := pool.New(pool.Static{{ID: "a", URL: "http://127.0.0.1:1/bigbluebutton/api/", Secret: "s"}, {ID: "a", URL: "http://127.0.0.1:2/", Secret: "s"}},
 		webhooks.CreateParams{CallbackURL: "http://x/"})
-	require.NoError(t, err)
-	require.ErrorContains(t, rec.Sync(context.Background()), "listed twice")
+	if err != nil {
+		t.Fatalf("pool.New(...): %v", err)
+	}
+	if err := rec.Sync(context.Background()); err == nil || !strings.Contains(err.Error(), "listed twice") {
+		t.Fatalf("rec.Sync(context.Background()) = %v; want an error containing %q", err, "listed twice")
+	}
 }

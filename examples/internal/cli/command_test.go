@@ -6,9 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
+	"github.com/google/go-cmp/cmp"
 )
 
 // tool is a two-command program: "tool greet -name x" and "tool fail".
@@ -82,13 +83,23 @@ func TestDispatchAndExitCodes(t *testing.T) {
 			var called []string
 			var stdout, stderr bytes.Buffer
 			code := Run(context.Background(), tool(&called), tt.args, nil, &stdout, &stderr)
-			assert.Equal(t, tt.code, code, "stderr: %s", stderr.String())
-			assert.Contains(t, stdout.String(), tt.stdout)
-			assert.Contains(t, stderr.String(), tt.stderr)
-			if tt.noStderr {
-				assert.Empty(t, stderr.String())
+			if code != tt.code {
+				t.Errorf("code = %v; want %v (stderr: %s)", code, tt.code, stderr.String())
 			}
-			assert.Equal(t, tt.wantCalled, called)
+			if got := stdout.String(); !strings.Contains(got, tt.stdout) {
+				t.Errorf("stdout.String() = %q; want it to contain %q", got, tt.stdout)
+			}
+			if got := stderr.String(); !strings.Contains(got, tt.stderr) {
+				t.Errorf("stderr.String() = %q; want it to contain %q", got, tt.stderr)
+			}
+			if tt.noStderr {
+				if got := stderr.String(); len(got) != 0 {
+					t.Errorf("stderr.String() = %v; want empty", got)
+				}
+			}
+			if diff := cmp.Diff(tt.wantCalled, called); diff != "" {
+				t.Errorf("called mismatch (-want +got):\n%s", diff)
+			}
 		})
 	}
 }
@@ -96,8 +107,10 @@ func TestDispatchAndExitCodes(t *testing.T) {
 func TestUsageText(t *testing.T) {
 	t.Parallel()
 	var stdout bytes.Buffer
-	assert.Equal(t, ExitOK, Run(context.Background(), tool(new([]string)), []string{"-h"}, nil, &stdout, &bytes.Buffer{}))
-	assert.Equal(t, `usage: tool <command> [flags]
+	if got := Run(context.Background(), tool(new([]string)), []string{"-h"}, nil, &stdout, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(...) = %v; want %v", got, ExitOK)
+	}
+	if stdout.String() != `usage: tool <command> [flags]
 
 Tool greets and fails.
 
@@ -106,7 +119,18 @@ commands:
   fail   fail in a chosen way
 
 Run 'tool <command> -h' for the flags of a command.
-`, stdout.String())
+` {
+		t.Errorf("stdout.String() = %q; want %q", stdout.String(), `usage: tool <command> [flags]
+
+Tool greets and fails.
+
+commands:
+  greet  greet somebody
+  fail   fail in a chosen way
+
+Run 'tool <command> -h' for the flags of a command.
+`)
+	}
 
 	// A single-command program: the command is the table's root.
 	var port int
@@ -117,8 +141,12 @@ Run 'tool <command> -h' for the flags of a command.
 		Run:   func(context.Context, *Env, []string) error { return nil },
 	}
 	stdout.Reset()
-	assert.Equal(t, ExitOK, Run(context.Background(), single, []string{"-help"}, nil, &stdout, &bytes.Buffer{}))
-	assert.Equal(t, "usage: server [flags]\n\nServe things.\n\nflags:\n  -port port\n    \tport to serve on (default 80)\n", stdout.String())
+	if got := Run(context.Background(), single, []string{"-help"}, nil, &stdout, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(...) = %v; want %v", got, ExitOK)
+	}
+	if got := stdout.String(); got != "usage: server [flags]\n\nServe things.\n\nflags:\n  -port port\n    \tport to serve on (default 80)\n" {
+		t.Errorf("stdout.String() = %q; want %q", got, "usage: server [flags]\n\nServe things.\n\nflags:\n  -port port\n    \tport to serve on (default 80)\n")
+	}
 }
 
 func TestSecretFromEnvironment(t *testing.T) {
@@ -142,21 +170,43 @@ func TestSecretFromEnvironment(t *testing.T) {
 		}
 		return ""
 	})
-	assert.Equal(t, ExitOK, Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{}))
-	assert.Equal(t, "from-env", got)
-	assert.Equal(t, ExitOK, Run(ctx, cmd, []string{"-secret", "from-flag"}, nil, &bytes.Buffer{}, &bytes.Buffer{}))
-	assert.Equal(t, "from-flag", got)
+	if got := Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(ctx, cmd, nil, nil, &bytes.Buffer{}, &bytes.Buffer{}) = %v; want %v", got, ExitOK)
+	}
+	if got != "from-env" {
+		t.Errorf("got = %q; want %q", got, "from-env")
+	}
+	if got := Run(ctx, cmd, []string{"-secret", "from-flag"}, nil, &bytes.Buffer{}, &bytes.Buffer{}); got != ExitOK {
+		t.Errorf("Run(...) = %v; want %v", got, ExitOK)
+	}
+	if got != "from-flag" {
+		t.Errorf("got = %q; want %q", got, "from-flag")
+	}
 	var stderr bytes.Buffer
 	empty := WithGetenv(context.Background(), func(string) string { return "" })
-	assert.Equal(t, ExitUsage, Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr))
-	assert.Contains(t, stderr.String(), "s: a secret is required")
+	if got := Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr); got != ExitUsage {
+		t.Errorf("Run(empty, cmd, nil, nil, &bytes.Buffer{}, &stderr) = %v; want %v", got, ExitUsage)
+	}
+	if got := stderr.String(); !strings.Contains(got, "s: a secret is required") {
+		t.Errorf("stderr.String() = %q; want it to contain %q", got, "s: a secret is required")
+	}
 }
 
 func TestExitCode(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, ExitOK, ExitCode(nil))
-	assert.Equal(t, ExitFailure, ExitCode(errors.New("x")))
-	assert.Equal(t, ExitUsage, ExitCode(fmt.Errorf("wrapped: %w", Usagef("bad"))))
-	assert.Equal(t, ExitPartial, ExitCode(fmt.Errorf("wrapped: %w", Exit(ExitPartial, errors.New("some")))))
-	assert.Equal(t, ExitUnavailable, ExitCode(Exit(ExitUnavailable, Usagef("inner usage loses to the outer code"))))
+	if got := ExitCode(nil); got != ExitOK {
+		t.Errorf("ExitCode(nil) = %v; want %v", got, ExitOK)
+	}
+	if got := ExitCode(errors.New("x")); got != ExitFailure {
+		t.Errorf("ExitCode(errors.New(\"x\")) = %v; want %v", got, ExitFailure)
+	}
+	if got := ExitCode(fmt.Errorf("wrapped: %w", Usagef("bad"))); got != ExitUsage {
+		t.Errorf("ExitCode(fmt.Errorf(\"wrapped: %%w\", Usagef(\"bad\"))) = %v; want %v", got, ExitUsage)
+	}
+	if got := ExitCode(fmt.Errorf("wrapped: %w", Exit(ExitPartial, errors.New("some")))); got != ExitPartial {
+		t.Errorf("ExitCode(...) = %v; want %v", got, ExitPartial)
+	}
+	if got := ExitCode(Exit(ExitUnavailable, Usagef("inner usage loses to the outer code"))); got != ExitUnavailable {
+		t.Errorf("ExitCode(...) = %v; want %v", got, ExitUnavailable)
+	}
 }

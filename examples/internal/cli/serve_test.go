@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.uber.org/goleak"
 	"io"
 	"log/slog"
 	"net"
@@ -15,10 +16,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 )
@@ -73,18 +70,26 @@ func TestSlowBodyIsCutOffAtReadTimeout(t *testing.T) {
 	addr, _, _ := serveTest(t, http.HandlerFunc(readAllBody), cfg)
 
 	open, err := clitest.SlowBody(addr, "/", 3*time.Second)
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, open, cfg.ReadTimeout*4/5, "cut off by the read timeout, not at once")
+	if err != nil {
+		t.Fatalf("clitest.SlowBody(addr, \"/\", 3*time.Second): %v", err)
+	}
+	if open < cfg.ReadTimeout*4/5 {
+		t.Errorf("open = %v; want >= %v (cut off by the read timeout, not at once)", open, cfg.ReadTimeout*4/5)
+	}
 }
 
 // holdBody sends the headers of a request whose body will come later.
 func holdBody(t *testing.T, addr string, size int) net.Conn {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("net.Dial(\"tcp\", addr): %v", err)
+	}
 	t.Cleanup(func() { conn.Close() })
 	_, err = fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n", size)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("fmt.Fprintf(...): %v", err)
+	}
 	return conn
 }
 
@@ -112,35 +117,53 @@ func TestMaxBodyReaders(t *testing.T) {
 
 	// Both slots are held: a third body is refused at once.
 	resp, err := http.Post(url, "text/plain", strings.NewReader("abc"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.Post(url, \"text/plain\", strings.NewReader(\"abc\")): %v", err)
+	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, string(body))
-	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
-	assert.Len(t, entered, 0, "the refused request must not reach the handler")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("resp.StatusCode = %v; want %v (%s)", resp.StatusCode, http.StatusServiceUnavailable, string(body))
+	}
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("resp.Header.Get(\"Retry-After\") = %q; want %q", got, "1")
+	}
+	if len(entered) != 0 {
+		t.Errorf("len(entered) = %d; want %d: %v (the refused request must not reach the handler)", len(entered), 0, entered)
+	}
 
 	// Requests without a body are not limited.
 	resp, err = http.Get(url)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.Get(url): %v", err)
+	}
 	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("resp.StatusCode = %v; want %v", resp.StatusCode, http.StatusOK)
+	}
 	<-entered
 
 	// Finishing one slow body frees its slot.
 	_, err = io.WriteString(slow1, "done")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("io.WriteString(slow1, \"done\"): %v", err)
+	}
 	answer, err := http.ReadResponse(bufio.NewReader(slow1), nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.ReadResponse(bufio.NewReader(slow1), nil): %v", err)
+	}
 	answer.Body.Close()
-	assert.Equal(t, http.StatusOK, answer.StatusCode)
-	require.Eventually(t, func() bool {
+	if answer.StatusCode != http.StatusOK {
+		t.Errorf("answer.StatusCode = %v; want %v", answer.StatusCode, http.StatusOK)
+	}
+	eventually(t, func() bool {
 		resp, err := http.Post(url, "text/plain", strings.NewReader("abc"))
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
-	}, 5*time.Second, 10*time.Millisecond)
+	}, 5*time.Second, 10*time.Millisecond, "GET answers 200 OK")
 }
 
 func TestGracefulShutdownFinishesRunningRequest(t *testing.T) {
@@ -177,14 +200,22 @@ func TestGracefulShutdownFinishesRunningRequest(t *testing.T) {
 	case <-time.After(200 * time.Millisecond):
 	}
 	_, err := net.DialTimeout("tcp", addr, time.Second)
-	assert.Error(t, err, "no new connections once shutting down")
+	if err == nil {
+		t.Errorf("net.DialTimeout(\"tcp\", addr, time.Second) returned no error; want one (no new connections once shutting down)")
+	}
 	close(release)
 	a := <-answered
-	require.NoError(t, a.err)
-	assert.Equal(t, "finished", a.body)
+	if a.err != nil {
+		t.Fatalf("a.err: %v", a.err)
+	}
+	if a.body != "finished" {
+		t.Errorf("a.body = %q; want %q", a.body, "finished")
+	}
 	select {
 	case err := <-result:
-		assert.NoError(t, err)
+		if err != nil {
+			t.Errorf("Serve(...) = %v; want nil", err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not return after the request finished")
 	}
@@ -214,7 +245,9 @@ func TestShutdownGraceRunsOut(t *testing.T) {
 	cancel()
 	select {
 	case err := <-result:
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Serve(...) = %v; want context.DeadlineExceeded", err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not give up after the grace period")
 	}
@@ -249,28 +282,46 @@ func TestStreamingOutlivesWriteTimeout(t *testing.T) {
 		return string(b), err
 	}
 	body, err := get("/streaming")
-	require.NoError(t, err)
-	assert.Equal(t, 8, strings.Count(body, "chunk"))
+	if err != nil {
+		t.Fatalf("get(\"/streaming\"): %v", err)
+	}
+	if got := strings.Count(body, "chunk"); got != 8 {
+		t.Errorf("strings.Count(body, \"chunk\") = %v; want %v", got, 8)
+	}
 	body, err = get("/plain")
-	assert.True(t, err != nil || strings.Count(body, "chunk") < 8, "the plain handler was not cut off: %q", body)
+	if !(err != nil || strings.Count(body, "chunk") < 8) {
+		t.Errorf("err != nil || strings.Count(body, \"chunk\") < 8 = false; want true (the plain handler was not cut off: %q)", body)
+	}
 }
 
 func TestServerConfigValidate(t *testing.T) {
 	t.Parallel()
 	var zero ServerConfig
-	assert.Error(t, zero.Validate())
+	if zero.Validate() == nil {
+		t.Errorf("zero.Validate() returned no error; want one")
+	}
 	zero.fillDefaults()
-	assert.Equal(t, DefaultServerConfig(), zero)
+	if want := DefaultServerConfig(); zero != want {
+		t.Errorf("zero after fillDefaults = %v; want %v", zero, want)
+	}
 	bad := DefaultServerConfig()
 	bad.ReadTimeout = 0
 	var ue *UsageError
-	require.True(t, errors.As(bad.Validate(), &ue))
-	assert.Contains(t, ue.Msg, "-read-timeout")
+	if got := bad.Validate(); !errors.As(got, &ue) {
+		t.Fatalf("bad.Validate() = %v; want a *UsageError", got)
+	}
+	if !strings.Contains(ue.Msg, "-read-timeout") {
+		t.Errorf("ue.Msg = %q; want it to contain %q", ue.Msg, "-read-timeout")
+	}
 	bad = DefaultServerConfig()
 	bad.MaxBodyReaders = -1
-	assert.ErrorContains(t, bad.Validate(), "-max-body-readers")
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "-max-body-readers") {
+		t.Errorf("bad.Validate() = %v; want an error containing %q", err, "-max-body-readers")
+	}
 	err := ListenAndServe(context.Background(), "127.0.0.1:0", http.NotFoundHandler(), bad, slog.New(slog.DiscardHandler))
-	assert.Equal(t, ExitUsage, ExitCode(err))
+	if got := ExitCode(err); got != ExitUsage {
+		t.Errorf("ExitCode(err) = %v; want %v", got, ExitUsage)
+	}
 }
 
 // A file served through Streaming (the sendfile path, in chunks) arrives
@@ -279,14 +330,24 @@ func TestStreamingServesFilesWhole(t *testing.T) {
 	t.Parallel()
 	want := bytes.Repeat([]byte("0123456789abcdef"), 3*streamChunk/16+123)
 	path := filepath.Join(t.TempDir(), "big.bin")
-	require.NoError(t, os.WriteFile(path, want, 0o600))
+	if err := os.WriteFile(path, want, 0o600); err != nil {
+		t.Fatalf("os.WriteFile(path, want, 0o600): %v", err)
+	}
 	h := Streaming(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, path) }), time.Second)
 	addr, _, _ := serveTest(t, h, DefaultServerConfig())
 	resp, err := http.Get("http://" + addr + "/")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.Get(\"http://\" + addr + \"/\"): %v", err)
+	}
 	defer resp.Body.Close()
 	got, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.True(t, bytes.Equal(want, got), "got %d bytes, want %d", len(got), len(want))
+	if err != nil {
+		t.Fatalf("io.ReadAll(resp.Body): %v", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("resp.StatusCode = %v; want %v", resp.StatusCode, http.StatusOK)
+	}
+	if !(bytes.Equal(want, got)) {
+		t.Errorf("bytes.Equal(want, got) = false; want true (got %d bytes, want %d)", len(got), len(want))
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler/autoscale"
 )
@@ -122,7 +123,7 @@ func TestPoolScaleHookAndSites(t *testing.T) {
 	}
 
 	var plan autoscale.Plan
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		b, err := os.ReadFile(planFile)
 		return err == nil && json.Unmarshal(b, &plan) == nil
 	}, 10*time.Second, 20*time.Millisecond, "condition (the hook ran with a plan)")

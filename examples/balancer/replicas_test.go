@@ -9,6 +9,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/internal/redistest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/google/go-cmp/cmp"
 )
@@ -34,7 +35,7 @@ func TestReplicasShareTenantsAndOnePolls(t *testing.T) {
 	if err != nil {
 		t.Fatalf("scalelite.New(\"http://\"+a, secret, bbb.WithHTTPClient(hc)): %v", err)
 	}
-	eventually(t, func() bool { return strings.Contains(logsA.String(), "lease_acquired") }, 5*time.Second, 10*time.Millisecond, "strings.Contains(logsA.String(), \"lease_acquired\")")
+	testwait.Eventually(t, func() bool { return strings.Contains(logsA.String(), "lease_acquired") }, 5*time.Second, 10*time.Millisecond, "strings.Contains(logsA.String(), \"lease_acquired\")")
 
 	// Replica B, started after A holds the lease, shares its tenants.
 	b, logsB := balancer(t, append(args, "-lease-holder", "replica-b")...)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
 )
 
@@ -112,7 +113,7 @@ func TestServersDrainWaitsThenRemoves(t *testing.T) {
 	go func() {
 		done <- ctl(t, f.env(), "servers", "drain", "-wait", "-interval", "100ms", "-timeout", "20s", f.ids[0])
 	}()
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		s, ok := f.state(t, f.ids[0])
 		return ok && s.State == scalelite.StateCordoned
 	}, 10*time.Second, 50*time.Millisecond, "server state is cordoned")

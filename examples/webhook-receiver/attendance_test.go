@@ -13,6 +13,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/attendance"
 	"github.com/google/go-cmp/cmp"
@@ -57,7 +58,7 @@ func runMeeting(t *testing.T, listen, dir, ext string) []string {
 		t.Fatalf("srv.EndMeeting(\"room-1\"): %v", err)
 	}
 	var files []string
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		files, _ = filepath.Glob(filepath.Join(dir, "*."+ext))
 		return len(files) == 1
 	}, 5*time.Second, 10*time.Millisecond, "one *."+ext+" file written")

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/internal/redistest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 )
 
 // mainEnv makes the test binary run the program (see TestMain).
@@ -58,7 +59,7 @@ func (r *redisProc) start() {
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatalf("r.cmd.Start(): %v", err)
 	}
-	eventually(r.t, func() bool {
+	testwait.Eventually(r.t, func() bool {
 		c, err := net.Dial("tcp", r.addr)
 		if err == nil {
 			c.Close()
@@ -108,7 +109,7 @@ func (p *receiverProc) start() {
 		p.t.Fatalf("p.cmd.Start(): %v", err)
 	}
 	p.files = append(p.files, out)
-	eventually(p.t, func() bool {
+	testwait.Eventually(p.t, func() bool {
 		resp, err := http.Get("http://" + p.addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
@@ -305,7 +306,7 @@ func checkExactlyOnce(t *testing.T, got map[string][][]printedLine, meetings []s
 
 func waitPrinted(t *testing.T, files func() []string, meetings []string, n int) {
 	t.Helper()
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		got := printed(t, files())
 		for _, m := range meetings {
 			c := 0
@@ -342,7 +343,7 @@ func TestDurableKillAndReplica(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.run(ctx) }()
 	for _, at := range []int64{perMeet, 2 * perMeet} {
-		eventually(t, func() bool { return s.progress.Load() >= at }, 30*time.Second, 5*time.Millisecond, "s.progress.Load() >= at")
+		testwait.Eventually(t, func() bool { return s.progress.Load() >= at }, 30*time.Second, 5*time.Millisecond, "s.progress.Load() >= at")
 		p1.signal(syscall.SIGKILL)
 		time.Sleep(300 * time.Millisecond)
 		p1.start()
@@ -370,9 +371,9 @@ func TestDurableRedisOutage(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- s.run(ctx) }()
-	eventually(t, func() bool { return s.progress.Load() >= perMeet/2 }, 30*time.Second, 5*time.Millisecond, "s.progress.Load() >= perMeet/2")
+	testwait.Eventually(t, func() bool { return s.progress.Load() >= perMeet/2 }, 30*time.Second, 5*time.Millisecond, "s.progress.Load() >= perMeet/2")
 	rds.stop()
-	eventually(t, func() bool { return s.seen(http.StatusServiceUnavailable) > 0 }, 10*time.Second, 5*time.Millisecond, "s.seen(http.StatusServiceUnavailable) > 0")
+	testwait.Eventually(t, func() bool { return s.seen(http.StatusServiceUnavailable) > 0 }, 10*time.Second, 5*time.Millisecond, "s.seen(http.StatusServiceUnavailable) > 0")
 	time.Sleep(500 * time.Millisecond)
 	rds.start()
 	if err := <-done; err != nil {

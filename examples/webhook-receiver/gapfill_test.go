@@ -11,6 +11,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 )
 
 // TestGapfillWithoutAnyCallback: no hook is registered at all, yet the
@@ -31,12 +32,12 @@ func TestGapfillWithoutAnyCallback(t *testing.T) {
 	if err != nil {
 		t.Fatalf("srv.Join(\"room-7\", bbbtest.User{FullName: \"Dee\", UserID: \"dee\"}): %v", err)
 	}
-	eventually(t, func() bool { return strings.Contains(stdout.String(), `"type":"user-joined"`) }, 5*time.Second, 10*time.Millisecond, fmt.Sprintf("condition (%s)", stderr.String()))
+	testwait.Eventually(t, func() bool { return strings.Contains(stdout.String(), `"type":"user-joined"`) }, 5*time.Second, 10*time.Millisecond, fmt.Sprintf("condition (%s)", stderr.String()))
 	if err := srv.EndMeeting("room-7"); err != nil {
 		t.Fatalf("srv.EndMeeting(\"room-7\"): %v", err)
 	}
-	eventually(t, func() bool { return strings.Contains(stdout.String(), `"type":"meeting-ended"`) }, 5*time.Second, 10*time.Millisecond, "strings.Contains(stdout.String(), `\"type\":\"meeting-ended\"`)")
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool { return strings.Contains(stdout.String(), `"type":"meeting-ended"`) }, 5*time.Second, 10*time.Millisecond, "strings.Contains(stdout.String(), `\"type\":\"meeting-ended\"`)")
+	testwait.Eventually(t, func() bool {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 		return len(files) == 1
 	}, 5*time.Second, 10*time.Millisecond, "one *.json file written")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 )
 
 func freeAddr(t *testing.T) string {
@@ -41,7 +42,7 @@ func TestPoolMode(t *testing.T) {
 	listen := freeAddr(t)
 	base := "http://" + listen + "/hooks"
 	_, stdout, stderr, stop := startReceiverAt(t, listen, "-pool", file, "-pool-interval", "100ms", "-callback-url", base)
-	eventually(t, func() bool { return len(a.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(a.Hooks()) == 1")
+	testwait.Eventually(t, func() bool { return len(a.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(a.Hooks()) == 1")
 	if got := a.Hooks()[0].CallbackURL; got != base+"/bbb-a" {
 		t.Fatalf("a.Hooks()[0].CallbackURL = %v; want %v", got, base+"/bbb-a")
 	}
@@ -49,7 +50,7 @@ func TestPoolMode(t *testing.T) {
 	if err := os.WriteFile(file, []byte("bbb-a "+a.APIURL()+" "+a.Secret+"\nbbb-b "+b.APIURL()+" "+b.Secret+"\n"), 0o600); err != nil {
 		t.Fatalf("os.WriteFile(...): %v", err)
 	}
-	eventually(t, func() bool { return len(b.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(b.Hooks()) == 1")
+	testwait.Eventually(t, func() bool { return len(b.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(b.Hooks()) == 1")
 
 	for i, s := range []*bbbtest.Server{a, b} {
 		_, err := s.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Room", MeetingID: fmt.Sprintf("room-%d", i)})
@@ -57,7 +58,7 @@ func TestPoolMode(t *testing.T) {
 			t.Fatalf("s.BBBClient(...).CreateMeeting(...): %v", err)
 		}
 	}
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		out := stdout.String()
 		return strings.Contains(out, `"meeting":"room-0"`) && strings.Contains(out, `"meeting":"room-1"`)
 	}, 5*time.Second, 10*time.Millisecond, fmt.Sprintf("condition (%s)", stderr.String()))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 	"github.com/google/go-cmp/cmp"
@@ -193,7 +194,7 @@ func TestDrainThroughTheBalancer(t *testing.T) {
 	if got := c.holder("m2"); got != 1-i {
 		t.Fatalf("c.holder(\"m2\") = %v; want %v (a draining server takes no new meetings)", got, 1-i)
 	}
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		_, err := c.admin.GetServerInfo(ctx, c.ids[i])
 		return errors.Is(err, scalelite.ErrNotFound)
 	}, 10*time.Second, 20*time.Millisecond, "condition (the drained server is removed)")

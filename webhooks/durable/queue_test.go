@@ -18,6 +18,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/internal/redistest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/durable"
 	"github.com/google/go-cmp/cmp"
@@ -132,7 +133,7 @@ func TestDuplicatesAcrossReplicasAndRetry(t *testing.T) {
 	}}
 	stop1 := consume(t, q1, app.deliver)
 	stop2 := consume(t, q2, app.deliver)
-	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 3 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 3")
+	testwait.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 3 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 3")
 	stop1()
 	stop2()
 	if diff := cmp.Diff([]string{"1", "2", "3"}, app.snapshot()["m1"]); diff != "" {
@@ -185,7 +186,7 @@ func TestDeadConsumerReclaimed(t *testing.T) {
 	live := newQueue(t, rdb, prefix, durable.WithPartitions(1), durable.WithConsumer("live"))
 	start := time.Now()
 	stop := consume(t, live, app.deliver)
-	eventually(t, func() bool { return len(app.snapshot()["m9"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m9\"]) == 2")
+	testwait.Eventually(t, func() bool { return len(app.snapshot()["m9"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m9\"]) == 2")
 	if got := time.Since(start); got < 250*time.Millisecond {
 		t.Fatalf("time.Since(start) = %v; want >= %v (claimed only after the lease ran out)", got, 250*time.Millisecond)
 	}
@@ -312,8 +313,8 @@ func TestFailedAckDoesNotRepeat(t *testing.T) {
 	}
 	app := &recorder{}
 	stop := consume(t, q, app.deliver)
-	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 2")
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 2")
+	testwait.Eventually(t, func() bool {
 		n, err := rdb.XLen(context.Background(), keyOf(t, rdb, "stream:0")).Result()
 		return err == nil && n == 0
 	}, 5*time.Second, 10*time.Millisecond, "condition (acknowledged and deleted in the end)")
@@ -350,7 +351,7 @@ func TestEntryIDStableAcrossRetries(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) == 2 }, 5*time.Second, 10*time.Millisecond, "len(ids) == 2")
+	testwait.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(ids) == 2 }, 5*time.Second, 10*time.Millisecond, "len(ids) == 2")
 	stop()
 	if ids[1] != ids[0] {
 		t.Fatalf("ids[1] = %v; want %v", ids[1], ids[0])
@@ -378,7 +379,7 @@ func TestReplicasShareThePartitions(t *testing.T) {
 		}
 	}
 	total := func() (int, int) { return len(a1.snapshot()), len(a2.snapshot()) }
-	eventually(t, func() bool { n1, n2 := total(); return n1+n2 == meetings }, 5*time.Second, 10*time.Millisecond, "n1+n2 == meetings")
+	testwait.Eventually(t, func() bool { n1, n2 := total(); return n1+n2 == meetings }, 5*time.Second, 10*time.Millisecond, "n1+n2 == meetings")
 	stop1()
 	stop2()
 	n1, n2 := total()
@@ -401,12 +402,12 @@ func TestGroupRecreatedAfterDataLoss(t *testing.T) {
 	if err := q.Deliver(context.Background(), delivery(t, eventJSON("m1", 1))); err != nil {
 		t.Fatalf("q.Deliver(context.Background(), delivery(t, eventJSON(\"m1\", 1))): %v", err)
 	}
-	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 1 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 1")
+	testwait.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 1 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 1")
 	if err := rdb.Del(context.Background(), keyOf(t, rdb, "stream:0")).Err(); err != nil {
 		t.Fatalf("rdb.Del(context.Background(), keyOf(t, rdb, \"stream:0\")).Err(): %v", err)
 	}
 	if err := q.Deliver(context.Background(), delivery(t, eventJSON("m1", 2))); err != nil {
 		t.Fatalf("q.Deliver(context.Background(), delivery(t, eventJSON(\"m1\", 2))): %v", err)
 	}
-	eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 2")
+	testwait.Eventually(t, func() bool { return len(app.snapshot()["m1"]) == 2 }, 5*time.Second, 10*time.Millisecond, "len(app.snapshot()[\"m1\"]) == 2")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/gapfill"
 	"github.com/bbbkit/bbbkit/webhooks/pool"
@@ -112,7 +113,7 @@ func TestFillerSeesMeetingEndWhileReceiverDown(t *testing.T) {
 	if err != nil {
 		t.Fatalf("srv.Join(...): %v", err)
 	}
-	eventually(t, func() bool { return application.count() == 2 }, 5*time.Second, 5*time.Millisecond, "application.count() == 2")
+	testwait.Eventually(t, func() bool { return application.count() == 2 }, 5*time.Second, 5*time.Millisecond, "application.count() == 2")
 	// bbb-webhooks 3.x delivers events independently: any order.
 	got := application.take()
 	if diff := cmp.Diff([]seen{{webhooks.EventMeetingCreated, "room-1", "", false}, {webhooks.EventUserJoined, "room-1", "alice", false}}, got,
@@ -147,7 +148,7 @@ func TestFillerSeesMeetingEndWhileReceiverDown(t *testing.T) {
 	if err := srv.EndMeeting("room-2"); err != nil {
 		t.Fatalf("srv.EndMeeting(\"room-2\"): %v", err)
 	}
-	eventually(t, func() bool { return len(srv.Hooks()) == 0 }, 5*time.Second, 5*time.Millisecond, "condition (hook dropped after failed retries)")
+	testwait.Eventually(t, func() bool { return len(srv.Hooks()) == 0 }, 5*time.Second, 5*time.Millisecond, "condition (hook dropped after failed retries)")
 	if err := filler.Poll(ctx); err != nil {
 		t.Fatalf("filler.Poll(ctx): %v", err)
 	}
@@ -166,7 +167,7 @@ func TestFillerSeesMeetingEndWhileReceiverDown(t *testing.T) {
 		t.Fatalf("hooks.EnsureOnce(ctx, webhooks.CreateParams{CallbackURL: cb}): %v", err)
 	}
 	create("room-3")
-	eventually(t, func() bool { return application.count() == 1 }, 5*time.Second, 5*time.Millisecond, "application.count() == 1")
+	testwait.Eventually(t, func() bool { return application.count() == 1 }, 5*time.Second, 5*time.Millisecond, "application.count() == 1")
 	if err := filler.Poll(ctx); err != nil {
 		t.Fatalf("filler.Poll(ctx): %v", err)
 	}

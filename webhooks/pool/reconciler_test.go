@@ -13,6 +13,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/pool"
 	"github.com/google/go-cmp/cmp"
@@ -197,11 +198,11 @@ func TestReconcilerRunInterval(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rec.Run(ctx) }()
-	eventually(t, func() bool { return len(a.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(a.Hooks()) == 1")
+	testwait.Eventually(t, func() bool { return len(a.Hooks()) == 1 }, 5*time.Second, 10*time.Millisecond, "len(a.Hooks()) == 1")
 
 	added := time.Now()
 	list.set(member("a", a), member("b", b))
-	eventually(t, func() bool { return len(b.Hooks()) == 1 }, 5*time.Second, 5*time.Millisecond, "len(b.Hooks()) == 1")
+	testwait.Eventually(t, func() bool { return len(b.Hooks()) == 1 }, 5*time.Second, 5*time.Millisecond, "len(b.Hooks()) == 1")
 	if got := time.Since(added); got >= interval+150*time.Millisecond {
 		t.Fatalf("time.Since(added) = %v; want < %v (new server hooked within one interval)", got, interval+150*time.Millisecond)
 	}
@@ -259,7 +260,7 @@ func TestReceiverRoutesByServer(t *testing.T) {
 			t.Fatalf("s.BBBClient(...).CreateMeeting(...): %v", err)
 		}
 	}
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(got["a"]) == 1 && len(got["b"]) == 1

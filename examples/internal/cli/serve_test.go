@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -156,7 +157,7 @@ func TestMaxBodyReaders(t *testing.T) {
 	if answer.StatusCode != http.StatusOK {
 		t.Errorf("answer.StatusCode = %v; want %v", answer.StatusCode, http.StatusOK)
 	}
-	eventually(t, func() bool {
+	testwait.Eventually(t, func() bool {
 		resp, err := http.Post(url, "text/plain", strings.NewReader("abc"))
 		if err != nil {
 			return false

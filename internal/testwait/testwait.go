@@ -1,13 +1,13 @@
-package cli
+package testwait
 
 import (
 	"testing"
 	"time"
 )
 
-// eventually fails the test unless cond returns true within timeout,
+// Eventually fails the test unless cond returns true within timeout,
 // polling it every tick; what says which condition it waited for.
-func eventually(t testing.TB, cond func() bool, timeout, tick time.Duration, what string) {
+func Eventually(t testing.TB, cond func() bool, timeout, tick time.Duration, what string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {

@@ -18,9 +18,9 @@ import (
 // registeredOn and leftOn), the role, and public chat messages posted with
 // PostChat (totalOfMessages). It does not simulate talking, webcams,
 // reactions or polls, so those stay zero and empty. A token that is not a
-// current session answers FAILED "Invalid session token" (as bbb-web); a
-// session of a viewer answers FAILED with the fake's own wording, since the
-// dashboard is for moderators.
+// current session answers FAILED "Invalid session token", and a session of
+// a viewer FAILED "Access denied", both as bbb-web words them (the dashboard
+// is for moderators).
 
 // dashboardData is the JSON document carried in the answer's data field.
 type dashboardData struct {

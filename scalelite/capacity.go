@@ -39,6 +39,49 @@ func (c *Client) GetCapacity(ctx context.Context) (*Capacity, error) {
 	return &out, nil
 }
 
+// ScalePlan is the answer of GetScalePlan: what a bbbkit balancer's
+// autoscaling policy wants done now, in the JSON a -scale-hook command
+// reads on its standard input.
+type ScalePlan struct {
+	// Time is when the plan was made.
+	Time time.Time `json:"time"`
+	// Actions lists what to do, at most one per site.
+	Actions []ScaleAction `json:"actions"`
+	// Held lists actions the policy wants but a cooldown holds back.
+	Held []ScaleAction `json:"held,omitempty"`
+	// Sites is the capacity of each site of the policy.
+	Sites []SiteCapacity `json:"sites"`
+}
+
+// ScaleAction is one site's part of a ScalePlan: a scale-out or a drain.
+type ScaleAction struct {
+	// Site names the site ("" for servers without one).
+	Site string `json:"site"`
+	// ScaleOut is the number of servers to add, of ServerCapacity each.
+	ScaleOut int `json:"scaleOut,omitempty"`
+	// ServerCapacity is the capacity of each new server.
+	ServerCapacity float64 `json:"serverCapacity,omitempty"`
+	// Drain lists the IDs of the servers to drain and remove.
+	Drain []string `json:"drain,omitempty"`
+	// Reason says why, for logs and people.
+	Reason string `json:"reason"`
+	// Until is, for a held action, when its cooldown ends.
+	Until time.Time `json:"until,omitzero"`
+}
+
+// GetScalePlan returns the autoscaling plan a bbbkit balancer would make
+// now, without acting on it or starting a cooldown (bbbkit extension
+// getScalePlan). The error matches ErrNotFound when the balancer runs
+// without an autoscaling policy (examples/balancer -scale-policy), and
+// ErrUnsupportedRequest on Scalelite itself.
+func (c *Client) GetScalePlan(ctx context.Context) (*ScalePlan, error) {
+	var out ScalePlan
+	if err := c.do(ctx, call{action: "getScalePlan", method: http.MethodGet}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // DrainServerParams are the options of DrainServer.
 type DrainServerParams struct {
 	// Deadline is how long the balancer waits for the meetings to end; 0

@@ -71,6 +71,13 @@
 // with EnableServer (or UpdateServer). A server's load is a number once the
 // poller has measured it and "unavailable" before that (Load.Known is false).
 //
+// bbbkit's balancer (examples/balancer) extends the API, and Client speaks
+// the extensions: "site" and "capacity" in a server's JSON, GetCapacity
+// (free capacity per site), DrainServer (cordon, wait until empty, remove)
+// and GetScalePlan (the autoscaling plan as it would be made now).
+// Scalelite itself does not know the two fields and answers the three calls with
+// ErrUnsupportedRequest.
+//
 // The fake Scalelite in package scalelitetest serves this API (and the
 // BigBlueButton API in front of the servers) for tests.
 package scalelite

@@ -9,6 +9,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scalelitetest"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/autoscale"
 )
 
 // Example adds a BigBlueButton server to a (fake) Scalelite and enables it.
@@ -67,4 +68,42 @@ func ExampleLoad() {
 	// Output:
 	// false unavailable
 	// true 37.5 1.5
+}
+
+// ExampleClient_GetScalePlan asks a bbbkit balancer with an autoscaling
+// policy what it would do now: one server of site "a", at capacity 100,
+// leaves less than the 150 free the policy keeps.
+func ExampleClient_GetScalePlan() {
+	ctx := context.Background()
+	scaler, err := autoscale.New(autoscale.Policy{Sites: []autoscale.SitePolicy{{
+		Site: "a", Headroom: autoscale.Headroom{Absolute: 150}, MinServers: 1, ServerCapacity: 100,
+	}}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sl := scalelitetest.NewServer(scalelitetest.WithSecret("balancer-secret"), scalelitetest.WithAutoscaler(scaler))
+	defer sl.Close()
+	worker := bbbtest.NewServer()
+	defer worker.Close()
+
+	admin, err := scalelite.New(sl.URL, "balancer-secret")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: worker.APIURL(), Secret: worker.Secret, Site: "a", Capacity: 100})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := admin.EnableServer(ctx, srv.ID); err != nil {
+		log.Fatal(err)
+	}
+	plan, err := admin.GetScalePlan(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, a := range plan.Actions {
+		fmt.Printf("site %s: add %d: %s\n", a.Site, a.ScaleOut, a.Reason)
+	}
+	// Output:
+	// site a: add 1: free 100 below target 150
 }

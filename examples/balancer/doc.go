@@ -31,11 +31,15 @@
 // -servers-dry-run prints the changes and exits, so losing Redis loses no
 // configuration.
 //
-// -scale-hook CMD with -scale-policy policy.yaml runs CMD (sh -c) with the
-// autoscaling plan (package scheduler/autoscale) as JSON on its standard
-// input whenever the plan has actions, from the replica that polls. The
-// file scale-hook-openstack.sh beside this program is an example hook for
-// OpenStack's CLI.
+// -scale-policy policy.yaml sets an autoscaling policy (package
+// scheduler/autoscale): the signed admin call getScalePlan (bbbkit
+// extension, scalelite.Client's GetScalePlan, bbbctl scale) answers with the
+// plan as it would be made now. With -scale-hook CMD as well, the replica
+// that polls runs CMD (sh -c) with the plan as JSON on its standard input
+// whenever the plan has actions. With -redis the cooldowns live in Redis,
+// so a replica that takes over does not repeat its predecessor's
+// scale-out. The file scale-hook-openstack.sh beside this program is an
+// example hook for OpenStack's CLI.
 //
 // The admin API accepts Scalelite's checksum and bbbkit's strong scheme
 // (body digest and expiry signed too, see package scalelite);

@@ -80,7 +80,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.serversMode, "servers-mode", "cordon", "what -servers does with servers it does not list: keep, cordon or force (delete)")
 	fs.BoolVar(&o.serversDryRun, "servers-dry-run", false, "print the changes -servers would make and exit")
 	fs.StringVar(&o.scaleHook, "scale-hook", "", "command run (sh -c) with the autoscaling plan as JSON on standard input when it has actions; needs -scale-policy")
-	fs.StringVar(&o.scalePolicy, "scale-policy", "", "autoscaling policy file (YAML) for -scale-hook")
+	fs.StringVar(&o.scalePolicy, "scale-policy", "", "autoscaling policy file (YAML): the admin call getScalePlan shows its plan, -scale-hook carries it out")
 	o.server.Register(fs)
 }
 
@@ -103,8 +103,8 @@ func (o *options) check(env *cli.Env) error {
 	if _, err := scheduler.ParseSiteOrder(o.siteOrder); err != nil {
 		return cli.Usagef("-site-order: %v", err)
 	}
-	if (o.scaleHook == "") != (o.scalePolicy == "") {
-		return cli.Usagef("-scale-hook and -scale-policy go together")
+	if o.scaleHook != "" && o.scalePolicy == "" {
+		return cli.Usagef("-scale-hook needs -scale-policy")
 	}
 	if o.serversDryRun && o.serversFile == "" {
 		return cli.Usagef("-servers-dry-run needs -servers")
@@ -174,7 +174,7 @@ func serve(ctx context.Context, o *options, stdout io.Writer, log *slog.Logger) 
 	}
 	var scaler *autoscale.Autoscaler
 	if o.scalePolicy != "" {
-		if scaler, err = readScalePolicy(o.scalePolicy); err != nil {
+		if scaler, err = readScalePolicy(o.scalePolicy, sched.Store()); err != nil {
 			return err
 		}
 	}
@@ -191,6 +191,9 @@ func serve(ctx context.Context, o *options, stdout io.Writer, log *slog.Logger) 
 	}
 	if o.strongAuth {
 		hOpts = append(hOpts, scalelitetest.WithRequireStrongAuth())
+	}
+	if scaler != nil {
+		hOpts = append(hOpts, scalelitetest.WithAutoscaler(scaler))
 	}
 	h, err := scalelitetest.NewHandler(hOpts...)
 	if err != nil {
@@ -210,7 +213,7 @@ func serve(ctx context.Context, o *options, stdout io.Writer, log *slog.Logger) 
 	if o.poller {
 		wg.Go(func() { _ = sched.Run(pollCtx) })
 	}
-	if scaler != nil {
+	if o.scaleHook != "" {
 		wg.Go(func() { runScaleHook(pollCtx, sched, scaler, o.scaleHook, o.pollInterval, log) })
 	}
 	if o.serversFile != "" {

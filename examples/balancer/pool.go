@@ -120,8 +120,10 @@ type scalePolicy struct {
 	ScaleInCooldown  time.Duration `yaml:"scale_in_cooldown"`
 }
 
-// readScalePolicy reads the -scale-policy file into an Autoscaler.
-func readScalePolicy(path string) (*autoscale.Autoscaler, error) {
+// readScalePolicy reads the -scale-policy file into an Autoscaler that
+// keeps its cooldowns in the scheduler's store when the store can (Redis:
+// shared by the replicas, kept across restarts).
+func readScalePolicy(path string, store scheduler.Store) (*autoscale.Autoscaler, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -141,7 +143,11 @@ func readScalePolicy(path string) (*autoscale.Autoscaler, error) {
 		p.Sites = append(p.Sites, autoscale.SitePolicy{Site: s.Site, MinServers: s.MinServers, MaxServers: s.MaxServers,
 			ServerCapacity: s.ServerCapacity, Headroom: autoscale.Headroom{Percent: s.Headroom.Percent, Absolute: s.Headroom.Absolute}})
 	}
-	a, err := autoscale.New(p)
+	var opts []autoscale.Option
+	if h, ok := store.(scheduler.ScaleHistoryStore); ok {
+		opts = append(opts, autoscale.WithHistory(h))
+	}
+	a, err := autoscale.New(p, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -169,7 +175,11 @@ func runScaleHook(ctx context.Context, sched *scheduler.Scheduler, a *autoscale.
 			log.Warn("scale plan: servers unavailable", slog.String("error", err.Error()))
 			continue
 		}
-		plan := a.Plan(servers)
+		plan, err := a.Plan(ctx, servers)
+		if err != nil {
+			log.Warn("scale plan failed", slog.String("error", err.Error()))
+			continue
+		}
 		if len(plan.Actions) == 0 {
 			continue
 		}

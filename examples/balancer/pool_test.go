@@ -19,6 +19,7 @@ import (
 	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler/autoscale"
+	"github.com/google/go-cmp/cmp"
 )
 
 // writeFile writes content to a file in the test's directory.
@@ -137,11 +138,54 @@ func TestPoolScaleHookAndSites(t *testing.T) {
 		t.Errorf("plan.Actions[0].ScaleOut = %v; want %v", plan.Actions[0].ScaleOut, 1)
 	}
 
+	// The hook's plan started the 1h scale-out cooldown: getScalePlan
+	// shows the scale-out held, not wanted again.
+	shown, err := admin.GetScalePlan(ctx)
+	if err != nil {
+		t.Fatalf("admin.GetScalePlan(ctx): %v", err)
+	}
+	if len(shown.Actions) != 0 || len(shown.Held) != 1 || shown.Held[0].ScaleOut != 1 || shown.Held[0].Until.Sub(plan.Time) != time.Hour {
+		t.Errorf("getScalePlan after the hook: actions %+v held %+v; want the scale-out held for the hour after %v", shown.Actions, shown.Held, plan.Time)
+	}
+
 	capacity, err := admin.GetCapacity(ctx)
 	if err != nil {
 		t.Fatalf("admin.GetCapacity(ctx): %v", err)
 	}
 	if capacity.Total.Servers != 1 {
 		t.Errorf("capacity.Total.Servers = %v; want %v", capacity.Total.Servers, 1)
+	}
+}
+
+// TestScalePolicyWithoutHook: with -scale-policy alone the balancer runs no
+// hook but answers getScalePlan with the plan, which follows the servers.
+func TestScalePolicyWithoutHook(t *testing.T) {
+	t.Parallel()
+	w := bbbtest.NewServer()
+	defer w.Close()
+	pool := writeFile(t, "servers.yaml", poolYAML(w, "a", 100))
+	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {absolute: 150}\n    min_servers: 1\n    server_capacity: 100\n")
+	addr, _ := balancer(t, "-poll-interval", "50ms", "-servers", pool, "-scale-policy", policy)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	admin, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		t.Fatalf("scalelite.New(...): %v", err)
+	}
+	ctx := context.Background()
+	var p *scalelite.ScalePlan
+	testwait.Eventually(t, func() bool {
+		p, err = admin.GetScalePlan(ctx)
+		return err == nil && len(p.Sites) == 1 && p.Sites[0].Available == 1
+	}, 10*time.Second, 20*time.Millisecond, "condition (the plan sees w1 online)")
+	want := []scalelite.ScaleAction{{Site: "a", ScaleOut: 1, ServerCapacity: 100, Reason: "free 100 below target 150"}}
+	if diff := cmp.Diff(want, p.Actions); diff != "" {
+		t.Fatalf("plan mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := admin.UpdateServer(ctx, "w1", &scalelite.UpdateServerParams{Capacity: new(400.0)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = admin.GetScalePlan(ctx); err != nil || len(p.Actions) != 0 || len(p.Held) != 0 {
+		t.Fatalf("plan with 400 free: %+v, %v; want nothing to do", p, err)
 	}
 }

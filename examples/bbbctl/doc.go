@@ -28,6 +28,11 @@
 // Secrets never need the command line (-secret exists but shows in ps) and
 // never appear in any output.
 //
+// capacity shows a bbbkit balancer's free capacity per site and in total
+// (getCapacity) and, when the balancer runs with an autoscaling policy, the
+// plan it would make now (getScalePlan): servers to add or drain per site,
+// and actions a cooldown holds back.
+//
 // doctor gets the STUN and TURN servers exactly as a browser does: it
 // creates a short probe meeting, joins it server-side for a session token,
 // calls stuns, then sends a STUN binding request over UDP and asks each TURN

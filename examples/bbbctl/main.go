@@ -39,12 +39,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func commands() *cli.Command {
 	st := &statusCmd{}
 	dr := &doctorCmd{}
+	cp := &capacityCmd{}
 	return &cli.Command{
 		Name:  "bbbctl",
 		Short: "an operator's tool for a BigBlueButton cluster",
 		Long:  longHelp,
 		Commands: []*cli.Command{
 			{Name: "status", Short: "one row per server: state, meetings, users, load, capacity", Flags: st.register, Run: st.run},
+			{Name: "capacity", Short: "free capacity per site and the autoscaling plan (bbbkit's balancer)", Flags: cp.register, Run: cp.run},
 			group("servers", "add, enable, cordon, disable, drain, panic, remove servers; sync them to a pool file", serverCommands()),
 			group("meetings", "list, find and end meetings across the servers", meetingCommands()),
 			group("recordings", "list, publish, unpublish, delete and prune recordings across the servers", recordingCommands()),

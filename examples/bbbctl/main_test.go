@@ -30,7 +30,13 @@ type fleet struct {
 // secret and the given options.
 func newFleet(t *testing.T, n int, opts ...bbbtest.Option) *fleet {
 	t.Helper()
-	f := &fleet{balancer: scalelitetest.NewServer(scalelitetest.WithSecret(balancerSecret))}
+	return newFleetWith(t, n, nil, opts...)
+}
+
+// newFleetWith is newFleet with options of the balancer.
+func newFleetWith(t *testing.T, n int, balancerOpts []scalelitetest.Option, opts ...bbbtest.Option) *fleet {
+	t.Helper()
+	f := &fleet{balancer: scalelitetest.NewServer(append([]scalelitetest.Option{scalelitetest.WithSecret(balancerSecret)}, balancerOpts...)...)}
 	t.Cleanup(f.balancer.Close)
 	admin := f.balancer.AdminClient()
 	for i := range n {

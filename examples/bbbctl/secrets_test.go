@@ -39,7 +39,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	env := f.env()
 	env["BBBCTL_SERVER_SECRET"] = extra.Secret
 	runs := [][]string{
-		{"status"}, {"status", "-o", "wide"}, {"status", "-o", "json"},
+		{"status"}, {"status", "-o", "wide"}, {"status", "-o", "json"}, {"capacity"}, {"capacity", "-o", "json"},
 		{"meetings", "list"}, {"meetings", "list", "-o", "json"}, {"meetings", "find", "secret-meeting"},
 		{"recordings", "list", "-o", "json"}, {"recordings", "prune", "-older-than", "30d", "-dry-run"},
 		{"hooks", "list"}, {"hooks", "ensure", "https://hooks.example.com/x"},

@@ -32,7 +32,7 @@ var adminActions = map[string]string{
 	"updateServer": http.MethodPost, "deleteServer": http.MethodPost, "panicServer": http.MethodPost,
 	"getTenants": http.MethodGet, "getTenantInfo": http.MethodGet, "addTenant": http.MethodPost,
 	"updateTenant": http.MethodPost, "deleteTenant": http.MethodPost,
-	"getCapacity": http.MethodGet, "drainServer": http.MethodPost,
+	"getCapacity": http.MethodGet, "drainServer": http.MethodPost, "getScalePlan": http.MethodGet,
 }
 
 // serveAdmin serves /scalelite/api/{action}.
@@ -108,6 +108,8 @@ func (h *Handler) dispatchAdmin(ctx context.Context, w http.ResponseWriter, acti
 		h.adminGetCapacity(ctx, w)
 	case "drainServer":
 		h.adminDrainServer(ctx, w, req)
+	case "getScalePlan":
+		h.adminGetScalePlan(ctx, w)
 	case "getTenants":
 		list, err := h.tenants.list(ctx)
 		if err != nil {

@@ -19,8 +19,9 @@
 //     answers notFound for an unknown meeting.
 //   - getMeetings asks every online, enabled or cordoned server at once and
 //     merges the answers; getRecordings does the same with every online
-//     server (paging parameters are not forwarded); a server that fails is
-//     left out (and logged) instead of failing the whole call.
+//     server, and with offset or limit pages over the union in a stable
+//     order with the right totalElements; a server that fails is left out
+//     (and logged) instead of failing the whole call.
 //   - insertDocument goes to the meeting's server; publishRecordings,
 //     updateRecordings and deleteRecordings go to every online server and
 //     answer SUCCESS when one of them did.
@@ -46,6 +47,13 @@
 // is refused once expired or when its body differs from the signed digest,
 // with a checksumError whose message says which.
 //
-// Tenants and the meeting-to-tenant map live in the Handler's memory even
-// when the scheduler keeps its state in Redis.
+// bbbkit extensions of the admin API: "site" and "capacity" in a server's
+// JSON, getCapacity (free capacity per site and in total), drainServer
+// (cordon, wait until empty, delete; with a deadline) and, with
+// WithAutoscaler, getScalePlan (the autoscaling plan as it would be made
+// now). Scalelite answers unsupportedRequest to the three calls.
+//
+// Tenants, and which tenant created which meeting, live in the scheduler's
+// store when it can hold them (scheduler.MemoryStore, redisstore), so that
+// replicas sharing a Redis enforce the same isolation.
 package scalelitetest

@@ -20,6 +20,28 @@ func (h *Handler) adminGetCapacity(ctx context.Context, w http.ResponseWriter) {
 	writeJSON(w, http.StatusOK, r)
 }
 
+// adminGetScalePlan answers getScalePlan (bbbkit extension): the
+// autoscaler's preview of the plan for the servers as they are now, or 404
+// when the balancer has no autoscaling policy.
+func (h *Handler) adminGetScalePlan(ctx context.Context, w http.ResponseWriter) {
+	if h.cfg.scaler == nil {
+		writeJSONError(w, http.StatusNotFound, "No autoscaling policy is configured (examples/balancer -scale-policy).")
+		return
+	}
+	servers, err := h.sched.Servers(ctx)
+	if err != nil {
+		h.writeServerError(w, "", err)
+		return
+	}
+	plan, err := h.cfg.scaler.Preview(ctx, servers)
+	if err != nil {
+		h.cfg.log.Error("scale plan failed", slog.String("error", err.Error()))
+		writeJSONError(w, http.StatusInternalServerError, "The scale history is unavailable.")
+		return
+	}
+	writeJSON(w, http.StatusOK, plan)
+}
+
 // adminDrainServer answers drainServer (bbbkit extension): it cordons the
 // server at once and drains it in the background (poll until empty, then
 // delete; at the deadline end the meetings or stop), answering with the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/autoscale"
 )
 
 // DefaultForwardTimeout bounds each call the fake makes to a BigBlueButton
@@ -30,6 +31,7 @@ type config struct {
 	pollInterval time.Duration
 	strongAuth   bool             // refuse Scalelite's legacy admin checksum
 	now          func() time.Time // expiry of strong admin requests
+	scaler       *autoscale.Autoscaler
 }
 
 // Option configures a Handler or a Server.
@@ -184,6 +186,21 @@ func WithClock(now func() time.Time) Option {
 			return errors.New("scalelitetest: WithClock: nil clock")
 		}
 		c.now = now
+		return nil
+	}
+}
+
+// WithAutoscaler makes the admin call getScalePlan (bbbkit extension)
+// answer with a's preview of the plan for the scheduler's servers (see
+// autoscale.Autoscaler's Preview); without it getScalePlan answers 404.
+// Give a the scheduler's store with autoscale.WithHistory so that the
+// preview knows the cooldowns whichever replica answers.
+func WithAutoscaler(a *autoscale.Autoscaler) Option {
+	return func(c *config) error {
+		if a == nil {
+			return errors.New("scalelitetest: WithAutoscaler: nil autoscaler")
+		}
+		c.scaler = a
 		return nil
 	}
 }

@@ -24,6 +24,7 @@ func TestOptionsValidate(t *testing.T) {
 		"nil logger":         WithLogger(nil),
 		"negative load":      WithJoinLoad(-1),
 		"zero poll interval": WithPollInterval(0),
+		"nil autoscaler":     WithAutoscaler(nil),
 	} {
 		s, err := New(opt)
 		if err == nil {

@@ -3,6 +3,7 @@ package scalelitetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/autoscale"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -262,5 +264,81 @@ func TestTenantSiteOrder(t *testing.T) {
 	}
 	if len(up.SiteOrder) != 0 {
 		t.Fatalf("up.SiteOrder = %v; want empty", up.SiteOrder)
+	}
+}
+
+// TestScalePlanThroughTheBalancer: getScalePlan shows the autoscaling plan
+// as load changes, from an independent admin client, without starting a
+// cooldown; a plan made by the autoscaler (what the scale hook runs) holds
+// the next one back for every handler sharing the store.
+func TestScalePlanThroughTheBalancer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := scheduler.NewMemoryStore()
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	scaler, err := autoscale.New(autoscale.Policy{
+		Sites:            []autoscale.SitePolicy{{Site: "a", Headroom: autoscale.Headroom{Absolute: 100}, MinServers: 1, MaxServers: 3, ServerCapacity: 100}},
+		ScaleOutCooldown: 5 * time.Minute,
+		ScaleInCooldown:  5 * time.Minute,
+	}, autoscale.WithHistory(store), autoscale.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClusterWith(t, 0, []scheduler.Option{scheduler.WithStore(store)}, WithAutoscaler(scaler))
+	_, a1 := c.addSiteWorker(t, "a", 100)
+	_, a2 := c.addSiteWorker(t, "a", 100)
+	plan := func() *scalelite.ScalePlan {
+		t.Helper()
+		p, err := c.admin.GetScalePlan(ctx)
+		if err != nil {
+			t.Fatalf("c.admin.GetScalePlan(ctx): %v", err)
+		}
+		return p
+	}
+
+	// Idle: one of the two servers can go and leave 100 free.
+	p := plan()
+	if !p.Time.Equal(now) {
+		t.Errorf("p.Time = %v; want %v", p.Time, now)
+	}
+	if len(p.Sites) != 1 || p.Sites[0].Site != "a" || p.Sites[0].Free != 200 {
+		t.Fatalf("p.Sites = %+v; want site a with 200 free", p.Sites)
+	}
+	if len(p.Actions) != 1 || len(p.Actions[0].Drain) != 1 || !slices.Contains([]string{a1, a2}, p.Actions[0].Drain[0]) || p.Actions[0].Reason == "" {
+		t.Fatalf("idle plan %+v; want one server of a drained, with a reason", p.Actions)
+	}
+
+	// Eight new meetings reserve 15 users each: 80 free, below 100.
+	for i := range 8 {
+		if _, err := c.create(ctx, fmt.Sprintf("m%d", i), nil); err != nil {
+			t.Fatalf("create m%d: %v", i, err)
+		}
+	}
+	want := []scalelite.ScaleAction{{Site: "a", ScaleOut: 1, ServerCapacity: 100, Reason: "free 80 below target 100"}}
+	for range 2 { // a preview starts no cooldown
+		if diff := cmp.Diff(want, plan().Actions); diff != "" {
+			t.Fatalf("loaded plan mismatch (-want +got):\n%s", diff)
+		}
+	}
+
+	// The scale hook's plan (Plan, not Preview) records the scale-out:
+	// the admin call now shows it held until the cooldown ends.
+	servers, err := c.sl.Scheduler().Servers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made, err := scaler.Plan(ctx, servers); err != nil || len(made.Actions) != 1 {
+		t.Fatalf("scaler.Plan = %+v, %v; want the scale-out", made.Actions, err)
+	}
+	now = now.Add(time.Minute)
+	p = plan()
+	if len(p.Actions) != 0 || len(p.Held) != 1 || !p.Held[0].Until.Equal(now.Add(4*time.Minute)) {
+		t.Fatalf("plan after a scale-out: actions %+v held %+v; want the scale-out held 4 more minutes", p.Actions, p.Held)
+	}
+
+	// Without a policy the call is not found.
+	bare := newCluster(t, 0)
+	if _, err := bare.admin.GetScalePlan(ctx); !errors.Is(err, scalelite.ErrNotFound) {
+		t.Fatalf("GetScalePlan without a policy = %v; want scalelite.ErrNotFound", err)
 	}
 }

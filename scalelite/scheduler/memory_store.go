@@ -21,6 +21,8 @@ type MemoryStore struct {
 	tenants  map[string]Tenant
 	// meetingTenants maps a meeting ID to the tenant that created it.
 	meetingTenants map[string]string
+	// scales is each site's ScaleHistory.
+	scales map[string]ScaleHistory
 }
 
 // memLease is the poller lease; within one process it only matters when

@@ -2,6 +2,7 @@ package autoscale
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -139,21 +140,38 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithHistory keeps when each site was last scaled out and drained in h,
+// typically the scheduler's store (scheduler.MemoryStore or redisstore's
+// Store), so that the cooldowns hold for every balancer replica sharing it
+// and across restarts: a replica that takes over the poller lease right
+// after a scale-out does not scale out again. Without it the Autoscaler
+// keeps the history in memory.
+func WithHistory(h scheduler.ScaleHistoryStore) Option {
+	return func(a *Autoscaler) error {
+		if h == nil {
+			return &scheduler.ValidationError{Field: "WithHistory", Reason: "must not be nil"}
+		}
+		a.history = h
+		return nil
+	}
+}
+
 // Autoscaler makes plans for a Policy and remembers when it last scaled
 // each site, for the cooldowns. It is safe for concurrent use.
 type Autoscaler struct {
-	policy Policy
-	now    func() time.Time
+	policy  Policy
+	now     func() time.Time
+	history scheduler.ScaleHistoryStore
 
-	mu      sync.Mutex
-	lastOut map[string]time.Time
-	lastIn  map[string]time.Time
+	// mu makes Plan's read of the history and its record one step within
+	// the process.
+	mu sync.Mutex
 }
 
 // New returns an Autoscaler for p. An invalid policy or option is a
 // *scheduler.ValidationError naming the field.
 func New(p Policy, opts ...Option) (*Autoscaler, error) {
-	a := &Autoscaler{policy: p, now: time.Now, lastOut: make(map[string]time.Time), lastIn: make(map[string]time.Time)}
+	a := &Autoscaler{policy: p, now: time.Now, history: scheduler.NewMemoryStore()}
 	a.policy.Sites = slices.Clone(p.Sites)
 	errs := []error{p.validate()}
 	for _, o := range opts {
@@ -169,44 +187,77 @@ func New(p Policy, opts ...Option) (*Autoscaler, error) {
 	return a, nil
 }
 
+// Policy returns the policy the Autoscaler plans for.
+func (a *Autoscaler) Policy() Policy {
+	p := a.policy
+	p.Sites = slices.Clone(p.Sites)
+	return p
+}
+
 // Plan returns what to do now for the given servers (all of them, as
-// scheduler.Scheduler's Servers returns them). It records the actions it
+// scheduler.Scheduler's Servers returns them) and records the actions it
 // returns as done, for the cooldowns: call it once per decision and carry
-// the plan out.
-func (a *Autoscaler) Plan(servers []scheduler.Server) Plan {
+// the plan out. With several balancer replicas only one should call it (the
+// poller lease holder, see scheduler.Scheduler's Polling). An error is the
+// history's; no plan is made then.
+func (a *Autoscaler) Plan(ctx context.Context, servers []scheduler.Server) (Plan, error) {
+	return a.plan(ctx, servers, true)
+}
+
+// Preview returns the plan Plan would return now without recording
+// anything: what a status page or an admin call shows. Actions a cooldown
+// holds are in Held, with the end of their cooldown.
+func (a *Autoscaler) Preview(ctx context.Context, servers []scheduler.Server) (Plan, error) {
+	return a.plan(ctx, servers, false)
+}
+
+func (a *Autoscaler) plan(ctx context.Context, servers []scheduler.Server, record bool) (Plan, error) {
+	if record {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
 	now := a.now()
 	report := scheduler.CapacityOf(servers)
-	plan := Plan{Time: now, Actions: []Action{}}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	plan := Plan{Time: now, Actions: []Action{}, Sites: []scheduler.SiteCapacity{}}
 	for _, sp := range a.policy.Sites {
+		hist, err := a.history.ScaleHistory(ctx, sp.Site)
+		if err != nil {
+			return Plan{}, fmt.Errorf("autoscale: scale history of site %q: %w", sp.Site, err)
+		}
 		c := report.Site(sp.Site)
 		plan.Sites = append(plan.Sites, c)
 		elsewhere := func(s scheduler.Server) bool { return s.Site != sp.Site }
-		act, wanted := a.planSite(sp, c, slices.DeleteFunc(slices.Clone(servers), elsewhere), now)
+		act, wanted := a.planSite(sp, c, slices.DeleteFunc(slices.Clone(servers), elsewhere), hist, now)
 		switch {
 		case !wanted:
 		case !act.Until.IsZero():
 			plan.Held = append(plan.Held, act)
 		default:
 			plan.Actions = append(plan.Actions, act)
-			if act.ScaleOut > 0 {
-				a.lastOut[sp.Site] = now
-			} else {
-				a.lastIn[sp.Site] = now
-			}
 		}
 	}
-	return plan
+	if !record {
+		return plan, nil
+	}
+	for _, act := range plan.Actions {
+		h := scheduler.ScaleHistory{In: now}
+		if act.ScaleOut > 0 {
+			h = scheduler.ScaleHistory{Out: now}
+		}
+		if err := a.history.RecordScale(ctx, act.Site, h); err != nil {
+			return Plan{}, fmt.Errorf("autoscale: record the plan of site %q: %w", act.Site, err)
+		}
+	}
+	return plan, nil
 }
 
 // planSite decides for one site; wanted is false when nothing is to be
 // done, and a held action has Until set.
-func (a *Autoscaler) planSite(sp SitePolicy, c scheduler.SiteCapacity, site []scheduler.Server, now time.Time) (act Action, wanted bool) {
+func (a *Autoscaler) planSite(sp SitePolicy, c scheduler.SiteCapacity, site []scheduler.Server, hist scheduler.ScaleHistory, now time.Time) (act Action, wanted bool) {
 	act = Action{Site: sp.Site}
 	if n, reason := scaleOutNeed(sp, c, site); n > 0 {
 		act.ScaleOut, act.ServerCapacity, act.Reason = n, sp.ServerCapacity, reason
-		if until := a.lastOut[sp.Site].Add(a.policy.ScaleOutCooldown); now.Before(until) {
+		if until := hist.Out.Add(a.policy.ScaleOutCooldown); !hist.Out.IsZero() && now.Before(until) {
 			act.Until = until
 		}
 		return act, true
@@ -216,11 +267,11 @@ func (a *Autoscaler) planSite(sp SitePolicy, c scheduler.SiteCapacity, site []sc
 		return act, false
 	}
 	act.Drain, act.Reason = drain, reason
-	last := a.lastIn[sp.Site]
-	if out := a.lastOut[sp.Site]; out.After(last) {
-		last = out
+	last := hist.In
+	if hist.Out.After(last) {
+		last = hist.Out
 	}
-	if until := last.Add(a.policy.ScaleInCooldown); now.Before(until) {
+	if until := last.Add(a.policy.ScaleInCooldown); !last.IsZero() && now.Before(until) {
 		act.Until = until
 	}
 	return act, true

@@ -1,6 +1,7 @@
 package autoscale_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -23,6 +24,15 @@ func srv(id, site string, load float64, meetings int) scheduler.Server {
 func with(s scheduler.Server, f func(*scheduler.Server)) scheduler.Server {
 	f(&s)
 	return s
+}
+
+func mustPlan(t *testing.T, a *autoscale.Autoscaler, servers []scheduler.Server) autoscale.Plan {
+	t.Helper()
+	p, err := a.Plan(context.Background(), servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestPlan(t *testing.T) {
@@ -87,7 +97,10 @@ func TestPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan := a.Plan(tc.servers)
+			plan, err := a.Plan(context.Background(), tc.servers)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got := make([]autoscale.Action, 0, len(plan.Actions))
 			for _, act := range plan.Actions {
 				if act.Reason == "" {
@@ -121,7 +134,7 @@ func TestCooldowns(t *testing.T) {
 	step := func(at time.Duration, servers []scheduler.Server, wantOut int, wantDrain []string, wantHeld bool) {
 		t.Helper()
 		now = epoch.Add(at)
-		p := a.Plan(servers)
+		p := mustPlan(t, a, servers)
 		if !p.Time.Equal(now) {
 			t.Fatalf("plan time %v, want %v", p.Time, now)
 		}
@@ -136,7 +149,7 @@ func TestCooldowns(t *testing.T) {
 	}
 	step(0, busy, 1, nil, false)
 	step(time.Minute, busy, 0, nil, true) // the new server is not online yet: held, not repeated
-	if now = epoch.Add(2 * time.Minute); a.Plan(busy).Held[0].Until != epoch.Add(5*time.Minute) {
+	if now = epoch.Add(2 * time.Minute); mustPlan(t, a, busy).Held[0].Until != epoch.Add(5*time.Minute) {
 		t.Fatal("held scale-out does not say when its cooldown ends")
 	}
 	step(5*time.Minute, busy, 1, nil, false) // cooldown over, still short
@@ -164,6 +177,7 @@ func TestNewValidates(t *testing.T) {
 		"margin":             {autoscale.Policy{ScaleInMargin: autoscale.Headroom{Percent: -1}}, nil, "Policy.ScaleInMargin.Percent"},
 		"nil clock":          {autoscale.Policy{}, []autoscale.Option{autoscale.WithClock(nil)}, "WithClock"},
 		"nil option":         {autoscale.Policy{}, []autoscale.Option{nil}, "option"},
+		"nil history":        {autoscale.Policy{}, []autoscale.Option{autoscale.WithHistory(nil)}, "WithHistory"},
 	} {
 		_, err := autoscale.New(tc.p, tc.opts...)
 		var ve *scheduler.ValidationError
@@ -180,7 +194,7 @@ func TestPlanJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(a.Plan([]scheduler.Server{srv("a1", "a", 60, 2)}))
+	b, err := json.Marshal(mustPlan(t, a, []scheduler.Server{srv("a1", "a", 60, 2)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,5 +205,109 @@ func TestPlanJSON(t *testing.T) {
 	}
 	if strings.Contains(string(b), "secret") {
 		t.Fatal("plan mentions a secret")
+	}
+}
+
+// TestPreviewRecordsNothing: a preview shows the plan, held actions
+// included, and never starts a cooldown.
+func TestPreviewRecordsNothing(t *testing.T) {
+	t.Parallel()
+	now := epoch
+	a, err := autoscale.New(autoscale.Policy{
+		Sites:            []autoscale.SitePolicy{{Site: "a", Headroom: autoscale.Headroom{Percent: 20}, MinServers: 1, ServerCapacity: 100}},
+		ScaleOutCooldown: 5 * time.Minute,
+	}, autoscale.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := []scheduler.Server{srv("a1", "a", 95, 5)}
+	for range 3 {
+		p, err := a.Preview(context.Background(), busy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Actions) != 1 || p.Actions[0].ScaleOut != 1 || len(p.Held) != 0 {
+			t.Fatalf("preview %+v, want one scale-out and nothing held", p)
+		}
+	}
+	mustPlan(t, a, busy)
+	now = epoch.Add(time.Minute)
+	p, err := a.Preview(context.Background(), busy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Actions) != 0 || len(p.Held) != 1 || !p.Held[0].Until.Equal(epoch.Add(5*time.Minute)) {
+		t.Fatalf("preview after a plan: actions %+v held %+v, want the scale-out held until +5m", p.Actions, p.Held)
+	}
+}
+
+// TestHistorySharedByReplicas: two Autoscalers on one store (two balancer
+// replicas) share the cooldowns, so the second does not repeat the first's
+// scale-out when it takes over.
+func TestHistorySharedByReplicas(t *testing.T) {
+	t.Parallel()
+	store := scheduler.NewMemoryStore()
+	now := epoch
+	policy := autoscale.Policy{
+		Sites:            []autoscale.SitePolicy{{Site: "a", Headroom: autoscale.Headroom{Percent: 20}, MinServers: 1, ServerCapacity: 100}},
+		ScaleOutCooldown: 5 * time.Minute,
+	}
+	clock := autoscale.WithClock(func() time.Time { return now })
+	first, err := autoscale.New(policy, clock, autoscale.WithHistory(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := autoscale.New(policy, clock, autoscale.WithHistory(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := []scheduler.Server{srv("a1", "a", 95, 5)}
+	if p := mustPlan(t, first, busy); len(p.Actions) != 1 {
+		t.Fatalf("first replica: %+v, want a scale-out", p.Actions)
+	}
+	now = epoch.Add(time.Minute)
+	if p := mustPlan(t, second, busy); len(p.Actions) != 0 || len(p.Held) != 1 {
+		t.Fatalf("second replica a minute later: actions %+v held %+v, want the scale-out held", p.Actions, p.Held)
+	}
+	if h, err := store.ScaleHistory(context.Background(), "a"); err != nil || !h.Out.Equal(epoch) || !h.In.IsZero() {
+		t.Fatalf("store history %+v, %v; want out at %v", h, err, epoch)
+	}
+}
+
+// brokenHistory is a history whose store is down.
+type brokenHistory struct{ failRecord bool }
+
+var errStoreDown = errors.New("store down")
+
+func (b brokenHistory) ScaleHistory(context.Context, string) (scheduler.ScaleHistory, error) {
+	if b.failRecord {
+		return scheduler.ScaleHistory{}, nil
+	}
+	return scheduler.ScaleHistory{}, errStoreDown
+}
+
+func (b brokenHistory) RecordScale(context.Context, string, scheduler.ScaleHistory) error {
+	return errStoreDown
+}
+
+// TestHistoryErrors: when the history cannot be read or written no plan
+// is returned, so a hook never acts without its cooldown recorded.
+func TestHistoryErrors(t *testing.T) {
+	t.Parallel()
+	policy := autoscale.Policy{Sites: []autoscale.SitePolicy{{Site: "a", Headroom: autoscale.Headroom{Percent: 20}, MinServers: 1, ServerCapacity: 100}}}
+	busy := []scheduler.Server{srv("a1", "a", 95, 5)}
+	for _, failRecord := range []bool{false, true} {
+		a, err := autoscale.New(policy, autoscale.WithHistory(brokenHistory{failRecord: failRecord}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Plan(context.Background(), busy)
+		if !errors.Is(err, errStoreDown) || len(p.Actions) != 0 {
+			t.Errorf("failRecord=%v: Plan = %+v, %v; want no actions and the store's error", failRecord, p.Actions, err)
+		}
+		_, err = a.Preview(context.Background(), busy)
+		if failRecord != (err == nil) {
+			t.Errorf("failRecord=%v: Preview error %v", failRecord, err)
+		}
 	}
 }

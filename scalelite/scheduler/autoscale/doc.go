@@ -28,4 +28,10 @@
 // Sites with an available server without a capacity have unlimited free
 // capacity: only MinServers applies to them. Loads and capacities are in
 // the unit of scheduler.Server.Load.
+//
+// [Autoscaler.Plan] records the actions it returns, for the cooldowns;
+// [Autoscaler.Preview] shows the same plan and records nothing. With
+// [WithHistory] the record lives in the scheduler's store (redisstore's in
+// Redis), so that balancer replicas share the cooldowns: a replica taking
+// over the poller lease does not repeat a scale-out its predecessor made.
 package autoscale

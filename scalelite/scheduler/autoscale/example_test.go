@@ -1,6 +1,7 @@
 package autoscale_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -30,7 +31,11 @@ func Example() {
 		{ID: "a1", Site: "a", State: scheduler.StateEnabled, Online: true, Load: 230, Capacity: 250, Meetings: 9, Users: 230},
 		{ID: "a2", Site: "a", State: scheduler.StateEnabled, Online: true, Load: 180, Capacity: 250, Meetings: 7, Users: 180},
 	}
-	plan := a.Plan(servers)
+	plan, err := a.Plan(context.Background(), servers)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(plan.Actions)

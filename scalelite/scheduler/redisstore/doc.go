@@ -21,8 +21,10 @@
 // scheduler.WithLease: a key with a TTL on Redis's clock and a counter of
 // fencing tokens; the applyPoll script refuses a write whose token is not
 // the current lease's, inside the script, so a paused old leader cannot
-// write) and a scheduler.TenantStore (tenants live in Redis next to the
-// servers).
+// write), a scheduler.TenantStore (tenants live in Redis next to the
+// servers), a scheduler.MeetingTenantStore (which tenant created which
+// meeting) and a scheduler.ScaleHistoryStore (when each site was last scaled,
+// for the cooldowns of an autoscaler shared by replicas).
 //
 // Key layout, with P the prefix:
 //
@@ -44,4 +46,8 @@
 //	P tenants             set of tenant IDs
 //	P tenant:<id>         hash: name, secrets and sites (JSON lists)
 //	P tenant_name:<name>  string: the ID of the tenant with that lower-case name
+//	P meeting_tenant:<meetingID>  string: the ID of the tenant that created
+//	                      the meeting ("" for none), with a 30-day TTL
+//	P scale:<site>        hash: out and in, when the site was last scaled out
+//	                      and drained by an autoscaler (unix ms)
 package redisstore

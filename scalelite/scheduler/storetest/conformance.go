@@ -172,6 +172,7 @@ func Run(t *testing.T, h Harness) {
 		{"LeaseTakeover", testLeaseTakeover},
 		{"Tenants", testTenants},
 		{"MeetingTenants", testMeetingTenants},
+		{"ScaleHistory", testScaleHistory},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,6 +22,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// adminOf is an admin client of the balancer at addr, its connections
+// closed at the end of the test.
+func adminOf(t *testing.T, addr string) *scalelite.Client {
+	t.Helper()
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	admin, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		t.Fatalf("scalelite.New(...): %v", err)
+	}
+	return admin
+}
+
 // writeFile writes content to a file in the test's directory.
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
@@ -102,12 +115,7 @@ func TestPoolScaleHookAndSites(t *testing.T) {
 	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {percent: 20}\n    min_servers: 2\n    server_capacity: 250\nscale_out_cooldown: 1h\n")
 	addr, _ := balancer(t, "-poll-interval", "50ms", "-servers", pool, "-site-order", "a,b",
 		"-scale-policy", policy, "-scale-hook", "cat > "+planFile)
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	admin, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(&http.Client{Transport: tr}))
-	if err != nil {
-		t.Fatalf("scalelite.New(...): %v", err)
-	}
+	admin := adminOf(t, addr)
 	ctx := context.Background()
 	srv, err := admin.GetServerInfo(ctx, "w1")
 	if err != nil {
@@ -166,14 +174,12 @@ func TestScalePolicyWithoutHook(t *testing.T) {
 	pool := writeFile(t, "servers.yaml", poolYAML(w, "a", 100))
 	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {absolute: 150}\n    min_servers: 1\n    server_capacity: 100\n")
 	addr, _ := balancer(t, "-poll-interval", "50ms", "-servers", pool, "-scale-policy", policy)
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	admin, err := scalelite.New("http://"+addr, secret, bbb.WithHTTPClient(&http.Client{Transport: tr}))
-	if err != nil {
-		t.Fatalf("scalelite.New(...): %v", err)
-	}
+	admin := adminOf(t, addr)
 	ctx := context.Background()
-	var p *scalelite.ScalePlan
+	var (
+		p   *scalelite.ScalePlan
+		err error
+	)
 	testwait.Eventually(t, func() bool {
 		p, err = admin.GetScalePlan(ctx)
 		return err == nil && len(p.Sites) == 1 && p.Sites[0].Available == 1

@@ -3,9 +3,9 @@
 # autoscaling plan (JSON) on standard input, creates servers for scale-outs
 # and drains servers through the balancer's admin API for drains.
 #
-# Needs: jq, the openstack CLI with credentials in the environment, and a
-# "balancer-admin" command that signs admin API calls (for example a small
-# program built on scalelite.Client's DrainServer).
+# Needs: jq, the openstack CLI with credentials in the environment, and
+# bbbctl (examples/bbbctl) with BBBCTL_URL and BBBCTL_SECRET naming this
+# balancer.
 #
 # Per site, the flavor, image and network come from environment variables
 # named after the site, e.g. FLAVOR_a, IMAGE_a, NETWORK_a.
@@ -25,7 +25,8 @@ echo "$plan" | jq -c '.actions[]' | while read -r action; do
 		i=$((i + 1))
 	done
 	echo "$action" | jq -r '.drain // [] | .[]' | while read -r id; do
-		balancer-admin drainServer "$id" -deadline 2h -end-meetings -message "This server is being retired."
+		# The balancer drains in the background: the hook does not wait.
+		bbbctl servers drain -deadline 2h -end-meetings -message "This server is being retired." "$id"
 		# Delete the machine once the balancer removed the server, e.g. from
 		# a job that watches getServerInfo.
 	done

@@ -4,6 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +20,8 @@ import (
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
+	"github.com/bbbkit/bbbkit/scalelite/scalelitetest"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
 // state is the balancer's view of a server, by ID.
@@ -513,5 +520,77 @@ func TestHelp(t *testing.T) {
 	r = ctl(t, nil, "servers", "bogus")
 	if r.code != cli.ExitUsage {
 		t.Errorf("r.code = %v; want %v", r.code, cli.ExitUsage)
+	}
+}
+
+// TestServersDrainOnBalancer: with -deadline the balancer drains (bbbkit's
+// drainServer): -wait follows it until the balancer ended the meeting at
+// the deadline and removed the server.
+func TestServersDrainOnBalancer(t *testing.T) {
+	t.Parallel()
+	sched, err := scheduler.New(scheduler.WithPollInterval(50 * time.Millisecond)) // the drain looks at the server this often
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFleetWith(t, 2, []scalelitetest.Option{scalelitetest.WithScheduler(sched)})
+	f.busy(t, 0, "lecture", 2)
+	r := ctl(t, f.env(), "servers", "drain", "-wait", "-interval", "50ms", "-deadline", "300ms", "-end-meetings",
+		"-message", "This server is being retired.", f.ids[0])
+	requireOK(t, r)
+	for _, want := range []string{"the balancer removes it", "the meetings left are ended", "empty and removed"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if _, ok := f.state(t, f.ids[0]); ok {
+		t.Errorf("server %s still on the balancer; want it removed", f.ids[0])
+	}
+	if n := len(f.workers[0].Meetings()); n != 0 {
+		t.Errorf("%d meetings left on the drained worker; want 0 (ended at the deadline)", n)
+	}
+
+	for name, args := range map[string][]string{
+		"end without deadline": {"-end-meetings"},
+		"message without end":  {"-deadline", "1m", "-message", "bye"},
+		"negative deadline":    {"-deadline", "-1s"},
+	} {
+		r := ctl(t, f.env(), append(append([]string{"servers", "drain"}, args...), f.ids[1])...)
+		if r.code != cli.ExitUsage {
+			t.Errorf("%s: exit %d, want %d (usage)\n%s", name, r.code, cli.ExitUsage, r.stderr)
+		}
+	}
+	if s, ok := f.state(t, f.ids[1]); !ok || s.State != scalelite.StateEnabled {
+		t.Errorf("refused drains changed %s: %+v, %v", f.ids[1], s, ok)
+	}
+}
+
+// TestServersDrainDeadlineOnScalelite: Scalelite has no drainServer, so a
+// drain with -deadline fails saying so and leaves the server as it was.
+func TestServersDrainDeadlineOnScalelite(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, 1)
+	target, err := url.Parse(f.balancer.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	fakeScalelite := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/drainServer") { // as Scalelite answers an action it lacks
+			w.Header().Set("Content-Type", "application/xml")
+			_, _ = io.WriteString(w, "<response><returncode>FAILED</returncode><messageKey>unsupportedRequest</messageKey>"+
+				"<message>This request is not supported.</message></response>")
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer fakeScalelite.Close()
+	env := f.env()
+	env["BBBCTL_URL"] = fakeScalelite.URL
+	r := ctl(t, env, "servers", "drain", "-deadline", "1m", f.ids[0])
+	if r.code != cli.ExitFailure || !strings.Contains(r.stderr, "no drainServer") {
+		t.Fatalf("exit %d, want %d saying the balancer has no drainServer\n%s%s", r.code, cli.ExitFailure, r.stdout, r.stderr)
+	}
+	if s, ok := f.state(t, f.ids[0]); !ok || s.State != scalelite.StateEnabled {
+		t.Errorf("server after the refused drain: %+v, %v; want it enabled as before", s, ok)
 	}
 }

@@ -28,6 +28,12 @@
 // Secrets never need the command line (-secret exists but shows in ps) and
 // never appear in any output.
 //
+// servers drain cordons a server; with -wait it watches the server until
+// its last meeting ended and removes it, from outside (Scalelite too). With
+// -deadline the balancer drains it itself (bbbkit's drainServer, which goes
+// on after bbbctl exits): at the deadline it stops, or with -end-meetings
+// ends the meetings left after posting -message to their chat.
+//
 // capacity shows a bbbkit balancer's free capacity per site and in total
 // (getCapacity) and, when the balancer runs with an autoscaling policy, the
 // plan it would make now (getScalePlan): servers to add or drain per site,

@@ -31,7 +31,7 @@ func serverCommands() []*cli.Command {
 			_, err := a.DisableServer(ctx, id)
 			return err
 		}),
-		{Name: "drain", UsageLine: "bbbctl servers drain [flags] SERVER", Short: "cordon a server; with -wait, remove it once its last meeting ended", Flags: drain.register, Args: true, Run: drain.run},
+		{Name: "drain", UsageLine: "bbbctl servers drain [-wait] [-deadline 2h [-end-meetings -message TEXT]] SERVER", Short: "cordon a server; with -wait, remove it once its last meeting ended; with -deadline, let the balancer drain it", Flags: drain.register, Args: true, Run: drain.run},
 		stateCommand("panic", "disable a server and end all its meetings", func(ctx context.Context, a *scalelite.Client, id string) error {
 			return a.PanicServer(ctx, id, nil)
 		}),
@@ -144,29 +144,45 @@ func (c *addCmd) run(ctx context.Context, env *cli.Env, args []string) error {
 }
 
 type drainCmd struct {
-	target   targetFlags
-	wait     bool
-	timeout  time.Duration
-	interval time.Duration
+	target      targetFlags
+	wait        bool
+	timeout     time.Duration
+	interval    time.Duration
+	deadline    time.Duration
+	endMeetings bool
+	message     string
 }
 
 func (c *drainCmd) register(fs *flag.FlagSet) {
 	c.target.register(fs)
-	fs.BoolVar(&c.wait, "wait", false, "wait until the server has no meeting, then remove it")
-	fs.DurationVar(&c.timeout, "timeout", time.Hour, "with -wait: give up after this long (the server stays cordoned)")
+	fs.BoolVar(&c.wait, "wait", false, "wait until the server has no meeting and is removed")
+	fs.DurationVar(&c.timeout, "timeout", time.Hour, "with -wait: give up waiting after this long (the server stays cordoned)")
 	fs.DurationVar(&c.interval, "interval", 10*time.Second, "with -wait: time between two looks at the server")
+	fs.DurationVar(&c.deadline, "deadline", 0, "let the balancer drain (bbbkit's drainServer, it goes on after bbbctl exits): at this deadline it stops, or with -end-meetings ends the meetings left")
+	fs.BoolVar(&c.endMeetings, "end-meetings", false, "with -deadline: end the meetings left at the deadline, after posting -message to their chat")
+	fs.StringVar(&c.message, "message", "", "with -end-meetings: the chat message posted before a meeting is ended")
 }
 
 // run cordons the server (no new meetings, running ones go on) and with
-// -wait polls the server itself until it is empty, then removes it. The
-// balancer has no drain call, so bbbctl drains from outside.
+// -wait polls the server itself until it is empty, then removes it: a drain
+// from outside, which works with Scalelite too. With -deadline the
+// balancer drains (bbbkit's drainServer) and -wait only follows it.
 func (c *drainCmd) run(ctx context.Context, env *cli.Env, args []string) error {
-	if c.timeout <= 0 || c.interval <= 0 {
-		return cli.Usagef("-timeout and -interval must be positive")
+	if c.timeout <= 0 || c.interval <= 0 || c.deadline < 0 {
+		return cli.Usagef("-timeout and -interval must be positive, -deadline not negative")
+	}
+	if c.endMeetings && c.deadline == 0 {
+		return cli.Usagef("-end-meetings needs a -deadline")
+	}
+	if c.message != "" && !c.endMeetings {
+		return cli.Usagef("-message goes with -end-meetings")
 	}
 	t, n, err := oneServer(ctx, env, &c.target, "servers drain", args)
 	if err != nil {
 		return err
+	}
+	if c.deadline > 0 {
+		return c.drainOnBalancer(ctx, env, t, n)
 	}
 	if _, err := t.admin.CordonServer(ctx, n.ID); err != nil {
 		return err
@@ -176,11 +192,56 @@ func (c *drainCmd) run(ctx context.Context, env *cli.Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "run with -wait to remove it once its last meeting ended")
 		return nil
 	}
+	return c.follow(ctx, env, t, n, c.timeout, func() (bool, error) {
+		if err := t.admin.DeleteServer(ctx, n.ID); err != nil {
+			return false, fmt.Errorf("empty but not removed: %w", err)
+		}
+		return true, nil
+	})
+}
+
+// drainOnBalancer starts the balancer's own drain and with -wait follows
+// it until the balancer removed the server.
+func (c *drainCmd) drainOnBalancer(ctx context.Context, env *cli.Env, t *target, n node) error {
+	_, err := t.admin.DrainServer(ctx, n.ID, &scalelite.DrainServerParams{Deadline: c.deadline, EndMeetings: c.endMeetings, Message: c.message})
+	if errors.Is(err, scalelite.ErrUnsupportedRequest) {
+		return errors.New("this balancer has no drainServer (Scalelite itself): nothing changed; drain from outside without -deadline, with -wait")
+	}
+	if err != nil {
+		return err
+	}
+	atDeadline := "the drain stops and the server stays cordoned"
+	if c.endMeetings {
+		atDeadline = "the meetings left are ended"
+	}
+	fmt.Fprintf(env.Stdout, "server %s (%s) cordoned; the balancer removes it once its last meeting ended; in %s %s\n",
+		n.ID, hostOf(n.URL), c.deadline, atDeadline)
+	if !c.wait {
+		return nil
+	}
+	// The balancer ends the meetings, or gives up, at the deadline and
+	// removes the server at its next polls: no need to wait much longer.
+	limit := min(c.timeout, c.deadline+max(2*c.interval, 2*time.Minute))
+	return c.follow(ctx, env, t, n, limit, func() (bool, error) {
+		_, err := t.admin.GetServerInfo(ctx, n.ID)
+		switch {
+		case errors.Is(err, scalelite.ErrNotFound):
+			return true, nil
+		case err != nil:
+			return false, err
+		}
+		return false, nil // empty, not yet removed by the balancer
+	})
+}
+
+// follow prints the server's meetings every -interval until it is empty
+// and whenEmpty says it is gone, or limit passes.
+func (c *drainCmd) follow(ctx context.Context, env *cli.Env, t *target, n node, limit time.Duration, whenEmpty func() (bool, error)) error {
 	client, err := t.client(n)
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(c.timeout)
+	deadline := time.Now().Add(limit)
 	last := ""
 	for {
 		meetings, users, err := load(ctx, client, t.timeout)
@@ -188,11 +249,14 @@ func (c *drainCmd) run(ctx context.Context, env *cli.Env, args []string) error {
 		case err != nil:
 			fmt.Fprintf(env.Stdout, "%s: %v\n", hostOf(n.URL), err)
 		case meetings == 0:
-			if err := t.admin.DeleteServer(ctx, n.ID); err != nil {
-				return fmt.Errorf("empty but not removed: %w", err)
+			gone, err := whenEmpty()
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(env.Stdout, "server %s (%s) empty and removed\n", n.ID, hostOf(n.URL))
-			return nil
+			if gone {
+				fmt.Fprintf(env.Stdout, "server %s (%s) empty and removed\n", n.ID, hostOf(n.URL))
+				return nil
+			}
 		default:
 			if line := fmt.Sprintf("%s: %d meetings, %d users left", hostOf(n.URL), meetings, users); line != last {
 				fmt.Fprintln(env.Stdout, line)
@@ -200,7 +264,7 @@ func (c *drainCmd) run(ctx context.Context, env *cli.Env, args []string) error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("server %s still has meetings after %s; it stays cordoned", n.ID, c.timeout)
+			return fmt.Errorf("server %s still has meetings after %s; it stays cordoned", n.ID, limit.Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():

@@ -341,7 +341,8 @@ func TestEntryIDStableAcrossRetries(t *testing.T) {
 	stop := consume(t, q, func(ctx context.Context, _ *webhooks.Delivery) error {
 		id, ok := durable.EntryID(ctx)
 		if !ok {
-			t.Fatalf("durable.EntryID(ctx): no entry ID; want one")
+			t.Errorf("durable.EntryID(ctx): no entry ID; want one") // not Fatal: this runs on the consumer's goroutine
+			id = "(none)"
 		}
 		mu.Lock()
 		defer mu.Unlock()

@@ -86,6 +86,15 @@ func (n *node) pause(t *testing.T) {
 	})
 }
 
+// kill ends the container with SIGKILL: no shutdown, no lease released.
+func (n *node) kill(t *testing.T) {
+	t.Helper()
+	withDocker(t, func(ctx context.Context, cli *testcontainers.DockerClient) error {
+		_, err := cli.ContainerKill(ctx, n.ctr.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"})
+		return err
+	})
+}
+
 func (n *node) unpause(t *testing.T) {
 	t.Helper()
 	withDocker(t, func(ctx context.Context, cli *testcontainers.DockerClient) error {

@@ -105,7 +105,8 @@ func siteOf(t *testing.T, meetingID string, sites map[string][]*node) string {
 // balancer replicas polling under a lease. Stopping every worker of site a
 // sends new meetings, and a re-created meeting of a, to b; pausing the
 // replica that holds the lease lets the other take over and notice a
-// worker stopped afterwards within three poll intervals; draining a worker
+// worker stopped afterwards within three poll intervals, and so does the
+// first when the second is killed; draining a worker
 // with meetings ends with it empty and removed; capacity and the
 // autoscaling plan, asked of the replica that does not poll, follow the
 // load throughout.
@@ -178,12 +179,19 @@ func TestSitesFailoverLeaseAndDrain(t *testing.T) {
 
 	// The lease holder pauses: lb2 takes over and sees b1 stop.
 	lb1.pause(t)
-	defer lb1.unpause(t)
+	paused := true
+	defer func() {
+		if paused {
+			lb1.unpause(t)
+		}
+	}()
 	time.Sleep(2 * e2eInterval)
 	b1.stop(t)
 	stopped := time.Now()
 	waitOnline(t, admin2, sids, false, "b1")
-	if d := time.Since(stopped); d > 3*e2eInterval+time.Second {
+	d := time.Since(stopped)
+	t.Logf("after the lease holder paused, lb2 noticed b1 stop in %v", d)
+	if d > 3*e2eInterval+time.Second {
 		t.Errorf("lb2 noticed b1 stop after %v, want within three poll intervals (%v)", d, 3*e2eInterval)
 	}
 
@@ -209,4 +217,24 @@ func TestSitesFailoverLeaseAndDrain(t *testing.T) {
 		t.Error("a create succeeded with every worker down or drained")
 	}
 	wantPlan(t, admin2, map[string]string{"a": "out 1", "b": "out 1"})
+
+	// lb1 wakes up without its lease; b1 comes back (lb2 still polls) and
+	// the plans of both replicas follow: b has capacity again.
+	lb1.unpause(t)
+	paused = false
+	b1.start(t)
+	waitOnline(t, admin2, sids, true, "b1")
+	wantPlan(t, admin1, map[string]string{"a": "out 1"})
+
+	// The lease holder, lb2, is killed: lb1 takes the lease and sees b1
+	// stop within three poll intervals.
+	lb2.kill(t)
+	b1.stop(t)
+	stopped = time.Now()
+	waitOnline(t, admin1, sids, false, "b1")
+	d = time.Since(stopped)
+	t.Logf("after the lease holder was killed, lb1 noticed b1 stop in %v", d)
+	if d > 3*e2eInterval+time.Second {
+		t.Errorf("lb1 noticed b1 stop after %v, want within three poll intervals (%v)", d, 3*e2eInterval)
+	}
 }

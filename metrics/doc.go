@@ -77,6 +77,9 @@
 //   - CapacityMetrics: free capacity per site and in total (servers,
 //     online, load, capacity, free, meetings, users) of a scheduler, read
 //     at scrape time, for autoscaling rules and dashboards.
+//   - ScalePlanMetrics: what an autoscale.Autoscaler's policy wants done
+//     per site (servers to add, to drain, held by a cooldown), previewed at
+//     scrape time without starting a cooldown.
 //   - WebhookMetrics: webhooks.Handler deliveries accepted and rejected by
 //     reason (webhooks.WithObserver), and webhooks.Client.Ensure checks
 //     (webhooks.WithEnsureObserver).

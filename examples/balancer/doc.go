@@ -41,6 +41,13 @@
 // scale-out. The file scale-hook-openstack.sh beside this program is an
 // example hook for OpenStack's CLI.
 //
+// -metrics-listen 127.0.0.1:9101 serves Prometheus metrics at /metrics on
+// a second address: the scheduler's placements and polls, each server's
+// state, load, meetings and users, the capacity per site and in total
+// (bbbkit_scheduler_site_*, bbbkit_scheduler_cluster_*) and, with a policy,
+// the autoscaling plan (bbbkit_autoscale_*). The gauges are read from the
+// store at scrape time, so every replica reports the same values.
+//
 // The admin API accepts Scalelite's checksum and bbbkit's strong scheme
 // (body digest and expiry signed too, see package scalelite);
 // -require-strong-auth refuses the former, whose captured requests replay

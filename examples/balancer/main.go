@@ -58,6 +58,7 @@ type options struct {
 	serversDryRun bool
 	scaleHook     string
 	scalePolicy   string
+	metricsListen string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -81,6 +82,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.serversDryRun, "servers-dry-run", false, "print the changes -servers would make and exit")
 	fs.StringVar(&o.scaleHook, "scale-hook", "", "command run (sh -c) with the autoscaling plan as JSON on standard input when it has actions; needs -scale-policy")
 	fs.StringVar(&o.scalePolicy, "scale-policy", "", "autoscaling policy file (YAML): the admin call getScalePlan shows its plan, -scale-hook carries it out")
+	fs.StringVar(&o.metricsListen, "metrics-listen", "", "address to serve Prometheus metrics on at /metrics (host:port; default off): polls, servers, capacity per site, the autoscaling plan")
 	o.server.Register(fs)
 }
 
@@ -122,7 +124,7 @@ func (o *options) run(ctx context.Context, env *cli.Env, _ []string) error {
 
 // newScheduler makes the scheduler, with its state in Redis when -redis is
 // given; closeStore releases the Redis client.
-func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Logger) (sched *scheduler.Scheduler, closeStore func(), err error) {
+func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Logger, extra ...scheduler.Option) (sched *scheduler.Scheduler, closeStore func(), err error) {
 	schedOpts := []scheduler.Option{
 		scheduler.WithPollInterval(o.pollInterval),
 		scheduler.WithPollTimeout(o.pollTimeout),
@@ -151,7 +153,7 @@ func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Lo
 		schedOpts = append(schedOpts, scheduler.WithStore(store), scheduler.WithLease(leaseHolder(o.leaseHolder), o.leaseTTL))
 		log.Info("state in redis", slog.String("addr", o.redisAddr), slog.String("prefix", o.redisPrefix))
 	}
-	sched, err = scheduler.New(schedOpts...)
+	sched, err = scheduler.New(append(schedOpts, extra...)...)
 	if err != nil {
 		closeStore()
 		return nil, nil, err
@@ -162,7 +164,16 @@ func newScheduler(ctx context.Context, o *options, hc *http.Client, log *slog.Lo
 func serve(ctx context.Context, o *options, stdout io.Writer, log *slog.Logger) error {
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	defer hc.CloseIdleConnections()
-	sched, closeStore, err := newScheduler(ctx, o, hc, log)
+	ms, err := newMetricsServer(o)
+	if err != nil {
+		return err
+	}
+	var extra []scheduler.Option
+	if ms != nil {
+		defer ms.close()
+		extra = append(extra, scheduler.WithObserver(ms.sched.Observe))
+	}
+	sched, closeStore, err := newScheduler(ctx, o, hc, log, extra...)
 	if err != nil {
 		return err
 	}
@@ -178,28 +189,16 @@ func serve(ctx context.Context, o *options, stdout io.Writer, log *slog.Logger) 
 			return err
 		}
 	}
-	hOpts := []scalelitetest.Option{
-		scalelitetest.WithSecret(o.secret),
-		scalelitetest.WithScheduler(sched),
-		scalelitetest.WithHTTPClient(hc),
-		scalelitetest.WithForwardTimeout(o.forwardTO),
-		scalelitetest.WithAcceptedChecksums(o.algorithms...),
-		scalelitetest.WithLogger(log),
-	}
-	if o.multitenancy {
-		hOpts = append(hOpts, scalelitetest.WithMultitenancy())
-	}
-	if o.strongAuth {
-		hOpts = append(hOpts, scalelitetest.WithRequireStrongAuth())
-	}
-	if scaler != nil {
-		hOpts = append(hOpts, scalelitetest.WithAutoscaler(scaler))
-	}
-	h, err := scalelitetest.NewHandler(hOpts...)
+	h, err := newHandler(o, sched, scaler, hc, log)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
+	if ms != nil {
+		if err := ms.watch(sched, scaler); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return err
@@ -219,11 +218,37 @@ func serve(ctx context.Context, o *options, stdout io.Writer, log *slog.Logger) 
 	if o.serversFile != "" {
 		wg.Go(func() { resyncOnHangup(pollCtx, sched, o, stdout, log) })
 	}
+	if ms != nil {
+		wg.Go(func() { ms.serve(pollCtx, o.server, log) })
+	}
 	log.Info("balancer listening", slog.String("addr", ln.Addr().String()), slog.Bool("poller", o.poller),
 		slog.Duration("poll_interval", o.pollInterval), slog.Bool("multitenancy", o.multitenancy))
 	err = cli.Serve(ctx, ln, h, o.server, log)
 	log.Info("stopped")
 	return err
+}
+
+// newHandler is the balancer's HTTP handler: the BigBlueButton front and
+// the admin API over sched.
+func newHandler(o *options, sched *scheduler.Scheduler, scaler *autoscale.Autoscaler, hc *http.Client, log *slog.Logger) (*scalelitetest.Handler, error) {
+	hOpts := []scalelitetest.Option{
+		scalelitetest.WithSecret(o.secret),
+		scalelitetest.WithScheduler(sched),
+		scalelitetest.WithHTTPClient(hc),
+		scalelitetest.WithForwardTimeout(o.forwardTO),
+		scalelitetest.WithAcceptedChecksums(o.algorithms...),
+		scalelitetest.WithLogger(log),
+	}
+	if o.multitenancy {
+		hOpts = append(hOpts, scalelitetest.WithMultitenancy())
+	}
+	if o.strongAuth {
+		hOpts = append(hOpts, scalelitetest.WithRequireStrongAuth())
+	}
+	if scaler != nil {
+		hOpts = append(hOpts, scalelitetest.WithAutoscaler(scaler))
+	}
+	return scalelitetest.NewHandler(hOpts...)
 }
 
 // logEvents logs the scheduler's state changes (events carry no secrets).

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +194,58 @@ func TestScalePolicyWithoutHook(t *testing.T) {
 	}
 	if p, err = admin.GetScalePlan(ctx); err != nil || len(p.Actions) != 0 || len(p.Held) != 0 {
 		t.Fatalf("plan with 400 free: %+v, %v; want nothing to do", p, err)
+	}
+}
+
+// TestMetricsEndpoint: -metrics-listen serves the scheduler's metrics, the
+// capacity per site and the autoscaling plan, and no secret.
+func TestMetricsEndpoint(t *testing.T) {
+	t.Parallel()
+	w := bbbtest.NewServer()
+	defer w.Close()
+	pool := writeFile(t, "servers.yaml", poolYAML(w, "a", 100))
+	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {absolute: 150}\n    min_servers: 1\n    server_capacity: 100\n")
+	_, logs := balancer(t, "-poll-interval", "50ms", "-servers", pool, "-scale-policy", policy, "-metrics-listen", "127.0.0.1:0")
+	addrRE := regexp.MustCompile(`msg="metrics listening" addr=(\S+)`)
+	var addr string
+	testwait.Eventually(t, func() bool {
+		m := addrRE.FindStringSubmatch(logs.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond, "the metrics address in the log")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var body string
+	want := []string{
+		`bbbkit_scheduler_site_capacity{site="a"} 100`,
+		`bbbkit_autoscale_scale_out_servers{site="a"} 1`,
+		`bbbkit_autoscale_plan_up 1`,
+		`bbbkit_scheduler_server_online{server="w1"} 1`,
+		`bbbkit_scheduler_polls_total{result="success",server="w1"}`,
+		`go_goroutines`,
+	}
+	testwait.Eventually(t, func() bool {
+		resp, err := hc.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return false
+		}
+		body = string(b)
+		for _, s := range want {
+			if !strings.Contains(body, s) {
+				return false
+			}
+		}
+		return true
+	}, 10*time.Second, 20*time.Millisecond, "metrics with the capacity and the plan")
+	if strings.Contains(body, w.Secret) || strings.Contains(body, secret) {
+		t.Fatal("the metrics contain a secret")
 	}
 }

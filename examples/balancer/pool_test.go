@@ -166,15 +166,24 @@ func TestPoolScaleHookAndSites(t *testing.T) {
 	}
 }
 
+// scaledBalancer starts a balancer with one worker, w1, at site a with a
+// capacity of 100 and a policy that keeps 150 free there (so it wants one
+// more server), and no hook.
+func scaledBalancer(t *testing.T, extra ...string) (w *bbbtest.Server, addr string, logs *syncBuffer) {
+	t.Helper()
+	w = bbbtest.NewServer()
+	t.Cleanup(w.Close)
+	pool := writeFile(t, "servers.yaml", poolYAML(w, "a", 100))
+	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {absolute: 150}\n    min_servers: 1\n    server_capacity: 100\n")
+	addr, logs = balancer(t, append([]string{"-poll-interval", "50ms", "-servers", pool, "-scale-policy", policy}, extra...)...)
+	return w, addr, logs
+}
+
 // TestScalePolicyWithoutHook: with -scale-policy alone the balancer runs no
 // hook but answers getScalePlan with the plan, which follows the servers.
 func TestScalePolicyWithoutHook(t *testing.T) {
 	t.Parallel()
-	w := bbbtest.NewServer()
-	defer w.Close()
-	pool := writeFile(t, "servers.yaml", poolYAML(w, "a", 100))
-	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {absolute: 150}\n    min_servers: 1\n    server_capacity: 100\n")
-	addr, _ := balancer(t, "-poll-interval", "50ms", "-servers", pool, "-scale-policy", policy)
+	_, addr, _ := scaledBalancer(t)
 	admin := adminOf(t, addr)
 	ctx := context.Background()
 	var (
@@ -201,11 +210,7 @@ func TestScalePolicyWithoutHook(t *testing.T) {
 // capacity per site and the autoscaling plan, and no secret.
 func TestMetricsEndpoint(t *testing.T) {
 	t.Parallel()
-	w := bbbtest.NewServer()
-	defer w.Close()
-	pool := writeFile(t, "servers.yaml", poolYAML(w, "a", 100))
-	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {absolute: 150}\n    min_servers: 1\n    server_capacity: 100\n")
-	_, logs := balancer(t, "-poll-interval", "50ms", "-servers", pool, "-scale-policy", policy, "-metrics-listen", "127.0.0.1:0")
+	w, _, logs := scaledBalancer(t, "-metrics-listen", "127.0.0.1:0")
 	addrRE := regexp.MustCompile(`msg="metrics listening" addr=(\S+)`)
 	var addr string
 	testwait.Eventually(t, func() bool {

@@ -65,6 +65,14 @@ func TestListenFailureExitsOne(t *testing.T) {
 // balancer runs the program until the test ends and returns its address.
 func balancer(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
 	t.Helper()
+	addr, logs, _ = startBalancer(t, args...)
+	return addr, logs
+}
+
+// startBalancer is balancer with a stop function that shuts the balancer
+// down (cleanly, exit 0) before the test ends; calling it again is a no-op.
+func startBalancer(t *testing.T, args ...string) (addr string, logs *syncBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
@@ -86,17 +94,21 @@ func balancer(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
 		cancel()
 		t.Fatal("balancer did not start")
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			assert.Equal(t, 0, code, "clean shutdown")
-		case <-time.After(20 * time.Second):
-			t.Error("balancer did not stop")
-		}
-		assert.NotContains(t, logs.String(), secret)
-	})
-	return addr, logs
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case code := <-done:
+				assert.Equal(t, 0, code, "clean shutdown")
+			case <-time.After(20 * time.Second):
+				t.Error("balancer did not stop")
+			}
+			assert.NotContains(t, logs.String(), secret)
+		})
+	}
+	t.Cleanup(stop)
+	return addr, logs, stop
 }
 
 // TestBalancerEndToEnd drives the program like an operator and a frontend:

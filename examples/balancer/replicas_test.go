@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/internal/redistest"
 	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
+	"github.com/bbbkit/bbbkit/scalelite/scheduler/autoscale"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -60,5 +65,50 @@ func TestReplicasShareTenantsAndOnePolls(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := logsB.String(); strings.Contains(got, "lease_acquired") {
 		t.Errorf("logsB.String() = %q; want it not to contain %q (B took the lease while A holds it)", got, "lease_acquired")
+	}
+}
+
+// TestReplicaTakeoverKeepsTheScaleCooldown: replica A runs the scale hook
+// (one server wanted at site a, cooldown 1h) and stops; replica B takes the
+// lease and, reading the cooldown from Redis, does not run the hook again.
+// Before the cooldowns lived in the store, B scaled out a second time.
+func TestReplicaTakeoverKeepsTheScaleCooldown(t *testing.T) {
+	t.Parallel()
+	w := bbbtest.NewServer()
+	defer w.Close()
+	dir := t.TempDir()
+	pool := writeFile(t, "servers.yaml", poolYAML(w, "a", 100))
+	policy := writeFile(t, "policy.yaml", "sites:\n  - site: a\n    headroom: {absolute: 150}\n    min_servers: 1\n    server_capacity: 100\nscale_out_cooldown: 1h\n")
+	args := []string{"-redis", redistest.Addr(t), "-redis-prefix", redistest.Prefix(t), "-poll-interval", "50ms", "-lease-ttl", "200ms",
+		"-servers", pool, "-scale-policy", policy, "-log-level", "debug"}
+	planA, planB := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+
+	_, logsA, stopA := startBalancer(t, append(args, "-lease-holder", "replica-a", "-scale-hook", "cat > "+planA)...)
+	var first autoscale.Plan
+	testwait.Eventually(t, func() bool {
+		b, err := os.ReadFile(planA)
+		return err == nil && json.Unmarshal(b, &first) == nil
+	}, 10*time.Second, 20*time.Millisecond, "replica A ran the hook")
+	if len(first.Actions) != 1 || first.Actions[0].ScaleOut != 1 {
+		t.Fatalf("A's plan %+v; want one server added at a", first.Actions)
+	}
+	stopA()
+	if !strings.Contains(logsA.String(), "scale hook ran") {
+		t.Fatalf("A's log does not say the hook ran:\n%s", logsA.String())
+	}
+
+	b, logsB, _ := startBalancer(t, append(args, "-lease-holder", "replica-b", "-scale-hook", "cat > "+planB)...)
+	testwait.Eventually(t, func() bool { return strings.Contains(logsB.String(), "lease_acquired") }, 10*time.Second, 10*time.Millisecond,
+		"replica B took the lease")
+	time.Sleep(500 * time.Millisecond) // ten poll intervals in which B plans
+	if _, err := os.Stat(planB); err == nil {
+		t.Fatal("replica B ran the hook again within the cooldown A started")
+	}
+	shown, err := adminOf(t, b).GetScalePlan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shown.Actions) != 0 || len(shown.Held) != 1 || !shown.Held[0].Until.Equal(first.Time.Add(time.Hour).Truncate(time.Millisecond)) {
+		t.Errorf("B's plan: actions %+v held %+v; want the scale-out held until an hour after %v", shown.Actions, shown.Held, first.Time)
 	}
 }

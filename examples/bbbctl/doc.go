@@ -52,7 +52,8 @@
 // not answer or refuses the secret, and shows its latency and recording
 // count. With -mirror-dest DIR it compares the destination tree `mirror
 // sync` fills: recordings the endpoint has that DIR lacks or holds older
-// are counted, with the age of the oldest, and warn.
+// are counted, with the age of the oldest, and warn unless the oldest is
+// younger than -mirror-max-lag (the time between two syncs).
 //
 // Exit codes: 0 done (doctor: no check failed), 1 failed, 2 usage, 3 secret
 // refused, 4 target unreachable, 6 partly done (some servers did not answer).

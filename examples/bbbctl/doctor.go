@@ -90,7 +90,7 @@ func (c *doctorCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
 	}
 	if src != nil {
 		wg.Go(func() {
-			results[len(nodes)] = checkMirror(ctx, src, hostOf(c.mirror.url), c.mirror.dest, t.timeout, time.Now())
+			results[len(nodes)] = checkMirror(ctx, src, hostOf(c.mirror.url), &c.mirror, t.timeout, time.Now())
 		})
 	}
 	wg.Wait()

@@ -17,16 +17,24 @@ type mirrorFlags struct {
 	url        string
 	dest       string
 	secretFile string
+	maxLag     time.Duration
 }
 
 func (m *mirrorFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.url, "mirror", "", "also check this `mirror serve` endpoint (secret: $MIRROR_SECRET or -mirror-secret-file)")
 	fs.StringVar(&m.dest, "mirror-dest", "", "with -mirror: the destination tree (a Scalelite published/ directory) to compare with the endpoint")
 	fs.StringVar(&m.secretFile, "mirror-secret-file", "", "read the mirror endpoint's secret from this file (default $MIRROR_SECRET)")
+	fs.DurationVar(&m.maxLag, "mirror-max-lag", 0, "with -mirror-dest: recordings missing for less than this are normal (the time between two `mirror sync` runs), not a warning")
 }
 
 // source opens the endpoint, or says why it cannot (a usage error).
 func (m *mirrorFlags) source(env *cli.Env, t *target) (*mirror.HTTPSource, error) {
+	if m.maxLag < 0 {
+		return nil, cli.Usagef("-mirror-max-lag must not be negative")
+	}
+	if m.maxLag > 0 && m.dest == "" {
+		return nil, cli.Usagef("-mirror-max-lag needs -mirror-dest")
+	}
 	if m.url == "" {
 		if m.dest != "" {
 			return nil, cli.Usagef("-mirror-dest needs -mirror")
@@ -53,7 +61,7 @@ func (m *mirrorFlags) source(env *cli.Env, t *target) (*mirror.HTTPSource, error
 
 // checkMirror asks the endpoint for its manifest (reachable, latency,
 // recording count) and, with a destination tree, how far behind it is.
-func checkMirror(ctx context.Context, src *mirror.HTTPSource, name, dest string, timeout time.Duration, now time.Time) []check {
+func checkMirror(ctx context.Context, src *mirror.HTTPSource, name string, m *mirrorFlags, timeout time.Duration, now time.Time) []check {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
@@ -77,16 +85,17 @@ func checkMirror(ctx context.Context, src *mirror.HTTPSource, name, dest string,
 			Value: fmt.Sprintf("%d recordings left out", len(remote.Skipped)),
 			Cause: "the endpoint refuses recordings with links, special files or files changing while hashed: `mirror sync` reports each"})
 	}
-	if dest != "" {
-		checks = append(checks, checkMirrorDest(ctx, remote, name, dest, now))
+	if m.dest != "" {
+		checks = append(checks, checkMirrorDest(ctx, remote, name, m.dest, m.maxLag, now))
 	}
 	return checks
 }
 
 // checkMirrorDest compares the destination tree with the endpoint's
 // manifest: recordings the tree lacks, or holds with a file missing,
-// smaller, larger or older than the endpoint's, are behind.
-func checkMirrorDest(ctx context.Context, remote *mirror.Manifest, name, dest string, now time.Time) check {
+// smaller, larger or older than the endpoint's, are behind; a warning once
+// the oldest of them is older than maxLag.
+func checkMirrorDest(ctx context.Context, remote *mirror.Manifest, name, dest string, maxLag time.Duration, now time.Time) check {
 	c := check{Server: name, Check: "mirror dest"}
 	dir, err := mirror.NewDirSource(dest, mirror.WithHashes(false))
 	if err != nil {
@@ -103,8 +112,13 @@ func checkMirrorDest(ctx context.Context, remote *mirror.Manifest, name, dest st
 		c.Status, c.Value = statusOK, fmt.Sprintf("up to date (%d recordings)", len(local.Recordings))
 		return c
 	}
-	c.Status = statusWarn
 	c.Value = fmt.Sprintf("%d behind, oldest %s", behind, oldest.Round(time.Second))
+	if oldest <= maxLag {
+		c.Status = statusOK
+		c.Value += fmt.Sprintf(" (within -mirror-max-lag %s)", maxLag)
+		return c
+	}
+	c.Status = statusWarn
 	c.Cause = "the destination misses recordings the endpoint has: is `mirror sync` scheduled, and does it succeed (its exit code and log)?"
 	return c
 }

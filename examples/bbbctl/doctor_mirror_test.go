@@ -106,6 +106,18 @@ func TestDoctorMirror(t *testing.T) {
 		t.Errorf("checks[\"mirror dest\"].Cause = %q; want it to contain %q", checks["mirror dest"].Cause, "mirror sync")
 	}
 
+	// With -mirror-max-lag 3h that lag is normal; with 1h it is not.
+	r, checks = doctor("-mirror", endpoint.URL, "-mirror-dest", dst, "-mirror-max-lag", "3h")
+	requireOK(t, r)
+	if c := checks["mirror dest"]; c.Status != statusOK || !strings.HasSuffix(c.Value, "(within -mirror-max-lag 3h0m0s)") {
+		t.Errorf("with -mirror-max-lag 3h: %+v; want ok, within the lag", c)
+	}
+	r, checks = doctor("-mirror", endpoint.URL, "-mirror-dest", dst, "-mirror-max-lag", "1h")
+	requireOK(t, r)
+	if c := checks["mirror dest"]; c.Status != statusWarn {
+		t.Errorf("with -mirror-max-lag 1h: %+v; want a warning", c)
+	}
+
 	// Without -mirror-dest only the endpoint is checked.
 	r, checks = doctor("-mirror", endpoint.URL)
 	requireOK(t, r)
@@ -179,6 +191,12 @@ func TestDoctorMirrorUsage(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "$MIRROR_SECRET") {
 		t.Errorf("r.stderr = %q; want it to contain %q", r.stderr, "$MIRROR_SECRET")
+	}
+	for _, args := range [][]string{{"-mirror-max-lag", "1h"}, {"-mirror-max-lag", "-1h", "-mirror-dest", "x"}} {
+		r = ctl(t, env, append([]string{"doctor", "-skip-turn"}, args...)...)
+		if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "-mirror-max-lag") {
+			t.Errorf("doctor %v: exit %d, %q; want a usage error naming -mirror-max-lag", args, r.code, r.stderr)
+		}
 	}
 }
 

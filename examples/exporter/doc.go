@@ -29,14 +29,15 @@
 // the "scalelite" object of /health, tell how the last read went. Servers
 // are named by the host of their URL (by their Scalelite ID when hosts
 // repeat), and the server label is always present. A secret refused at
-// start ends the exporter with exit code 3.
+// start ends the exporter with exit code 3. -max-concurrency (default 16)
+// bounds the servers asked at once, over the whole pool.
 //
 // Without -server, -servers-file and -scalelite the exporter starts an embedded fake
 // BigBlueButton server (bbbtest) on loopback with a few meetings,
 // attendees, a breakout room and recordings, and moves users in and out of
 // one meeting every -demo-interval, so that a newcomer sees metrics at once.
 //
-// Other flags: -checksum (default algorithm), -scrape-timeout,
+// Other flags: -checksum (default algorithm), -scrape-timeout, -max-concurrency,
 // -request-timeout, -no-recordings, -room-*-buckets (like
 // ROOM_*_CUSTOM_BUCKETS), -server-label, -ca-file and
 // -insecure-skip-verify (like TLS_VERIFY), -process-metrics, -v; run with

@@ -39,6 +39,7 @@ type config struct {
 	recordingsInterval time.Duration
 	noRecordings       bool
 	scrapeTimeout      time.Duration
+	maxConcurrency     int
 	requestTimeout     time.Duration
 	roomBuckets        [4]bucketsFlag
 	processMetrics     bool
@@ -70,6 +71,7 @@ func (cfg *config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.recordingsInterval, "recordings-interval", 5*time.Minute, "how long recording counts are reused before a background refresh")
 	fs.BoolVar(&cfg.noRecordings, "no-recordings", false, "do not expose bbb_recordings_* (like RECORDINGS_METRICS=false)")
 	fs.DurationVar(&cfg.scrapeTimeout, "scrape-timeout", 10*time.Second, "deadline of one scrape of all servers")
+	fs.IntVar(&cfg.maxConcurrency, "max-concurrency", 16, "how many servers are asked at the same time during a scrape (with -scalelite too)")
 	fs.DurationVar(&cfg.requestTimeout, "request-timeout", time.Minute, "timeout of one API request (recording listings of old servers can be slow)")
 	for i, name := range []string{"participants", "listeners", "voice-participants", "video-participants"} {
 		fs.Var(&cfg.roomBuckets[i], "room-"+name+"-buckets", "bounds of bbb_room_"+name+" as a comma list (default: bigbluebutton-exporter's)")
@@ -87,6 +89,9 @@ func (cfg *config) register(fs *flag.FlagSet) {
 func (cfg *config) check() error {
 	if cfg.recordingsInterval <= 0 || cfg.scrapeTimeout <= 0 || cfg.requestTimeout <= 0 {
 		return cli.Usagef("-recordings-interval, -scrape-timeout and -request-timeout must be positive")
+	}
+	if cfg.maxConcurrency < 1 {
+		return cli.Usagef("-max-concurrency must be at least 1")
 	}
 	if cfg.demoInterval < 0 {
 		return cli.Usagef("-demo-interval must not be negative")
@@ -294,6 +299,7 @@ func newBBBClient(cfg *config, hc *http.Client, cm *metrics.ClientMetrics, log *
 func collectorOptions(cfg *config, log *slog.Logger, scrapeTimeout time.Duration, serverLabel string) []metrics.Option {
 	opts := []metrics.Option{
 		metrics.WithScrapeTimeout(scrapeTimeout),
+		metrics.WithMaxConcurrency(cfg.maxConcurrency),
 		metrics.WithRecordingsInterval(cfg.recordingsInterval),
 		metrics.WithLogger(log),
 	}
@@ -346,6 +352,7 @@ func newPool(ctx context.Context, cfg *config, env *cli.Env, hc *http.Client, lo
 		return col, cm, err
 	}
 	pool := newPoolCollector(admin, factory, listTimeout, log)
+	pool.maxConcurrency = cfg.maxConcurrency
 	if err := pool.refresh(ctx); errors.Is(err, scalelite.ErrChecksum) {
 		return nil, cli.Exit(cli.ExitAuth, fmt.Errorf("-scalelite: the admin secret was refused: %w", err))
 	}

@@ -56,6 +56,8 @@ type poolCollector struct {
 	newMember   memberFactory
 	listTimeout time.Duration
 	log         *slog.Logger
+	// maxConcurrency bounds the members scraped at once (0: no bound).
+	maxConcurrency int
 
 	listMu  sync.Mutex // one read of the list at a time
 	mu      sync.Mutex // guards members and status
@@ -168,7 +170,8 @@ func (p *poolCollector) snapshot() []*poolMember {
 // treats the collector as unchecked.
 func (p *poolCollector) Describe(chan<- *prometheus.Desc) {}
 
-// Collect reads the server list, then scrapes every member concurrently.
+// Collect reads the server list, then scrapes the members concurrently,
+// at most maxConcurrency at a time.
 // Series that several members emit alike (bbb_exporter) are sent once.
 func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	_ = p.refresh(context.Background()) // logged; the last known list is scraped
@@ -185,8 +188,15 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 
 	each := make(chan prometheus.Metric)
 	var wg sync.WaitGroup
+	n := p.maxConcurrency
+	if n <= 0 {
+		n = max(len(members), 1)
+	}
+	slots := make(chan struct{}, n)
 	for _, m := range members {
 		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			m.col.Collect(each)
 			m.cm.Collect(each)
 		})

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
@@ -150,6 +153,7 @@ func TestScaleliteInvocations(t *testing.T) {
 		{"with -server", poolSecret, []string{"-scalelite", balancer.URL, "-server", "https://h/bigbluebutton/,s"}, cli.ExitUsage},
 		{"bad URL", poolSecret, []string{"-scalelite", "ftp://h"}, cli.ExitUsage},
 		{"refused secret", "wrong-secret-never-printed", []string{"-scalelite", balancer.URL}, cli.ExitAuth},
+		{"no concurrency", poolSecret, []string{"-scalelite", balancer.URL, "-max-concurrency", "0"}, cli.ExitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,5 +232,56 @@ func TestPoolFollowsSecretChange(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), rotated) {
 		t.Errorf("the new secret was logged")
+	}
+}
+
+// inFlight counts the requests a proxy in front of the workers holds at
+// once, and the most it ever held.
+type inFlight struct {
+	now, most atomic.Int64
+}
+
+func (f *inFlight) proxy(t *testing.T, w *bbbtest.Server) string {
+	t.Helper()
+	target, err := url.Parse(w.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	hs := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		n := f.now.Add(1)
+		defer f.now.Add(-1)
+		for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
+		}
+		rp.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(hs.Close)
+	return hs.URL + "/bigbluebutton/api/"
+}
+
+// TestPoolMaxConcurrency: with -scalelite and -max-concurrency 2 a scrape
+// of six slow servers asks at most two at a time, and does ask two.
+func TestPoolMaxConcurrency(t *testing.T) {
+	balancer := scalelitetest.NewServer(scalelitetest.WithSecret(poolSecret))
+	defer balancer.Close()
+	admin := balancer.AdminClient()
+	var f inFlight
+	for range 6 {
+		w := bbbtest.NewServer()
+		t.Cleanup(w.Close)
+		w.SetLatency(100 * time.Millisecond)
+		if _, err := admin.AddServer(context.Background(), &scalelite.AddServerParams{URL: f.proxy(t, w), Secret: w.Secret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"SCALELITE_SECRET": poolSecret}
+	base, _ := startExporter(t, func(k string) string { return env[k] },
+		"-scalelite", balancer.URL, "-no-recordings", "-scrape-timeout", "10s", "-max-concurrency", "2")
+	text := get(t, base+"/metrics")
+	if n := strings.Count(text, "\nbbb_api_up{"); n != 6 {
+		t.Fatalf("%d servers scraped, want 6:\n%s", n, text)
+	}
+	if most := f.most.Load(); most != 2 {
+		t.Fatalf("at most %d requests at once, want 2 (the cap, reached)", most)
 	}
 }

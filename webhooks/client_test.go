@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -14,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
@@ -193,9 +193,13 @@ func (a *hooksAPI) snapshot() []apiHook {
 func newClient(t testing.TB, srv *httptest.Server, opts ...bbb.Option) *webhooks.Client {
 	t.Helper()
 	bc, err := bbb.New(srv.URL+"/bigbluebutton/", testSecret, append([]bbb.Option{bbb.WithHTTPClient(srv.Client())}, opts...)...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New: %v", err)
+	}
 	c, err := webhooks.NewClient(bc)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
 	return c
 }
 
@@ -210,38 +214,82 @@ func TestClientCreateListDestroy(t *testing.T) {
 			cb := "https://portal.example.org/bbb/events?tenant=east&x=a b*~"
 			res, err := c.Create(ctx, webhooks.CreateParams{CallbackURL: cb, MeetingID: "physics 101",
 				EventIDs: []webhooks.EventType{"User-Joined", webhooks.EventUserLeft, "user-left"}})
-			require.NoError(t, err)
-			assert.False(t, res.Duplicate)
-			assert.NotEmpty(t, res.Hook.ID)
-			assert.Equal(t, cb, res.Hook.CallbackURL)
-			assert.Equal(t, []webhooks.EventType{"user-joined", "user-left"}, res.Hook.EventIDs)
-			assert.Equal(t, []checksum.Algorithm{alg}, api.algs, "signed with the configured algorithm")
+			if err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			if res.Duplicate {
+				t.Errorf("Create: Duplicate = true; want false")
+			}
+			if res.Hook.ID == "" {
+				t.Errorf("Create: empty hook ID")
+			}
+			if res.Hook.CallbackURL != cb {
+				t.Errorf("Create: CallbackURL = %q; want %q", res.Hook.CallbackURL, cb)
+			}
+			if diff := cmp.Diff([]webhooks.EventType{"user-joined", "user-left"}, res.Hook.EventIDs); diff != "" {
+				t.Errorf("Create: EventIDs mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]checksum.Algorithm{alg}, api.algs); diff != "" {
+				t.Errorf("algorithms seen by the server mismatch, want the configured one (-want +got):\n%s", diff)
+			}
 			h := api.snapshot()[0]
-			assert.Equal(t, cb, h.callback, "the callback URL arrives intact")
-			assert.Equal(t, "physics 101", h.meeting)
-			assert.Equal(t, []string{"user-joined", "user-left"}, h.events)
-			assert.False(t, h.raw)
+			if h.callback != cb {
+				t.Errorf("server's callback = %q; want %q (the callback URL arrives intact)", h.callback, cb)
+			}
+			if h.meeting != "physics 101" {
+				t.Errorf("server's meeting = %q; want %q", h.meeting, "physics 101")
+			}
+			if diff := cmp.Diff([]string{"user-joined", "user-left"}, h.events); diff != "" {
+				t.Errorf("server's events mismatch (-want +got):\n%s", diff)
+			}
+			if h.raw {
+				t.Errorf("server's raw = true; want false")
+			}
 
 			hooks, err := c.List(ctx, "")
-			require.NoError(t, err)
-			require.Len(t, hooks, 1)
-			assert.Equal(t, res.Hook, hooks[0])
+			if err != nil {
+				t.Fatalf("List: %v", err)
+			}
+			if len(hooks) != 1 {
+				t.Fatalf("List returned %d hooks; want 1", len(hooks))
+			}
+			if diff := cmp.Diff(res.Hook, hooks[0]); diff != "" {
+				t.Errorf("List()[0] mismatch (-want +got):\n%s", diff)
+			}
 
 			// A second create for the same URL returns the existing hook.
 			dup, err := c.Create(ctx, webhooks.CreateParams{CallbackURL: cb, Raw: true})
-			require.NoError(t, err)
-			assert.True(t, dup.Duplicate)
-			assert.Equal(t, res.Hook, dup.Hook, "the existing hook, not the requested one")
+			if err != nil {
+				t.Fatalf("second Create: %v", err)
+			}
+			if !dup.Duplicate {
+				t.Errorf("second Create: Duplicate = false; want true")
+			}
+			if diff := cmp.Diff(res.Hook, dup.Hook); diff != "" {
+				t.Errorf("second Create: want the existing hook, not the requested one (-want +got):\n%s", diff)
+			}
 
-			require.NoError(t, c.Destroy(ctx, res.Hook.ID))
+			if err := c.Destroy(ctx, res.Hook.ID); err != nil {
+				t.Fatalf("Destroy(%q): %v", res.Hook.ID, err)
+			}
 			hooks, err = c.List(ctx, "")
-			require.NoError(t, err)
-			assert.Empty(t, hooks)
+			if err != nil {
+				t.Fatalf("List after Destroy: %v", err)
+			}
+			if len(hooks) != 0 {
+				t.Errorf("List after Destroy = %v; want none", hooks)
+			}
 			err = c.Destroy(ctx, res.Hook.ID)
-			assert.ErrorIs(t, err, bbb.ErrNotFound)
+			if !errors.Is(err, bbb.ErrNotFound) {
+				t.Errorf("second Destroy(%q) = %v; want %v", res.Hook.ID, err, bbb.ErrNotFound)
+			}
 			var be *bbb.Error
-			require.ErrorAs(t, err, &be)
-			assert.Equal(t, "destroyMissingHook", be.Key)
+			if !errors.As(err, &be) {
+				t.Fatalf("second Destroy(%q) = %v; want a *bbb.Error", res.Hook.ID, err)
+			}
+			if be.Key != "destroyMissingHook" {
+				t.Errorf("error Key = %q; want %q", be.Key, "destroyMissingHook")
+			}
 		})
 	}
 }
@@ -252,17 +300,31 @@ func TestClientQueryParameters(t *testing.T) {
 	c := newClient(t, srv)
 	ctx := context.Background()
 	_, err := c.Create(ctx, webhooks.CreateParams{CallbackURL: "https://a.example.org/raw", Raw: true})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Create(raw): %v", err)
+	}
 	_, err = c.Create(ctx, webhooks.CreateParams{CallbackURL: "https://a.example.org/all"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Create(all): %v", err)
+	}
 	_, err = c.List(ctx, "room-1")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("List(room-1): %v", err)
+	}
 	api.mu.Lock()
 	defer api.mu.Unlock()
-	assert.Equal(t, []string{"hooks/create", "hooks/create", "hooks/list"}, api.calls)
-	assert.Equal(t, url.Values{"callbackURL": {"https://a.example.org/raw"}, "getRaw": {"true"}}, api.queries[0])
-	assert.Equal(t, url.Values{"callbackURL": {"https://a.example.org/all"}}, api.queries[1], "no empty meetingID, eventID or getRaw")
-	assert.Equal(t, url.Values{"meetingID": {"room-1"}}, api.queries[2])
+	if diff := cmp.Diff([]string{"hooks/create", "hooks/create", "hooks/list"}, api.calls); diff != "" {
+		t.Errorf("calls mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(url.Values{"callbackURL": {"https://a.example.org/raw"}, "getRaw": {"true"}}, api.queries[0]); diff != "" {
+		t.Errorf("Create(raw) query mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(url.Values{"callbackURL": {"https://a.example.org/all"}}, api.queries[1]); diff != "" {
+		t.Errorf("Create(all) query mismatch, want no empty meetingID, eventID or getRaw (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(url.Values{"meetingID": {"room-1"}}, api.queries[2]); diff != "" {
+		t.Errorf("List(room-1) query mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestClientListShapes(t *testing.T) {
@@ -275,14 +337,20 @@ func TestClientListShapes(t *testing.T) {
 	}
 	c := newClient(t, srv)
 	hooks, err := c.List(context.Background(), "room-9")
-	require.NoError(t, err)
-	assert.Equal(t, []webhooks.Hook{
+	if err != nil {
+		t.Fatalf("List(room-9): %v", err)
+	}
+	if diff := cmp.Diff([]webhooks.Hook{
 		{ID: "1", CallbackURL: "https://perm.example.org/x", Permanent: true, Raw: true},
 		{ID: "2", CallbackURL: "https://a.example.org/m?x=1&y=2", MeetingID: "room-9",
 			EventIDs: []webhooks.EventType{webhooks.EventMeetingCreated, webhooks.EventMeetingEnded}},
-	}, hooks)
+	}, hooks); diff != "" {
+		t.Errorf("List(room-9) mismatch (-want +got):\n%s", diff)
+	}
 	// Permanent hooks cannot be destroyed.
-	assert.ErrorIs(t, c.Destroy(context.Background(), "1"), bbb.ErrNotFound)
+	if err := c.Destroy(context.Background(), "1"); !errors.Is(err, bbb.ErrNotFound) {
+		t.Errorf("Destroy(permanent) = %v; want %v", err, bbb.ErrNotFound)
+	}
 }
 
 func TestClientErrors(t *testing.T) {
@@ -298,27 +366,45 @@ func TestClientErrors(t *testing.T) {
 	} {
 		_, err := c.Create(ctx, p)
 		var pe *bbb.ParamError
-		assert.ErrorAs(t, err, &pe, name)
+		if !errors.As(err, &pe) {
+			t.Errorf("%s: Create = %v; want a *bbb.ParamError", name, err)
+		}
 	}
 	var pe *bbb.ParamError
-	assert.ErrorAs(t, c.Destroy(ctx, " "), &pe)
-	assert.Empty(t, api.snapshot(), "invalid parameters never reach the server")
+	if err := c.Destroy(ctx, " "); !errors.As(err, &pe) {
+		t.Errorf("Destroy(\" \") = %v; want a *bbb.ParamError", err)
+	}
+	if got := api.snapshot(); len(got) != 0 {
+		t.Errorf("server has hooks %v; want none (invalid parameters never reach the server)", got)
+	}
 
 	_, err := webhooks.NewClient(nil)
-	assert.Error(t, err)
+	if err == nil {
+		t.Errorf("NewClient(nil): no error; want one")
+	}
 
 	api.setSecret("another-secret")
 	_, err = c.Create(ctx, webhooks.CreateParams{CallbackURL: "https://a.example.org/x"})
-	assert.ErrorIs(t, err, bbb.ErrChecksum)
-	assert.NotContains(t, err.Error(), testSecret)
+	if !errors.Is(err, bbb.ErrChecksum) {
+		t.Errorf("Create with another secret = %v; want %v", err, bbb.ErrChecksum)
+	}
+	if strings.Contains(err.Error(), testSecret) {
+		t.Errorf("Create error %q contains the secret", err)
+	}
 	api.setSecret(testSecret)
 
 	api.down.Store(true)
 	_, err = c.List(ctx, "")
 	var he *bbb.HTTPError
-	require.ErrorAs(t, err, &he)
-	assert.Equal(t, http.StatusBadGateway, he.StatusCode)
-	assert.NotRegexp(t, `[0-9a-f]{40}`, err.Error(), "no checksum in errors")
+	if !errors.As(err, &he) {
+		t.Fatalf("List with the server down = %v; want a *bbb.HTTPError", err)
+	}
+	if he.StatusCode != http.StatusBadGateway {
+		t.Errorf("StatusCode = %d; want %d", he.StatusCode, http.StatusBadGateway)
+	}
+	if regexp.MustCompile(`[0-9a-f]{40}`).MatchString(err.Error()) {
+		t.Errorf("List error %q contains a checksum; want no checksum in errors", err)
+	}
 }
 
 func TestEnsureOnce(t *testing.T) {
@@ -329,33 +415,63 @@ func TestEnsureOnce(t *testing.T) {
 	p := webhooks.CreateParams{CallbackURL: "https://portal.example.org/hook", EventIDs: []webhooks.EventType{webhooks.EventMeetingEnded}}
 
 	res, err := c.EnsureOnce(ctx, p)
-	require.NoError(t, err)
-	assert.True(t, res.Created)
+	if err != nil {
+		t.Fatalf("first EnsureOnce: %v", err)
+	}
+	if !res.Created {
+		t.Errorf("first EnsureOnce: Created = false; want true")
+	}
 	first := res.Hook.ID
 
 	res, err = c.EnsureOnce(ctx, p)
-	require.NoError(t, err)
-	assert.False(t, res.Created || res.Replaced)
-	assert.Equal(t, first, res.Hook.ID)
+	if err != nil {
+		t.Fatalf("second EnsureOnce: %v", err)
+	}
+	if res.Created || res.Replaced {
+		t.Errorf("second EnsureOnce: Created = %t, Replaced = %t; want both false", res.Created, res.Replaced)
+	}
+	if res.Hook.ID != first {
+		t.Errorf("second EnsureOnce: hook ID = %q; want %q", res.Hook.ID, first)
+	}
 
 	// Different settings for the same URL: the hook is replaced.
 	p.EventIDs = append(p.EventIDs, webhooks.EventMeetingCreated)
 	res, err = c.EnsureOnce(ctx, p)
-	require.NoError(t, err)
-	assert.True(t, res.Replaced)
-	assert.NotEqual(t, first, res.Hook.ID)
+	if err != nil {
+		t.Fatalf("EnsureOnce with other settings: %v", err)
+	}
+	if !res.Replaced {
+		t.Errorf("EnsureOnce with other settings: Replaced = false; want true")
+	}
+	if res.Hook.ID == first {
+		t.Errorf("EnsureOnce with other settings: hook ID = %q; want a new one", res.Hook.ID)
+	}
 	hooks := api.snapshot()
-	require.Len(t, hooks, 1)
-	assert.ElementsMatch(t, []string{"meeting-ended", "meeting-created"}, hooks[0].events)
+	if len(hooks) != 1 {
+		t.Fatalf("server has %d hooks; want 1", len(hooks))
+	}
+	wantEvents := []string{"meeting-ended", "meeting-created"}
+	gotEvents := slices.Clone(hooks[0].events)
+	slices.Sort(wantEvents)
+	slices.Sort(gotEvents)
+	if diff := cmp.Diff(wantEvents, gotEvents); diff != "" {
+		t.Errorf("server's events mismatch, in any order (-want +got):\n%s", diff)
+	}
 
 	// A permanent hook is left alone.
 	api.mu.Lock()
 	api.hooks = []apiHook{{id: "p", callback: "https://perm.example.org/", permanent: true}}
 	api.mu.Unlock()
 	res, err = c.EnsureOnce(ctx, webhooks.CreateParams{CallbackURL: "https://perm.example.org/", Raw: true})
-	require.NoError(t, err)
-	assert.Equal(t, "p", res.Hook.ID)
-	assert.False(t, res.Created || res.Replaced)
+	if err != nil {
+		t.Fatalf("EnsureOnce over a permanent hook: %v", err)
+	}
+	if res.Hook.ID != "p" {
+		t.Errorf("EnsureOnce over a permanent hook: hook ID = %q; want %q", res.Hook.ID, "p")
+	}
+	if res.Created || res.Replaced {
+		t.Errorf("EnsureOnce over a permanent hook: Created = %t, Replaced = %t; want both false", res.Created, res.Replaced)
+	}
 }
 
 func TestEnsureKeepsTheHookRegistered(t *testing.T) {
@@ -380,16 +496,26 @@ func TestEnsureKeepsTheHookRegistered(t *testing.T) {
 		return webhooks.EnsureEvent{}
 	}
 	e := next()
-	require.NoError(t, e.Err)
-	assert.True(t, e.Result.Created)
-	assert.Equal(t, 5*time.Millisecond, e.Next)
+	if e.Err != nil {
+		t.Fatalf("first check: %v", e.Err)
+	}
+	if !e.Result.Created {
+		t.Errorf("first check: Created = false; want true")
+	}
+	if e.Next != 5*time.Millisecond {
+		t.Errorf("first check: Next = %v; want %v", e.Next, 5*time.Millisecond)
+	}
 
 	// bbb-webhooks gives up on the hook and deletes it: Ensure brings it back.
 	api.dropAll()
 	for e = next(); !e.Result.Created; e = next() {
-		require.NoError(t, e.Err)
+		if e.Err != nil {
+			t.Fatalf("check after the hook was dropped: %v", e.Err)
+		}
 	}
-	assert.Len(t, api.snapshot(), 1)
+	if got := len(api.snapshot()); got != 1 {
+		t.Errorf("server has %d hooks; want 1", got)
+	}
 
 	// The server is unreachable for a while: failures are counted and backed off.
 	api.down.Store(true)
@@ -400,21 +526,33 @@ func TestEnsureKeepsTheHookRegistered(t *testing.T) {
 		}
 	}
 	for i, f := range failures {
-		assert.Equal(t, i+1, f.Failures)
-		assert.LessOrEqual(t, f.Next, 4*time.Millisecond)
-		assert.GreaterOrEqual(t, f.Next, time.Millisecond/2)
+		if f.Failures != i+1 {
+			t.Errorf("failure %d: Failures = %d; want %d", i, f.Failures, i+1)
+		}
+		if f.Next > 4*time.Millisecond {
+			t.Errorf("failure %d: Next = %v; want <= %v", i, f.Next, 4*time.Millisecond)
+		}
+		if f.Next < time.Millisecond/2 {
+			t.Errorf("failure %d: Next = %v; want >= %v", i, f.Next, time.Millisecond/2)
+		}
 		var he *bbb.HTTPError
-		assert.ErrorAs(t, f.Err, &he)
+		if !errors.As(f.Err, &he) {
+			t.Errorf("failure %d: Err = %v; want a *bbb.HTTPError", i, f.Err)
+		}
 	}
 	api.down.Store(false)
 	for e = next(); e.Err != nil; e = next() {
 	}
-	assert.Zero(t, e.Failures)
+	if e.Failures != 0 {
+		t.Errorf("check after recovery: Failures = %d; want 0", e.Failures)
+	}
 
 	cancel()
 	select {
 	case err := <-done:
-		assert.ErrorIs(t, err, context.Canceled)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Ensure = %v; want %v", err, context.Canceled)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Ensure did not stop with its context")
 	}
@@ -427,10 +565,14 @@ func TestEnsureStopsBeforeTheFirstCheck(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := c.Ensure(ctx, webhooks.CreateParams{CallbackURL: "https://portal.example.org/hook"})
-	assert.True(t, errors.Is(err, context.Canceled))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Ensure with a cancelled context = %v; want %v", err, context.Canceled)
+	}
 	err = c.Ensure(context.Background(), webhooks.CreateParams{CallbackURL: "nope"})
 	var pe *bbb.ParamError
-	assert.ErrorAs(t, err, &pe, "invalid parameters are returned at once")
+	if !errors.As(err, &pe) {
+		t.Errorf("Ensure(CallbackURL: \"nope\") = %v; want a *bbb.ParamError (invalid parameters are returned at once)", err)
+	}
 }
 
 func TestEnsureDoesNotFightTheServer(t *testing.T) {
@@ -452,11 +594,17 @@ func TestEnsureDoesNotFightTheServer(t *testing.T) {
 				}
 			}))
 	}()
-	assert.ErrorIs(t, <-done, context.Canceled)
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Ensure = %v; want %v", err, context.Canceled)
+	}
 	api.mu.Lock()
 	defer api.mu.Unlock()
-	assert.Equal(t, 1, strings.Count(strings.Join(api.calls, " "), "hooks/create"))
-	assert.Zero(t, strings.Count(strings.Join(api.calls, " "), "hooks/destroy"))
+	if got := strings.Count(strings.Join(api.calls, " "), "hooks/create"); got != 1 {
+		t.Errorf("hooks/create called %d times; want 1 (calls: %v)", got, api.calls)
+	}
+	if got := strings.Count(strings.Join(api.calls, " "), "hooks/destroy"); got != 0 {
+		t.Errorf("hooks/destroy called %d times; want 0 (calls: %v)", got, api.calls)
+	}
 }
 
 // Ensure returns a bad option at once instead of ignoring it.
@@ -476,8 +624,14 @@ func TestEnsureRefusesBadOptions(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := c.Ensure(ctx, p, opt)
 		cancel()
-		require.Error(t, err, name)
-		assert.NotErrorIs(t, err, context.DeadlineExceeded, name)
+		if err == nil {
+			t.Fatalf("%s: Ensure returned nil; want an error", name)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: Ensure = %v; want an option error, not %v", name, err, context.DeadlineExceeded)
+		}
 	}
-	assert.Empty(t, a.snapshot(), "no check ran")
+	if got := a.snapshot(); len(got) != 0 {
+		t.Errorf("server has hooks %v; want none (no check ran)", got)
+	}
 }

@@ -2,15 +2,14 @@ package webhooks_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
@@ -20,6 +19,10 @@ import (
 
 // These tests run the receiver against bbbtest, whose delivery follows
 // bbb-webhooks 3.4+ (form body, checksum or bearer, retries, hook removal).
+
+// errDeliveryFailed is what a collector's fail function returns to make a
+// delivery fail.
+var errDeliveryFailed = errors.New("delivery failed on purpose")
 
 // collector is a DeliveryFunc that records events and can be told to fail.
 type collector struct {
@@ -100,13 +103,19 @@ func newE2E(t *testing.T, fakeOpts []bbbtest.Option, secret func(fakeSecret stri
 		s = secret(s)
 	}
 	handler, err := webhooks.NewHandler(s, env.callback, env.col.fn, hopts...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewHandler: %v", err)
+	}
 	h.Store(handler)
 	env.handler = handler
 	env.bbb, err = bbb.New(env.fake.APIURL(), env.fake.Secret, bbb.WithHTTPClient(env.fake.Client()))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New: %v", err)
+	}
 	env.hooks, err = webhooks.NewClient(env.bbb)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("webhooks.NewClient: %v", err)
+	}
 	return env
 }
 
@@ -116,13 +125,23 @@ func (env *e2eEnv) meeting(t *testing.T, id string) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := env.bbb.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "E2E " + id, MeetingID: id})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("CreateMeeting(%q): %v", id, err)
+	}
 	ann, err := env.fake.Join(id, bbbtest.User{FullName: "Ann", Role: "MODERATOR", UserID: "ann"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Join(%q, Ann): %v", id, err)
+	}
 	_, err = env.fake.Join(id, bbbtest.User{FullName: "Bo & \"Co\" *~", UserID: "bo"})
-	require.NoError(t, err)
-	require.NoError(t, env.fake.Leave(id, ann.UserID))
-	require.NoError(t, env.fake.EndMeeting(id))
+	if err != nil {
+		t.Fatalf("Join(%q, Bo): %v", id, err)
+	}
+	if err := env.fake.Leave(id, ann.UserID); err != nil {
+		t.Fatalf("Leave(%q, %q): %v", id, ann.UserID, err)
+	}
+	if err := env.fake.EndMeeting(id); err != nil {
+		t.Fatalf("EndMeeting(%q): %v", id, err)
+	}
 }
 
 // waitFor polls until cond holds or fails the test after 10 seconds.
@@ -142,11 +161,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func assertExactlyOnce(t *testing.T, env *e2eEnv, raw bool) {
 	t.Helper()
 	want := env.emitted.all()
-	require.NotEmpty(t, want)
+	if len(want) == 0 {
+		t.Fatalf("the fake emitted no events")
+	}
 	waitFor(t, "all events", func() bool { return len(env.col.got()) >= len(want) })
 	time.Sleep(30 * time.Millisecond) // let stray retries arrive, if any
 	got := env.col.got()
-	require.Len(t, got, len(want), "each event exactly once")
+	if len(got) != len(want) {
+		t.Fatalf("received %d events; want %d, each event exactly once", len(got), len(want))
+	}
 	seen := map[string]int{}
 	for _, e := range got {
 		seen[string(e.JSON)]++
@@ -156,7 +179,9 @@ func assertExactlyOnce(t *testing.T, env *e2eEnv, raw bool) {
 		if raw {
 			body = w.Raw
 		}
-		assert.Equal(t, 1, seen[string(body)], "event %s", w.ID)
+		if n := seen[string(body)]; n != 1 {
+			t.Errorf("event %s received %d times; want 1", w.ID, n)
+		}
 	}
 }
 
@@ -178,29 +203,49 @@ func TestEndToEndWithFakeServer(t *testing.T) {
 			t.Parallel()
 			env := newE2E(t, m.fake, nil, append(m.hopts, webhooks.WithDedup(time.Minute, 0))...)
 			res, err := env.hooks.Create(context.Background(), webhooks.CreateParams{CallbackURL: env.callback})
-			require.NoError(t, err)
-			require.False(t, res.Duplicate)
+			if err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			if res.Duplicate {
+				t.Fatalf("Create: Duplicate = true; want false")
+			}
 			env.meeting(t, "e2e-"+m.name)
 			assertExactlyOnce(t, env, false)
 
 			types := map[webhooks.EventType]int{}
 			for _, e := range env.col.got() {
 				types[e.Type]++
-				assert.False(t, e.Raw)
-				assert.Equal(t, "e2e-"+m.name, e.MeetingID)
-				assert.NotEmpty(t, e.InternalMeetingID)
-				assert.NoError(t, e.DecodeErr)
+				if e.Raw {
+					t.Errorf("%s: Raw = true; want false", e.Type)
+				}
+				if want := "e2e-" + m.name; e.MeetingID != want {
+					t.Errorf("%s: MeetingID = %q; want %q", e.Type, e.MeetingID, want)
+				}
+				if e.InternalMeetingID == "" {
+					t.Errorf("%s: empty InternalMeetingID", e.Type)
+				}
+				if e.DecodeErr != nil {
+					t.Errorf("%s: DecodeErr = %v; want nil", e.Type, e.DecodeErr)
+				}
 				if e.Type == webhooks.EventUserJoined {
-					assert.Contains(t, []string{"Ann", `Bo & "Co" *~`}, e.Attributes.User.Name)
+					if name := e.Attributes.User.Name; !slices.Contains([]string{"Ann", `Bo & "Co" *~`}, name) {
+						t.Errorf("user-joined: User.Name = %q; want Ann or Bo", name)
+					}
 				}
 			}
-			assert.Equal(t, 1, types[webhooks.EventMeetingCreated])
-			assert.Equal(t, 2, types[webhooks.EventUserJoined])
-			assert.Equal(t, 1, types[webhooks.EventMeetingEnded])
+			for typ, want := range map[webhooks.EventType]int{webhooks.EventMeetingCreated: 1, webhooks.EventUserJoined: 2, webhooks.EventMeetingEnded: 1} {
+				if types[typ] != want {
+					t.Errorf("received %d %s events; want %d", types[typ], typ, want)
+				}
+			}
 			st := env.handler.Stats()
-			assert.Empty(t, st.Rejected)
+			if len(st.Rejected) != 0 {
+				t.Errorf("Stats().Rejected = %v; want none", st.Rejected)
+			}
 			for _, d := range env.fake.Deliveries() {
-				assert.Equal(t, http.StatusOK, d.StatusCode)
+				if d.StatusCode != http.StatusOK {
+					t.Errorf("delivery of %s: status = %d; want %d", d.EventID, d.StatusCode, http.StatusOK)
+				}
 			}
 		})
 	}
@@ -210,13 +255,21 @@ func TestEndToEndRawHook(t *testing.T) {
 	t.Parallel()
 	env := newE2E(t, nil, nil)
 	_, err := env.hooks.Create(context.Background(), webhooks.CreateParams{CallbackURL: env.callback, Raw: true})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
 	env.meeting(t, "raw-1")
 	assertExactlyOnce(t, env, true)
 	for _, e := range env.col.got() {
-		assert.True(t, e.Raw)
-		assert.NotEmpty(t, e.Message.Name)
-		assert.NotEmpty(t, e.InternalMeetingID)
+		if !e.Raw {
+			t.Errorf("%s: Raw = false; want true", e.Type)
+		}
+		if e.Message.Name == "" {
+			t.Errorf("%s: empty Message.Name", e.Type)
+		}
+		if e.InternalMeetingID == "" {
+			t.Errorf("%s: empty InternalMeetingID", e.Type)
+		}
 	}
 }
 
@@ -229,24 +282,32 @@ func TestEndToEndRetriesAreDeliveredOnce(t *testing.T) {
 		// retries and the second attempt goes through.
 		if e.Type == webhooks.EventUserJoined {
 			if _, loaded := failed.LoadOrStore(string(e.JSON), true); !loaded {
-				return assert.AnError
+				return errDeliveryFailed
 			}
 		}
 		return nil
 	}
 	_, err := env.hooks.Create(context.Background(), webhooks.CreateParams{CallbackURL: env.callback})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
 	env.meeting(t, "retry-1")
 	assertExactlyOnce(t, env, false)
 	var fails int
 	for _, d := range env.fake.Deliveries() {
 		if d.StatusCode == http.StatusInternalServerError {
 			fails++
-			assert.Equal(t, "user-joined", d.EventID)
+			if d.EventID != "user-joined" {
+				t.Errorf("failed delivery of %q; want only user-joined to fail", d.EventID)
+			}
 		}
 	}
-	assert.Equal(t, 2, fails)
-	assert.Equal(t, uint64(2), env.handler.Stats().Rejected[webhooks.ReasonCallback])
+	if fails != 2 {
+		t.Errorf("%d deliveries failed with 500; want 2", fails)
+	}
+	if got := env.handler.Stats().Rejected[webhooks.ReasonCallback]; got != 2 {
+		t.Errorf("Rejected[%q] = %d; want 2", webhooks.ReasonCallback, got)
+	}
 }
 
 func TestEndToEndTimeoutRetryIsAbsorbed(t *testing.T) {
@@ -267,7 +328,9 @@ func TestEndToEndTimeoutRetryIsAbsorbed(t *testing.T) {
 		return 0
 	}
 	_, err := env.hooks.Create(context.Background(), webhooks.CreateParams{CallbackURL: env.callback})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
 	env.meeting(t, "slow-1")
 	assertExactlyOnce(t, env, false)
 	waitFor(t, "a duplicate", func() bool { return env.handler.Stats().Duplicates >= 1 })
@@ -277,22 +340,34 @@ func TestEndToEndTimeoutRetryIsAbsorbed(t *testing.T) {
 			timeouts++
 		}
 	}
-	assert.GreaterOrEqual(t, timeouts, 1, "the sender timed out at least once")
+	if timeouts < 1 {
+		t.Errorf("meeting-created timed out %d times; want the sender to time out at least once", timeouts)
+	}
 }
 
 func TestEndToEndWrongSecretIsRefused(t *testing.T) {
 	t.Parallel()
 	env := newE2E(t, nil, func(string) string { return "not-the-fake-secret" })
 	_, err := env.hooks.Create(context.Background(), webhooks.CreateParams{CallbackURL: env.callback})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
 	env.meeting(t, "forged-1")
 	n := len(env.emitted.all())
 	waitFor(t, "refusals", func() bool { return env.handler.Stats().Rejected[webhooks.ReasonUnauthenticated] >= uint64(n) })
-	assert.Empty(t, env.col.got())
+	if got := env.col.got(); len(got) != 0 {
+		t.Errorf("%d events reached the DeliveryFunc; want none", len(got))
+	}
 	for _, d := range env.fake.Deliveries() {
-		assert.Equal(t, http.StatusUnauthorized, d.StatusCode)
-		assert.True(t, d.Delivered, "bbb-webhooks counts 401 as delivered and does not retry")
-		assert.Zero(t, d.Attempt)
+		if d.StatusCode != http.StatusUnauthorized {
+			t.Errorf("delivery of %s: status = %d; want %d", d.EventID, d.StatusCode, http.StatusUnauthorized)
+		}
+		if !d.Delivered {
+			t.Errorf("delivery of %s: Delivered = false; want true (bbb-webhooks counts 401 as delivered and does not retry)", d.EventID)
+		}
+		if d.Attempt != 0 {
+			t.Errorf("delivery of %s: Attempt = %d; want 0", d.EventID, d.Attempt)
+		}
 	}
 }
 
@@ -303,7 +378,7 @@ func TestEndToEndEnsureRestoresRemovedHook(t *testing.T) {
 	down.Store(true)
 	env.col.fail = func(webhooks.Event) error {
 		if down.Load() {
-			return assert.AnError
+			return errDeliveryFailed
 		}
 		return nil
 	}
@@ -320,7 +395,9 @@ func TestEndToEndEnsureRestoresRemovedHook(t *testing.T) {
 
 	// The receiver fails every attempt: the fake gives up and removes the hook.
 	_, err := env.bbb.CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "lost", MeetingID: "lost-1"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("CreateMeeting(lost-1): %v", err)
+	}
 	waitFor(t, "hook removal", func() bool {
 		for _, d := range env.fake.Deliveries() {
 			if d.HookRemoved {
@@ -336,7 +413,9 @@ func TestEndToEndEnsureRestoresRemovedHook(t *testing.T) {
 	})
 	down.Store(false)
 	_, err = env.bbb.CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "back", MeetingID: "back-1"})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("CreateMeeting(back-1): %v", err)
+	}
 	waitFor(t, "the event after re-registration", func() bool {
 		for _, e := range env.col.got() {
 			if e.MeetingID == "back-1" {
@@ -346,12 +425,16 @@ func TestEndToEndEnsureRestoresRemovedHook(t *testing.T) {
 		return false
 	})
 	cancel()
-	assert.ErrorIs(t, <-ensured, context.Canceled)
+	if err := <-ensured; !errors.Is(err, context.Canceled) {
+		t.Errorf("Ensure = %v; want %v", err, context.Canceled)
+	}
 	created := 0
 	for len(checks) > 0 {
 		if e := <-checks; e.Result != nil && e.Result.Created {
 			created++
 		}
 	}
-	assert.GreaterOrEqual(t, created, 2)
+	if created < 2 {
+		t.Errorf("Ensure created the hook %d times; want at least 2", created)
+	}
 }

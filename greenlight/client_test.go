@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
 	"github.com/bbbkit/bbbkit/bbb"
@@ -49,11 +48,19 @@ func TestNewValidatesArguments(t *testing.T) {
 			t.Parallel()
 			c, err := greenlight.New(tt.url, tt.opts...)
 			if tt.ok {
-				require.NoError(t, err)
-				assert.False(t, strings.HasSuffix(c.BaseURL(), "/"))
+				if err != nil {
+					t.Fatalf("greenlight.New(%q): %v", tt.url, err)
+				}
+				if got := c.BaseURL(); strings.HasSuffix(got, "/") {
+					t.Errorf("BaseURL() = %q; want no trailing slash", got)
+				}
 			} else {
-				require.Error(t, err)
-				assert.NotContains(t, err.Error(), "u:p")
+				if err == nil {
+					t.Fatalf("greenlight.New(%q) = nil error; want an error", tt.url)
+				}
+				if strings.Contains(err.Error(), "u:p") {
+					t.Errorf("greenlight.New(%q) error = %q; want no %q in it", tt.url, err, "u:p")
+				}
 			}
 		})
 	}
@@ -66,30 +73,60 @@ func TestSignIn(t *testing.T) {
 
 	c := newClient(t, fake)
 	_, err := c.CurrentUser(ctx)
-	require.ErrorIs(t, err, greenlight.ErrNotSignedIn)
+	if !errors.Is(err, greenlight.ErrNotSignedIn) {
+		t.Fatalf("CurrentUser() before sign-in = %v; want %v", err, greenlight.ErrNotSignedIn)
+	}
 
 	_, err = c.SignIn(ctx, greenlighttest.DefaultAdminEmail, "Wrong-Passw0rd!")
-	require.ErrorIs(t, err, greenlight.ErrInvalid)
-	assert.NotContains(t, err.Error(), "Wrong-Passw0rd!")
+	if !errors.Is(err, greenlight.ErrInvalid) {
+		t.Fatalf("SignIn with a wrong password = %v; want %v", err, greenlight.ErrInvalid)
+	}
+	if strings.Contains(err.Error(), "Wrong-Passw0rd!") {
+		t.Errorf("SignIn error = %q; want no password in it", err)
+	}
 
 	me, err := c.SignIn(ctx, greenlighttest.DefaultAdminEmail, greenlighttest.DefaultAdminPassword)
-	require.NoError(t, err)
-	assert.Equal(t, greenlighttest.DefaultAdminName, me.Name)
-	assert.True(t, me.SignedIn)
-	require.NotNil(t, me.Role)
-	assert.Equal(t, "Administrator", me.Role.Name)
-	assert.True(t, me.Can("ManageUsers"))
-	assert.False(t, me.CreatedAt.IsZero())
+	if err != nil {
+		t.Fatalf("SignIn(%q): %v", greenlighttest.DefaultAdminEmail, err)
+	}
+	if me.Name != greenlighttest.DefaultAdminName {
+		t.Errorf("SignIn().Name = %q; want %q", me.Name, greenlighttest.DefaultAdminName)
+	}
+	if !me.SignedIn {
+		t.Errorf("SignIn().SignedIn = false; want true")
+	}
+	if me.Role == nil {
+		t.Fatalf("SignIn().Role = nil; want a role")
+	}
+	if me.Role.Name != "Administrator" {
+		t.Errorf("SignIn().Role.Name = %q; want %q", me.Role.Name, "Administrator")
+	}
+	if !me.Can("ManageUsers") {
+		t.Errorf("Can(%q) = false; want true", "ManageUsers")
+	}
+	if me.CreatedAt.IsZero() {
+		t.Errorf("SignIn().CreatedAt is zero; want a time")
+	}
 
 	cur, err := c.CurrentUser(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, me.ID, cur.ID)
+	if err != nil {
+		t.Fatalf("CurrentUser(): %v", err)
+	}
+	if cur.ID != me.ID {
+		t.Errorf("CurrentUser().ID = %q; want %q", cur.ID, me.ID)
+	}
 
-	require.NoError(t, c.SignOut(ctx))
+	if err := c.SignOut(ctx); err != nil {
+		t.Fatalf("SignOut(): %v", err)
+	}
 	_, err = c.CurrentUser(ctx)
-	require.ErrorIs(t, err, greenlight.ErrNotSignedIn)
+	if !errors.Is(err, greenlight.ErrNotSignedIn) {
+		t.Fatalf("CurrentUser() after sign-out = %v; want %v", err, greenlight.ErrNotSignedIn)
+	}
 	_, err = c.Rooms(ctx, "")
-	require.ErrorIs(t, err, greenlight.ErrUnauthorized)
+	if !errors.Is(err, greenlight.ErrUnauthorized) {
+		t.Fatalf("Rooms() after sign-out = %v; want %v", err, greenlight.ErrUnauthorized)
+	}
 }
 
 func TestSignInRefusedWithExternalAuth(t *testing.T) {
@@ -98,7 +135,9 @@ func TestSignInRefusedWithExternalAuth(t *testing.T) {
 	fake.SetExternalAuth(true)
 	c := newClient(t, fake)
 	_, err := c.SignIn(context.Background(), greenlighttest.DefaultAdminEmail, greenlighttest.DefaultAdminPassword)
-	require.ErrorIs(t, err, greenlight.ErrForbidden)
+	if !errors.Is(err, greenlight.ErrForbidden) {
+		t.Fatalf("SignIn with external auth = %v; want %v", err, greenlight.ErrForbidden)
+	}
 }
 
 // TestFakeEnforcesRequestRules talks HTTP directly to check the rules the
@@ -121,16 +160,24 @@ func TestFakeEnforcesRequestRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			req, err := http.NewRequest(tt.method, fake.URL+tt.path, strings.NewReader(`{}`))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("http.NewRequest(%s, %s): %v", tt.method, tt.path, err)
+			}
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)
 			}
 			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("%s %s: %v", tt.method, tt.path, err)
+			}
 			defer resp.Body.Close()
 			_, _ = io.Copy(io.Discard, resp.Body)
-			assert.Equal(t, tt.wantStatus, resp.StatusCode)
-			assert.Contains(t, resp.Header.Get("Content-Type"), tt.wantType)
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("%s %s status = %d; want %d", tt.method, tt.path, resp.StatusCode, tt.wantStatus)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, tt.wantType) {
+				t.Errorf("%s %s Content-Type = %q; want it to contain %q", tt.method, tt.path, ct, tt.wantType)
+			}
 		})
 	}
 }
@@ -141,18 +188,34 @@ func TestMissingCSRFToken(t *testing.T) {
 	c := newClient(t, fake)
 	// No page fetched: no session cookie and no token.
 	_, err := c.CreateUser(context.Background(), greenlight.NewUser{Name: "A", Email: "a@example.com", Password: "Passw0rd!x"})
-	require.ErrorIs(t, err, greenlight.ErrCSRF)
-	require.NotErrorIs(t, err, greenlight.ErrInvalid)
+	if !errors.Is(err, greenlight.ErrCSRF) {
+		t.Fatalf("CreateUser without a CSRF token = %v; want %v", err, greenlight.ErrCSRF)
+	}
+	if errors.Is(err, greenlight.ErrInvalid) {
+		t.Fatalf("CreateUser without a CSRF token = %v; want an error other than %v", err, greenlight.ErrInvalid)
+	}
 	var ae *greenlight.APIError
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, http.StatusUnprocessableEntity, ae.StatusCode)
-	assert.NotContains(t, err.Error(), "Passw0rd!x")
+	if !errors.As(err, &ae) {
+		t.Fatalf("CreateUser without a CSRF token = %v (%T); want a *greenlight.APIError", err, err)
+	}
+	if ae.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("APIError.StatusCode = %d; want %d", ae.StatusCode, http.StatusUnprocessableEntity)
+	}
+	if strings.Contains(err.Error(), "Passw0rd!x") {
+		t.Errorf("CreateUser error = %q; want no password in it", err)
+	}
 
 	// With the token, a self sign-up works and signs the new user in.
-	require.NoError(t, c.FetchCSRFToken(context.Background()))
+	if err := c.FetchCSRFToken(context.Background()); err != nil {
+		t.Fatalf("FetchCSRFToken(): %v", err)
+	}
 	u, err := c.CreateUser(context.Background(), greenlight.NewUser{Name: "A", Email: "a@example.com", Password: "Passw0rd!x"})
-	require.NoError(t, err)
-	assert.Equal(t, "a@example.com", u.Email)
+	if err != nil {
+		t.Fatalf("CreateUser with a CSRF token: %v", err)
+	}
+	if u.Email != "a@example.com" {
+		t.Errorf("CreateUser().Email = %q; want %q", u.Email, "a@example.com")
+	}
 }
 
 func TestNotAPIResponse(t *testing.T) {
@@ -163,12 +226,20 @@ func TestNotAPIResponse(t *testing.T) {
 	}))
 	defer srv.Close()
 	c, err := greenlight.New(srv.URL)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", srv.URL, err)
+	}
 	_, err = c.Rooms(context.Background(), "")
-	require.ErrorIs(t, err, greenlight.ErrNotAPI)
+	if !errors.Is(err, greenlight.ErrNotAPI) {
+		t.Fatalf("Rooms() from an HTML page = %v; want %v", err, greenlight.ErrNotAPI)
+	}
 	_, err = c.SignIn(context.Background(), "a@example.com", "Passw0rd!x")
-	require.ErrorIs(t, err, greenlight.ErrNotAPI)
-	assert.NotContains(t, err.Error(), "Passw0rd!x")
+	if !errors.Is(err, greenlight.ErrNotAPI) {
+		t.Fatalf("SignIn() from an HTML page = %v; want %v", err, greenlight.ErrNotAPI)
+	}
+	if strings.Contains(err.Error(), "Passw0rd!x") {
+		t.Errorf("SignIn error = %q; want no password in it", err)
+	}
 }
 
 func TestBadAnswers(t *testing.T) {
@@ -182,31 +253,53 @@ func TestBadAnswers(t *testing.T) {
 	}{
 		{"garbage json", 200, "application/json", `{"data":`, func(t *testing.T, err error) {
 			var de *greenlight.DecodeError
-			require.ErrorAs(t, err, &de)
+			if !errors.As(err, &de) {
+				t.Fatalf("Rooms() = %v (%T); want a *greenlight.DecodeError", err, err)
+			}
 		}},
 		{"wrong data type", 200, "application/json", `{"data":{"x":1}}`, func(t *testing.T, err error) {
 			var de *greenlight.DecodeError
-			require.ErrorAs(t, err, &de)
+			if !errors.As(err, &de) {
+				t.Fatalf("Rooms() = %v (%T); want a *greenlight.DecodeError", err, err)
+			}
 		}},
 		{"too large", 200, "application/json", `{"data":[` + strings.Repeat(`{"name":"x"},`, 200) + `{}]}`, func(t *testing.T, err error) {
 			var de *greenlight.DecodeError
-			require.ErrorAs(t, err, &de)
-			require.ErrorIs(t, err, bbb.ErrResponseTooLarge)
+			if !errors.As(err, &de) {
+				t.Fatalf("Rooms() = %v (%T); want a *greenlight.DecodeError", err, err)
+			}
+			if !errors.Is(err, bbb.ErrResponseTooLarge) {
+				t.Fatalf("Rooms() = %v; want %v", err, bbb.ErrResponseTooLarge)
+			}
 		}},
 		{"proxy 502", 502, "text/plain", "bad gateway", func(t *testing.T, err error) {
-			require.ErrorIs(t, err, greenlight.ErrServer)
+			if !errors.Is(err, greenlight.ErrServer) {
+				t.Fatalf("Rooms() = %v; want %v", err, greenlight.ErrServer)
+			}
 		}},
 		{"errors hash", 400, "application/json", `{"errors":{"name":["can't be blank"]}}`, func(t *testing.T, err error) {
 			var ae *greenlight.APIError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, []string{"name can't be blank"}, ae.Codes)
-			require.ErrorIs(t, err, greenlight.ErrInvalid)
+			if !errors.As(err, &ae) {
+				t.Fatalf("Rooms() = %v (%T); want a *greenlight.APIError", err, err)
+			}
+			if diff := cmp.Diff([]string{"name can't be blank"}, ae.Codes); diff != "" {
+				t.Errorf("APIError.Codes mismatch (-want +got):\n%s", diff)
+			}
+			if !errors.Is(err, greenlight.ErrInvalid) {
+				t.Fatalf("Rooms() = %v; want %v", err, greenlight.ErrInvalid)
+			}
 		}},
 		{"404 string error", 404, "application/json", `{"errors":"RecordNotFound"}`, func(t *testing.T, err error) {
-			require.ErrorIs(t, err, greenlight.ErrNotFound)
+			if !errors.Is(err, greenlight.ErrNotFound) {
+				t.Fatalf("Rooms() = %v; want %v", err, greenlight.ErrNotFound)
+			}
 			var ae *greenlight.APIError
-			require.ErrorAs(t, err, &ae)
-			assert.True(t, ae.HasCode("RecordNotFound"))
+			if !errors.As(err, &ae) {
+				t.Fatalf("Rooms() = %v (%T); want a *greenlight.APIError", err, err)
+			}
+			if !ae.HasCode("RecordNotFound") {
+				t.Errorf("HasCode(%q) = false; want true (codes %v)", "RecordNotFound", ae.Codes)
+			}
 		}},
 	}
 	for _, tt := range tests {
@@ -219,9 +312,13 @@ func TestBadAnswers(t *testing.T) {
 			}))
 			defer srv.Close()
 			c, err := greenlight.New(srv.URL, bbb.WithMaxResponseBytes(1024))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("greenlight.New(%q): %v", srv.URL, err)
+			}
 			_, err = c.Rooms(context.Background(), "")
-			require.Error(t, err)
+			if err == nil {
+				t.Fatal("Rooms() = nil error; want an error")
+			}
 			tt.check(t, err)
 		})
 	}
@@ -240,29 +337,47 @@ func TestContextTimeoutAndRateLimit(t *testing.T) {
 	defer close(release)
 
 	c, err := greenlight.New(srv.URL, bbb.WithTimeout(30*time.Millisecond))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", srv.URL, err)
+	}
 	_, err = c.Rooms(context.Background(), "")
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Rooms() with a 30ms timeout = %v; want %v", err, context.DeadlineExceeded)
+	}
 	var te *greenlight.TransportError
-	require.ErrorAs(t, err, &te)
+	if !errors.As(err, &te) {
+		t.Fatalf("Rooms() with a 30ms timeout = %v (%T); want a *greenlight.TransportError", err, err)
+	}
 
 	c2, err := greenlight.New(srv.URL)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", srv.URL, err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = c2.Rooms(ctx, "")
-	require.ErrorIs(t, err, context.Canceled)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Rooms() with a canceled context = %v; want %v", err, context.Canceled)
+	}
 
 	// A limiter with no burst left refuses to wait past the deadline.
 	fake := newFake(t)
 	lim := rate.NewLimiter(rate.Every(time.Hour), 1)
 	c3, err := greenlight.New(fake.URL, bbb.WithRateLimit(lim))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q, WithRateLimit): %v", fake.URL, err)
+	}
 	_, err = c3.CurrentUser(context.Background())
-	require.ErrorIs(t, err, greenlight.ErrNotSignedIn) // first request used the burst
+	if !errors.Is(err, greenlight.ErrNotSignedIn) { // first request used the burst
+		t.Fatalf("CurrentUser() = %v; want %v", err, greenlight.ErrNotSignedIn)
+	}
 	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Second)
 	defer cancel2()
 	_, err = c3.CurrentUser(ctx2)
-	require.ErrorAs(t, err, &te)
-	assert.False(t, errors.Is(err, greenlight.ErrNotSignedIn))
+	if !errors.As(err, &te) {
+		t.Fatalf("CurrentUser() past the limiter = %v (%T); want a *greenlight.TransportError", err, err)
+	}
+	if errors.Is(err, greenlight.ErrNotSignedIn) {
+		t.Errorf("CurrentUser() past the limiter = %v; want an error other than %v", err, greenlight.ErrNotSignedIn)
+	}
 }

@@ -5,8 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestDecodeEnvelope(t *testing.T) {
@@ -34,12 +33,20 @@ func TestDecodeEnvelope(t *testing.T) {
 			t.Parallel()
 			env, codes, err := decodeEnvelope([]byte(tt.body))
 			if tt.wantErr {
-				require.Error(t, err)
+				if err == nil {
+					t.Fatalf("decodeEnvelope(%q) = nil error; want an error", tt.body)
+				}
 				return
 			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.codes, codes)
-			assert.Equal(t, tt.data, string(env.Data))
+			if err != nil {
+				t.Fatalf("decodeEnvelope(%q): %v", tt.body, err)
+			}
+			if diff := cmp.Diff(tt.codes, codes); diff != "" {
+				t.Errorf("decodeEnvelope(%q) codes mismatch (-want +got):\n%s", tt.body, diff)
+			}
+			if got := string(env.Data); got != tt.data {
+				t.Errorf("decodeEnvelope(%q) data = %q; want %q", tt.body, got, tt.data)
+			}
 		})
 	}
 }
@@ -48,24 +55,39 @@ func TestErrorCodesAreBounded(t *testing.T) {
 	t.Parallel()
 	many := `{"errors":[` + strings.Repeat(`"`+strings.Repeat("x", 1000)+`",`, 100) + `"y"]}`
 	_, codes, err := decodeEnvelope([]byte(many))
-	require.NoError(t, err)
-	assert.Len(t, codes, maxErrorCodes)
+	if err != nil {
+		t.Fatalf("decodeEnvelope(many): %v", err)
+	}
+	if len(codes) != maxErrorCodes {
+		t.Errorf("len(codes) = %d; want %d", len(codes), maxErrorCodes)
+	}
 	for _, c := range codes {
-		assert.LessOrEqual(t, len(c), maxErrorCodeLen+len("…"))
+		if limit := maxErrorCodeLen + len("…"); len(c) > limit {
+			t.Errorf("len(code) = %d; want <= %d", len(c), limit)
+		}
 	}
 }
 
 func TestDecodePage(t *testing.T) {
 	t.Parallel()
 	env, _, err := decodeEnvelope([]byte(`{"data":[],"meta":{"page":2,"pages":3,"count":7,"items":3,"next":3,"prev":1,"vars":{}}}`))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("decodeEnvelope: %v", err)
+	}
 	p, err := env.decodePage()
-	require.NoError(t, err)
-	assert.Equal(t, Page{Page: 2, Pages: 3, Count: 7, Items: 3, Next: 3, Prev: 1}, p)
+	if err != nil {
+		t.Fatalf("decodePage(): %v", err)
+	}
+	if diff := cmp.Diff(Page{Page: 2, Pages: 3, Count: 7, Items: 3, Next: 3, Prev: 1}, p); diff != "" {
+		t.Errorf("decodePage() mismatch (-want +got):\n%s", diff)
+	}
 	env, _, err = decodeEnvelope([]byte(`{"data":[],"meta":{"page":"two"}}`))
-	require.NoError(t, err)
-	_, err = env.decodePage()
-	require.Error(t, err)
+	if err != nil {
+		t.Fatalf("decodeEnvelope: %v", err)
+	}
+	if _, err = env.decodePage(); err == nil {
+		t.Fatal(`decodePage() with "page":"two" = nil error; want an error`)
+	}
 }
 
 func TestParseCSRFMeta(t *testing.T) {
@@ -87,8 +109,12 @@ func TestParseCSRFMeta(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			got, ok := parseCSRFMeta([]byte(tt.page))
-			assert.Equal(t, tt.ok, ok)
-			assert.Equal(t, tt.want, got)
+			if ok != tt.ok {
+				t.Errorf("parseCSRFMeta(%q) ok = %v; want %v", tt.page, ok, tt.ok)
+			}
+			if got != tt.want {
+				t.Errorf("parseCSRFMeta(%q) = %q; want %q", tt.page, got, tt.want)
+			}
 		})
 	}
 }
@@ -105,7 +131,9 @@ func TestFriendlyIDFromCreate(t *testing.T) {
 		`null`:                              "",
 	}
 	for in, want := range tests {
-		assert.Equal(t, want, friendlyIDFromCreate(json.RawMessage(in)), in)
+		if got := friendlyIDFromCreate(json.RawMessage(in)); got != want {
+			t.Errorf("friendlyIDFromCreate(%s) = %q; want %q", in, got, want)
+		}
 	}
 }
 

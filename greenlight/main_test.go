@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/bbbkit/bbbkit/greenlight"
@@ -39,7 +38,9 @@ func newEnv(t *testing.T, opts ...greenlighttest.Option) *env {
 func newClient(t *testing.T, fake *greenlighttest.Server, opts ...greenlight.Option) *greenlight.Client {
 	t.Helper()
 	c, err := greenlight.New(fake.URL, opts...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", fake.URL, err)
+	}
 	return c
 }
 
@@ -47,7 +48,9 @@ func signedIn(t *testing.T, fake *greenlighttest.Server, email, password string)
 	t.Helper()
 	c := newClient(t, fake)
 	me, err := c.SignIn(context.Background(), email, password)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("SignIn(%q): %v", email, err)
+	}
 	return c, me
 }
 
@@ -56,7 +59,9 @@ func (e *env) addUser(t *testing.T, name, email, role string) (*greenlight.Clien
 	t.Helper()
 	const pw = "Passw0rd!x"
 	id, err := e.fake.AddUser(name, email, pw, role)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("AddUser(%q, %q, _, %q): %v", name, email, role, err)
+	}
 	c, _ := signedIn(t, e.fake, email, pw)
 	return c, id
 }

@@ -14,9 +14,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
@@ -43,22 +40,36 @@ func TestSessionRecovery(t *testing.T) {
 			// A read recovers.
 			tt.expire(e.fake)
 			_, err := e.admin.Rooms(ctx, "")
-			require.NoError(t, err)
-			assert.Equal(t, before+1, e.fake.SignIns())
+			if err != nil {
+				t.Fatalf("Rooms() after expiry: %v", err)
+			}
+			if got, want := e.fake.SignIns(), before+1; got != want {
+				t.Errorf("SignIns() after a read = %d; want %d", got, want)
+			}
 
 			// A write recovers, and runs exactly once.
 			tt.expire(e.fake)
 			rooms := e.fake.RoomCount()
 			_, err = e.admin.CreateRoom(ctx, "After expiry", e.me.ID)
-			require.NoError(t, err)
-			assert.Equal(t, rooms+1, e.fake.RoomCount())
-			assert.Equal(t, before+2, e.fake.SignIns())
+			if err != nil {
+				t.Fatalf("CreateRoom() after expiry: %v", err)
+			}
+			if got, want := e.fake.RoomCount(), rooms+1; got != want {
+				t.Errorf("RoomCount() after a write = %d; want %d", got, want)
+			}
+			if got, want := e.fake.SignIns(), before+2; got != want {
+				t.Errorf("SignIns() after a write = %d; want %d", got, want)
+			}
 
 			// CurrentUser (which answers signed_in=false rather than 401) recovers.
 			tt.expire(e.fake)
 			me, err := e.admin.CurrentUser(ctx)
-			require.NoError(t, err)
-			assert.Equal(t, e.me.ID, me.ID)
+			if err != nil {
+				t.Fatalf("CurrentUser() after expiry: %v", err)
+			}
+			if me.ID != e.me.ID {
+				t.Errorf("CurrentUser().ID = %q; want %q", me.ID, e.me.ID)
+			}
 		})
 	}
 }
@@ -69,25 +80,42 @@ func TestSessionRecoveryFailsClearly(t *testing.T) {
 	ctx := context.Background()
 	const oldPW, newPW = "Alice-Passw0rd", "Changed-Passw0rd"
 	aliceID, err := e.fake.AddUser("Alice", "alice@example.com", oldPW, greenlighttest.RoleUser)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("fake.AddUser(%q): %v", "alice@example.com", err)
+	}
 	alice, _ := signedIn(t, e.fake, "alice@example.com", oldPW)
 
 	// Someone else changes the password and the session expires.
 	pw := newPW
-	require.NoError(t, e.admin.UpdateUser(ctx, aliceID, greenlight.UserUpdate{Password: &pw}))
+	if err := e.admin.UpdateUser(ctx, aliceID, greenlight.UserUpdate{Password: &pw}); err != nil {
+		t.Fatalf("UpdateUser(alice, Password): %v", err)
+	}
 	e.fake.ExpireSessions()
 
 	_, err = alice.Rooms(ctx, "")
-	require.ErrorIs(t, err, greenlight.ErrSessionExpired)
-	require.ErrorIs(t, err, greenlight.ErrInvalid) // the sign-in was refused
+	if !errors.Is(err, greenlight.ErrSessionExpired) {
+		t.Fatalf("Rooms() after the password changed = %v; want %v", err, greenlight.ErrSessionExpired)
+	}
+	if !errors.Is(err, greenlight.ErrInvalid) { // the sign-in was refused
+		t.Fatalf("Rooms() after the password changed = %v; want %v", err, greenlight.ErrInvalid)
+	}
 	var se *greenlight.SessionError
-	require.ErrorAs(t, err, &se)
-	assert.Equal(t, "/api/v1/rooms.json", se.Path)
-	assert.NotContains(t, err.Error(), oldPW)
-	assert.NotContains(t, err.Error(), newPW)
+	if !errors.As(err, &se) {
+		t.Fatalf("Rooms() after the password changed = %v (%T); want a *greenlight.SessionError", err, err)
+	}
+	if se.Path != "/api/v1/rooms.json" {
+		t.Errorf("SessionError.Path = %q; want %q", se.Path, "/api/v1/rooms.json")
+	}
+	for _, secret := range []string{oldPW, newPW} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("Rooms() error = %q; want no %q in it", err, secret)
+		}
+	}
 
 	_, err = alice.CurrentUser(ctx)
-	require.ErrorIs(t, err, greenlight.ErrSessionExpired)
+	if !errors.Is(err, greenlight.ErrSessionExpired) {
+		t.Fatalf("CurrentUser() after the password changed = %v; want %v", err, greenlight.ErrSessionExpired)
+	}
 }
 
 func TestSessionRecoveryIsSharedAcrossGoroutines(t *testing.T) {
@@ -106,12 +134,16 @@ func TestSessionRecoveryIsSharedAcrossGoroutines(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		require.NoError(t, err)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Rooms() in goroutine %d: %v", i, err)
+		}
 	}
 	// Goroutines that failed with the same session share one re-sign-in:
 	// the others see the new generation and only repeat their request.
-	assert.Equal(t, before+1, e.fake.SignIns())
+	if got, want := e.fake.SignIns(), before+1; got != want {
+		t.Errorf("SignIns() = %d; want %d", got, want)
+	}
 }
 
 // TestSecretsNeverLeak drives failures and checks that the password, the
@@ -124,17 +156,23 @@ func TestSecretsNeverLeak(t *testing.T) {
 	var logMu sync.Mutex
 	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	jar, err := cookiejar.New(nil)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("cookiejar.New(nil): %v", err)
+	}
 	hc := &http.Client{Jar: jar}
 	c, err := greenlight.New(fake.URL, bbb.WithHTTPClient(hc), bbb.WithLogger(logger))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", fake.URL, err)
+	}
 
 	const pw = greenlighttest.DefaultAdminPassword
 	var errs []error
 	_, err = c.SignIn(ctx, greenlighttest.DefaultAdminEmail, "Not-"+pw)
 	errs = append(errs, err)
 	_, err = c.SignIn(ctx, greenlighttest.DefaultAdminEmail, pw)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("SignIn(%q): %v", greenlighttest.DefaultAdminEmail, err)
+	}
 
 	// Collect the secrets the client holds.
 	base, _ := url.Parse(fake.URL)
@@ -144,7 +182,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 			cookie = ck.Value
 		}
 	}
-	require.NotEmpty(t, cookie)
+	if cookie == "" {
+		t.Fatalf("no %s cookie in the jar; want one", greenlighttest.SessionCookie)
+	}
 	csrf := csrfOf(t, hc, fake.URL)
 
 	_, err = c.GetRoom(ctx, "aaa-bbb-ccc-ddd")
@@ -154,25 +194,39 @@ func TestSecretsNeverLeak(t *testing.T) {
 	fake.DropSessions()
 	_, err = c.CreateUser(ctx, greenlight.NewUser{Name: "A", Email: greenlighttest.DefaultAdminEmail, Password: "Secret-Passw0rd"})
 	errs = append(errs, err)
-	require.NoError(t, c.SignOut(ctx))
+	if err := c.SignOut(ctx); err != nil {
+		t.Fatalf("SignOut(): %v", err)
+	}
 	_, err = c.Rooms(ctx, "")
 	errs = append(errs, err)
 
-	for _, err := range errs {
-		require.Error(t, err)
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("errs[%d] = nil; want an error", i)
+		}
 		for _, secret := range []string{pw, "Secret-Passw0rd", cookie, csrf} {
-			assert.NotContains(t, err.Error(), secret)
-			assert.NotContains(t, strings.ToLower(err.Error()), strings.ToLower(secret))
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("errs[%d] = %q; want no %q in it", i, err, secret)
+			}
+			if strings.Contains(strings.ToLower(err.Error()), strings.ToLower(secret)) {
+				t.Errorf("errs[%d] = %q; want no %q in it, in any case", i, err, secret)
+			}
 		}
 	}
 	logMu.Lock()
 	out := logs.String()
 	logMu.Unlock()
-	require.Contains(t, out, "/api/v1/sessions.json")
-	for _, secret := range []string{pw, "Secret-Passw0rd", cookie, csrf} {
-		assert.NotContains(t, out, secret)
+	if !strings.Contains(out, "/api/v1/sessions.json") {
+		t.Fatalf("logs = %q; want them to mention %q", out, "/api/v1/sessions.json")
 	}
-	assert.NotContains(t, errors.Join(errs...).Error(), "credentials{")
+	for _, secret := range []string{pw, "Secret-Passw0rd", cookie, csrf} {
+		if strings.Contains(out, secret) {
+			t.Errorf("logs contain %q; want no secret in them:\n%s", secret, out)
+		}
+	}
+	if joined := errors.Join(errs...).Error(); strings.Contains(joined, "credentials{") {
+		t.Errorf("errors = %q; want no %q in them", joined, "credentials{")
+	}
 }
 
 type lockedWriter struct {
@@ -191,11 +245,17 @@ var csrfMeta = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)
 func csrfOf(t *testing.T, hc *http.Client, base string) string {
 	t.Helper()
 	resp, err := hc.Get(base + "/")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GET %s/: %v", base, err)
+	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("reading GET %s/: %v", base, err)
+	}
 	m := csrfMeta.FindSubmatch(b)
-	require.NotNil(t, m)
+	if m == nil {
+		t.Fatalf("GET %s/ has no csrf-token meta tag; want one", base)
+	}
 	return string(m[1])
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
@@ -50,15 +48,21 @@ func runProvision(t *testing.T, args ...string) (int, string, string) {
 func writeCSV(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "in.csv")
-	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(%q): %v", p, err)
+	}
 	return p
 }
 
 func TestEmbeddedFakeByDefault(t *testing.T) {
 	t.Parallel()
 	code, out, _ := runProvision(t)
-	require.Equal(t, exitOK, code, out)
-	assert.Contains(t, out, "applied 21 changes; 0 remain")
+	if code != exitOK {
+		t.Fatalf("run() = %d; want %d\n%s", code, exitOK, out)
+	}
+	if want := "applied 21 changes; 0 remain"; !strings.Contains(out, want) {
+		t.Errorf("run() output = %q; want it to contain %q", out, want)
+	}
 }
 
 func TestApplyTwiceIsNoOp(t *testing.T) {
@@ -68,50 +72,107 @@ func TestApplyTwiceIsNoOp(t *testing.T) {
 	args := []string{"-url", fake.URL, "-email", greenlighttest.DefaultAdminEmail}
 
 	code, out, logs := runProvision(t, append(args, "-dry-run")...)
-	require.Equal(t, exitOK, code, out+logs)
-	assert.Contains(t, out, "plan: 23 changes, 0 differences left alone, 0 conflicts")
-	assert.Equal(t, 0, fake.RoomCount(), "dry run changes nothing")
+	if code != exitOK {
+		t.Fatalf("run(-dry-run) = %d; want %d\n%s", code, exitOK, out+logs)
+	}
+	if want := "plan: 23 changes, 0 differences left alone, 0 conflicts"; !strings.Contains(out, want) {
+		t.Errorf("run(-dry-run) output = %q; want it to contain %q", out, want)
+	}
+	if got := fake.RoomCount(); got != 0 {
+		t.Errorf("RoomCount() after a dry run = %d; want 0: dry run changes nothing", got)
+	}
 
 	code, out, logs = runProvision(t, args...)
-	require.Equal(t, exitOK, code, out+logs)
-	assert.Contains(t, out, "0 remain")
+	if code != exitOK {
+		t.Fatalf("run() = %d; want %d\n%s", code, exitOK, out+logs)
+	}
+	if want := "0 remain"; !strings.Contains(out, want) {
+		t.Errorf("run() output = %q; want it to contain %q", out, want)
+	}
 	rooms := fake.RoomCount()
-	assert.Equal(t, 8, rooms) // 5 in the CSV + default rooms of alice, bob, carol
+	if rooms != 8 { // 5 in the CSV + default rooms of alice, bob, carol
+		t.Errorf("RoomCount() = %d; want 8", rooms)
+	}
 
 	code, out, logs = runProvision(t, args...)
-	require.Equal(t, exitOK, code, out+logs)
-	assert.Contains(t, out, "plan: 0 changes, 0 differences left alone, 0 conflicts")
-	assert.Contains(t, out, "applied 0 changes; 0 remain")
-	assert.Equal(t, rooms, fake.RoomCount())
-	assert.NotContains(t, out+logs, greenlighttest.DefaultAdminPassword)
-	assert.NotContains(t, out+logs, "Alice-Passw0rd!")
+	if code != exitOK {
+		t.Fatalf("second run() = %d; want %d\n%s", code, exitOK, out+logs)
+	}
+	for _, want := range []string{
+		"plan: 0 changes, 0 differences left alone, 0 conflicts",
+		"applied 0 changes; 0 remain",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second run() output = %q; want it to contain %q", out, want)
+		}
+	}
+	if got := fake.RoomCount(); got != rooms {
+		t.Errorf("RoomCount() after the second run = %d; want %d", got, rooms)
+	}
+	for _, secret := range []string{greenlighttest.DefaultAdminPassword, "Alice-Passw0rd!"} {
+		if strings.Contains(out+logs, secret) {
+			t.Errorf("second run() output and logs contain %q; want no password in them", secret)
+		}
+	}
 
 	// Check the result through the client.
 	ctx := context.Background()
 	gl, err := greenlight.New(fake.URL)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", fake.URL, err)
+	}
 	_, err = gl.SignIn(ctx, "alice@example.com", "Alice-Passw0rd!")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("SignIn(%q): %v", "alice@example.com", err)
+	}
 	mine, err := gl.Rooms(ctx, "Biology 101")
-	require.NoError(t, err)
-	require.Len(t, mine, 1)
+	if err != nil {
+		t.Fatalf("Rooms(%q): %v", "Biology 101", err)
+	}
+	if len(mine) != 1 {
+		t.Fatalf("len(Rooms(%q)) = %d; want 1", "Biology 101", len(mine))
+	}
 	s, err := gl.GetRoomSettings(ctx, mine[0].FriendlyID)
-	require.NoError(t, err)
-	assert.Equal(t, "true", s[greenlight.SettingRecord])
-	assert.Equal(t, greenlight.GuestAskModerator, s[greenlight.SettingGuestPolicy])
+	if err != nil {
+		t.Fatalf("GetRoomSettings(%q): %v", mine[0].FriendlyID, err)
+	}
+	if got := s[greenlight.SettingRecord]; got != "true" {
+		t.Errorf("settings[%q] = %q; want %q", greenlight.SettingRecord, got, "true")
+	}
+	if got := s[greenlight.SettingGuestPolicy]; got != greenlight.GuestAskModerator {
+		t.Errorf("settings[%q] = %q; want %q", greenlight.SettingGuestPolicy, got, greenlight.GuestAskModerator)
+	}
 	shared, err := gl.SharedUsers(ctx, mine[0].FriendlyID)
-	require.NoError(t, err)
-	assert.Len(t, shared, 2)
+	if err != nil {
+		t.Fatalf("SharedUsers(%q): %v", mine[0].FriendlyID, err)
+	}
+	if len(shared) != 2 {
+		t.Errorf("len(SharedUsers(%q)) = %d; want 2", mine[0].FriendlyID, len(shared))
+	}
 	office, err := gl.Rooms(ctx, "Office Hours")
-	require.NoError(t, err)
-	require.Len(t, office, 1)
+	if err != nil {
+		t.Fatalf("Rooms(%q): %v", "Office Hours", err)
+	}
+	if len(office) != 1 {
+		t.Fatalf("len(Rooms(%q)) = %d; want 1", "Office Hours", len(office))
+	}
 	s, err = gl.GetRoomSettings(ctx, office[0].FriendlyID)
-	require.NoError(t, err)
-	assert.Len(t, s.Code(greenlight.ViewerCode), 6)
+	if err != nil {
+		t.Fatalf("GetRoomSettings(%q): %v", office[0].FriendlyID, err)
+	}
+	if vc := s.Code(greenlight.ViewerCode); len(vc) != 6 {
+		t.Errorf("Code(ViewerCode) = %q; want 6 characters", vc)
+	}
 	staff, err := gl.Rooms(ctx, "Staff Meeting")
-	require.NoError(t, err)
-	require.Len(t, staff, 1, "shared with alice")
-	assert.Equal(t, "Carol Ortiz", staff[0].SharedOwner)
+	if err != nil {
+		t.Fatalf("Rooms(%q): %v", "Staff Meeting", err)
+	}
+	if len(staff) != 1 {
+		t.Fatalf("len(Rooms(%q)) = %d; want 1: shared with alice", "Staff Meeting", len(staff))
+	}
+	if staff[0].SharedOwner != "Carol Ortiz" {
+		t.Errorf("Rooms(%q)[0].SharedOwner = %q; want %q", "Staff Meeting", staff[0].SharedOwner, "Carol Ortiz")
+	}
 }
 
 func TestDifferencesAreReportedAndLeftAlone(t *testing.T) {
@@ -120,49 +181,91 @@ func TestDifferencesAreReportedAndLeftAlone(t *testing.T) {
 	defer fake.Close()
 	args := []string{"-url", fake.URL, "-email", greenlighttest.DefaultAdminEmail}
 	code, out, logs := runProvision(t, args...)
-	require.Equal(t, exitOK, code, out+logs)
+	if code != exitOK {
+		t.Fatalf("run() = %d; want %d\n%s", code, exitOK, out+logs)
+	}
 
 	// Someone changes things in Greenlight by hand.
 	ctx := context.Background()
 	gl, err := greenlight.New(fake.URL)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", fake.URL, err)
+	}
 	_, err = gl.SignIn(ctx, "alice@example.com", "Alice-Passw0rd!")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("SignIn(%q): %v", "alice@example.com", err)
+	}
 	rooms, err := gl.Rooms(ctx, "Biology 101")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Rooms(%q): %v", "Biology 101", err)
+	}
 	fid := rooms[0].FriendlyID
-	require.NoError(t, gl.SetRoomBool(ctx, fid, greenlight.SettingRecord, false))
+	if err := gl.SetRoomBool(ctx, fid, greenlight.SettingRecord, false); err != nil {
+		t.Fatalf("SetRoomBool(%q, %q, false): %v", fid, greenlight.SettingRecord, err)
+	}
 	shared, err := gl.SharedUsers(ctx, fid)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("SharedUsers(%q): %v", fid, err)
+	}
 	for _, u := range shared {
 		if u.Name == "Bob Stone" {
-			require.NoError(t, gl.UnshareRoom(ctx, fid, u.ID))
+			if err := gl.UnshareRoom(ctx, fid, u.ID); err != nil {
+				t.Fatalf("UnshareRoom(%q, %q): %v", fid, u.ID, err)
+			}
 		}
 	}
 	_, err = fake.AddUser("Eve", "eve@example.com", "Eve-Passw0rd!", greenlighttest.RoleUser)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("fake.AddUser(%q): %v", "eve@example.com", err)
+	}
 	admin, err := greenlight.New(fake.URL)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("greenlight.New(%q): %v", fake.URL, err)
+	}
 	_, err = admin.SignIn(ctx, greenlighttest.DefaultAdminEmail, greenlighttest.DefaultAdminPassword)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("SignIn(%q): %v", greenlighttest.DefaultAdminEmail, err)
+	}
 	eve, _, err := admin.ListUsers(ctx, greenlight.UsersVerified, "eve@", 1)
-	require.NoError(t, err)
-	require.Len(t, eve, 1)
-	require.NoError(t, gl.ShareRoom(ctx, fid, eve[0].ID))
+	if err != nil {
+		t.Fatalf("ListUsers(UsersVerified, %q, 1): %v", "eve@", err)
+	}
+	if len(eve) != 1 {
+		t.Fatalf("len(ListUsers(UsersVerified, %q, 1)) = %d; want 1", "eve@", len(eve))
+	}
+	if err := gl.ShareRoom(ctx, fid, eve[0].ID); err != nil {
+		t.Fatalf("ShareRoom(%q, eve): %v", fid, err)
+	}
 
 	code, out, logs = runProvision(t, append(args, "-dry-run")...)
-	require.Equal(t, exitOK, code, out+logs)
-	assert.Contains(t, out, `+ share "Biology 101" (alice@example.com) with bob@example.com`)
-	assert.Contains(t, out, `~ record=true on "Biology 101" (alice@example.com) differs (left alone; -update-settings applies it)`)
-	assert.Contains(t, out, `~ room "Biology 101" (alice@example.com) is also shared with Eve (left alone)`)
-	assert.Contains(t, out, "plan: 1 changes, 2 differences left alone, 0 conflicts")
+	if code != exitOK {
+		t.Fatalf("run(-dry-run) = %d; want %d\n%s", code, exitOK, out+logs)
+	}
+	for _, want := range []string{
+		`+ share "Biology 101" (alice@example.com) with bob@example.com`,
+		`~ record=true on "Biology 101" (alice@example.com) differs (left alone; -update-settings applies it)`,
+		`~ room "Biology 101" (alice@example.com) is also shared with Eve (left alone)`,
+		"plan: 1 changes, 2 differences left alone, 0 conflicts",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run(-dry-run) output = %q; want it to contain %q", out, want)
+		}
+	}
 
 	code, out, logs = runProvision(t, append(args, "-update-settings")...)
-	require.Equal(t, exitOK, code, out+logs)
-	assert.Contains(t, out, "applied 2 changes; 0 remain")
+	if code != exitOK {
+		t.Fatalf("run(-update-settings) = %d; want %d\n%s", code, exitOK, out+logs)
+	}
+	if want := "applied 2 changes; 0 remain"; !strings.Contains(out, want) {
+		t.Errorf("run(-update-settings) output = %q; want it to contain %q", out, want)
+	}
 	s, err := gl.GetRoomSettings(ctx, fid)
-	require.NoError(t, err)
-	assert.Equal(t, "true", s[greenlight.SettingRecord])
+	if err != nil {
+		t.Fatalf("GetRoomSettings(%q): %v", fid, err)
+	}
+	if got := s[greenlight.SettingRecord]; got != "true" {
+		t.Errorf("settings[%q] after -update-settings = %q; want %q", greenlight.SettingRecord, got, "true")
+	}
 }
 
 func TestConflicts(t *testing.T) {
@@ -171,9 +274,13 @@ func TestConflicts(t *testing.T) {
 	defer fake.Close()
 	// Two users named the same: their rooms cannot be told apart.
 	_, err := fake.AddUser("Sam", "sam1@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("fake.AddUser(%q): %v", "sam1@example.com", err)
+	}
 	_, err = fake.AddUser("Sam", "sam2@example.com", "Sam-Passw0rd!", greenlighttest.RoleUser)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("fake.AddUser(%q): %v", "sam2@example.com", err)
+	}
 	csv := writeCSV(t, `kind,email,name,password,role,room,settings,shared_with
 user,new@example.com,New,,,,,
 user,wiz@example.com,Wiz,Wiz-Passw0rd!,Wizard,,,
@@ -183,7 +290,9 @@ room,admin@example.com,,,,Admin Room,,nobody@example.com
 room,admin@example.com,,,,Fine Room,record=true,sam2@example.com
 `)
 	code, out, logs := runProvision(t, "-url", fake.URL, "-email", greenlighttest.DefaultAdminEmail, "-csv", csv)
-	require.Equal(t, exitFailed, code, out+logs)
+	if code != exitFailed {
+		t.Fatalf("run() = %d; want %d\n%s", code, exitFailed, out+logs)
+	}
 	for _, want := range []string{
 		"! line 2: user new@example.com does not exist and has no password",
 		`! line 3: user wiz@example.com: no role "Wizard"`,
@@ -193,7 +302,9 @@ room,admin@example.com,,,,Fine Room,record=true,sam2@example.com
 		`+ create room "Fine Room" (admin@example.com)`,
 		"applied 3 changes; 0 remain",
 	} {
-		assert.Contains(t, out, want)
+		if !strings.Contains(out, want) {
+			t.Errorf("run() output = %q; want it to contain %q", out, want)
+		}
 	}
 }
 
@@ -228,8 +339,12 @@ func TestBadInput(t *testing.T) {
 			t.Parallel()
 			args := append([]string{"-csv", writeCSV(t, tt.csv)}, tt.args...)
 			code, out, logs := runProvision(t, args...)
-			assert.Equal(t, tt.code, code, out+logs)
-			assert.Contains(t, out+logs, tt.want)
+			if code != tt.code {
+				t.Errorf("run() = %d; want %d\n%s", code, tt.code, out+logs)
+			}
+			if !strings.Contains(out+logs, tt.want) {
+				t.Errorf("run() output and logs = %q; want them to contain %q", out+logs, tt.want)
+			}
 		})
 	}
 }
@@ -239,18 +354,30 @@ func TestNonAdminIsRefused(t *testing.T) {
 	fake := greenlighttest.NewServer()
 	defer fake.Close()
 	_, err := fake.AddUser("Pat", "pat@example.com", "Pat-Passw0rd!", greenlighttest.RoleUser)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("fake.AddUser(%q): %v", "pat@example.com", err)
+	}
 	var out, errOut bytes.Buffer
 	code := run(withLookupEnv(env(map[string]string{"GREENLIGHT_PASSWORD": "Pat-Passw0rd!"})),
 		[]string{"-url", fake.URL, "-email", "pat@example.com"}, nil, &out, &errOut)
-	assert.Equal(t, exitNoAccess, code)
-	assert.Contains(t, errOut.String(), "ManageUsers")
-	assert.NotContains(t, errOut.String(), "Pat-Passw0rd!")
+	if code != exitNoAccess {
+		t.Errorf("run() as a non-admin = %d; want %d", code, exitNoAccess)
+	}
+	if !strings.Contains(errOut.String(), "ManageUsers") {
+		t.Errorf("run() as a non-admin logs = %q; want them to contain %q", errOut.String(), "ManageUsers")
+	}
+	if strings.Contains(errOut.String(), "Pat-Passw0rd!") {
+		t.Errorf("run() as a non-admin logs = %q; want no password in them", errOut.String())
+	}
 
 	code = run(withLookupEnv(env(map[string]string{"GREENLIGHT_PASSWORD": "Wrong-Passw0rd!"})),
 		[]string{"-url", fake.URL, "-email", "pat@example.com"}, nil, &out, &errOut)
-	assert.Equal(t, exitNoAccess, code)
-	assert.False(t, strings.Contains(errOut.String(), "Wrong-Passw0rd!"))
+	if code != exitNoAccess {
+		t.Errorf("run() with a wrong password = %d; want %d", code, exitNoAccess)
+	}
+	if strings.Contains(errOut.String(), "Wrong-Passw0rd!") {
+		t.Errorf("run() with a wrong password logs = %q; want no password in them", errOut.String())
+	}
 }
 
 // FuzzParseSpec checks that any CSV parses or fails without panic.

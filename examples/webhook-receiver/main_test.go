@@ -14,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
@@ -91,15 +90,37 @@ func startReceiverAt(t *testing.T, listen string, args ...string) (addr string, 
 func post(t *testing.T, addr, query, contentType, b string, header ...string) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/bbb/events"+query, strings.NewReader(b))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("http.NewRequest(POST /bbb/events%s): %v", query, err)
+	}
 	req.Header.Set("Content-Type", contentType)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("POST /bbb/events%s: %v", query, err)
+	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// jsonEqual reports an error unless want and got are valid JSON documents
+// of equal value, whatever their formatting and key order.
+func jsonEqual(t *testing.T, want, got, what string) {
+	t.Helper()
+	var w, g any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Errorf("%s: want is not valid JSON: %v\n%s", what, err, want)
+		return
+	}
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Errorf("%s: got is not valid JSON: %v\n%s", what, err, got)
+		return
+	}
+	if diff := cmp.Diff(w, g); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
+	}
 }
 
 const form = "application/x-www-form-urlencoded;charset=UTF-8"
@@ -114,35 +135,63 @@ func TestReceiverPrintsAcceptedEventsOnce(t *testing.T) {
 	stamp := time.Now().UnixMilli() // deliveries older than -max-age are refused
 	valid := []string{body(created, stamp), body(joined, stamp+1), body(raw, stamp+2)}
 
-	for _, b := range valid {
-		require.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b))
+	for i, b := range valid {
+		if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b); got != http.StatusOK {
+			t.Fatalf("POST valid[%d] = %d; want %d", i, got, http.StatusOK)
+		}
 	}
 	// A retry of the second delivery and a SHA-256 signed copy of the first:
 	// both already printed.
-	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, valid[1]))
-	assert.Equal(t, http.StatusOK, post(t, addr, "?checksum="+sha256Hex(callbackURL+valid[0]+secret), form, valid[0]))
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, valid[1]); got != http.StatusOK {
+		t.Errorf("POST retry of valid[1] = %d; want %d", got, http.StatusOK)
+	}
+	if got := post(t, addr, "?checksum="+sha256Hex(callbackURL+valid[0]+secret), form, valid[0]); got != http.StatusOK {
+		t.Errorf("POST SHA-256 signed valid[0] = %d; want %d", got, http.StatusOK)
+	}
 
 	// Hostile deliveries.
 	forged := body(strings.Replace(joined, "VIEWER", "MODERATOR", 1), stamp+1)
-	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, forged), "body swapped")
-	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+forged+"guess"), form, forged), "wrong secret")
-	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "", form, forged), "unsigned")
-	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "", form, forged, "Authorization", "Bearer "+secret), "bearer not enabled")
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[1]+secret), form, forged); got != http.StatusUnauthorized {
+		t.Errorf("POST with the body swapped = %d; want %d", got, http.StatusUnauthorized)
+	}
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+forged+"guess"), form, forged); got != http.StatusUnauthorized {
+		t.Errorf("POST signed with a wrong secret = %d; want %d", got, http.StatusUnauthorized)
+	}
+	if got := post(t, addr, "", form, forged); got != http.StatusUnauthorized {
+		t.Errorf("POST unsigned = %d; want %d", got, http.StatusUnauthorized)
+	}
+	if got := post(t, addr, "", form, forged, "Authorization", "Bearer "+secret); got != http.StatusUnauthorized {
+		t.Errorf("POST with a bearer token, bearer not enabled = %d; want %d", got, http.StatusUnauthorized)
+	}
 	big := body(strings.Replace(joined, "Ann", strings.Repeat("A", 5000), 1), 1)
-	assert.Equal(t, http.StatusRequestEntityTooLarge, post(t, addr, "?checksum="+sha1Hex(callbackURL+big+secret), form, big))
-	assert.Equal(t, http.StatusUnsupportedMediaType, post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[0]+secret), "application/json", valid[0]))
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+big+secret), form, big); got != http.StatusRequestEntityTooLarge {
+		t.Errorf("POST of a body over -max-body = %d; want %d", got, http.StatusRequestEntityTooLarge)
+	}
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+valid[0]+secret), "application/json", valid[0]); got != http.StatusUnsupportedMediaType {
+		t.Errorf("POST as application/json = %d; want %d", got, http.StatusUnsupportedMediaType)
+	}
 	bad := "domain=x&event=" + formEncode("[{\"data\":") + "&timestamp=1"
-	assert.Equal(t, http.StatusBadRequest, post(t, addr, "?checksum="+sha1Hex(callbackURL+bad+secret), form, bad))
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+bad+secret), form, bad); got != http.StatusBadRequest {
+		t.Errorf("POST of a truncated event = %d; want %d", got, http.StatusBadRequest)
+	}
 
 	resp, err := http.Get("http://" + addr + "/healthz")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GET /healthz: %v", err)
+	}
 	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /healthz status = %d; want %d", resp.StatusCode, http.StatusOK)
+	}
 
-	assert.Equal(t, 0, stop())
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %d; want 0", got)
+	}
 
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	require.Len(t, lines, 3, stdout.String())
+	if len(lines) != 3 {
+		t.Fatalf("printed %d lines; want 3:\n%s", len(lines), stdout.String())
+	}
 	type out struct {
 		Type      string          `json:"type"`
 		Meeting   string          `json:"meeting"`
@@ -152,24 +201,46 @@ func TestReceiverPrintsAcceptedEventsOnce(t *testing.T) {
 	var got []out
 	for _, l := range lines {
 		var o out
-		require.NoError(t, json.Unmarshal([]byte(l), &o), l)
+		if err := json.Unmarshal([]byte(l), &o); err != nil {
+			t.Fatalf("json.Unmarshal(%q): %v", l, err)
+		}
 		got = append(got, o)
 	}
-	assert.Equal(t, "meeting-created", got[0].Type)
-	assert.Equal(t, "room-1", got[0].Meeting)
-	assert.Equal(t, "2025-11-26T09:40:00.000Z", got[0].Timestamp)
-	assert.Contains(t, string(got[0].Data), `"moderator-pass":"[REDACTED]"`)
-	assert.Equal(t, "user-joined", got[1].Type)
-	assert.JSONEq(t, joined, string(got[1].Data), "data is the event as received")
-	assert.Equal(t, "MeetingDestroyedEvtMsg", got[2].Type)
-	assert.Equal(t, "int-1", got[2].Meeting, "raw events carry the internal ID only")
-	assert.Equal(t, "2025-11-26T09:40:09.000Z", got[2].Timestamp)
+	if got[0].Type != "meeting-created" {
+		t.Errorf("line 1 type = %q; want %q", got[0].Type, "meeting-created")
+	}
+	if got[0].Meeting != "room-1" {
+		t.Errorf("line 1 meeting = %q; want %q", got[0].Meeting, "room-1")
+	}
+	if got[0].Timestamp != "2025-11-26T09:40:00.000Z" {
+		t.Errorf("line 1 timestamp = %q; want %q", got[0].Timestamp, "2025-11-26T09:40:00.000Z")
+	}
+	if want := `"moderator-pass":"[REDACTED]"`; !strings.Contains(string(got[0].Data), want) {
+		t.Errorf("line 1 data = %s; want it to contain %s", got[0].Data, want)
+	}
+	if got[1].Type != "user-joined" {
+		t.Errorf("line 2 type = %q; want %q", got[1].Type, "user-joined")
+	}
+	jsonEqual(t, joined, string(got[1].Data), "line 2 data (the event as received)")
+	if got[2].Type != "MeetingDestroyedEvtMsg" {
+		t.Errorf("line 3 type = %q; want %q", got[2].Type, "MeetingDestroyedEvtMsg")
+	}
+	if got[2].Meeting != "int-1" {
+		t.Errorf("line 3 meeting = %q; want %q: raw events carry the internal ID only", got[2].Meeting, "int-1")
+	}
+	if got[2].Timestamp != "2025-11-26T09:40:09.000Z" {
+		t.Errorf("line 3 timestamp = %q; want %q", got[2].Timestamp, "2025-11-26T09:40:09.000Z")
+	}
 
 	all := stdout.String() + stderr.String()
 	for _, s := range []string{secret, "mp-secret", "vp-secret", sha1Hex(callbackURL + valid[1] + secret)} {
-		assert.NotContains(t, all, s)
+		if strings.Contains(all, s) {
+			t.Errorf("output and logs contain %q; want no secret in them", s)
+		}
 	}
-	assert.Contains(t, stderr.String(), "level=ERROR", "authentication failures are logged at error level")
+	if !strings.Contains(stderr.String(), "level=ERROR") {
+		t.Errorf("logs = %q; want %q: authentication failures are logged at error level", stderr.String(), "level=ERROR")
+	}
 }
 
 func TestReceiverBearerMode(t *testing.T) {
@@ -177,10 +248,18 @@ func TestReceiverBearerMode(t *testing.T) {
 	defer http.DefaultClient.CloseIdleConnections()
 	ev := `{"data":{"type":"event","id":"meeting-ended","attributes":{"meeting":{"internal-meeting-id":"i","external-meeting-id":"e"}},"event":{"ts":1}}}`
 	b := body(ev, time.Now().UnixMilli())
-	assert.Equal(t, http.StatusOK, post(t, addr, "", form, b, "Authorization", "Bearer "+secret))
-	assert.Equal(t, http.StatusUnauthorized, post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b), "SHA-1 not allowed")
-	assert.Equal(t, 0, stop())
-	assert.Equal(t, 1, strings.Count(stdout.String(), "\n"))
+	if got := post(t, addr, "", form, b, "Authorization", "Bearer "+secret); got != http.StatusOK {
+		t.Errorf("POST with the bearer token = %d; want %d", got, http.StatusOK)
+	}
+	if got := post(t, addr, "?checksum="+sha1Hex(callbackURL+b+secret), form, b); got != http.StatusUnauthorized {
+		t.Errorf("POST with a SHA-1 checksum = %d; want %d: SHA-1 not allowed", got, http.StatusUnauthorized)
+	}
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %d; want 0", got)
+	}
+	if got := strings.Count(stdout.String(), "\n"); got != 1 {
+		t.Errorf("printed %d lines; want 1:\n%s", got, stdout.String())
+	}
 }
 
 func TestReceiverFlags(t *testing.T) {
@@ -196,22 +275,38 @@ func TestReceiverFlags(t *testing.T) {
 	} {
 		var stderr bytes.Buffer
 		code := run(context.Background(), args, nil, &bytes.Buffer{}, &stderr)
-		assert.Equal(t, 2, code, name)
-		assert.NotContains(t, stderr.String(), secret, name)
+		if code != 2 {
+			t.Errorf("%s: run(%q) = %d; want 2", name, args, code)
+		}
+		if strings.Contains(stderr.String(), secret) {
+			t.Errorf("%s: run(%q) logs = %q; want no secret in them", name, args, stderr.String())
+		}
 	}
-	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, nil, &bytes.Buffer{}, &bytes.Buffer{}))
-	assert.Equal(t, 1, run(context.Background(), []string{"-secret", secret, "-callback-url", callbackURL, "-listen", "256.0.0.1:1"}, nil, &bytes.Buffer{}, &bytes.Buffer{}))
+	if got := run(context.Background(), []string{"-h"}, nil, &bytes.Buffer{}, &bytes.Buffer{}); got != 0 {
+		t.Errorf("run(-h) = %d; want 0", got)
+	}
+	if got := run(context.Background(), []string{"-secret", secret, "-callback-url", callbackURL, "-listen", "256.0.0.1:1"}, nil, &bytes.Buffer{}, &bytes.Buffer{}); got != 1 {
+		t.Errorf("run(-listen 256.0.0.1:1) = %d; want 1", got)
+	}
 
 	t.Setenv("BBB_SECRET", secret)
 	_, _, _, stop := startReceiver(t, "-callback-url", callbackURL)
-	assert.Equal(t, 0, stop(), "the secret may come from BBB_SECRET")
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %d; want 0: the secret may come from BBB_SECRET", got)
+	}
 }
 
 // A callback body sent one byte a second is cut off at -read-timeout.
 func TestSlowCallbackIsCutOff(t *testing.T) {
 	addr, _, stderr, stop := startReceiver(t, "-secret", secret, "-callback-url", callbackURL, "-read-timeout", "500ms")
 	open, err := clitest.SlowBody(addr, "/bbb/events", 3*time.Second)
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, open, 400*time.Millisecond, "cut off by the read timeout, not at once")
-	assert.Equal(t, 0, stop(), stderr.String())
+	if err != nil {
+		t.Fatalf("clitest.SlowBody(%q, %q): %v", addr, "/bbb/events", err)
+	}
+	if open < 400*time.Millisecond {
+		t.Errorf("slow body kept open for %v; want >= %v: cut off by the read timeout, not at once", open, 400*time.Millisecond)
+	}
+	if got := stop(); got != 0 {
+		t.Errorf("stop() = %d; want 0\n%s", got, stderr.String())
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 	"github.com/bbbkit/bbbkit/scalelite/mirror"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
 
@@ -43,6 +44,27 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// mustBeDir fails the test unless path is a directory.
+func mustBeDir(t testing.TB, path string) {
+	t.Helper()
+	info, err := os.Lstat(path)
+	if err != nil {
+		t.Fatalf("os.Lstat(%q): %v; want a directory", path, err)
+	}
+	if !info.IsDir() {
+		t.Fatalf("%q is a %v; want a directory", path, info.Mode().Type())
+	}
+}
+
+// mustNotBeDir fails the test if path is a directory; what it is otherwise,
+// or whether it exists, does not matter.
+func mustNotBeDir(t testing.TB, path, why string) {
+	t.Helper()
+	if info, err := os.Lstat(path); err == nil && info.IsDir() {
+		t.Fatalf("%q is a directory; want none%s", path, why)
+	}
+}
+
 func recID(i int) string { return fmt.Sprintf("%040x-%d", i+1, 1767600000000+int64(i)*3600000) }
 
 // writeTree writes n small recordings in two formats.
@@ -54,11 +76,19 @@ func writeTree(t *testing.T, dir string, n int) []string {
 		ids = append(ids, id)
 		for _, f := range []string{"presentation", "video"} {
 			base := filepath.Join(dir, f, id)
-			require.NoError(t, os.MkdirAll(filepath.Join(base, "video"), 0o755))
+			if err := os.MkdirAll(filepath.Join(base, "video"), 0o755); err != nil {
+				t.Fatalf("os.MkdirAll(%q): %v", filepath.Join(base, "video"), err)
+			}
 			md := fmt.Sprintf(`<recording><id>%s</id><state>published</state><published>true</published><start_time>%d</start_time><playback><format>%s</format></playback></recording>`, id, 1767600000000+int64(i)*3600000, f)
-			require.NoError(t, os.WriteFile(filepath.Join(base, "metadata.xml"), []byte(md), 0o644))
-			require.NoError(t, os.WriteFile(filepath.Join(base, "video", "webcams.webm"), bytes.Repeat([]byte{byte(i)}, 10000+i), 0o644))
-			require.NoError(t, os.WriteFile(filepath.Join(base, "deskshare.xml"), nil, 0o644))
+			if err := os.WriteFile(filepath.Join(base, "metadata.xml"), []byte(md), 0o644); err != nil {
+				t.Fatalf("os.WriteFile(metadata.xml): %v", err)
+			}
+			if err := os.WriteFile(filepath.Join(base, "video", "webcams.webm"), bytes.Repeat([]byte{byte(i)}, 10000+i), 0o644); err != nil {
+				t.Fatalf("os.WriteFile(webcams.webm): %v", err)
+			}
+			if err := os.WriteFile(filepath.Join(base, "deskshare.xml"), nil, 0o644); err != nil {
+				t.Fatalf("os.WriteFile(deskshare.xml): %v", err)
+			}
 		}
 	}
 	return ids
@@ -76,12 +106,16 @@ func TestExitCodes(t *testing.T) {
 	src := t.TempDir()
 	ids := writeTree(t, src, 3)
 	h, err := mirror.NewHandler(src, secret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("mirror.NewHandler(...): %v", err)
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	bad := t.TempDir()
 	writeTree(t, bad, 2)
-	require.NoError(t, os.WriteFile(filepath.Join(bad, "video", recID(1), "metadata.xml"), []byte("<recording><id>x</id></recording>"), 0o644))
+	if err := os.WriteFile(filepath.Join(bad, "video", recID(1), "metadata.xml"), []byte("<recording><id>x</id></recording>"), 0o644); err != nil {
+		t.Fatalf("os.WriteFile(bad metadata.xml): %v", err)
+	}
 	hostile := filepath.Join(t.TempDir(), "evil.tar")
 	writeHostileTar(t, hostile)
 
@@ -121,15 +155,23 @@ func TestExitCodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			code, out := runCLI(t, tc.args...)
-			require.Equal(t, tc.code, code, out)
-			require.Contains(t, out, tc.want)
-			require.NotContains(t, out, secret)
-			require.NotContains(t, out, "wrong-value")
+			if code != tc.code {
+				t.Fatalf("run(%q) = %d; want %d\noutput:\n%s", tc.args, code, tc.code, out)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Fatalf("run(%q) output:\n%s\nwant it to contain %q", tc.args, out, tc.want)
+			}
+			if strings.Contains(out, secret) {
+				t.Fatalf("run(%q) output contains the secret:\n%s", tc.args, out)
+			}
+			if strings.Contains(out, "wrong-value") {
+				t.Fatalf("run(%q) output contains the wrong secret:\n%s", tc.args, out)
+			}
 		})
 	}
 	// Nothing was pruned by the dry run.
 	for _, id := range ids {
-		require.DirExists(t, filepath.Join(src, "presentation", id))
+		mustBeDir(t, filepath.Join(src, "presentation", id))
 	}
 }
 
@@ -139,7 +181,9 @@ func writeHostileTar(t *testing.T, path string) {
 	tw.WriteHeader(&tar.Header{Name: "presentation/" + recID(0) + "/../../../etc/cron.d/x", Typeflag: tar.TypeReg, Size: 1, Mode: 0o644})
 	tw.Write([]byte("x"))
 	tw.Close()
-	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatalf("os.WriteFile(%q): %v", path, err)
+	}
 }
 
 func TestPackImportPrune(t *testing.T) {
@@ -149,29 +193,45 @@ func TestPackImportPrune(t *testing.T) {
 	spool := t.TempDir()
 	for _, id := range ids {
 		code, out := runCLI(t, "pack", "-published", src, "-id", id, "-spool", spool)
-		require.Equal(t, cli.ExitOK, code, out)
+		if code != cli.ExitOK {
+			t.Fatalf("mirror pack -id %s = %d; want %d\noutput:\n%s", id, code, cli.ExitOK, out)
+		}
 	}
 	pub, unpub := t.TempDir(), t.TempDir()
 	code, out := runCLI(t, "import", "-published", pub, "-unpublished", unpub, "-spool", spool, "-remove")
-	require.Equal(t, cli.ExitOK, code, out)
+	if code != cli.ExitOK {
+		t.Fatalf("mirror import -spool -remove = %d; want %d\noutput:\n%s", code, cli.ExitOK, out)
+	}
 	left, _ := filepath.Glob(filepath.Join(spool, "*.tar"))
-	require.Empty(t, left)
+	if len(left) != 0 {
+		t.Fatalf("archives left in the spool = %v; want none", left)
+	}
 	for _, id := range ids {
 		b1, _ := os.ReadFile(filepath.Join(src, "video", id, "video", "webcams.webm"))
 		b2, err := os.ReadFile(filepath.Join(pub, "video", id, "video", "webcams.webm"))
-		require.NoError(t, err)
-		require.Equal(t, b1, b2)
+		if err != nil {
+			t.Fatalf("os.ReadFile(imported video/%s webcams.webm): %v", id, err)
+		}
+		if diff := cmp.Diff(b1, b2); diff != "" {
+			t.Fatalf("imported video/%s webcams.webm mismatch (-want +got):\n%s", id, diff)
+		}
 	}
 	// ids[1] holds a symbolic link: prune leaves it, says why, and exits 1.
-	require.NoError(t, os.Symlink("/etc", filepath.Join(pub, "video", ids[1], "etc")))
+	if err := os.Symlink("/etc", filepath.Join(pub, "video", ids[1], "etc")); err != nil {
+		t.Fatalf("os.Symlink(\"/etc\", ...): %v", err)
+	}
 	code, out = runCLI(t, "prune", "-dir", pub, "-keep", "1")
-	require.Equal(t, cli.ExitPartial, code, out)
-	require.Contains(t, out, `msg="not removed" record_id=`+ids[1])
-	require.Contains(t, out, "not a regular file or directory")
-	require.Contains(t, out, "pruned=1 not_removed=1")
-	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))
-	require.DirExists(t, filepath.Join(pub, "presentation", ids[1]))
-	require.DirExists(t, filepath.Join(pub, "presentation", ids[2]))
+	if code != cli.ExitPartial {
+		t.Fatalf("mirror prune -keep 1 = %d; want %d\noutput:\n%s", code, cli.ExitPartial, out)
+	}
+	for _, want := range []string{`msg="not removed" record_id=` + ids[1], "not a regular file or directory", "pruned=1 not_removed=1"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("mirror prune -keep 1 output:\n%s\nwant it to contain %q", out, want)
+		}
+	}
+	mustNotBeDir(t, filepath.Join(pub, "presentation", ids[0]), "")
+	mustBeDir(t, filepath.Join(pub, "presentation", ids[1]))
+	mustBeDir(t, filepath.Join(pub, "presentation", ids[2]))
 }
 
 func TestServeThenSync(t *testing.T) {
@@ -179,7 +239,9 @@ func TestServeThenSync(t *testing.T) {
 	src := t.TempDir()
 	writeTree(t, src, 2)
 	secretFile := filepath.Join(t.TempDir(), "secret")
-	require.NoError(t, os.WriteFile(secretFile, []byte(secret+"\n"), 0o600))
+	if err := os.WriteFile(secretFile, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(secretFile): %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
 	done := make(chan int)
@@ -194,17 +256,31 @@ func TestServeThenSync(t *testing.T) {
 			addr = m[1]
 		}
 	}
-	require.NotEmpty(t, addr, logs.String())
+	if addr == "" {
+		t.Fatalf("mirror serve logged no address; want addr=127.0.0.1:port\nlogs:\n%s", logs.String())
+	}
 	dst := t.TempDir()
 	code, out := runCLI(t, "sync", "-from", "http://"+addr+"/mirror/", "-to", dst, "-secret", secret, "-progress", "lines")
-	require.Equal(t, cli.ExitOK, code, out)
-	require.Contains(t, out, "recording mirrored")
+	if code != cli.ExitOK {
+		t.Fatalf("mirror sync -progress lines = %d; want %d\noutput:\n%s", code, cli.ExitOK, out)
+	}
+	if !strings.Contains(out, "recording mirrored") {
+		t.Fatalf("mirror sync -progress lines output:\n%s\nwant it to contain %q", out, "recording mirrored")
+	}
 	code, out = runCLI(t, "sync", "-from", "http://"+addr+"/mirror/", "-to", dst, "-secret", secret, "-progress", "bar")
-	require.Equal(t, cli.ExitOK, code, out)
-	require.Contains(t, out, "unchanged=2")
+	if code != cli.ExitOK {
+		t.Fatalf("mirror sync -progress bar = %d; want %d\noutput:\n%s", code, cli.ExitOK, out)
+	}
+	if !strings.Contains(out, "unchanged=2") {
+		t.Fatalf("mirror sync -progress bar output:\n%s\nwant it to contain %q", out, "unchanged=2")
+	}
 	cancel()
-	require.Equal(t, cli.ExitOK, <-done)
-	require.NotContains(t, logs.String(), secret)
+	if code := <-done; code != cli.ExitOK {
+		t.Fatalf("mirror serve = %d; want %d", code, cli.ExitOK)
+	}
+	if l := logs.String(); strings.Contains(l, secret) {
+		t.Fatalf("mirror serve logs contain the secret:\n%s", l)
+	}
 }
 
 func TestUnits(t *testing.T) {
@@ -212,22 +288,32 @@ func TestUnits(t *testing.T) {
 	rates := map[string]int64{"": 0, "0": 0, "100": 100, "50MB/s": 50e6, "800KiB/s": 800 << 10, "1G": 1e9, "1.5MiB": 3 << 19, "2MBps": 2e6}
 	for in, want := range rates {
 		got, err := parseRate(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
+		if err != nil {
+			t.Fatalf("parseRate(%q): %v", in, err)
+		}
+		if got != want {
+			t.Fatalf("parseRate(%q) = %d; want %d", in, got, want)
+		}
 	}
 	for _, in := range []string{"fast", "10XB", "-5MB", "1e400"} {
-		_, err := parseRate(in)
-		require.Error(t, err, in)
+		if got, err := parseRate(in); err == nil {
+			t.Fatalf("parseRate(%q) = %d, nil; want an error", in, got)
+		}
 	}
 	ages := map[string]time.Duration{"90d": 90 * 24 * time.Hour, "36h": 36 * time.Hour, "1d12h": 36 * time.Hour, "15m": 15 * time.Minute}
 	for in, want := range ages {
 		got, err := parseAge(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
+		if err != nil {
+			t.Fatalf("parseAge(%q): %v", in, err)
+		}
+		if got != want {
+			t.Fatalf("parseAge(%q) = %v; want %v", in, got, want)
+		}
 	}
 	for _, in := range []string{"soon", "xd", "-1d", "1d-5h"} {
-		_, err := parseAge(in)
-		require.Error(t, err, in)
+		if got, err := parseAge(in); err == nil {
+			t.Fatalf("parseAge(%q) = %v, nil; want an error", in, got)
+		}
 	}
 }
 
@@ -246,27 +332,44 @@ func TestSyncHashFlag(t *testing.T) {
 			args = append(args, "-hash")
 		}
 		code, out := runCLI(t, args...)
-		require.Equal(t, cli.ExitOK, code, out)
+		if code != cli.ExitOK {
+			t.Fatalf("run(%q) = %d; want %d\noutput:\n%s", args, code, cli.ExitOK, out)
+		}
 		cache, err := mirror.LoadHashCache(cacheFile)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("mirror.LoadHashCache(%q): %v", cacheFile, err)
+		}
 		files := 0
-		require.NoError(t, filepath.Walk(dst, func(p string, fi os.FileInfo, err error) error {
+		err = filepath.Walk(dst, func(p string, fi os.FileInfo, err error) error {
 			if err != nil || !fi.Mode().IsRegular() || fi.Name() == mirror.LockFileName {
 				return err
 			}
 			files++
 			data, err := os.ReadFile(p)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("os.ReadFile(%q): %v", p, err)
+			}
 			got, ok := cache.Get(p, fi.Size(), fi.ModTime())
-			require.Equal(t, hash, ok, p)
+			if ok != hash {
+				t.Fatalf("cache.Get(%q) ok = %v; want %v", p, ok, hash)
+			}
 			if ok {
-				require.Equal(t, fmt.Sprintf("%x", sha256.Sum256(data)), got, p)
+				if want := fmt.Sprintf("%x", sha256.Sum256(data)); got != want {
+					t.Fatalf("cache.Get(%q) = %s; want %s", p, got, want)
+				}
 			}
 			return nil
-		}))
-		require.Equal(t, 12, files)
+		})
+		if err != nil {
+			t.Fatalf("filepath.Walk(dst, ...): %v", err)
+		}
+		if files != 12 {
+			t.Fatalf("files in dst = %d; want 12", files)
+		}
 		if !hash {
-			require.Zero(t, cache.Len())
+			if n := cache.Len(); n != 0 {
+				t.Fatalf("cache.Len() without -hash = %d; want 0", n)
+			}
 		}
 	}
 }
@@ -292,10 +395,16 @@ func TestServeCutsOffSlowBody(t *testing.T) {
 		t.Fatalf("serve ended with %d: %s", code, logs.String())
 	}
 	open, err := clitest.SlowBody(addr, "/manifest", 3*time.Second)
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, open, 400*time.Millisecond)
+	if err != nil {
+		t.Fatalf("clitest.SlowBody(%s, \"/manifest\", 3s): %v", addr, err)
+	}
+	if open < 400*time.Millisecond {
+		t.Fatalf("clitest.SlowBody(...) = %v; want >= %v", open, 400*time.Millisecond)
+	}
 	cancel()
-	require.Equal(t, cli.ExitOK, <-done, logs.String())
+	if code := <-done; code != cli.ExitOK {
+		t.Fatalf("mirror serve = %d; want %d\nlogs:\n%s", code, cli.ExitOK, logs.String())
+	}
 }
 
 // The issue's example through the command: a re-import as unpublished
@@ -307,20 +416,34 @@ func TestImportRefusedKeepsPublishedCopy(t *testing.T) {
 	ids := writeTree(t, src, 1)
 	spool := t.TempDir()
 	code, out := runCLI(t, "pack", "-published", src, "-id", ids[0], "-spool", spool)
-	require.Equal(t, cli.ExitOK, code, out)
+	if code != cli.ExitOK {
+		t.Fatalf("mirror pack = %d; want %d\noutput:\n%s", code, cli.ExitOK, out)
+	}
 	archive := filepath.Join(spool, ids[0]+".tar")
 	pub, unpub := t.TempDir(), t.TempDir()
 	code, out = runCLI(t, "import", "-published", pub, "-unpublished", unpub, archive)
-	require.Equal(t, cli.ExitOK, code, out)
-	require.NoError(t, os.WriteFile(filepath.Join(unpub, "presentation"), []byte("a file"), 0o644))
+	if code != cli.ExitOK {
+		t.Fatalf("mirror import = %d; want %d\noutput:\n%s", code, cli.ExitOK, out)
+	}
+	if err := os.WriteFile(filepath.Join(unpub, "presentation"), []byte("a file"), 0o644); err != nil {
+		t.Fatalf("os.WriteFile(unpublished presentation): %v", err)
+	}
 	code, out = runCLI(t, "import", "-published", pub, "-unpublished", unpub, "-unpublished-all", archive)
-	require.NotEqual(t, cli.ExitOK, code, out)
-	require.Contains(t, out, "import refused")
+	if code == cli.ExitOK {
+		t.Fatalf("mirror import -unpublished-all = %d; want a failure\noutput:\n%s", code, out)
+	}
+	if !strings.Contains(out, "import refused") {
+		t.Fatalf("mirror import -unpublished-all output:\n%s\nwant it to contain %q", out, "import refused")
+	}
 	for _, f := range []string{"presentation", "video"} {
 		b1, _ := os.ReadFile(filepath.Join(src, f, ids[0], "video", "webcams.webm"))
 		b2, err := os.ReadFile(filepath.Join(pub, f, ids[0], "video", "webcams.webm"))
-		require.NoError(t, err, "%s survives the refused import", f)
-		require.Equal(t, b1, b2)
+		if err != nil {
+			t.Fatalf("os.ReadFile(published %s webcams.webm): %v (%s survives the refused import)", f, err, f)
+		}
+		if diff := cmp.Diff(b1, b2); diff != "" {
+			t.Fatalf("published %s webcams.webm mismatch (-want +got):\n%s", f, diff)
+		}
 	}
-	require.NoDirExists(t, filepath.Join(unpub, "video"), "nothing left half-moved")
+	mustNotBeDir(t, filepath.Join(unpub, "video"), " (nothing left half-moved)")
 }

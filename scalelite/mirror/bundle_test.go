@@ -2,13 +2,12 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 )
 
 // countingHandler counts requests per endpoint and can break bundles.
@@ -55,13 +54,17 @@ func TestHTTPSyncBundlesSmallFiles(t *testing.T) {
 			t.Parallel()
 			src, _ := newTree(t, genSpec{Recordings: 3, Seed: 51, Large: 300 << 10, Video: 1 << 10, Slides: 10})
 			h, err := NewHandler(src, testSecret)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("NewHandler(...): %v", err)
+			}
 			ch := &countingHandler{h: h, breakBundle: tc.breakB, truncate: tc.trunc}
 			srv := httptest.NewServer(ch)
 			t.Cleanup(srv.Close)
 			dst := t.TempDir()
 			res, err := Sync(context.Background(), httpSource(t, srv.URL, testSecret), dst)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("Sync(...): %v", err)
+			}
 			requireSameTree(t, src, dst)
 			all := treeFiles(t, src)
 			files := int64(len(all))
@@ -71,17 +74,29 @@ func TestHTTPSyncBundlesSmallFiles(t *testing.T) {
 					empty++
 				}
 			}
-			require.EqualValues(t, files, res.Files)
-			require.EqualValues(t, 6, ch.bundle.Load(), "one bundle per format directory")
-			switch {
+			if int64(res.Files) != files {
+				t.Fatalf("Sync(...).Files = %d; want %d", res.Files, files)
+			}
+			if n := ch.bundle.Load(); n != 6 {
+				t.Fatalf("bundle requests = %d; want 6 (one bundle per format directory)", n)
+			}
+			switch n := ch.files.Load(); {
 			case tc.breakB:
-				require.Equal(t, files-empty, ch.files.Load())
+				if n != files-empty {
+					t.Fatalf("file requests = %d; want %d", n, files-empty)
+				}
 			case tc.trunc:
-				require.Less(t, ch.files.Load(), files)
-				require.Greater(t, ch.files.Load(), int64(3))
+				if n >= files {
+					t.Fatalf("file requests = %d; want < %d", n, files)
+				}
+				if n <= 3 {
+					t.Fatalf("file requests = %d; want > 3", n)
+				}
 			default:
 				// Only the webcam streams (larger than a bundle takes) go alone.
-				require.EqualValues(t, 3, ch.files.Load())
+				if n != 3 {
+					t.Fatalf("file requests = %d; want 3", n)
+				}
 			}
 		})
 	}
@@ -93,15 +108,25 @@ func TestHandlerBundleRequests(t *testing.T) {
 	srv := newExport(t, src)
 	s := httpSource(t, srv.URL+"/mirror/", testSecret)
 	_, err := s.OpenBundle(context.Background(), ids[0], "video", 100)
-	require.ErrorIs(t, err, ErrNotFound)
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("OpenBundle(id, \"video\", 100) = %v; want ErrNotFound", err)
+	}
 	_, err = s.OpenBundle(context.Background(), "..", "presentation", 100)
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("OpenBundle(\"..\", \"presentation\", 100) = nil error; want an error")
+	}
 	_, err = s.OpenBundle(context.Background(), ids[0], "presentation", maxBundleFile+1)
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("OpenBundle(id, \"presentation\", maxBundleFile+1) = nil error; want an error")
+	}
 	rc, err := s.OpenBundle(context.Background(), ids[0], "presentation", 100)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("OpenBundle(id, \"presentation\", 100): %v", err)
+	}
 	rc.Close()
 	bad := httpSource(t, srv.URL+"/mirror/", "wrong")
 	_, err = bad.OpenBundle(context.Background(), ids[0], "presentation", 100)
-	require.ErrorIs(t, err, ErrUnauthorized)
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("OpenBundle(...) with the wrong secret = %v; want ErrUnauthorized", err)
+	}
 }

@@ -2,12 +2,14 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +18,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 )
 
 const testSecret = "8cd8ef52e8e101574e400365b55e11a6"
@@ -24,7 +26,9 @@ const testSecret = "8cd8ef52e8e101574e400365b55e11a6"
 func newExport(t *testing.T, dir string, opts ...HandlerOption) *httptest.Server {
 	t.Helper()
 	h, err := NewHandler(dir, testSecret, opts...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewHandler(%q, ...): %v", dir, err)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/mirror/", http.StripPrefix("/mirror", h))
 	srv := httptest.NewServer(mux)
@@ -35,7 +39,9 @@ func newExport(t *testing.T, dir string, opts ...HandlerOption) *httptest.Server
 func httpSource(t *testing.T, base, secret string, opts ...HTTPOption) *HTTPSource {
 	t.Helper()
 	s, err := NewHTTPSource(base, secret, opts...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewHTTPSource(%q, ...): %v", base, err)
+	}
 	return s
 }
 
@@ -46,34 +52,56 @@ func TestHTTPSyncMirrorsTreeByteForByte(t *testing.T) {
 	dst := t.TempDir()
 	s := httpSource(t, srv.URL+"/mirror/", testSecret)
 	m, err := s.Manifest(context.Background())
-	require.NoError(t, err)
-	require.Len(t, m.Recordings, 4)
+	if err != nil {
+		t.Fatalf("Manifest(): %v", err)
+	}
+	if len(m.Recordings) != 4 {
+		t.Fatalf("len(Manifest().Recordings) = %d; want 4", len(m.Recordings))
+	}
 	var got []string
 	for _, r := range m.Recordings {
 		got = append(got, r.ID)
 	}
 	want := append([]string(nil), ids...)
 	sort.Strings(want)
-	require.Equal(t, want, got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("Manifest() record IDs mismatch (-want +got):\n%s", diff)
+	}
 	for _, r := range m.Recordings {
-		require.Len(t, r.Formats, 3)
+		if len(r.Formats) != 3 {
+			t.Fatalf("len(Manifest() recording %s Formats) = %d; want 3", r.ID, len(r.Formats))
+		}
 		for _, f := range r.Formats {
 			for _, x := range f.Files {
-				require.Len(t, x.SHA256, 64)
+				if len(x.SHA256) != 64 {
+					t.Fatalf("Manifest() %s/%s/%s SHA256 = %q; want 64 characters", f.Name, r.ID, x.Path, x.SHA256)
+				}
 			}
 		}
 	}
 	cache := NewHashCache()
 	res, err := Sync(context.Background(), s, dst, WithHashCache(cache))
-	require.NoError(t, err)
-	require.Equal(t, 4, res.Copied)
+	if err != nil {
+		t.Fatalf("Sync(...): %v", err)
+	}
+	if res.Copied != 4 {
+		t.Fatalf("Sync(...).Copied = %d; want 4", res.Copied)
+	}
 	requireSameTree(t, src, dst)
-	require.Equal(t, len(treeFiles(t, src)), cache.Len(), "verified digests are remembered")
+	if got, want := cache.Len(), len(treeFiles(t, src)); got != want {
+		t.Fatalf("cache.Len() = %d; want %d (verified digests are remembered)", got, want)
+	}
 
 	res, err = Sync(context.Background(), s, dst, WithVerify(true), WithHashCache(cache))
-	require.NoError(t, err)
-	require.Equal(t, 4, res.Unchanged)
-	require.Zero(t, res.Bytes)
+	if err != nil {
+		t.Fatalf("Sync(..., WithVerify(true)): %v", err)
+	}
+	if res.Unchanged != 4 {
+		t.Fatalf("Sync(..., WithVerify(true)).Unchanged = %d; want 4", res.Unchanged)
+	}
+	if res.Bytes != 0 {
+		t.Fatalf("Sync(..., WithVerify(true)).Bytes = %d; want 0", res.Bytes)
+	}
 }
 
 func TestHTTPWrongSecret(t *testing.T) {
@@ -83,10 +111,15 @@ func TestHTTPWrongSecret(t *testing.T) {
 	const wrong = "not-the-secret-0123456789"
 	s := httpSource(t, srv.URL+"/mirror", wrong)
 	_, err := Sync(context.Background(), s, t.TempDir())
-	require.ErrorIs(t, err, ErrUnauthorized)
-	require.NotContains(t, err.Error(), wrong)
-	require.NotContains(t, err.Error(), testSecret)
-	require.NotContains(t, err.Error(), "checksum=")
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("Sync(...) = %v; want ErrUnauthorized", err)
+	}
+	msg := err.Error()
+	for _, leak := range []string{wrong, testSecret, "checksum="} {
+		if strings.Contains(msg, leak) {
+			t.Fatalf("Sync(...) error %q contains %q", msg, leak)
+		}
+	}
 }
 
 // dropOnce serves the first request for a large file partly, then cuts the
@@ -122,16 +155,26 @@ func TestHTTPDroppedConnectionResumes(t *testing.T) {
 	t.Parallel()
 	src, _ := newTree(t, genSpec{Recordings: 1, Seed: 13, Large: 1 << 20})
 	h, err := NewHandler(src, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewHandler(...): %v", err)
+	}
 	d := &dropOnce{h: h}
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)
 	dst := t.TempDir()
 	res, err := Sync(context.Background(), httpSource(t, srv.URL, testSecret), dst, WithRetryDelay(time.Millisecond))
-	require.NoError(t, err)
-	require.True(t, d.dropped.Load())
-	require.EqualValues(t, 1, d.ranges.Load(), "the second attempt asked only for the rest")
-	require.Equal(t, 1, res.Copied)
+	if err != nil {
+		t.Fatalf("Sync(...): %v", err)
+	}
+	if !d.dropped.Load() {
+		t.Fatalf("connection dropped = false; want true")
+	}
+	if n := d.ranges.Load(); n != 1 {
+		t.Fatalf("Range requests = %d; want 1 (the second attempt asked only for the rest)", n)
+	}
+	if res.Copied != 1 {
+		t.Fatalf("Sync(...).Copied = %d; want 1", res.Copied)
+	}
 	requireSameTree(t, src, dst)
 }
 
@@ -139,17 +182,25 @@ func TestHTTPDroppedConnectionWithoutRetriesFails(t *testing.T) {
 	t.Parallel()
 	src, ids := newTree(t, genSpec{Recordings: 1, Seed: 14, Large: 1 << 20})
 	h, err := NewHandler(src, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewHandler(...): %v", err)
+	}
 	srv := httptest.NewServer(&dropOnce{h: h})
 	t.Cleanup(srv.Close)
 	dst := t.TempDir()
 	_, err = Sync(context.Background(), httpSource(t, srv.URL, testSecret), dst, WithRetries(0))
-	require.Error(t, err)
-	require.NotContains(t, err.Error(), testSecret)
-	require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+	if err == nil {
+		t.Fatalf("Sync(..., WithRetries(0)) = nil; want an error")
+	}
+	if msg := err.Error(); strings.Contains(msg, testSecret) {
+		t.Fatalf("Sync(...) error %q contains the secret", msg)
+	}
+	mustNotBeDir(t, filepath.Join(dst, "presentation", ids[0]), "")
 	// The next run resumes from what was staged.
 	_, err = Sync(context.Background(), httpSource(t, srv.URL, testSecret), dst)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("next Sync(...): %v", err)
+	}
 	requireSameTree(t, src, dst)
 }
 
@@ -164,15 +215,22 @@ func TestHandlerRequests(t *testing.T) {
 	t.Parallel()
 	src, ids := newTree(t, genSpec{Recordings: 1, Seed: 15, Large: 5000})
 	outside := filepath.Join(t.TempDir(), "secret.txt")
-	require.NoError(t, os.WriteFile(outside, []byte("outside"), 0o644))
-	require.NoError(t, os.Symlink(outside, filepath.Join(src, "presentation", ids[0], "escape.txt")))
+	if err := os.WriteFile(outside, []byte("outside"), 0o644); err != nil {
+		t.Fatalf("os.WriteFile(outside, ...): %v", err)
+	}
+	if err := os.Symlink(outside, filepath.Join(src, "presentation", ids[0], "escape.txt")); err != nil {
+		t.Fatalf("os.Symlink(outside, ...): %v", err)
+	}
 	srv := newExport(t, src)
 	base := srv.URL + "/mirror/"
 	id := ids[0]
 	later := time.Now().Add(time.Minute)
 	file := func(p string) url.Values { return url.Values{"record": {id}, "format": {"presentation"}, "path": {p}} }
 	webm, err := os.ReadFile(filepath.Join(src, "presentation", id, "video", "webcams.webm"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("os.ReadFile(webcams.webm): %v", err)
+	}
+	etag := regexp.MustCompile(`^"[0-9a-f]{64}"$`)
 
 	cases := []struct {
 		name    string
@@ -211,23 +269,31 @@ func TestHandlerRequests(t *testing.T) {
 				m = "GET"
 			}
 			req, err := http.NewRequest(m, tc.url, nil)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("http.NewRequest(%s, ...): %v", m, err)
+			}
 			for k, v := range tc.header {
 				req.Header.Set(k, v)
 			}
 			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("%s: %v", m, err)
+			}
 			defer resp.Body.Close()
 			b, _ := io.ReadAll(resp.Body)
-			require.Equal(t, tc.code, resp.StatusCode, string(b))
-			if tc.body != "" {
-				require.Equal(t, tc.body, string(b))
+			if resp.StatusCode != tc.code {
+				t.Fatalf("%s status = %d; want %d\nbody: %s", m, resp.StatusCode, tc.code, b)
 			}
-			if tc.noMatch != "" {
-				require.NotContains(t, string(b), tc.noMatch)
+			if tc.body != "" && string(b) != tc.body {
+				t.Fatalf("%s body = %q; want %q", m, b, tc.body)
+			}
+			if tc.noMatch != "" && strings.Contains(string(b), tc.noMatch) {
+				t.Fatalf("%s body = %q; want it not to contain %q", m, b, tc.noMatch)
 			}
 			if tc.code == 200 && strings.Contains(tc.url, "/file?") {
-				require.Regexp(t, `^"[0-9a-f]{64}"$`, resp.Header.Get("ETag"))
+				if got := resp.Header.Get("ETag"); !etag.MatchString(got) {
+					t.Fatalf("ETag = %q; want a match for %s", got, etag)
+				}
 			}
 		})
 	}
@@ -236,26 +302,42 @@ func TestHandlerRequests(t *testing.T) {
 func TestHandlerManifestOmitsUnsafeRecording(t *testing.T) {
 	t.Parallel()
 	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 16, Large: 10})
-	require.NoError(t, os.Symlink("/etc", filepath.Join(src, "presentation", ids[0], "etc")))
+	if err := os.Symlink("/etc", filepath.Join(src, "presentation", ids[0], "etc")); err != nil {
+		t.Fatalf("os.Symlink(...): %v", err)
+	}
 	srv := newExport(t, src)
 	m, err := httpSource(t, srv.URL+"/mirror/", testSecret).Manifest(context.Background())
-	require.NoError(t, err)
-	require.Len(t, m.Recordings, 1)
-	require.Equal(t, ids[1], m.Recordings[0].ID)
+	if err != nil {
+		t.Fatalf("Manifest(): %v", err)
+	}
+	if len(m.Recordings) != 1 {
+		t.Fatalf("len(Manifest().Recordings) = %d; want 1", len(m.Recordings))
+	}
+	if got := m.Recordings[0].ID; got != ids[1] {
+		t.Fatalf("Manifest().Recordings[0].ID = %q; want %q", got, ids[1])
+	}
 }
 
 func TestNewHTTPSourceValidates(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"", "ftp://x/", "http://", "::"} {
 		_, err := NewHTTPSource(u, "s")
-		require.Error(t, err, u)
+		if err == nil {
+			t.Fatalf("NewHTTPSource(%q, \"s\") = nil error; want an error", u)
+		}
 	}
 	_, err := NewHTTPSource("http://127.0.0.1/?checksum=abc", "")
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("NewHTTPSource(\"http://127.0.0.1/?checksum=abc\", \"\") = nil error; want an error")
+	}
 	_, err = NewHTTPSource("http://127.0.0.1/x", "s", WithHTTPClient(nil))
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("NewHTTPSource(..., WithHTTPClient(nil)) = nil error; want an error")
+	}
 	_, err = NewHandler(t.TempDir(), "")
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("NewHandler(dir, \"\") = nil error; want an error")
+	}
 }
 
 // rawServer answers every request with a fixed manifest body.
@@ -276,7 +358,9 @@ func TestHTTPSourceRejectsBadManifest(t *testing.T) {
 			}))
 			defer srv.Close()
 			_, err := httpSource(t, srv.URL, testSecret).Manifest(context.Background())
-			require.Error(t, err)
+			if err == nil {
+				t.Fatalf("Manifest() = nil error; want an error")
+			}
 		})
 	}
 }
@@ -291,10 +375,16 @@ func TestHTTPSourceChangesDuringSync(t *testing.T) {
 	target := "presentation/" + ids[0] + "/video/webcams.webm"
 	cs := &changingSource{Source: httpSource(t, srv.URL+"/mirror/", testSecret), dir: src, target: target}
 	res, err := Sync(context.Background(), cs, dst)
-	require.ErrorIs(t, err, ErrSourceChanged)
-	require.Equal(t, 1, res.Copied)
-	require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+	if !errors.Is(err, ErrSourceChanged) {
+		t.Fatalf("Sync(...) = %v; want ErrSourceChanged", err)
+	}
+	if res.Copied != 1 {
+		t.Fatalf("Sync(...).Copied = %d; want 1", res.Copied)
+	}
+	mustNotBeDir(t, filepath.Join(dst, "presentation", ids[0]), "")
 	_, err = Sync(context.Background(), httpSource(t, srv.URL+"/mirror/", testSecret), dst)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("next Sync(...): %v", err)
+	}
 	requireSameTree(t, src, dst)
 }

@@ -1,7 +1,9 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 )
 
 // TestKillChild is the process TestSyncSurvivesSIGKILL kills: it only runs
@@ -21,7 +21,9 @@ func TestKillChild(t *testing.T) {
 		return
 	}
 	s, err := NewDirSource(src)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewDirSource(%q): %v", src, err)
+	}
 	Sync(context.Background(), s, dst, WithConcurrency(1), WithBandwidthLimit(4<<20))
 }
 
@@ -33,7 +35,9 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 	dst := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "MIRROR_KILL_SRC="+src, "MIRROR_KILL_DST="+dst)
-	require.NoError(t, cmd.Start())
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the child: %v", err)
+	}
 	// Wait until a large file is partly staged.
 	var staged int64
 	deadline := time.Now().Add(20 * time.Second)
@@ -46,14 +50,20 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 		})
 		time.Sleep(5 * time.Millisecond)
 	}
-	require.NoError(t, cmd.Process.Kill())
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatalf("killing the child: %v", err)
+	}
 	cmd.Wait()
-	require.GreaterOrEqual(t, staged, int64(1<<20), "the child staged part of a file before it was killed")
+	if staged < 1<<20 {
+		t.Fatalf("bytes staged by the child = %d; want >= %d (the child staged part of a file before it was killed)", staged, 1<<20)
+	}
 
 	want := treeFiles(t, src)
 	got := treeFiles(t, dst)
 	for name, b := range got {
-		require.Equal(t, want[name], b, name)
+		if w, ok := want[name]; !ok || !bytes.Equal(w, b) {
+			t.Fatalf("destination file %s (%d bytes) differs from the source's (%d bytes, present %v)", name, len(b), len(w), ok)
+		}
 	}
 	visible := 0
 	for _, id := range ids {
@@ -61,17 +71,25 @@ func TestSyncSurvivesSIGKILL(t *testing.T) {
 			visible++
 			for name := range want {
 				if strings.HasPrefix(name, "presentation/"+id+"/") {
-					require.Contains(t, got, name, "visible recording is complete")
+					if _, ok := got[name]; !ok {
+						t.Fatalf("destination lacks %s; want it (visible recording is complete)", name)
+					}
 				}
 			}
 		}
 	}
-	require.Less(t, visible, len(ids))
+	if visible >= len(ids) {
+		t.Fatalf("visible recordings = %d; want < %d", visible, len(ids))
+	}
 
 	res, err := Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Sync(...) after the kill: %v", err)
+	}
 	requireSameTree(t, src, dst)
-	require.LessOrEqual(t, res.Bytes, treeSize(t, src)-staged, "resumed after the staged bytes")
+	if limit := treeSize(t, src) - staged; res.Bytes > limit {
+		t.Fatalf("Sync(...).Bytes after the kill = %d; want <= %d (resumed after the staged bytes)", res.Bytes, limit)
+	}
 }
 
 // While one process syncs into a destination, a second Sync there fails at
@@ -83,7 +101,9 @@ func TestSyncLockedByAnotherProcess(t *testing.T) {
 	dst := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "MIRROR_KILL_SRC="+src, "MIRROR_KILL_DST="+dst)
-	require.NoError(t, cmd.Start())
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the child: %v", err)
+	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	pid := strconv.Itoa(cmd.Process.Pid)
 	deadline := time.Now().Add(20 * time.Second)
@@ -95,19 +115,37 @@ func TestSyncLockedByAnotherProcess(t *testing.T) {
 	}
 	start := time.Now()
 	_, err := Sync(context.Background(), dirSource(t, src), dst)
-	require.ErrorIs(t, err, ErrLocked)
-	require.Less(t, time.Since(start), 2*time.Second, "fails at once")
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("Sync(...) = %v; want ErrLocked", err)
+	}
+	if took := time.Since(start); took >= 2*time.Second {
+		t.Fatalf("Sync(...) took %v; want < %v (fails at once)", took, 2*time.Second)
+	}
 	var le *LockError
-	require.ErrorAs(t, err, &le)
+	if !errors.As(err, &le) {
+		t.Fatalf("Sync(...) = %v (%T); want a *LockError", err, err)
+	}
 	host, _ := os.Hostname()
-	require.Equal(t, cmd.Process.Pid, le.PID)
-	require.Equal(t, host, le.Host)
-	require.WithinDuration(t, time.Now(), le.Since, time.Minute)
-	require.Contains(t, err.Error(), "pid "+pid+" on "+host)
+	if le.PID != cmd.Process.Pid {
+		t.Fatalf("LockError.PID = %d; want %d", le.PID, cmd.Process.Pid)
+	}
+	if le.Host != host {
+		t.Fatalf("LockError.Host = %q; want %q", le.Host, host)
+	}
+	if now := time.Now(); now.Sub(le.Since) < -time.Minute || now.Sub(le.Since) > time.Minute {
+		t.Fatalf("LockError.Since = %v; want within %v of %v", le.Since, time.Minute, now)
+	}
+	if msg, want := err.Error(), "pid "+pid+" on "+host; !strings.Contains(msg, want) {
+		t.Fatalf("Sync(...) error %q; want it to contain %q", msg, want)
+	}
 
-	require.NoError(t, cmd.Process.Kill())
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatalf("killing the child: %v", err)
+	}
 	cmd.Wait()
 	_, err = Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Sync(...) after the holder died: %v", err)
+	}
 	requireSameTree(t, src, dst)
 }

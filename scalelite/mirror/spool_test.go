@@ -4,23 +4,25 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 )
 
 func TestPackImportRoundTrip(t *testing.T) {
 	t.Parallel()
 	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 21, Large: 300 << 10, Video: 100 << 10, Podcast: 0})
 	var buf bytes.Buffer
-	require.NoError(t, Pack(context.Background(), &buf, src, ids[0]))
+	if err := Pack(context.Background(), &buf, src, ids[0]); err != nil {
+		t.Fatalf("Pack(..., %q): %v", ids[0], err)
+	}
 
 	// Every entry is <format>/<recordID>/..., uncompressed.
 	tr := tar.NewReader(bytes.NewReader(buf.Bytes()))
@@ -31,29 +33,46 @@ func TestPackImportRoundTrip(t *testing.T) {
 			break
 		}
 		names = append(names, h.Name)
-		require.True(t, strings.HasPrefix(h.Name, "presentation/"+ids[0]+"/") || strings.HasPrefix(h.Name, "video/"+ids[0]+"/"), h.Name)
+		if !strings.HasPrefix(h.Name, "presentation/"+ids[0]+"/") && !strings.HasPrefix(h.Name, "video/"+ids[0]+"/") {
+			t.Fatalf("archive entry %q; want it under presentation/%s/ or video/%s/", h.Name, ids[0], ids[0])
+		}
 	}
-	require.Contains(t, names, "presentation/"+ids[0]+"/metadata.xml")
-	require.Contains(t, names, "video/"+ids[0]+"/video-0.m4v")
+	for _, want := range []string{"presentation/" + ids[0] + "/metadata.xml", "video/" + ids[0] + "/video-0.m4v"} {
+		if !slices.Contains(names, want) {
+			t.Fatalf("archive entries = %v; want them to include %q", names, want)
+		}
+	}
 
 	pub, unpub := t.TempDir(), t.TempDir()
 	res, err := Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub)
-	require.NoError(t, err)
-	require.Equal(t, ids[0], res.RecordID)
-	require.Len(t, res.Formats, 2)
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
+	if res.RecordID != ids[0] {
+		t.Fatalf("Import(...).RecordID = %q; want %q", res.RecordID, ids[0])
+	}
+	if len(res.Formats) != 2 {
+		t.Fatalf("len(Import(...).Formats) = %d; want 2: %v", len(res.Formats), res.Formats)
+	}
 	for _, f := range res.Formats {
-		require.True(t, f.Published)
+		if !f.Published {
+			t.Fatalf("Import(...) format %s Published = false; want true", f.Name)
+		}
 	}
 	for _, f := range []string{"presentation", "video"} {
 		requireSameTree(t, filepath.Join(src, f, ids[0]), filepath.Join(pub, f, ids[0]))
 	}
-	require.NoDirExists(t, filepath.Join(pub, ImportDirName), "work directory cleaned up")
+	mustNotBeDir(t, filepath.Join(pub, ImportDirName), " (work directory cleaned up)")
 
 	// Importing again replaces; importing unpublished moves it over.
 	res, err = Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub, WithUnpublished(true))
-	require.NoError(t, err)
-	require.False(t, res.Formats[0].Published)
-	require.NoDirExists(t, filepath.Join(pub, "presentation", ids[0]))
+	if err != nil {
+		t.Fatalf("Import(..., WithUnpublished(true)): %v", err)
+	}
+	if res.Formats[0].Published {
+		t.Fatalf("Import(..., WithUnpublished(true)).Formats[0].Published = true; want false")
+	}
+	mustNotBeDir(t, filepath.Join(pub, "presentation", ids[0]), "")
 	requireSameTree(t, filepath.Join(src, "presentation", ids[0]), filepath.Join(unpub, "presentation", ids[0]))
 }
 
@@ -63,12 +82,18 @@ func TestImportUnpublishedByMetadata(t *testing.T) {
 	id := genRecordID(1, time.Now())
 	writeFormat(t, dir, "presentation", id, map[string][]byte{"metadata.xml": genMetadata(id, "presentation", time.Now(), false), "a.txt": []byte("a")})
 	var buf bytes.Buffer
-	require.NoError(t, Pack(context.Background(), &buf, dir, id))
+	if err := Pack(context.Background(), &buf, dir, id); err != nil {
+		t.Fatalf("Pack(..., %q): %v", id, err)
+	}
 	pub, unpub := t.TempDir(), t.TempDir()
 	res, err := Import(context.Background(), bytes.NewReader(buf.Bytes()), pub, unpub)
-	require.NoError(t, err)
-	require.False(t, res.Formats[0].Published)
-	require.FileExists(t, filepath.Join(unpub, "presentation", id, "a.txt"))
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
+	if res.Formats[0].Published {
+		t.Fatalf("Import(...).Formats[0].Published = true; want false")
+	}
+	mustBeFile(t, filepath.Join(unpub, "presentation", id, "a.txt"))
 }
 
 // The archive GNU tar writes for the post-publish script imports, and the
@@ -76,42 +101,70 @@ func TestImportUnpublishedByMetadata(t *testing.T) {
 func TestSpoolInteroperatesWithGNUTar(t *testing.T) {
 	t.Parallel()
 	tarBin, err := exec.LookPath("tar")
-	require.NoError(t, err, "GNU tar is needed to check the spool format")
+	if err != nil {
+		t.Fatalf("exec.LookPath(\"tar\"): %v (GNU tar is needed to check the spool format)", err)
+	}
 	src, ids := newTree(t, genSpec{Recordings: 1, Seed: 22, Large: 70 << 10, Video: 1 << 10, Podcast: 1 << 10})
 	id := ids[0]
 	archive := filepath.Join(t.TempDir(), id+".tar")
 	cmd := exec.Command(tarBin, "--create", "--file", archive, "podcast/"+id, "presentation/"+id, "video/"+id)
 	cmd.Dir = src
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
+	if err != nil {
+		t.Fatalf("tar --create: %v\n%s", err, out)
+	}
 	pub, unpub := t.TempDir(), t.TempDir()
 	_, err = ImportFile(context.Background(), archive, pub, unpub)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("ImportFile(%q, ...): %v", archive, err)
+	}
 	requireSameTree(t, src, pub)
 
 	spool := t.TempDir()
 	packed, err := PackFile(context.Background(), src, id, spool)
-	require.NoError(t, err)
-	require.Equal(t, filepath.Join(spool, id+".tar"), packed)
+	if err != nil {
+		t.Fatalf("PackFile(..., %q, spool): %v", id, err)
+	}
+	if want := filepath.Join(spool, id+".tar"); packed != want {
+		t.Fatalf("PackFile(..., %q, spool) = %q; want %q", id, packed, want)
+	}
 	x := t.TempDir()
 	out, err = exec.Command(tarBin, "--extract", "--file", packed, "-C", x).CombinedOutput()
-	require.NoError(t, err, string(out))
+	if err != nil {
+		t.Fatalf("tar --extract: %v\n%s", err, out)
+	}
 	requireSameTree(t, src, x)
 	left, _ := os.ReadDir(spool)
-	require.Len(t, left, 1, "no temporary file left in the spool")
+	if len(left) != 1 {
+		t.Fatalf("spool holds %d entries (%v); want 1 (no temporary file left in the spool)", len(left), left)
+	}
 }
 
 func TestPackRefuses(t *testing.T) {
 	t.Parallel()
 	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 23, Large: 10})
-	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(src, "presentation", ids[0], "x")))
-	require.ErrorIs(t, Pack(context.Background(), &bytes.Buffer{}, src, ids[0]), ErrUnsafe)
-	require.ErrorIs(t, Pack(context.Background(), &bytes.Buffer{}, src, "nope-1"), ErrNotFound)
-	require.ErrorIs(t, Pack(context.Background(), &bytes.Buffer{}, src, "../x"), ErrUnsafe)
-	require.NoError(t, os.Remove(filepath.Join(src, "presentation", ids[1], "metadata.xml")))
+	if err := os.Symlink("/etc/passwd", filepath.Join(src, "presentation", ids[0], "x")); err != nil {
+		t.Fatalf("os.Symlink(...): %v", err)
+	}
+	if err := Pack(context.Background(), &bytes.Buffer{}, src, ids[0]); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("Pack(recording with a symlink) = %v; want ErrUnsafe", err)
+	}
+	if err := Pack(context.Background(), &bytes.Buffer{}, src, "nope-1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Pack(\"nope-1\") = %v; want ErrNotFound", err)
+	}
+	if err := Pack(context.Background(), &bytes.Buffer{}, src, "../x"); !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("Pack(\"../x\") = %v; want ErrUnsafe", err)
+	}
+	if err := os.Remove(filepath.Join(src, "presentation", ids[1], "metadata.xml")); err != nil {
+		t.Fatalf("os.Remove(metadata.xml): %v", err)
+	}
 	var buf bytes.Buffer
-	require.ErrorIs(t, Pack(context.Background(), &buf, src, ids[1]), ErrMetadata)
-	require.Zero(t, buf.Len(), "nothing written for a refused recording")
+	if err := Pack(context.Background(), &buf, src, ids[1]); !errors.Is(err, ErrMetadata) {
+		t.Fatalf("Pack(recording without metadata.xml) = %v; want ErrMetadata", err)
+	}
+	if n := buf.Len(); n != 0 {
+		t.Fatalf("Pack(refused recording) wrote %d bytes; want 0 (nothing written for a refused recording)", n)
+	}
 }
 
 type entry struct {
@@ -201,8 +254,12 @@ func TestImportRefusesHostileArchives(t *testing.T) {
 			root := t.TempDir()
 			pub, unpub := filepath.Join(root, "published"), filepath.Join(root, "unpublished")
 			_, err := Import(context.Background(), bytes.NewReader(tc.archive), pub, unpub, tc.opts...)
-			require.ErrorIs(t, err, tc.want)
-			require.Empty(t, listAll(t, root), "nothing may be written for a refused archive")
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Import(...) = %v; want %v", err, tc.want)
+			}
+			if got := listAll(t, root); len(got) != 0 {
+				t.Fatalf("listAll(t, root) = %v; want empty (nothing may be written for a refused archive)", got)
+			}
 		})
 	}
 }
@@ -224,10 +281,20 @@ func TestImportAcceptsGoodArchive(t *testing.T) {
 	root := t.TempDir()
 	pub, unpub := filepath.Join(root, "published"), filepath.Join(root, "unpublished")
 	res, err := Import(context.Background(), bytes.NewReader(buildTar(t, good())), pub, unpub)
-	require.NoError(t, err)
-	require.Equal(t, hid, res.RecordID)
-	require.Equal(t, 2, res.Formats[0].Files)
+	if err != nil {
+		t.Fatalf("Import(...): %v", err)
+	}
+	if res.RecordID != hid {
+		t.Fatalf("Import(...).RecordID = %q; want %q", res.RecordID, hid)
+	}
+	if got := res.Formats[0].Files; got != 2 {
+		t.Fatalf("Import(...).Formats[0].Files = %d; want 2", got)
+	}
 	b, err := os.ReadFile(filepath.Join(pub, "presentation", hid, "shapes.svg"))
-	require.NoError(t, err)
-	require.Equal(t, "<svg/>", string(b))
+	if err != nil {
+		t.Fatalf("os.ReadFile(shapes.svg): %v", err)
+	}
+	if string(b) != "<svg/>" {
+		t.Fatalf("shapes.svg = %q; want %q", b, "<svg/>")
+	}
 }

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/time/rate"
 )
 
@@ -27,7 +29,9 @@ func newTree(t *testing.T, s genSpec) (string, []string) {
 func dirSource(t *testing.T, dir string, opts ...DirOption) *DirSource {
 	t.Helper()
 	s, err := NewDirSource(dir, opts...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("NewDirSource(%q): %v", dir, err)
+	}
 	return s
 }
 
@@ -82,27 +86,51 @@ func TestSyncMirrorsTreeByteForByte(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "published")
 	var ctr Counters
 	res, err := Sync(context.Background(), dirSource(t, src), dst, WithProgress(ctr.Observe), WithConcurrency(3))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Sync(...): %v", err)
+	}
 	requireSameTree(t, src, dst)
-	require.Equal(t, 5, res.Recordings)
-	require.Equal(t, 5, res.Copied)
-	require.Equal(t, int64(5*(3<<20+1<<20+64<<10)), res.Bytes-smallBytes(t, src, ids))
+	if res.Recordings != 5 {
+		t.Fatalf("Sync(...).Recordings = %d; want 5", res.Recordings)
+	}
+	if res.Copied != 5 {
+		t.Fatalf("Sync(...).Copied = %d; want 5", res.Copied)
+	}
+	if got, want := res.Bytes-smallBytes(t, src, ids), int64(5*(3<<20+1<<20+64<<10)); got != want {
+		t.Fatalf("Sync(...).Bytes - smallBytes(...) = %d; want %d", got, want)
+	}
 	v := ctr.Values()
-	require.Equal(t, res.Bytes, v.Bytes)
-	require.EqualValues(t, 5, v.Copied)
+	if v.Bytes != res.Bytes {
+		t.Fatalf("ctr.Values().Bytes = %d; want %d (Sync(...).Bytes)", v.Bytes, res.Bytes)
+	}
+	if v.Copied != 5 {
+		t.Fatalf("ctr.Values().Copied = %d; want 5", v.Copied)
+	}
 
 	// Modification times are kept, so the next sync only compares.
 	fi1, _ := os.Stat(filepath.Join(src, "video", ids[0], "video-0.m4v"))
 	fi2, _ := os.Stat(filepath.Join(dst, "video", ids[0], "video-0.m4v"))
-	require.True(t, fi1.ModTime().Equal(fi2.ModTime()))
+	if !fi1.ModTime().Equal(fi2.ModTime()) {
+		t.Fatalf("mirrored video-0.m4v ModTime() = %v; want %v (the source's)", fi2.ModTime(), fi1.ModTime())
+	}
 
 	res, err = Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err)
-	require.Equal(t, 5, res.Unchanged)
-	require.Zero(t, res.Bytes)
-	require.Zero(t, res.Copied)
+	if err != nil {
+		t.Fatalf("second Sync(...): %v", err)
+	}
+	if res.Unchanged != 5 {
+		t.Fatalf("second Sync(...).Unchanged = %d; want 5", res.Unchanged)
+	}
+	if res.Bytes != 0 {
+		t.Fatalf("second Sync(...).Bytes = %d; want 0", res.Bytes)
+	}
+	if res.Copied != 0 {
+		t.Fatalf("second Sync(...).Copied = %d; want 0", res.Copied)
+	}
 	_, err = os.Stat(filepath.Join(dst, StagingDirName, ids[0]))
-	require.True(t, os.IsNotExist(err), "staging cleaned up")
+	if !os.IsNotExist(err) {
+		t.Fatalf("os.Stat(staging dir of %s) = %v; want not exist (staging cleaned up)", ids[0], err)
+	}
 }
 
 // smallBytes sums the sizes of files that are not the large media files.
@@ -148,38 +176,56 @@ func TestSyncResumesAfterInterruption(t *testing.T) {
 			ctx, cancel, opts := tc.kill(cs)
 			_, err := Sync(ctx, cs, dst, append(opts, WithConcurrency(1))...)
 			cancel()
-			require.Error(t, err)
+			if err == nil {
+				t.Fatalf("interrupted Sync(...) = nil; want an error")
+			}
 			first := cs.read.Load()
-			require.Less(t, first, total)
+			if first >= total {
+				t.Fatalf("bytes read by the interrupted Sync = %d; want < %d", first, total)
+			}
 
 			// Whatever is visible is complete and identical to the source.
 			got := treeFiles(t, dst)
 			want := treeFiles(t, src)
 			visible := map[string]bool{}
 			for name, b := range got {
-				require.Equal(t, want[name], b, name)
+				if w, ok := want[name]; !ok || !bytes.Equal(w, b) {
+					t.Fatalf("destination file %s (%d bytes) differs from the source's (%d bytes, present %v)", name, len(b), len(w), ok)
+				}
 				parts := strings.SplitN(name, "/", 3)
 				visible[parts[0]+"/"+parts[1]] = true
 			}
 			for v := range visible {
 				for name := range want {
 					if strings.HasPrefix(name, v+"/") {
-						require.Contains(t, got, name, "recording %s visible but incomplete", v)
+						if _, ok := got[name]; !ok {
+							t.Fatalf("destination lacks %s; want it (recording %s visible but incomplete)", name, v)
+						}
 					}
 				}
 			}
-			require.Less(t, len(visible), len(ids), "interrupted before the end")
+			if len(visible) >= len(ids) {
+				t.Fatalf("visible recordings = %d; want < %d (interrupted before the end)", len(visible), len(ids))
+			}
 
 			cs2 := &countingSource{Source: dirSource(t, src)}
 			res, err := Sync(context.Background(), cs2, dst)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("resumed Sync(...): %v", err)
+			}
 			requireSameTree(t, src, dst)
 			// Resumed, not restarted: the two runs together read about the tree once.
-			require.Less(t, first+cs2.read.Load(), total+total/8, "first %d second %d total %d", first, cs2.read.Load(), total)
+			if second := cs2.read.Load(); first+second >= total+total/8 {
+				t.Fatalf("bytes read by both runs = %d; want < %d (first %d second %d total %d)", first+second, total+total/8, first, second, total)
+			}
 			n := 0
 			cs2.offs.Range(func(any, any) bool { n++; return true })
-			require.Positive(t, n, "a transfer continued from an offset")
-			require.Equal(t, len(ids), res.Copied+res.Unchanged)
+			if n <= 0 {
+				t.Fatalf("transfers continued from an offset = %d; want > 0", n)
+			}
+			if got := res.Copied + res.Unchanged; got != len(ids) {
+				t.Fatalf("resumed Sync(...).Copied + Unchanged = %d; want %d", got, len(ids))
+			}
 		})
 	}
 }
@@ -213,27 +259,45 @@ func TestSyncRepairsCorruptedDestination(t *testing.T) {
 			src, ids := newTree(t, genSpec{Recordings: 2, Seed: 3, Large: 256 << 10})
 			dst := t.TempDir()
 			_, err := Sync(context.Background(), dirSource(t, src), dst)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("first Sync(...): %v", err)
+			}
 			victim := filepath.Join(dst, "presentation", ids[1], "video", "webcams.webm")
 			fi, err := os.Stat(victim)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("os.Stat(victim): %v", err)
+			}
 			b, _ := os.ReadFile(victim)
 			b[1000] ^= 0xff
-			require.NoError(t, os.WriteFile(victim, b, 0o644))
+			if err := os.WriteFile(victim, b, 0o644); err != nil {
+				t.Fatalf("os.WriteFile(victim, ...): %v", err)
+			}
 			if tc.keepTime {
-				require.NoError(t, os.Chtimes(victim, fi.ModTime(), fi.ModTime()))
+				if err := os.Chtimes(victim, fi.ModTime(), fi.ModTime()); err != nil {
+					t.Fatalf("os.Chtimes(victim, ...): %v", err)
+				}
 			}
 			s := dirSource(t, src, WithHashes(tc.httpStyle))
 			res, err := Sync(context.Background(), s, dst, WithVerify(tc.verify))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("Sync(..., WithVerify(%v)): %v", tc.verify, err)
+			}
 			if !tc.repaired {
-				require.Equal(t, 2, res.Unchanged)
+				if res.Unchanged != 2 {
+					t.Fatalf("Sync(...).Unchanged = %d; want 2", res.Unchanged)
+				}
 				return
 			}
 			requireSameTree(t, src, dst)
-			require.Equal(t, 1, res.Copied)
-			require.Equal(t, 1, res.Files, "only the damaged file is transferred")
-			require.Greater(t, res.Reused, 5, "the other files are kept")
+			if res.Copied != 1 {
+				t.Fatalf("Sync(...).Copied = %d; want 1", res.Copied)
+			}
+			if res.Files != 1 {
+				t.Fatalf("Sync(...).Files = %d; want 1 (only the damaged file is transferred)", res.Files)
+			}
+			if res.Reused <= 5 {
+				t.Fatalf("Sync(...).Reused = %d; want > 5 (the other files are kept)", res.Reused)
+			}
 		})
 	}
 }
@@ -286,17 +350,31 @@ func TestSyncSourceChangesDuringSync(t *testing.T) {
 			target := "presentation/" + ids[1] + "/video/webcams.webm"
 			cs := &changingSource{Source: dirSource(t, src), dir: src, target: target, during: during}
 			res, err := Sync(context.Background(), cs, dst)
-			require.ErrorIs(t, err, ErrSourceChanged)
+			if !errors.Is(err, ErrSourceChanged) {
+				t.Fatalf("Sync(...) = %v; want ErrSourceChanged", err)
+			}
 			var se *SyncError
-			require.ErrorAs(t, err, &se)
-			require.Len(t, se.Failed, 1)
-			require.Equal(t, ids[1], se.Failed[0].RecordID)
-			require.Equal(t, 2, res.Copied)
+			if !errors.As(err, &se) {
+				t.Fatalf("Sync(...) = %v (%T); want a *SyncError", err, err)
+			}
+			if len(se.Failed) != 1 {
+				t.Fatalf("len(SyncError.Failed) = %d; want 1: %v", len(se.Failed), se.Failed)
+			}
+			if se.Failed[0].RecordID != ids[1] {
+				t.Fatalf("SyncError.Failed[0].RecordID = %q; want %q", se.Failed[0].RecordID, ids[1])
+			}
+			if res.Copied != 2 {
+				t.Fatalf("Sync(...).Copied = %d; want 2", res.Copied)
+			}
 			_, err = os.Stat(filepath.Join(dst, "presentation", ids[1]))
-			require.True(t, os.IsNotExist(err), "a recording that changed mid-copy must not appear")
+			if !os.IsNotExist(err) {
+				t.Fatalf("os.Stat(changed recording) = %v; want not exist (a recording that changed mid-copy must not appear)", err)
+			}
 
 			_, err = Sync(context.Background(), dirSource(t, src), dst)
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("next Sync(...): %v", err)
+			}
 			requireSameTree(t, src, dst)
 		})
 	}
@@ -307,15 +385,27 @@ func TestSyncDeleteOnlyWhenAsked(t *testing.T) {
 	src, ids := newTree(t, genSpec{Recordings: 3, Seed: 5, Large: 1024, Video: 2048})
 	dst := t.TempDir()
 	_, err := Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err)
-	require.NoError(t, os.RemoveAll(filepath.Join(src, "presentation", ids[0])))
-	require.NoError(t, os.RemoveAll(filepath.Join(src, "video", ids[0])))
-	require.NoError(t, os.RemoveAll(filepath.Join(src, "video", ids[2])))
+	if err != nil {
+		t.Fatalf("first Sync(...): %v", err)
+	}
+	if err := os.RemoveAll(filepath.Join(src, "presentation", ids[0])); err != nil {
+		t.Fatalf("os.RemoveAll(presentation/%s): %v", ids[0], err)
+	}
+	if err := os.RemoveAll(filepath.Join(src, "video", ids[0])); err != nil {
+		t.Fatalf("os.RemoveAll(video/%s): %v", ids[0], err)
+	}
+	if err := os.RemoveAll(filepath.Join(src, "video", ids[2])); err != nil {
+		t.Fatalf("os.RemoveAll(video/%s): %v", ids[2], err)
+	}
 
 	res, err := Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err)
-	require.Zero(t, res.Deleted)
-	require.DirExists(t, filepath.Join(dst, "presentation", ids[0]))
+	if err != nil {
+		t.Fatalf("Sync(...) without WithDelete: %v", err)
+	}
+	if res.Deleted != 0 {
+		t.Fatalf("Sync(...) without WithDelete: Deleted = %d; want 0", res.Deleted)
+	}
+	mustBeDir(t, filepath.Join(dst, "presentation", ids[0]))
 
 	var deleted []string
 	res, err = Sync(context.Background(), dirSource(t, src), dst, WithDelete(true), WithProgress(func(e Event) {
@@ -323,9 +413,16 @@ func TestSyncDeleteOnlyWhenAsked(t *testing.T) {
 			deleted = append(deleted, e.Format+"/"+e.RecordID)
 		}
 	}))
-	require.NoError(t, err)
-	require.Equal(t, 3, res.Deleted)
-	require.ElementsMatch(t, []string{"presentation/" + ids[0], "video/" + ids[0], "video/" + ids[2]}, deleted)
+	if err != nil {
+		t.Fatalf("Sync(..., WithDelete(true)): %v", err)
+	}
+	if res.Deleted != 3 {
+		t.Fatalf("Sync(..., WithDelete(true)).Deleted = %d; want 3", res.Deleted)
+	}
+	wantDeleted := []string{"presentation/" + ids[0], "video/" + ids[0], "video/" + ids[2]}
+	if diff := cmp.Diff(wantDeleted, deleted, cmpopts.SortSlices(strings.Compare)); diff != "" {
+		t.Fatalf("EventDeleted events mismatch (-want +got), in any order:\n%s", diff)
+	}
 	requireSameTree(t, src, dst)
 }
 
@@ -353,10 +450,14 @@ func TestSyncRefusesInvalidMetadata(t *testing.T) {
 			tc.edit(src, ids[0])
 			dst := t.TempDir()
 			res, err := Sync(context.Background(), dirSource(t, src), dst)
-			require.ErrorIs(t, err, ErrMetadata)
-			require.Equal(t, 1, res.Copied)
-			require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
-			require.DirExists(t, filepath.Join(dst, "presentation", ids[1]))
+			if !errors.Is(err, ErrMetadata) {
+				t.Fatalf("Sync(...) = %v; want ErrMetadata", err)
+			}
+			if res.Copied != 1 {
+				t.Fatalf("Sync(...).Copied = %d; want 1", res.Copied)
+			}
+			mustNotBeDir(t, filepath.Join(dst, "presentation", ids[0]), "")
+			mustBeDir(t, filepath.Join(dst, "presentation", ids[1]))
 		})
 	}
 }
@@ -364,12 +465,18 @@ func TestSyncRefusesInvalidMetadata(t *testing.T) {
 func TestSyncRefusesSymlinkInSource(t *testing.T) {
 	t.Parallel()
 	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 7, Large: 1024})
-	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(src, "presentation", ids[0], "passwd")))
+	if err := os.Symlink("/etc/passwd", filepath.Join(src, "presentation", ids[0], "passwd")); err != nil {
+		t.Fatalf("os.Symlink(...): %v", err)
+	}
 	dst := t.TempDir()
 	res, err := Sync(context.Background(), dirSource(t, src), dst, WithDelete(true))
-	require.ErrorIs(t, err, ErrUnsafe)
-	require.Equal(t, 1, res.Copied)
-	require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+	if !errors.Is(err, ErrUnsafe) {
+		t.Fatalf("Sync(...) = %v; want ErrUnsafe", err)
+	}
+	if res.Copied != 1 {
+		t.Fatalf("Sync(...).Copied = %d; want 1", res.Copied)
+	}
+	mustNotBeDir(t, filepath.Join(dst, "presentation", ids[0]), "")
 }
 
 func TestSyncBandwidthLimit(t *testing.T) {
@@ -380,23 +487,35 @@ func TestSyncBandwidthLimit(t *testing.T) {
 	lim.AllowN(time.Now(), 64<<10) // start with an empty bucket
 	start := time.Now()
 	_, err := Sync(context.Background(), dirSource(t, src), t.TempDir(), WithLimiter(lim))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Sync(..., WithLimiter(lim)): %v", err)
+	}
 	// 2 MiB/s for the whole tree: a lower bound only.
 	min := time.Duration(float64(size) / float64(2<<20) * float64(time.Second))
-	require.GreaterOrEqual(t, time.Since(start), min*8/10)
+	if took := time.Since(start); took < min*8/10 {
+		t.Fatalf("Sync(..., WithLimiter(lim)) took %v; want >= %v", took, min*8/10)
+	}
 }
 
 func TestSyncOptionsValidated(t *testing.T) {
 	t.Parallel()
 	src, _ := newTree(t, genSpec{Recordings: 1, Seed: 9, Large: 10})
 	_, err := Sync(context.Background(), dirSource(t, src), t.TempDir(), WithConcurrency(0))
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("Sync(..., WithConcurrency(0)) = nil; want an error")
+	}
 	_, err = Sync(context.Background(), dirSource(t, src), src)
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("Sync(src, src) = nil; want an error")
+	}
 	_, err = Sync(context.Background(), nil, t.TempDir())
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("Sync(nil source) = nil; want an error")
+	}
 	_, err = NewDirSource(filepath.Join(src, "nope"))
-	require.Error(t, err)
+	if err == nil {
+		t.Fatalf("NewDirSource(missing dir) = nil; want an error")
+	}
 }
 
 // Both ways of copying a local source (the kernel copy, the default, and
@@ -415,17 +534,26 @@ func TestSyncLocalCopy(t *testing.T) {
 			_, err := Sync(context.Background(), dirSource(t, src), dst, WithConcurrency(1), WithHashLocal(hashed), WithProgress(func(e Event) {
 				if e.Kind == EventBytes && e.RecordID == ids[0] && e.Path == "video/webcams.webm" {
 					once.Do(func() {
+						// The progress callback may run on one of Sync's
+						// goroutines: report with t.Errorf, not t.Fatalf.
 						f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
-						require.NoError(t, err)
+						if err != nil {
+							t.Errorf("os.OpenFile(target, ...): %v", err)
+							return
+						}
 						f.WriteString("more")
 						f.Close()
 					})
 				}
 			}))
-			require.ErrorIs(t, err, ErrSourceChanged)
-			require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
+			if !errors.Is(err, ErrSourceChanged) {
+				t.Fatalf("Sync(...) = %v; want ErrSourceChanged", err)
+			}
+			mustNotBeDir(t, filepath.Join(dst, "presentation", ids[0]), "")
 			_, err = Sync(context.Background(), dirSource(t, src), dst, WithHashLocal(hashed))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("next Sync(...): %v", err)
+			}
 			requireSameTree(t, src, dst)
 		})
 		t.Run(mode+"/resume after cancel", func(t *testing.T) {
@@ -441,13 +569,21 @@ func TestSyncLocalCopy(t *testing.T) {
 					cancel()
 				}
 			}))
-			require.ErrorIs(t, err, context.Canceled)
-			require.Positive(t, staged)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Sync(...) = %v; want context.Canceled", err)
+			}
+			if staged <= 0 {
+				t.Fatalf("staged = %d; want > 0", staged)
+			}
 			var ctr Counters
 			res, err := Sync(context.Background(), dirSource(t, src), dst, WithHashLocal(hashed), WithProgress(ctr.Observe))
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("resumed Sync(...): %v", err)
+			}
 			requireSameTree(t, src, dst)
-			require.Equal(t, treeSize(t, src)-staged, res.Bytes, "only the rest was copied")
+			if want := treeSize(t, src) - staged; res.Bytes != want {
+				t.Fatalf("resumed Sync(...).Bytes = %d; want %d (only the rest was copied)", res.Bytes, want)
+			}
 		})
 	}
 }
@@ -461,7 +597,9 @@ func TestSyncLocalHashes(t *testing.T) {
 	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 64, Large: 2 << 20, Video: 1 << 20})
 	wrong := filepath.Join(src, "presentation", ids[0], "video", "webcams.webm")
 	fi, err := os.Stat(wrong)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("os.Stat(wrong): %v", err)
+	}
 	tests := []struct {
 		name        string
 		hashLocal   bool
@@ -487,20 +625,30 @@ func TestSyncLocalHashes(t *testing.T) {
 			res, err := Sync(context.Background(), dirSource(t, src, WithHashCache(srcCache)), dst,
 				WithHashCache(dstCache), WithHashLocal(tc.hashLocal))
 			if tc.knownWrong {
-				require.ErrorIs(t, err, ErrVerify)
+				if !errors.Is(err, ErrVerify) {
+					t.Fatalf("Sync(...) = %v; want ErrVerify", err)
+				}
 				var se *SyncError
-				require.ErrorAs(t, err, &se)
-				require.Len(t, se.Failed, 1)
-				require.Equal(t, ids[0], se.Failed[0].RecordID)
-			} else {
-				require.NoError(t, err)
+				if !errors.As(err, &se) {
+					t.Fatalf("Sync(...) = %v (%T); want a *SyncError", err, err)
+				}
+				if len(se.Failed) != 1 {
+					t.Fatalf("len(SyncError.Failed) = %d; want 1: %v", len(se.Failed), se.Failed)
+				}
+				if se.Failed[0].RecordID != ids[0] {
+					t.Fatalf("SyncError.Failed[0].RecordID = %q; want %q", se.Failed[0].RecordID, ids[0])
+				}
+			} else if err != nil {
+				t.Fatalf("Sync(...): %v", err)
 			}
-			require.Equal(t, tc.wantCopied, res.Copied)
+			if res.Copied != tc.wantCopied {
+				t.Fatalf("Sync(...).Copied = %d; want %d", res.Copied, tc.wantCopied)
+			}
 			if tc.wantVisible {
-				require.DirExists(t, filepath.Join(dst, "presentation", ids[0]))
+				mustBeDir(t, filepath.Join(dst, "presentation", ids[0]))
 			} else {
-				require.NoDirExists(t, filepath.Join(dst, "presentation", ids[0]))
-				require.NoDirExists(t, filepath.Join(dst, "video", ids[0]))
+				mustNotBeDir(t, filepath.Join(dst, "presentation", ids[0]), "")
+				mustNotBeDir(t, filepath.Join(dst, "video", ids[0]), "")
 			}
 			// Every installed file's digest is cached (hashed) or none is
 			// (kernel copy).
@@ -512,26 +660,38 @@ func TestSyncLocalHashes(t *testing.T) {
 						installed++
 						p := filepath.Join(dir, filepath.FromSlash(rel))
 						fi, err := os.Stat(p)
-						require.NoError(t, err)
+						if err != nil {
+							t.Fatalf("os.Stat(%q): %v", p, err)
+						}
 						got, ok := dstCache.Get(p, fi.Size(), fi.ModTime())
-						require.Equal(t, tc.wantHashes, ok, rel)
+						if ok != tc.wantHashes {
+							t.Fatalf("dstCache.Get(%s) ok = %v; want %v", rel, ok, tc.wantHashes)
+						}
 						if ok {
 							sum := sha256.Sum256(data)
-							require.Equal(t, hex.EncodeToString(sum[:]), got, rel)
+							if want := hex.EncodeToString(sum[:]); got != want {
+								t.Fatalf("dstCache.Get(%s) = %s; want %s", rel, got, want)
+							}
 						}
 					}
 				}
 			}
-			require.Positive(t, installed)
+			if installed <= 0 {
+				t.Fatalf("installed files = %d; want > 0", installed)
+			}
 			if !tc.wantHashes {
-				require.Zero(t, dstCache.Len())
+				if n := dstCache.Len(); n != 0 {
+					t.Fatalf("dstCache.Len() = %d; want 0", n)
+				}
 			}
 		})
 	}
 	// Once the source's digest is right, the sync accepts the file.
 	dst := t.TempDir()
 	_, err = Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("Sync(...) with no wrong digest: %v", err)
+	}
 	requireSameTree(t, src, dst)
 }
 
@@ -540,11 +700,15 @@ func TestSyncDeleteRefusesEmptySource(t *testing.T) {
 	src, ids := newTree(t, genSpec{Recordings: 2, Seed: 63, Large: 10})
 	dst := t.TempDir()
 	_, err := Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("first Sync(...): %v", err)
+	}
 	empty := t.TempDir()
 	_, err = Sync(context.Background(), dirSource(t, empty), dst, WithDelete(true))
-	require.ErrorIs(t, err, ErrEmptySource)
-	require.DirExists(t, filepath.Join(dst, "presentation", ids[0]))
+	if !errors.Is(err, ErrEmptySource) {
+		t.Fatalf("Sync(empty source, WithDelete(true)) = %v; want ErrEmptySource", err)
+	}
+	mustBeDir(t, filepath.Join(dst, "presentation", ids[0]))
 }
 
 // blockingSource holds Manifest until released.
@@ -574,14 +738,24 @@ func TestSyncLockedBySecondSync(t *testing.T) {
 	<-first.entered
 	_, err := Sync(context.Background(), dirSource(t, src), dst)
 	var le *LockError
-	require.ErrorAs(t, err, &le)
-	require.Equal(t, os.Getpid(), le.PID)
-	require.Equal(t, filepath.Join(dst, LockFileName), le.Path)
+	if !errors.As(err, &le) {
+		t.Fatalf("second Sync(...) = %v (%T); want a *LockError", err, err)
+	}
+	if want := os.Getpid(); le.PID != want {
+		t.Fatalf("LockError.PID = %d; want %d", le.PID, want)
+	}
+	if want := filepath.Join(dst, LockFileName); le.Path != want {
+		t.Fatalf("LockError.Path = %q; want %q", le.Path, want)
+	}
 	close(first.release)
-	require.NoError(t, <-done)
+	if err := <-done; err != nil {
+		t.Fatalf("first Sync(...): %v", err)
+	}
 	requireSameTree(t, src, dst)
 	_, err = Sync(context.Background(), dirSource(t, src), dst)
-	require.NoError(t, err, "the lock is released when a Sync returns")
+	if err != nil {
+		t.Fatalf("Sync(...) after the first returned: %v (the lock is released when a Sync returns)", err)
+	}
 }
 
 // customSource is a Source written outside the package's own types that
@@ -623,7 +797,9 @@ func TestSyncFastPathForAnySource(t *testing.T) {
 	cache := NewHashCache()
 	inner := dirSource(t, src, WithHashCache(cache), WithHashes(true))
 	m, err := inner.Manifest(context.Background())
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("inner.Manifest(...): %v", err)
+	}
 	f := m.Recordings[0].Formats[0].Files[0]
 	p := filepath.Join(src, m.Recordings[0].Formats[0].Name, m.Recordings[0].ID, filepath.FromSlash(f.Path))
 	cache.Put(p, f.Size, f.ModTime, strings.Repeat("0", 64))
@@ -631,8 +807,16 @@ func TestSyncFastPathForAnySource(t *testing.T) {
 	c := &customSource{inner: dirSource(t, src, WithHashCache(cache))}
 	dst := t.TempDir()
 	_, err = Sync(context.Background(), c, dst)
-	require.ErrorIs(t, err, ErrVerify)
-	require.Zero(t, c.opens.Load(), "files are opened through OpenFormat")
-	require.Equal(t, int64(4), c.formatOpens.Load(), "each format of both recordings, once")
-	require.Positive(t, c.digests.Load())
+	if !errors.Is(err, ErrVerify) {
+		t.Fatalf("Sync(...) = %v; want ErrVerify", err)
+	}
+	if n := c.opens.Load(); n != 0 {
+		t.Fatalf("Open calls = %d; want 0 (files are opened through OpenFormat)", n)
+	}
+	if n := c.formatOpens.Load(); n != 4 {
+		t.Fatalf("OpenFormat calls = %d; want 4 (each format of both recordings, once)", n)
+	}
+	if n := c.digests.Load(); n <= 0 {
+		t.Fatalf("KnownDigest calls = %d; want > 0", n)
+	}
 }

@@ -1,5 +1,3 @@
-// Package every runs a function at once and then at a fixed interval until
-// a context ends: the loop of the webhooks reconcilers and pollers.
 package every
 
 import (
@@ -9,11 +7,15 @@ import (
 
 // Run calls fn at once and then every interval until ctx ends, and returns
 // ctx's error. fn's errors are the caller's to report (fn sees them first);
-// the loop goes on.
+// the loop goes on. fn is never called once ctx has ended, even when a tick
+// is due at the same time.
 func Run(ctx context.Context, interval time.Duration, fn func(context.Context)) error {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		fn(ctx)
 		select {
 		case <-ctx.Done():

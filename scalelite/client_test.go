@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +17,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
 
@@ -53,14 +53,18 @@ func adminServer(t *testing.T, status int, contentType, body string) (*Client, *
 	}))
 	t.Cleanup(srv.Close)
 	c, err := New(srv.URL, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(%q, testSecret): %v", srv.URL, err)
+	}
 	return c, rec
 }
 
 func readTestdata(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("os.ReadFile(%q): %v", "testdata/"+name, err)
+	}
 	return string(b)
 }
 
@@ -86,17 +90,29 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 			method: "GET", action: "getServers",
 			checkResp: func(t *testing.T, v any) {
 				s := v.([]Server)
-				require.Len(t, s, 1)
-				assert.Equal(t, "s1", s[0].ID)
-				assert.Equal(t, StateDisabled, s[0].State)
-				assert.False(t, s[0].Load.Known)
+				if len(s) != 1 {
+					t.Fatalf("GetServers() returned %d servers; want 1", len(s))
+				}
+				if s[0].ID != "s1" {
+					t.Errorf("GetServers()[0].ID = %q; want %q", s[0].ID, "s1")
+				}
+				if s[0].State != StateDisabled {
+					t.Errorf("GetServers()[0].State = %v; want %v", s[0].State, StateDisabled)
+				}
+				if s[0].Load.Known {
+					t.Errorf("GetServers()[0].Load.Known = true; want false")
+				}
 			},
 		},
 		{
 			name: "getServerInfo escapes the id", status: 200, answer: serverJSON,
 			run:    func(c *Client) (any, error) { return c.GetServerInfo(ctx, "bbb 1&x") },
 			method: "GET", action: "getServerInfo", query: "id=bbb+1%26x",
-			checkResp: func(t *testing.T, v any) { assert.Equal(t, "s1-secret", v.(*Server).Secret) },
+			checkResp: func(t *testing.T, v any) {
+				if got := v.(*Server).Secret; got != "s1-secret" {
+					t.Errorf("GetServerInfo().Secret = %q; want %q", got, "s1-secret")
+				}
+			},
 		},
 		{
 			name: "addServer", status: 201, answer: serverJSON,
@@ -165,7 +181,10 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 			run:    func(c *Client) (any, error) { return c.GetTenants(ctx) },
 			method: "GET", action: "getTenants",
 			checkResp: func(t *testing.T, v any) {
-				assert.Equal(t, []Tenant{{ID: "t1", Name: "school1", Secrets: []string{"a1b2c3", "d4e5f6"}}}, v.([]Tenant))
+				want := []Tenant{{ID: "t1", Name: "school1", Secrets: []string{"a1b2c3", "d4e5f6"}}}
+				if diff := cmp.Diff(want, v.([]Tenant)); diff != "" {
+					t.Errorf("GetTenants() mismatch (-want +got):\n%s", diff)
+				}
 			},
 		},
 		{
@@ -173,8 +192,13 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 			run:    func(c *Client) (any, error) { return c.GetTenants(ctx) },
 			method: "GET", action: "getTenants",
 			checkResp: func(t *testing.T, v any) {
-				assert.NotNil(t, v.([]Tenant))
-				assert.Empty(t, v.([]Tenant))
+				got := v.([]Tenant)
+				if got == nil {
+					t.Errorf("GetTenants() = nil; want an empty, non-nil slice")
+				}
+				if len(got) != 0 {
+					t.Errorf("GetTenants() = %v; want empty", got)
+				}
 			},
 		},
 		{
@@ -182,7 +206,10 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 			run:    func(c *Client) (any, error) { return c.GetTenantInfo(ctx, "t1") },
 			method: "GET", action: "getTenantInfo", query: "id=t1",
 			checkResp: func(t *testing.T, v any) {
-				assert.Equal(t, &Tenant{ID: "t1", Name: "school1", Secrets: []string{"a1b2c3"}}, v.(*Tenant))
+				want := &Tenant{ID: "t1", Name: "school1", Secrets: []string{"a1b2c3"}}
+				if diff := cmp.Diff(want, v.(*Tenant)); diff != "" {
+					t.Errorf("GetTenantInfo() mismatch (-want +got):\n%s", diff)
+				}
 			},
 		},
 		{
@@ -191,13 +218,21 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 				return c.AddTenant(ctx, &AddTenantParams{Name: "school9", Secrets: []string{"x1", "y2"}})
 			},
 			method: "POST", action: "addTenant", wantBody: `{"tenant":{"name":"school9","secrets":"x1:y2"}}`,
-			checkResp: func(t *testing.T, v any) { assert.Equal(t, "t9", v.(*Tenant).ID) },
+			checkResp: func(t *testing.T, v any) {
+				if got := v.(*Tenant).ID; got != "t9" {
+					t.Errorf("AddTenant().ID = %q; want %q", got, "t9")
+				}
+			},
 		},
 		{
 			name: "updateTenant name only", status: 200, answer: `{"tenant":{"id":"t9","name":"school10","secrets":"x1"}}`,
 			run:    func(c *Client) (any, error) { return c.UpdateTenant(ctx, "t9", &UpdateTenantParams{Name: "school10"}) },
 			method: "POST", action: "updateTenant", wantBody: `{"id":"t9","tenant":{"name":"school10"}}`,
-			checkResp: func(t *testing.T, v any) { assert.Equal(t, "school10", v.(*Tenant).Name) },
+			checkResp: func(t *testing.T, v any) {
+				if got := v.(*Tenant).Name; got != "school10" {
+					t.Errorf("UpdateTenant().Name = %q; want %q", got, "school10")
+				}
+			},
 		},
 		{
 			name: "updateTenant secrets", status: 200, answer: `{"tenant":{"id":"t9","name":"school10","secrets":"z1"}}`,
@@ -217,19 +252,37 @@ func TestCallsSendWhatScaleliteExpects(t *testing.T) {
 			t.Parallel()
 			c, rec := adminServer(t, tt.status, "application/json; charset=utf-8", tt.answer)
 			v, err := tt.run(c)
-			require.NoError(t, err)
-			assert.Equal(t, tt.method, rec.method)
-			assert.Equal(t, "/scalelite/api/"+tt.action, rec.path)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+			if rec.method != tt.method {
+				t.Errorf("request method = %q; want %q", rec.method, tt.method)
+			}
+			if want := "/scalelite/api/" + tt.action; rec.path != want {
+				t.Errorf("request path = %q; want %q", rec.path, want)
+			}
 			sum, _, n := checksum.Split(rec.rawQuery)
-			assert.Equal(t, 1, n)
-			assert.Len(t, sum, 64, "SHA-256 by default")
-			assert.Equal(t, tt.query, withoutStrongAuth(t, tt.action, rec.rawQuery, rec.body))
+			if n != 1 {
+				t.Errorf("checksum.Split(%q): %d checksums; want 1", rec.rawQuery, n)
+			}
+			if len(sum) != 64 {
+				t.Errorf("checksum %q has %d hex digits; want 64 (SHA-256 by default)", sum, len(sum))
+			}
+			if got := withoutStrongAuth(t, tt.action, rec.rawQuery, rec.body); got != tt.query {
+				t.Errorf("query without checksum and strong auth = %q; want %q", got, tt.query)
+			}
 			if tt.wantBody == "" {
-				assert.Empty(t, rec.body)
-				assert.Empty(t, rec.contentType)
+				if len(rec.body) != 0 {
+					t.Errorf("request body = %q; want empty", rec.body)
+				}
+				if rec.contentType != "" {
+					t.Errorf("request Content-Type = %q; want empty", rec.contentType)
+				}
 			} else {
-				assert.Equal(t, "application/json", rec.contentType)
-				assert.JSONEq(t, tt.wantBody, string(rec.body))
+				if rec.contentType != "application/json" {
+					t.Errorf("request Content-Type = %q; want %q", rec.contentType, "application/json")
+				}
+				jsonEq(t, "request body", tt.wantBody, string(rec.body))
 			}
 			if tt.checkResp != nil {
 				tt.checkResp(t, v)
@@ -242,7 +295,9 @@ func TestGetServersDecodesScaleliteShapes(t *testing.T) {
 	t.Parallel()
 	c, _ := adminServer(t, 200, "application/json", readTestdata(t, "servers.json"))
 	got, err := c.GetServers(context.Background())
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GetServers(): %v", err)
+	}
 	want := []Server{
 		{ID: "4d9a4a8c-2f0b-4c6e-9a53-0d3c8f7f6a11", URL: "https://bbb1.example.org/bigbluebutton/api", Secret: "bbb1-shared-secret-value",
 			BBBVersion: "3.0.4", State: StateEnabled, Load: Load{Value: 42.5, Known: true}, LoadMultiplier: 1, Online: true},
@@ -251,32 +306,47 @@ func TestGetServersDecodesScaleliteShapes(t *testing.T) {
 		{ID: "legacy", URL: "https://bbb3.example.org/bigbluebutton/api", Secret: "bbb3-shared-secret-value",
 			State: StateDisabled, Load: Load{Value: 17, Known: true}, LoadMultiplier: 1},
 	}
-	assert.Equal(t, want, got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GetServers() mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestGetServersEmptyIsNotAnError(t *testing.T) {
 	t.Parallel()
 	c, _ := adminServer(t, 404, "application/json", `{"error":"No servers are configured"}`)
 	got, err := c.GetServers(context.Background())
-	require.NoError(t, err)
-	assert.NotNil(t, got)
-	assert.Empty(t, got)
+	if err != nil {
+		t.Fatalf("GetServers(): %v", err)
+	}
+	if got == nil {
+		t.Errorf("GetServers() = nil; want an empty, non-nil slice")
+	}
+	if len(got) != 0 {
+		t.Errorf("GetServers() = %v; want empty", got)
+	}
 }
 
 func TestGetServersOther404IsAnError(t *testing.T) {
 	t.Parallel()
 	c, _ := adminServer(t, 404, "application/json", `{"error":"Not Found"}`)
 	_, err := c.GetServers(context.Background())
-	assert.ErrorIs(t, err, ErrNotFound)
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("GetServers() error = %v; want %v", err, ErrNotFound)
+	}
 }
 
 func TestGetTenantInfoDecodesModelJSON(t *testing.T) {
 	t.Parallel()
 	c, _ := adminServer(t, 200, "application/json", readTestdata(t, "tenant_info.json"))
 	got, err := c.GetTenantInfo(context.Background(), "0b6f3c9e-7d51-4a0e-8f0e-5d2b7c1e9a44")
-	require.NoError(t, err)
-	assert.Equal(t, &Tenant{ID: "0b6f3c9e-7d51-4a0e-8f0e-5d2b7c1e9a44", Name: "school1",
-		Secrets: []string{"first-tenant-secret", "second-tenant-secret"}}, got)
+	if err != nil {
+		t.Fatalf("GetTenantInfo(): %v", err)
+	}
+	want := &Tenant{ID: "0b6f3c9e-7d51-4a0e-8f0e-5d2b7c1e9a44", Name: "school1",
+		Secrets: []string{"first-tenant-secret", "second-tenant-secret"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GetTenantInfo() mismatch (-want +got):\n%s", diff)
+	}
 }
 
 func TestErrorsAreTyped(t *testing.T) {
@@ -297,10 +367,18 @@ func TestErrorsAreTyped(t *testing.T) {
 			is:   []error{ErrChecksum}, isNot: []error{ErrNotFound, ErrInvalid},
 			check: func(t *testing.T, err error) {
 				var e *Error
-				require.ErrorAs(t, err, &e)
-				assert.Equal(t, "checksumError", e.Key)
-				assert.Equal(t, 200, e.StatusCode)
-				assert.Equal(t, "You did not pass the checksum security check", e.Message)
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not an *Error", err, err)
+				}
+				if e.Key != "checksumError" {
+					t.Errorf("e.Key = %q; want %q", e.Key, "checksumError")
+				}
+				if e.StatusCode != 200 {
+					t.Errorf("e.StatusCode = %d; want 200", e.StatusCode)
+				}
+				if want := "You did not pass the checksum security check"; e.Message != want {
+					t.Errorf("e.Message = %q; want %q", e.Message, want)
+				}
 			},
 		},
 		{
@@ -320,10 +398,18 @@ func TestErrorsAreTyped(t *testing.T) {
 			is:   []error{ErrNotFound}, isNot: []error{ErrInvalid, ErrChecksum},
 			check: func(t *testing.T, err error) {
 				var e *Error
-				require.ErrorAs(t, err, &e)
-				assert.Equal(t, "getServerInfo", e.Call)
-				assert.Equal(t, "Couldn't find server with id=nope", e.Message)
-				assert.Equal(t, "scalelite: getServerInfo: HTTP 404: Couldn't find server with id=nope", err.Error())
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not an *Error", err, err)
+				}
+				if e.Call != "getServerInfo" {
+					t.Errorf("e.Call = %q; want %q", e.Call, "getServerInfo")
+				}
+				if want := "Couldn't find server with id=nope"; e.Message != want {
+					t.Errorf("e.Message = %q; want %q", e.Message, want)
+				}
+				if want := "scalelite: getServerInfo: HTTP 404: Couldn't find server with id=nope"; err.Error() != want {
+					t.Errorf("err.Error() = %q; want %q", err.Error(), want)
+				}
 			},
 		},
 		{
@@ -343,8 +429,12 @@ func TestErrorsAreTyped(t *testing.T) {
 			is:   []error{ErrMultitenancyDisabled}, isNot: []error{ErrInvalid},
 			check: func(t *testing.T, err error) {
 				var e *Error
-				require.ErrorAs(t, err, &e)
-				assert.Equal(t, "Multitenancy is disabled", e.Message)
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not an *Error", err, err)
+				}
+				if want := "Multitenancy is disabled"; e.Message != want {
+					t.Errorf("e.Message = %q; want %q", e.Message, want)
+				}
 			},
 		},
 		{
@@ -352,39 +442,57 @@ func TestErrorsAreTyped(t *testing.T) {
 			body: `<html><body><h1>502 Bad Gateway</h1></body></html>`,
 			check: func(t *testing.T, err error) {
 				var e *HTTPError
-				require.ErrorAs(t, err, &e)
-				assert.Equal(t, 502, e.StatusCode)
-				assert.Equal(t, "text/html", e.ContentType)
-				assert.NotContains(t, e.URL, "checksum")
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not an *HTTPError", err, err)
+				}
+				if e.StatusCode != 502 {
+					t.Errorf("e.StatusCode = %d; want 502", e.StatusCode)
+				}
+				if e.ContentType != "text/html" {
+					t.Errorf("e.ContentType = %q; want %q", e.ContentType, "text/html")
+				}
+				if strings.Contains(e.URL, "checksum") {
+					t.Errorf("e.URL = %q; want no checksum in it", e.URL)
+				}
 			},
 		},
 		{
 			name: "HTML with 200", status: 200, contentType: "text/html", body: `<!DOCTYPE html><html></html>`,
 			check: func(t *testing.T, err error) {
 				var e *DecodeError
-				require.ErrorAs(t, err, &e)
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not a *DecodeError", err, err)
+				}
 			},
 		},
 		{
 			name: "malformed JSON", status: 200, contentType: "application/json", body: `[{"id":`,
 			check: func(t *testing.T, err error) {
 				var e *DecodeError
-				require.ErrorAs(t, err, &e)
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not a *DecodeError", err, err)
+				}
 			},
 		},
 		{
 			name: "wrong load", status: 200, contentType: "application/json", body: `[{"id":"a","load":"busy"}]`,
 			check: func(t *testing.T, err error) {
 				var e *DecodeError
-				require.ErrorAs(t, err, &e)
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not a *DecodeError", err, err)
+				}
 			},
 		},
 		{
 			name: "text 500", status: 500, contentType: "text/plain", body: "boom",
 			check: func(t *testing.T, err error) {
 				var e *HTTPError
-				require.ErrorAs(t, err, &e)
-				assert.Equal(t, 500, e.StatusCode)
+				if !errors.As(err, &e) {
+					t.Fatalf("error %v (%T) is not an *HTTPError", err, err)
+				}
+				if e.StatusCode != 500 {
+					t.Errorf("e.StatusCode = %d; want 500", e.StatusCode)
+				}
 			},
 		},
 	}
@@ -401,12 +509,18 @@ func TestErrorsAreTyped(t *testing.T) {
 				run = func(ctx context.Context, c *Client) error { _, err := c.GetServers(ctx); return err }
 			}
 			err := run(context.Background(), c)
-			require.Error(t, err)
+			if err == nil {
+				t.Fatalf("call succeeded; want an error")
+			}
 			for _, target := range tt.is {
-				assert.ErrorIs(t, err, target)
+				if !errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = false; want true", err, target)
+				}
 			}
 			for _, target := range tt.isNot {
-				assert.NotErrorIs(t, err, target)
+				if errors.Is(err, target) {
+					t.Errorf("errors.Is(%v, %v) = true; want false", err, target)
+				}
 			}
 			if tt.check != nil {
 				tt.check(t, err)
@@ -419,14 +533,22 @@ func TestWrongSecretIsChecksumError(t *testing.T) {
 	t.Parallel()
 	c, _ := adminServer(t, 200, "application/json", "[]")
 	wrong, err := New(strings.TrimSuffix(c.BaseURL(), "scalelite/api/"), "not-the-secret")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(..., \"not-the-secret\"): %v", err)
+	}
 	_, err = wrong.GetServers(context.Background())
-	assert.ErrorIs(t, err, ErrChecksum)
+	if !errors.Is(err, ErrChecksum) {
+		t.Errorf("GetServers() with the wrong secret: error = %v; want %v", err, ErrChecksum)
+	}
 	// A SHA-1 client is refused by a server that only takes SHA-256.
 	sha1c, err := New(c.BaseURL(), testSecret, bbb.WithChecksum(checksum.SHA1))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(..., WithChecksum(SHA1)): %v", err)
+	}
 	_, err = sha1c.GetServers(context.Background())
-	assert.ErrorIs(t, err, ErrChecksum)
+	if !errors.Is(err, ErrChecksum) {
+		t.Errorf("GetServers() with SHA-1: error = %v; want %v", err, ErrChecksum)
+	}
 }
 
 func TestChecksumAlgorithms(t *testing.T) {
@@ -445,11 +567,16 @@ func TestChecksumAlgorithms(t *testing.T) {
 			}))
 			defer srv.Close()
 			c, err := New(srv.URL, testSecret, bbb.WithChecksum(alg))
-			require.NoError(t, err)
-			_, err = c.GetServerInfo(context.Background(), "s1")
-			require.NoError(t, err)
+			if err != nil {
+				t.Fatalf("New(..., WithChecksum(%v)): %v", alg, err)
+			}
+			if _, err := c.GetServerInfo(context.Background(), "s1"); err != nil {
+				t.Fatalf("GetServerInfo(%q): %v", "s1", err)
+			}
 			sum, _, _ := checksum.Split(got)
-			assert.Len(t, sum, alg.HexLen())
+			if len(sum) != alg.HexLen() {
+				t.Errorf("checksum %q has %d hex digits; want %d", sum, len(sum), alg.HexLen())
+			}
 		})
 	}
 }
@@ -461,7 +588,9 @@ func TestArgumentErrorsSendNothing(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++ }))
 	defer srv.Close()
 	c, err := New(srv.URL, testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(%q, testSecret): %v", srv.URL, err)
+	}
 	tests := []struct {
 		name  string
 		run   func() error
@@ -518,12 +647,20 @@ func TestArgumentErrorsSendNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.run()
 			var ae *ParamError
-			require.ErrorAs(t, err, &ae)
-			assert.Equal(t, tt.field, ae.Param)
-			assert.ErrorIs(t, err, ErrInvalid)
+			if !errors.As(err, &ae) {
+				t.Fatalf("error %v (%T) is not a *ParamError", err, err)
+			}
+			if ae.Param != tt.field {
+				t.Errorf("ae.Param = %q; want %q", ae.Param, tt.field)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("errors.Is(%v, ErrInvalid) = false; want true", err)
+			}
 		})
 	}
-	assert.Zero(t, calls, "no request may be sent for a refused argument")
+	if calls != 0 {
+		t.Errorf("server got %d requests; want 0 (no request may be sent for a refused argument)", calls)
+	}
 }
 
 func TestNewValidates(t *testing.T) {
@@ -560,14 +697,20 @@ func TestNewValidates(t *testing.T) {
 		t.Run(tt.base, func(t *testing.T) {
 			c, err := New(tt.base, tt.secret, tt.opts...)
 			if tt.wantErr {
-				require.Error(t, err)
-				if tt.secret != "" {
-					assert.NotContains(t, err.Error(), tt.secret+"@")
+				if err == nil {
+					t.Fatalf("New(%q, %q, ...) succeeded; want an error", tt.base, tt.secret)
+				}
+				if tt.secret != "" && strings.Contains(err.Error(), tt.secret+"@") {
+					t.Errorf("New(%q, %q, ...) error = %q; want no %q in it", tt.base, tt.secret, err.Error(), tt.secret+"@")
 				}
 				return
 			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.wantBase, c.BaseURL())
+			if err != nil {
+				t.Fatalf("New(%q, %q, ...): %v", tt.base, tt.secret, err)
+			}
+			if got := c.BaseURL(); got != tt.wantBase {
+				t.Errorf("BaseURL() = %q; want %q", got, tt.wantBase)
+			}
 		})
 	}
 }
@@ -575,12 +718,20 @@ func TestNewValidates(t *testing.T) {
 func TestSignedURL(t *testing.T) {
 	t.Parallel()
 	c, err := New("https://sl.example.org", testSecret)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(%q, testSecret): %v", "https://sl.example.org", err)
+	}
 	u := c.SignedURL("getServerInfo", map[string][]string{"id": {"s1"}})
 	prefix := "https://sl.example.org/scalelite/api/getServerInfo?"
-	require.True(t, strings.HasPrefix(u, prefix), u)
-	assert.Equal(t, "id=s1", withoutStrongAuth(t, "getServerInfo", strings.TrimPrefix(u, prefix), nil))
-	assert.Equal(t, checksum.SHA256, c.Algorithm())
+	if !strings.HasPrefix(u, prefix) {
+		t.Fatalf("SignedURL(\"getServerInfo\", id=s1) = %q; want prefix %q", u, prefix)
+	}
+	if got := withoutStrongAuth(t, "getServerInfo", strings.TrimPrefix(u, prefix), nil); got != "id=s1" {
+		t.Errorf("query without checksum and strong auth = %q; want %q", got, "id=s1")
+	}
+	if got := c.Algorithm(); got != checksum.SHA256 {
+		t.Errorf("Algorithm() = %v; want %v", got, checksum.SHA256)
+	}
 }
 
 func TestTimeoutAndCancel(t *testing.T) {
@@ -595,19 +746,31 @@ func TestTimeoutAndCancel(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	c, err := New(srv.URL, testSecret, bbb.WithTimeout(50*time.Millisecond))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(..., WithTimeout(50ms)): %v", err)
+	}
 	_, err = c.GetServers(context.Background())
 	var te *TransportError
-	require.ErrorAs(t, err, &te)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.NotContains(t, err.Error(), "checksum")
+	if !errors.As(err, &te) {
+		t.Fatalf("GetServers() error = %v (%T); want a *TransportError", err, err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("GetServers() error = %v; want %v", err, context.DeadlineExceeded)
+	}
+	if strings.Contains(err.Error(), "checksum") {
+		t.Errorf("GetServers() error = %q; want no checksum in it", err.Error())
+	}
 
 	c2, err := New(srv.URL, testSecret, bbb.WithTimeout(0))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(..., WithTimeout(0)): %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = c2.GetServers(ctx)
-	assert.ErrorIs(t, err, context.Canceled)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("GetServers(canceled ctx) error = %v; want %v", err, context.Canceled)
+	}
 }
 
 func TestResponseSizeLimit(t *testing.T) {
@@ -616,17 +779,29 @@ func TestResponseSizeLimit(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, big) }))
 	defer srv.Close()
 	c, err := New(srv.URL, testSecret, bbb.WithMaxResponseBytes(1024))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(..., WithMaxResponseBytes(1024)): %v", err)
+	}
 	_, err = c.GetServers(context.Background())
 	var de *DecodeError
-	require.ErrorAs(t, err, &de)
-	assert.Contains(t, err.Error(), "larger than 1024 bytes")
+	if !errors.As(err, &de) {
+		t.Fatalf("GetServers() error = %v (%T); want a *DecodeError", err, err)
+	}
+	if !strings.Contains(err.Error(), "larger than 1024 bytes") {
+		t.Errorf("GetServers() error = %q; want it to contain %q", err.Error(), "larger than 1024 bytes")
+	}
 
 	c2, err := New(srv.URL, testSecret, bbb.WithMaxResponseBytes(int64(len(big))))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(..., WithMaxResponseBytes(%d)): %v", len(big), err)
+	}
 	got, err := c2.GetServers(context.Background())
-	require.NoError(t, err)
-	assert.Len(t, got, 51)
+	if err != nil {
+		t.Fatalf("GetServers() with a large enough limit: %v", err)
+	}
+	if len(got) != 51 {
+		t.Errorf("GetServers() returned %d servers; want 51", len(got))
+	}
 }
 
 // TestNoSecretInErrorsOrLogs drives every failure path with a logger at debug
@@ -657,7 +832,9 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := New(srv.URL, testSecret, bbb.WithLogger(logger))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("New(..., WithLogger(logger)): %v", err)
+	}
 	ctx := context.Background()
 	var errs []error
 	_, err = c.AddServer(ctx, &AddServerParams{URL: "https://h/bigbluebutton/api", Secret: serverSecret})
@@ -671,20 +848,34 @@ func TestNoSecretInErrorsOrLogs(t *testing.T) {
 	srv.Close() // transport errors from here on
 	_, err = c.GetServerInfo(ctx, "s1")
 	errs = append(errs, err)
-	require.Len(t, sums, 4)
+	if len(sums) != 4 {
+		t.Fatalf("server got %d requests; want 4", len(sums))
+	}
 	forbidden := append([]string{testSecret, serverSecret, tenantSecret}, sums...)
 	for i, err := range errs {
-		require.Error(t, err, "call %d", i)
+		if err == nil {
+			t.Fatalf("call %d succeeded; want an error", i)
+		}
 		for _, f := range forbidden {
-			assert.NotContains(t, err.Error(), f, "call %d", i)
-			assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), f, "call %d", i)
+			if strings.Contains(err.Error(), f) {
+				t.Errorf("call %d: error %q contains %q", i, err.Error(), f)
+			}
+			if s := fmt.Sprintf("%+v %#v", err, err); strings.Contains(s, f) {
+				t.Errorf("call %d: formatted error %q contains %q", i, s, f)
+			}
 		}
 	}
 	for _, f := range forbidden {
-		assert.NotContains(t, logs.String(), f)
+		if strings.Contains(logs.String(), f) {
+			t.Errorf("log contains %q:\n%s", f, logs.String())
+		}
 	}
-	assert.Contains(t, logs.String(), "call=addServer")
-	assert.Contains(t, errs[0].Error(), "REDACTED")
+	if !strings.Contains(logs.String(), "call=addServer") {
+		t.Errorf("log does not contain %q:\n%s", "call=addServer", logs.String())
+	}
+	if !strings.Contains(errs[0].Error(), "REDACTED") {
+		t.Errorf("AddServer() error = %q; want it to contain %q", errs[0].Error(), "REDACTED")
+	}
 }
 
 func TestStringersHideSecrets(t *testing.T) {
@@ -696,8 +887,31 @@ func TestStringersHideSecrets(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "server", s, "tenant", tn)
 	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%v %+v %#v %s", s, s, s, s), fmt.Sprintf("%v %+v %#v", tn, tn, tn),
 		fmt.Sprint(&s, &tn), logs.String()} {
-		assert.NotContains(t, out, "hidden-")
+		if strings.Contains(out, "hidden-") {
+			t.Errorf("output %q contains a secret (%q)", out, "hidden-")
+		}
 	}
-	assert.Equal(t, "server s1 https://h/bigbluebutton/api enabled online load=3 multiplier=1.5 tag=gpu", s.String())
-	assert.Contains(t, logs.String(), `"id":"s1"`)
+	if want := "server s1 https://h/bigbluebutton/api enabled online load=3 multiplier=1.5 tag=gpu"; s.String() != want {
+		t.Errorf("s.String() = %q; want %q", s.String(), want)
+	}
+	if !strings.Contains(logs.String(), `"id":"s1"`) {
+		t.Errorf("log %q does not contain %q", logs.String(), `"id":"s1"`)
+	}
+}
+
+// jsonEq reports an error unless want and got hold the same JSON value.
+func jsonEq(t *testing.T, what, want, got string) {
+	t.Helper()
+	var w, g any
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Errorf("want %s is not valid JSON: %v", want, err)
+		return
+	}
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Errorf("%s %s is not valid JSON: %v", what, got, err)
+		return
+	}
+	if diff := cmp.Diff(w, g); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, diff)
+	}
 }

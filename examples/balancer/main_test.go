@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,8 +18,6 @@ import (
 	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
 	"github.com/bbbkit/bbbkit/internal/redistest"
 	"github.com/bbbkit/bbbkit/scalelite"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -48,8 +47,12 @@ func TestFlagErrors(t *testing.T) {
 			t.Parallel()
 			var stderr bytes.Buffer
 			code := run(cli.WithGetenv(context.Background(), noEnv), tt.args, nil, io.Discard, &stderr)
-			assert.Equal(t, 2, code)
-			assert.Contains(t, stderr.String(), tt.want)
+			if code != 2 {
+				t.Errorf("run(%q) = %d; want 2", tt.args, code)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("run(%q) stderr = %q; want it to contain %q", tt.args, stderr.String(), tt.want)
+			}
 		})
 	}
 }
@@ -58,8 +61,12 @@ func TestListenFailureExitsOne(t *testing.T) {
 	t.Parallel()
 	var stderr bytes.Buffer
 	code := run(cli.WithGetenv(context.Background(), noEnv), []string{"-secret", secret, "-listen", "256.0.0.1:1"}, nil, io.Discard, &stderr)
-	assert.Equal(t, 1, code)
-	assert.NotContains(t, stderr.String(), secret)
+	if code != 1 {
+		t.Errorf("run(-listen 256.0.0.1:1) = %d; want 1", code)
+	}
+	if strings.Contains(stderr.String(), secret) {
+		t.Errorf("run(-listen 256.0.0.1:1) stderr = %q; want no secret in it", stderr.String())
+	}
 }
 
 // balancer runs the program until the test ends and returns its address.
@@ -100,11 +107,15 @@ func startBalancer(t *testing.T, args ...string) (addr string, logs *syncBuffer,
 			cancel()
 			select {
 			case code := <-done:
-				assert.Equal(t, 0, code, "clean shutdown")
+				if code != 0 {
+					t.Errorf("balancer exited with %d; want 0 (clean shutdown)", code)
+				}
 			case <-time.After(20 * time.Second):
 				t.Error("balancer did not stop")
 			}
-			assert.NotContains(t, logs.String(), secret)
+			if strings.Contains(logs.String(), secret) {
+				t.Errorf("balancer log contains the secret:\n%s", logs.String())
+			}
 		})
 	}
 	t.Cleanup(stop)
@@ -125,9 +136,13 @@ func addWorkers(ctx context.Context, t *testing.T, admin *scalelite.Client, n in
 		workers[i] = bbbtest.NewServer()
 		t.Cleanup(workers[i].Close)
 		srv, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: workers[i].APIURL(), Secret: workers[i].Secret})
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("AddServer(%s): %v", workers[i].APIURL(), err)
+		}
 		enabled[i], err = admin.EnableServer(ctx, srv.ID)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("EnableServer(%q): %v", srv.ID, err)
+		}
 	}
 	return workers, enabled
 }
@@ -142,43 +157,63 @@ func TestBalancerEndToEnd(t *testing.T) {
 	ctx := context.Background()
 
 	resp, err := hc.Get(base + "/health")
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GET /health: %v", err)
+	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	assert.Equal(t, "success\n", string(body))
+	if string(body) != "success\n" {
+		t.Errorf("GET /health = %q; want %q", body, "success\n")
+	}
 
 	admin, err := scalelite.New(base, secret, bbb.WithHTTPClient(hc))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("scalelite.New(%q): %v", base, err)
+	}
 	workers, enabled := addWorkers(ctx, t, admin, 3)
 	ids := make([]string, len(enabled))
 	for i, srv := range enabled {
-		require.True(t, srv.Online)
+		if !srv.Online {
+			t.Fatalf("EnableServer(%q).Online = false; want true", srv.ID)
+		}
 		ids[i] = srv.ID
 	}
 
 	front, err := bbb.New(base+"/bigbluebutton/api/", secret, bbb.WithHTTPClient(hc))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New(%q): %v", base+"/bigbluebutton/api/", err)
+	}
 	var wg sync.WaitGroup
 	for i := range 60 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "burst room", MeetingID: fmt.Sprintf("b-%02d", i)})
-			assert.NoError(t, err)
+			id := fmt.Sprintf("b-%02d", i)
+			if _, err := front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "burst room", MeetingID: id}); err != nil {
+				t.Errorf("CreateMeeting(%q): %v", id, err)
+			}
 		}()
 	}
 	wg.Wait()
 	for i, w := range workers {
-		assert.InDelta(t, 20, len(w.Meetings()), 1, "worker %d", i)
+		if n := len(w.Meetings()); math.Abs(float64(n)-20) > 1 {
+			t.Errorf("worker %d holds %d meetings; want 20±1", i, n)
+		}
 	}
 
 	// A join lands on the worker that holds the meeting.
 	joinURL, err := front.JoinURL(&bbb.JoinParams{FullName: "Ada", MeetingID: "b-07", Role: bbb.RoleModerator})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("JoinURL(): %v", err)
+	}
 	resp, err = hc.Get(joinURL)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GET %s: %v", joinURL, err)
+	}
 	resp.Body.Close()
-	require.Equal(t, http.StatusFound, resp.StatusCode)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("GET join: status %d; want %d", resp.StatusCode, http.StatusFound)
+	}
 	loc := resp.Header.Get("Location")
 	holder := -1
 	for i, w := range workers {
@@ -186,33 +221,49 @@ func TestBalancerEndToEnd(t *testing.T) {
 			holder = i
 		}
 	}
-	require.GreaterOrEqual(t, holder, 0)
-	assert.True(t, strings.HasPrefix(loc, workers[holder].URL), loc)
+	if holder < 0 {
+		t.Fatalf("no worker holds %q", "b-07")
+	}
+	if !strings.HasPrefix(loc, workers[holder].URL) {
+		t.Errorf("Location = %q; want prefix %q (the worker that holds the meeting)", loc, workers[holder].URL)
+	}
 
 	// Stop a worker: the poller takes it offline within a few intervals.
 	workers[2].SetDown(true)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		srv, err := admin.GetServerInfo(ctx, ids[2])
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("GetServerInfo(%q): %v", ids[2], err)
+		}
 		if !srv.Online {
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "worker never went offline")
+		if !time.Now().Before(deadline) {
+			t.Fatalf("worker never went offline")
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	before := len(workers[2].Meetings())
 	for i := range 20 {
 		id := fmt.Sprintf("after-%02d", i)
-		_, err := front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "after room", MeetingID: id})
-		require.NoError(t, err)
-		_, onDead := workers[2].Meeting(id)
-		assert.False(t, onDead, "nothing lands on the dead worker")
+		if _, err := front.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "after room", MeetingID: id}); err != nil {
+			t.Fatalf("CreateMeeting(%q): %v", id, err)
+		}
+		if _, onDead := workers[2].Meeting(id); onDead {
+			t.Errorf("%q landed on the dead worker; want nothing there", id)
+		}
 	}
-	assert.Equal(t, before, len(workers[2].Meetings()))
+	if n := len(workers[2].Meetings()); n != before {
+		t.Errorf("dead worker holds %d meetings; want %d", n, before)
+	}
 	ms, err := front.GetMeetings(ctx)
-	require.NoError(t, err)
-	assert.Len(t, ms, 60-before+20, "getMeetings answers without the dead worker")
+	if err != nil {
+		t.Fatalf("GetMeetings(): %v", err)
+	}
+	if want := 60 - before + 20; len(ms) != want {
+		t.Errorf("GetMeetings() returned %d meetings; want %d (getMeetings answers without the dead worker)", len(ms), want)
+	}
 }
 
 // TestTwoBalancersShareRedis runs two balancer processes on one Redis (one
@@ -231,40 +282,62 @@ func TestTwoBalancersShareRedis(t *testing.T) {
 	ctx := context.Background()
 
 	admin, err := scalelite.New("http://"+a, secret, bbb.WithHTTPClient(hc))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("scalelite.New(%q): %v", "http://"+a, err)
+	}
 	workers, _ := addWorkers(ctx, t, admin, 5)
 	// The other process sees the servers at once.
 	adminB, err := scalelite.New("http://"+b, secret, bbb.WithHTTPClient(hc))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("scalelite.New(%q): %v", "http://"+b, err)
+	}
 	list, err := adminB.GetServers(ctx)
-	require.NoError(t, err)
-	require.Len(t, list, 5)
+	if err != nil {
+		t.Fatalf("GetServers() through the second balancer: %v", err)
+	}
+	if len(list) != 5 {
+		t.Fatalf("GetServers() through the second balancer returned %d servers; want 5", len(list))
+	}
 
 	fronts := make([]*bbb.Client, 2)
 	for i, addr := range []string{a, b} {
 		fronts[i], err = bbb.New("http://"+addr+"/bigbluebutton/api/", secret, bbb.WithHTTPClient(hc))
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("bbb.New(%q): %v", "http://"+addr+"/bigbluebutton/api/", err)
+		}
 	}
 	var wg sync.WaitGroup
 	for i := range 200 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := fronts[i%2].CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "shared room", MeetingID: fmt.Sprintf("r-%03d", i)})
-			assert.NoError(t, err)
+			id := fmt.Sprintf("r-%03d", i)
+			if _, err := fronts[i%2].CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "shared room", MeetingID: id}); err != nil {
+				t.Errorf("balancer %d CreateMeeting(%q): %v", i%2, id, err)
+			}
 		}()
 	}
 	wg.Wait()
 	for i, w := range workers {
-		assert.InDelta(t, 40, len(w.Meetings()), 1, "worker %d", i)
+		if n := len(w.Meetings()); math.Abs(float64(n)-40) > 1 {
+			t.Errorf("worker %d holds %d meetings; want 40±1", i, n)
+		}
 	}
 	// A meeting created through one process is found through the other.
 	running, err := fronts[1].IsMeetingRunning(ctx, "r-000")
-	require.NoError(t, err)
-	assert.False(t, running)
+	if err != nil {
+		t.Fatalf("IsMeetingRunning(%q) through the second balancer: %v", "r-000", err)
+	}
+	if running {
+		t.Errorf("IsMeetingRunning(%q) = true; want false", "r-000")
+	}
 	info, err := fronts[1].GetMeetingInfo(ctx, "r-000")
-	require.NoError(t, err)
-	assert.Equal(t, "r-000", info.MeetingID)
+	if err != nil {
+		t.Fatalf("GetMeetingInfo(%q) through the second balancer: %v", "r-000", err)
+	}
+	if info.MeetingID != "r-000" {
+		t.Errorf("GetMeetingInfo(%q).MeetingID = %q; want %q", "r-000", info.MeetingID, "r-000")
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
@@ -291,6 +364,10 @@ func TestSlowAdminBodyIsCutOff(t *testing.T) {
 	t.Parallel()
 	addr, _ := balancer(t, "-read-timeout", "500ms")
 	open, err := clitest.SlowBody(addr, "/scalelite/api/addServer?checksum=x", 3*time.Second)
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, open, 400*time.Millisecond, "cut off by the read timeout, not at once")
+	if err != nil {
+		t.Fatalf("clitest.SlowBody(): %v", err)
+	}
+	if open < 400*time.Millisecond {
+		t.Errorf("connection open for %v; want at least 400ms (cut off by the read timeout, not at once)", open)
+	}
 }

@@ -2,9 +2,12 @@ package scalelitetest
 
 import (
 	"context"
+	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +16,8 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // TestBurstSpreadsEvenlyOnWorkers sends 200 concurrent creates through the
@@ -38,27 +41,42 @@ func TestBurstSpreadsEvenlyOnWorkers(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("create: %v", err)
+		}
 	}
 	counts := c.placement()
 	total := 0
 	for i, n := range counts {
 		total += n
-		assert.InDelta(t, 40, n, 1, "worker %d holds %d meetings: %v", i, n, counts)
+		if math.Abs(float64(n)-40) > 1 {
+			t.Errorf("worker %d holds %d meetings; want 40±1 (placement %v)", i, n, counts)
+		}
 	}
-	assert.Equal(t, 200, total)
+	if total != 200 {
+		t.Errorf("workers hold %d meetings in all; want 200", total)
+	}
 	// Every meeting is on the worker the scheduler says.
 	for _, id := range ids {
 		srv, err := c.sl.Scheduler().Lookup(ctx, id)
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("Lookup(%q): %v", id, err)
+		}
 		i := c.holder(id)
-		require.GreaterOrEqual(t, i, 0)
-		assert.Equal(t, c.ids[i], srv.ID)
+		if i < 0 {
+			t.Fatalf("holder(%q) = %d; want a worker", id, i)
+		}
+		if srv.ID != c.ids[i] {
+			t.Errorf("Lookup(%q).ID = %q; want %q (the worker that holds it)", id, srv.ID, c.ids[i])
+		}
 	}
 	// A repeated create goes to the same worker and creates nothing new.
-	_, err := c.create(ctx, ids[0], nil)
-	require.NoError(t, err)
-	assert.Equal(t, counts, c.placement())
+	if _, err := c.create(ctx, ids[0], nil); err != nil {
+		t.Fatalf("create(%q) again: %v", ids[0], err)
+	}
+	if diff := cmp.Diff(counts, c.placement()); diff != "" {
+		t.Errorf("placement after a repeated create mismatch (-want +got):\n%s", diff)
+	}
 }
 
 // TestKilledWorkerIsAvoided takes a worker down: getMeetings keeps working
@@ -70,10 +88,13 @@ func TestKilledWorkerIsAvoided(t *testing.T) {
 	ctx := context.Background()
 	ids := meetingIDs("kill", 30)
 	for _, id := range ids {
-		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q): %v", id, err)
+		}
 	}
-	require.Equal(t, []int{10, 10, 10}, c.placement())
+	if diff := cmp.Diff([]int{10, 10, 10}, c.placement()); diff != "" {
+		t.Fatalf("placement mismatch (-want +got):\n%s", diff)
+	}
 	dead := c.workers[1]
 	var onDead []string
 	for _, id := range ids {
@@ -85,83 +106,147 @@ func TestKilledWorkerIsAvoided(t *testing.T) {
 
 	// getMeetings leaves the dead worker out instead of failing.
 	ms, err := c.front.GetMeetings(ctx)
-	require.NoError(t, err)
-	assert.Len(t, ms, 20)
+	if err != nil {
+		t.Fatalf("GetMeetings(): %v", err)
+	}
+	if len(ms) != 20 {
+		t.Errorf("GetMeetings() returned %d meetings; want 20", len(ms))
+	}
 
 	// Two failed polls (the default threshold) take it offline.
-	require.NoError(t, c.sl.Scheduler().Poll(ctx))
+	if err := c.sl.Scheduler().Poll(ctx); err != nil {
+		t.Fatalf("Poll(): %v", err)
+	}
 	srv, err := c.admin.GetServerInfo(ctx, c.ids[1])
-	require.NoError(t, err)
-	assert.True(t, srv.Online, "one failed poll is not enough")
-	require.NoError(t, c.sl.Scheduler().Poll(ctx))
+	if err != nil {
+		t.Fatalf("GetServerInfo(%q): %v", c.ids[1], err)
+	}
+	if !srv.Online {
+		t.Errorf("after one failed poll: Online = false; want true (one failed poll is not enough)")
+	}
+	if err := c.sl.Scheduler().Poll(ctx); err != nil {
+		t.Fatalf("Poll(): %v", err)
+	}
 	srv, err = c.admin.GetServerInfo(ctx, c.ids[1])
-	require.NoError(t, err)
-	assert.False(t, srv.Online)
-	assert.False(t, srv.Load.Known)
+	if err != nil {
+		t.Fatalf("GetServerInfo(%q): %v", c.ids[1], err)
+	}
+	if srv.Online {
+		t.Errorf("after two failed polls: Online = true; want false")
+	}
+	if srv.Load.Known {
+		t.Errorf("after two failed polls: Load.Known = true; want false")
+	}
 
 	left, err := c.sl.Scheduler().MeetingIDs(ctx, c.ids[1])
-	require.NoError(t, err)
-	assert.Empty(t, left, "nothing points at the dead worker")
+	if err != nil {
+		t.Fatalf("MeetingIDs(%q): %v", c.ids[1], err)
+	}
+	if len(left) != 0 {
+		t.Errorf("MeetingIDs(dead worker) = %v; want none (nothing points at the dead worker)", left)
+	}
 	for _, id := range onDead {
 		running, err := c.front.IsMeetingRunning(ctx, id)
-		require.NoError(t, err)
-		assert.False(t, running)
+		if err != nil {
+			t.Fatalf("IsMeetingRunning(%q): %v", id, err)
+		}
+		if running {
+			t.Errorf("IsMeetingRunning(%q) = true; want false", id)
+		}
 		_, err = c.front.GetMeetingInfo(ctx, id)
-		assert.ErrorIs(t, err, bbb.ErrNotFound)
+		if !errors.Is(err, bbb.ErrNotFound) {
+			t.Errorf("GetMeetingInfo(%q) error = %v; want %v", id, err, bbb.ErrNotFound)
+		}
 	}
 	// The frontend re-creates them: they land on live workers.
 	for _, id := range onDead {
-		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q) again: %v", id, err)
+		}
 		_, on0 := c.workers[0].Meeting(id)
 		_, on2 := c.workers[2].Meeting(id)
-		assert.True(t, on0 != on2, "re-created on exactly one live worker")
+		if on0 == on2 {
+			t.Errorf("%q on worker 0: %v, on worker 2: %v; want it re-created on exactly one live worker", id, on0, on2)
+		}
 		srv, err := c.sl.Scheduler().Lookup(ctx, id)
-		require.NoError(t, err)
-		assert.NotEqual(t, c.ids[1], srv.ID)
+		if err != nil {
+			t.Fatalf("Lookup(%q): %v", id, err)
+		}
+		if srv.ID == c.ids[1] {
+			t.Errorf("Lookup(%q).ID = %q, the dead worker; want another", id, srv.ID)
+		}
 	}
 	for _, id := range meetingIDs("after", 20) {
-		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
-		i := c.holder(id)
-		assert.Contains(t, []int{0, 2}, i)
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q): %v", id, err)
+		}
+		if i := c.holder(id); !slices.Contains([]int{0, 2}, i) {
+			t.Errorf("holder(%q) = %d; want 0 or 2", id, i)
+		}
 	}
-	assert.Len(t, dead.Meetings(), 10, "the dead worker got nothing new")
+	if n := len(dead.Meetings()); n != 10 {
+		t.Errorf("dead worker holds %d meetings; want 10 (the dead worker got nothing new)", n)
+	}
 }
 
 func TestJoinRedirectsToTheWorker(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 2)
 	ctx := context.Background()
-	_, err := c.create(ctx, "room-1", nil)
-	require.NoError(t, err)
+	if _, err := c.create(ctx, "room-1", nil); err != nil {
+		t.Fatalf("create(%q): %v", "room-1", err)
+	}
 	w := c.workers[c.holder("room-1")]
 
 	joinURL, err := c.front.JoinURL(&bbb.JoinParams{FullName: "Ada", MeetingID: "room-1", Role: bbb.RoleModerator})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("JoinURL(): %v", err)
+	}
 	resp, err := c.hc.Get(joinURL)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GET %s: %v", joinURL, err)
+	}
 	resp.Body.Close()
-	require.Equal(t, http.StatusFound, resp.StatusCode)
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("GET join: status %d; want %d", resp.StatusCode, http.StatusFound)
+	}
 	loc, err := url.Parse(resp.Header.Get("Location"))
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(loc.String(), w.APIURL()+"join?"), loc.String())
-	require.NoError(t, checksum.Verify("join", loc.RawQuery, w.Secret), "signed with the worker's own secret")
-	assert.Equal(t, "Ada", loc.Query().Get("fullName"))
+	if err != nil {
+		t.Fatalf("url.Parse(Location %q): %v", resp.Header.Get("Location"), err)
+	}
+	if prefix := w.APIURL() + "join?"; !strings.HasPrefix(loc.String(), prefix) {
+		t.Errorf("Location = %q; want prefix %q", loc.String(), prefix)
+	}
+	if err := checksum.Verify("join", loc.RawQuery, w.Secret); err != nil {
+		t.Fatalf("checksum.Verify(join, Location query, worker secret): %v; want it signed with the worker's own secret", err)
+	}
+	if got := loc.Query().Get("fullName"); got != "Ada" {
+		t.Errorf("Location fullName = %q; want %q", got, "Ada")
+	}
 
 	// The worker accepts it: the user joins.
 	resp, err = c.hc.Get(loc.String())
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GET %s: %v", loc, err)
+	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	m, ok := w.Meeting("room-1")
-	require.True(t, ok)
-	require.Len(t, m.Attendees, 1)
-	assert.Equal(t, "Ada", m.Attendees[0].FullName)
+	if !ok {
+		t.Fatalf("worker.Meeting(%q): not found", "room-1")
+	}
+	if len(m.Attendees) != 1 {
+		t.Fatalf("meeting has %d attendees; want 1", len(m.Attendees))
+	}
+	if got := m.Attendees[0].FullName; got != "Ada" {
+		t.Errorf("attendee FullName = %q; want %q", got, "Ada")
+	}
 
 	// A join for an unknown meeting is notFound, in XML.
 	_, err = c.front.Join(ctx, &bbb.JoinParams{FullName: "Bob", MeetingID: "nope", Role: bbb.RoleViewer, Redirect: bbb.Bool(false)})
-	assert.ErrorIs(t, err, bbb.ErrNotFound)
+	if !errors.Is(err, bbb.ErrNotFound) {
+		t.Errorf("Join(unknown meeting) error = %v; want %v", err, bbb.ErrNotFound)
+	}
 }
 
 func TestEndAndMeetingCalls(t *testing.T) {
@@ -169,30 +254,58 @@ func TestEndAndMeetingCalls(t *testing.T) {
 	c := newCluster(t, 2)
 	ctx := context.Background()
 	created, err := c.create(ctx, "room-e", map[string]string{"origin": "test"})
-	require.NoError(t, err)
-	assert.Equal(t, "room-e", created.MeetingID)
+	if err != nil {
+		t.Fatalf("create(%q): %v", "room-e", err)
+	}
+	if created.MeetingID != "room-e" {
+		t.Errorf("create().MeetingID = %q; want %q", created.MeetingID, "room-e")
+	}
 
 	running, err := c.front.IsMeetingRunning(ctx, "room-e")
-	require.NoError(t, err)
-	assert.False(t, running, "nobody joined yet")
+	if err != nil {
+		t.Fatalf("IsMeetingRunning(%q): %v", "room-e", err)
+	}
+	if running {
+		t.Errorf("IsMeetingRunning(%q) = true; want false (nobody joined yet)", "room-e")
+	}
 	info, err := c.front.GetMeetingInfo(ctx, "room-e")
-	require.NoError(t, err)
-	assert.Equal(t, "test", info.Metadata["origin"])
+	if err != nil {
+		t.Fatalf("GetMeetingInfo(%q): %v", "room-e", err)
+	}
+	if got := info.Metadata["origin"]; got != "test" {
+		t.Errorf("GetMeetingInfo(%q).Metadata[origin] = %q; want %q", "room-e", got, "test")
+	}
 
 	// Unknown meetings are answered without asking a worker.
 	before := c.workers[0].Calls("isMeetingRunning") + c.workers[1].Calls("isMeetingRunning")
 	running, err = c.front.IsMeetingRunning(ctx, "unknown")
-	require.NoError(t, err)
-	assert.False(t, running)
-	assert.Equal(t, before, c.workers[0].Calls("isMeetingRunning")+c.workers[1].Calls("isMeetingRunning"))
+	if err != nil {
+		t.Fatalf("IsMeetingRunning(%q): %v", "unknown", err)
+	}
+	if running {
+		t.Errorf("IsMeetingRunning(%q) = true; want false", "unknown")
+	}
+	if after := c.workers[0].Calls("isMeetingRunning") + c.workers[1].Calls("isMeetingRunning"); after != before {
+		t.Errorf("workers got %d isMeetingRunning calls; want %d (none for an unknown meeting)", after, before)
+	}
 	_, err = c.front.GetMeetingInfo(ctx, "unknown")
-	assert.ErrorIs(t, err, bbb.ErrNotFound)
-	assert.ErrorIs(t, c.front.EndMeeting(ctx, "unknown"), bbb.ErrNotFound)
+	if !errors.Is(err, bbb.ErrNotFound) {
+		t.Errorf("GetMeetingInfo(%q) error = %v; want %v", "unknown", err, bbb.ErrNotFound)
+	}
+	if err := c.front.EndMeeting(ctx, "unknown"); !errors.Is(err, bbb.ErrNotFound) {
+		t.Errorf("EndMeeting(%q) = %v; want %v", "unknown", err, bbb.ErrNotFound)
+	}
 
-	require.NoError(t, c.front.EndMeeting(ctx, "room-e"))
-	assert.Equal(t, -1, c.holder("room-e"))
+	if err := c.front.EndMeeting(ctx, "room-e"); err != nil {
+		t.Fatalf("EndMeeting(%q): %v", "room-e", err)
+	}
+	if got := c.holder("room-e"); got != -1 {
+		t.Errorf("holder(%q) = %d; want -1", "room-e", got)
+	}
 	_, err = c.sl.Scheduler().Lookup(ctx, "room-e")
-	assert.ErrorIs(t, err, scheduler.ErrMeetingNotFound)
+	if !errors.Is(err, scheduler.ErrMeetingNotFound) {
+		t.Errorf("Lookup(%q) error = %v; want %v", "room-e", err, scheduler.ErrMeetingNotFound)
+	}
 }
 
 func TestFrontRefusals(t *testing.T) {
@@ -200,42 +313,69 @@ func TestFrontRefusals(t *testing.T) {
 	c := newCluster(t, 1)
 	ctx := context.Background()
 	wrong, err := bbb.New(c.sl.APIURL(), "wrong-secret", bbb.WithHTTPClient(c.hc))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("bbb.New(..., \"wrong-secret\"): %v", err)
+	}
 	_, err = wrong.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "room x", MeetingID: "x"})
-	assert.ErrorIs(t, err, bbb.ErrChecksum)
-	assert.Empty(t, c.workers[0].Meetings())
+	if !errors.Is(err, bbb.ErrChecksum) {
+		t.Errorf("CreateMeeting() with the wrong secret: error = %v; want %v", err, bbb.ErrChecksum)
+	}
+	if ms := c.workers[0].Meetings(); len(ms) != 0 {
+		t.Errorf("worker holds %d meetings; want none", len(ms))
+	}
 
 	var e *bbb.Error
 	err = c.front.Do(ctx, "create", url.Values{"name": {"x"}}, &struct{ bbb.Envelope }{})
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, "missingParamMeetingID", e.Key)
+	if !errors.As(err, &e) {
+		t.Fatalf("Do(create without meetingID) error = %v (%T); want a *bbb.Error", err, err)
+	}
+	if e.Key != "missingParamMeetingID" {
+		t.Errorf("Do(create without meetingID): key %q; want %q", e.Key, "missingParamMeetingID")
+	}
 
 	err = c.front.Do(ctx, "getDefaultConfigXML", nil, &struct{ bbb.Envelope }{})
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, "unsupportedRequest", e.Key)
+	if !errors.As(err, &e) {
+		t.Fatalf("Do(getDefaultConfigXML) error = %v (%T); want a *bbb.Error", err, err)
+	}
+	if e.Key != "unsupportedRequest" {
+		t.Errorf("Do(getDefaultConfigXML): key %q; want %q", e.Key, "unsupportedRequest")
+	}
 
 	// SHA-384 is not in Scalelite's default set.
 	c384 := c.sl.BBBClient(bbb.WithHTTPClient(c.hc), bbb.WithChecksum(checksum.SHA384))
 	_, err = c384.GetMeetings(ctx)
-	assert.ErrorIs(t, err, bbb.ErrChecksum)
+	if !errors.Is(err, bbb.ErrChecksum) {
+		t.Errorf("GetMeetings() with SHA-384: error = %v; want %v", err, bbb.ErrChecksum)
+	}
 
 	// The API root answers without a checksum.
 	v, err := c.front.Version(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, "2.0", v.Version)
+	if err != nil {
+		t.Fatalf("Version(): %v", err)
+	}
+	if v.Version != "2.0" {
+		t.Errorf("Version().Version = %q; want %q", v.Version, "2.0")
+	}
 }
 
 func TestNoServerAvailable(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 1)
 	ctx := context.Background()
-	_, err := c.admin.DisableServer(ctx, c.ids[0])
-	require.NoError(t, err)
-	_, err = c.create(ctx, "nowhere", nil)
+	if _, err := c.admin.DisableServer(ctx, c.ids[0]); err != nil {
+		t.Fatalf("DisableServer(%q): %v", c.ids[0], err)
+	}
+	_, err := c.create(ctx, "nowhere", nil)
 	var e *bbb.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, "internalError", e.Key)
-	assert.Equal(t, "Could not find any available servers.", e.Message)
+	if !errors.As(err, &e) {
+		t.Fatalf("create(%q) error = %v (%T); want a *bbb.Error", "nowhere", err, err)
+	}
+	if e.Key != "internalError" {
+		t.Errorf("create(%q): key %q; want %q", "nowhere", e.Key, "internalError")
+	}
+	if want := "Could not find any available servers."; e.Message != want {
+		t.Errorf("create(%q): message %q; want %q", "nowhere", e.Message, want)
+	}
 }
 
 func TestTags(t *testing.T) {
@@ -244,72 +384,120 @@ func TestTags(t *testing.T) {
 	gpu := c.addWorker(t, "gpu")
 	ctx := context.Background()
 
-	_, err := c.create(ctx, "g1", map[string]string{"server-tag": "gpu"})
-	require.NoError(t, err)
+	if _, err := c.create(ctx, "g1", map[string]string{"server-tag": "gpu"}); err != nil {
+		t.Fatalf("create(%q, server-tag gpu): %v", "g1", err)
+	}
 	m, ok := gpu.Meeting("g1")
-	require.True(t, ok, "a gpu meeting lands on the gpu worker")
-	assert.Equal(t, "gpu", m.Metadata["server-tag"])
+	if !ok {
+		t.Fatalf("gpu worker does not hold %q; want a gpu meeting to land on the gpu worker", "g1")
+	}
+	if got := m.Metadata["server-tag"]; got != "gpu" {
+		t.Errorf("meeting metadata server-tag = %q; want %q", got, "gpu")
+	}
 
 	for _, id := range meetingIDs("plain", 6) {
-		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
-		assert.NotEqual(t, 2, c.holder(id), "an untagged meeting never lands on a tagged worker")
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q): %v", id, err)
+		}
+		if c.holder(id) == 2 {
+			t.Errorf("holder(%q) = 2, the tagged worker; want an untagged one", id)
+		}
 	}
 	// An unknown optional tag falls back to untagged workers.
-	_, err = c.create(ctx, "fallback", map[string]string{"server-tag": "big"})
-	require.NoError(t, err)
+	if _, err := c.create(ctx, "fallback", map[string]string{"server-tag": "big"}); err != nil {
+		t.Fatalf("create(%q, server-tag big): %v", "fallback", err)
+	}
 	m, ok = c.workers[c.holder("fallback")].Meeting("fallback")
-	require.True(t, ok)
-	assert.NotContains(t, m.Metadata, "server-tag", "the tag is removed for an untagged server")
-	assert.Contains(t, []int{0, 1}, c.holder("fallback"))
+	if !ok {
+		t.Fatalf("worker.Meeting(%q): not found", "fallback")
+	}
+	if v, ok := m.Metadata["server-tag"]; ok {
+		t.Errorf("meeting metadata has server-tag %q; want it removed for an untagged server", v)
+	}
+	if i := c.holder("fallback"); !slices.Contains([]int{0, 1}, i) {
+		t.Errorf("holder(%q) = %d; want 0 or 1", "fallback", i)
+	}
 
 	// A required tag with no worker is serverTagUnavailable.
-	_, err = c.create(ctx, "must", map[string]string{"server-tag": "big!"})
+	_, err := c.create(ctx, "must", map[string]string{"server-tag": "big!"})
 	var e *bbb.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, "serverTagUnavailable", e.Key)
-	assert.Equal(t, -1, c.holder("must"))
+	if !errors.As(err, &e) {
+		t.Fatalf("create(%q, server-tag big!) error = %v (%T); want a *bbb.Error", "must", err, err)
+	}
+	if e.Key != "serverTagUnavailable" {
+		t.Errorf("create(%q, server-tag big!): key %q; want %q", "must", e.Key, "serverTagUnavailable")
+	}
+	if got := c.holder("must"); got != -1 {
+		t.Errorf("holder(%q) = %d; want -1", "must", got)
+	}
 }
 
 func TestCordonKeepsMeetingsAndTakesNoNewOnes(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 2)
 	ctx := context.Background()
-	_, err := c.create(ctx, "keep", nil)
-	require.NoError(t, err)
+	if _, err := c.create(ctx, "keep", nil); err != nil {
+		t.Fatalf("create(%q): %v", "keep", err)
+	}
 	i := c.holder("keep")
 	other := 1 - i
 	// Somebody joins so that the meeting is running.
-	_, err = c.workers[i].Join("keep", bbbtestUser("Ada"))
-	require.NoError(t, err)
+	if _, err := c.workers[i].Join("keep", bbbtestUser("Ada")); err != nil {
+		t.Fatalf("worker.Join(%q): %v", "keep", err)
+	}
 	srv, err := c.admin.CordonServer(ctx, c.ids[i])
-	require.NoError(t, err)
-	assert.Equal(t, scalelite.StateCordoned, srv.State)
+	if err != nil {
+		t.Fatalf("CordonServer(%q): %v", c.ids[i], err)
+	}
+	if srv.State != scalelite.StateCordoned {
+		t.Errorf("CordonServer(%q).State = %v; want %v", c.ids[i], srv.State, scalelite.StateCordoned)
+	}
 
 	for _, id := range meetingIDs("new", 4) {
-		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
-		assert.Equal(t, other, c.holder(id))
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q): %v", id, err)
+		}
+		if got := c.holder(id); got != other {
+			t.Errorf("holder(%q) = %d; want %d", id, got, other)
+		}
 	}
 	// The running meeting stays where it is.
-	_, err = c.create(ctx, "keep", nil)
-	require.NoError(t, err)
-	assert.Equal(t, i, c.holder("keep"))
+	if _, err := c.create(ctx, "keep", nil); err != nil {
+		t.Fatalf("create(%q) again: %v", "keep", err)
+	}
+	if got := c.holder("keep"); got != i {
+		t.Errorf("holder(%q) = %d; want %d", "keep", got, i)
+	}
 	running, err := c.front.IsMeetingRunning(ctx, "keep")
-	require.NoError(t, err)
-	assert.True(t, running)
+	if err != nil {
+		t.Fatalf("IsMeetingRunning(%q): %v", "keep", err)
+	}
+	if !running {
+		t.Errorf("IsMeetingRunning(%q) = false; want true", "keep")
+	}
 
 	// Once the meeting ended on the worker, a new create goes elsewhere.
-	require.NoError(t, c.workers[i].EndMeeting("keep"))
-	_, err = c.create(ctx, "keep", nil)
-	require.NoError(t, err)
-	assert.Equal(t, other, c.holder("keep"))
+	if err := c.workers[i].EndMeeting("keep"); err != nil {
+		t.Fatalf("worker.EndMeeting(%q): %v", "keep", err)
+	}
+	if _, err := c.create(ctx, "keep", nil); err != nil {
+		t.Fatalf("create(%q) after its end: %v", "keep", err)
+	}
+	if got := c.holder("keep"); got != other {
+		t.Errorf("holder(%q) = %d; want %d", "keep", got, other)
+	}
 
 	// The poll finds the cordoned worker empty and disables it.
-	require.NoError(t, c.sl.Scheduler().Poll(ctx))
+	if err := c.sl.Scheduler().Poll(ctx); err != nil {
+		t.Fatalf("Poll(): %v", err)
+	}
 	srv, err = c.admin.GetServerInfo(ctx, c.ids[i])
-	require.NoError(t, err)
-	assert.Equal(t, scalelite.StateDisabled, srv.State)
+	if err != nil {
+		t.Fatalf("GetServerInfo(%q): %v", c.ids[i], err)
+	}
+	if srv.State != scalelite.StateDisabled {
+		t.Errorf("GetServerInfo(%q).State = %v; want %v", c.ids[i], srv.State, scalelite.StateDisabled)
+	}
 }
 
 func TestCreateFailureReleasesThePlacement(t *testing.T) {
@@ -319,41 +507,66 @@ func TestCreateFailureReleasesThePlacement(t *testing.T) {
 	c.workers[0].FailNext("create", 1, "internalError", "boom")
 	_, err := c.create(ctx, "fails", nil)
 	var e *bbb.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, "internalError", e.Key, "the worker's own answer is passed through")
+	if !errors.As(err, &e) {
+		t.Fatalf("create(%q) error = %v (%T); want a *bbb.Error", "fails", err, err)
+	}
+	if e.Key != "internalError" {
+		t.Errorf("create(%q): key %q; want %q (the worker's own answer is passed through)", "fails", e.Key, "internalError")
+	}
 	_, err = c.sl.Scheduler().Lookup(ctx, "fails")
-	assert.ErrorIs(t, err, scheduler.ErrMeetingNotFound)
+	if !errors.Is(err, scheduler.ErrMeetingNotFound) {
+		t.Errorf("Lookup(%q) error = %v; want %v", "fails", err, scheduler.ErrMeetingNotFound)
+	}
 	// The next attempt works.
-	_, err = c.create(ctx, "fails", nil)
-	require.NoError(t, err)
-	assert.Equal(t, 0, c.holder("fails"))
+	if _, err := c.create(ctx, "fails", nil); err != nil {
+		t.Fatalf("create(%q) again: %v", "fails", err)
+	}
+	if got := c.holder("fails"); got != 0 {
+		t.Errorf("holder(%q) = %d; want 0", "fails", got)
+	}
 }
 
 func TestGetRecordingsFansOut(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 3)
 	ctx := context.Background()
-	_, err := c.workers[0].AddRecording(recordingSpec("m-a"))
-	require.NoError(t, err)
-	_, err = c.workers[2].AddRecording(recordingSpec("m-b"))
-	require.NoError(t, err)
+	if _, err := c.workers[0].AddRecording(recordingSpec("m-a")); err != nil {
+		t.Fatalf("worker 0 AddRecording(%q): %v", "m-a", err)
+	}
+	if _, err := c.workers[2].AddRecording(recordingSpec("m-b")); err != nil {
+		t.Fatalf("worker 2 AddRecording(%q): %v", "m-b", err)
+	}
 	page, err := c.front.GetRecordings(ctx, &bbb.GetRecordingsParams{})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("GetRecordings(): %v", err)
+	}
 	var got []string
 	for _, r := range page.Recordings {
 		got = append(got, r.MeetingID)
 	}
-	assert.ElementsMatch(t, []string{"m-a", "m-b"}, got)
+	if diff := cmp.Diff([]string{"m-a", "m-b"}, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("GetRecordings() meeting IDs mismatch (-want +got):\n%s", diff)
+	}
 
 	page, err = c.front.GetRecordings(ctx, &bbb.GetRecordingsParams{MeetingIDs: []string{"m-b"}})
-	require.NoError(t, err)
-	require.Len(t, page.Recordings, 1)
-	assert.Equal(t, "m-b", page.Recordings[0].MeetingID)
+	if err != nil {
+		t.Fatalf("GetRecordings(meeting m-b): %v", err)
+	}
+	if len(page.Recordings) != 1 {
+		t.Fatalf("GetRecordings(meeting m-b) returned %d recordings; want 1", len(page.Recordings))
+	}
+	if got := page.Recordings[0].MeetingID; got != "m-b" {
+		t.Errorf("GetRecordings(meeting m-b)[0].MeetingID = %q; want %q", got, "m-b")
+	}
 
 	c.workers[2].SetDown(true)
 	page, err = c.front.GetRecordings(ctx, &bbb.GetRecordingsParams{})
-	require.NoError(t, err)
-	require.Len(t, page.Recordings, 1, "a failed worker is left out")
+	if err != nil {
+		t.Fatalf("GetRecordings() with a worker down: %v", err)
+	}
+	if len(page.Recordings) != 1 {
+		t.Fatalf("GetRecordings() with a worker down returned %d recordings; want 1 (a failed worker is left out)", len(page.Recordings))
+	}
 }
 
 func TestMultitenancy(t *testing.T) {
@@ -361,49 +574,80 @@ func TestMultitenancy(t *testing.T) {
 	c := newCluster(t, 2, WithMultitenancy())
 	ctx := context.Background()
 	t1, err := c.admin.AddTenant(ctx, &scalelite.AddTenantParams{Name: "school1", Secrets: []string{"school1-secret"}})
-	require.NoError(t, err)
-	_, err = c.admin.AddTenant(ctx, &scalelite.AddTenantParams{Name: "school2", Secrets: []string{"school2-secret", "school2-old"}})
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("AddTenant(%q): %v", "school1", err)
+	}
+	if _, err := c.admin.AddTenant(ctx, &scalelite.AddTenantParams{Name: "school2", Secrets: []string{"school2-secret", "school2-old"}}); err != nil {
+		t.Fatalf("AddTenant(%q): %v", "school2", err)
+	}
 
 	// A client whose requests carry Host school1.<anything> reaches the fake.
 	tenantClient := func(name, secret string) *bbb.Client {
 		u, _ := url.Parse(c.sl.URL)
 		cl, err := bbb.New("http://"+name+".scalelite.test:"+u.Port()+"/bigbluebutton/api/", secret,
 			bbb.WithHTTPClient(&http.Client{Transport: hostRewrite{c.hc.Transport, u.Host}}))
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("bbb.New(tenant %q): %v", name, err)
+		}
 		return cl
 	}
 	s1 := tenantClient("school1", "school1-secret")
 	s2 := tenantClient("school2", "school2-old")
-	_, err = s1.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "room a", MeetingID: "t1-room"})
-	require.NoError(t, err)
-	_, err = s2.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "room b", MeetingID: "t2-room"})
-	require.NoError(t, err)
+	if _, err := s1.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "room a", MeetingID: "t1-room"}); err != nil {
+		t.Fatalf("school1 CreateMeeting(%q): %v", "t1-room", err)
+	}
+	if _, err := s2.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "room b", MeetingID: "t2-room"}); err != nil {
+		t.Fatalf("school2 CreateMeeting(%q): %v", "t2-room", err)
+	}
 
 	// The balancer secret is not a tenant's secret.
 	_, err = tenantClient("school1", c.sl.Secret).GetMeetings(ctx)
-	assert.ErrorIs(t, err, bbb.ErrChecksum)
+	if !errors.Is(err, bbb.ErrChecksum) {
+		t.Errorf("school1 GetMeetings() with the balancer secret: error = %v; want %v", err, bbb.ErrChecksum)
+	}
 	_, err = tenantClient("school1", "school2-secret").GetMeetings(ctx)
-	assert.ErrorIs(t, err, bbb.ErrChecksum)
+	if !errors.Is(err, bbb.ErrChecksum) {
+		t.Errorf("school1 GetMeetings() with school2's secret: error = %v; want %v", err, bbb.ErrChecksum)
+	}
 
 	m, ok := c.workers[c.holder("t1-room")].Meeting("t1-room")
-	require.True(t, ok)
-	assert.Equal(t, t1.ID, m.Metadata["tenant-id"])
-	assert.Equal(t, "school1", m.Metadata["tenant-name"])
+	if !ok {
+		t.Fatalf("worker.Meeting(%q): not found", "t1-room")
+	}
+	if got := m.Metadata["tenant-id"]; got != t1.ID {
+		t.Errorf("meeting metadata tenant-id = %q; want %q", got, t1.ID)
+	}
+	if got := m.Metadata["tenant-name"]; got != "school1" {
+		t.Errorf("meeting metadata tenant-name = %q; want %q", got, "school1")
+	}
 
 	list, err := s1.GetMeetings(ctx)
-	require.NoError(t, err)
-	require.Len(t, list, 1)
-	assert.Equal(t, "t1-room", list[0].MeetingID)
+	if err != nil {
+		t.Fatalf("school1 GetMeetings(): %v", err)
+	}
+	if len(list) != 1 {
+		t.Fatalf("school1 GetMeetings() returned %d meetings; want 1", len(list))
+	}
+	if got := list[0].MeetingID; got != "t1-room" {
+		t.Errorf("school1 GetMeetings()[0].MeetingID = %q; want %q", got, "t1-room")
+	}
 	_, err = s1.GetMeetingInfo(ctx, "t2-room")
-	assert.ErrorIs(t, err, bbb.ErrNotFound, "a tenant does not see another's meeting")
+	if !errors.Is(err, bbb.ErrNotFound) {
+		t.Errorf("school1 GetMeetingInfo(%q) error = %v; want %v (a tenant does not see another's meeting)", "t2-room", err, bbb.ErrNotFound)
+	}
 	_, err = s1.CreateMeeting(ctx, &bbb.CreateMeetingParams{Name: "room x", MeetingID: "t2-room"})
-	assert.Error(t, err, "meeting IDs are one namespace")
+	if err == nil {
+		t.Errorf("school1 CreateMeeting(%q) succeeded; want an error (meeting IDs are one namespace)", "t2-room")
+	}
 
 	// Without a tenant host, the balancer secret sees everything.
 	all, err := c.front.GetMeetings(ctx)
-	require.NoError(t, err)
-	assert.Len(t, all, 2)
+	if err != nil {
+		t.Fatalf("GetMeetings(): %v", err)
+	}
+	if len(all) != 2 {
+		t.Errorf("GetMeetings() returned %d meetings; want 2", len(all))
+	}
 }
 
 // hostRewrite sends every request to addr, keeping the Host header.
@@ -429,14 +673,24 @@ func TestPostCreateForwardsTheBody(t *testing.T) {
 	u := c.sl.APIURL() + "create?" + raw + "&checksum=" + checksum.Sum(checksum.SHA256, "create", raw, c.sl.Secret)
 	body := `<modules><module name="presentation"><document url="https://example.org/deck.pdf" filename="deck.pdf"/></module></modules>`
 	resp, err := c.hc.Post(u, "application/xml", strings.NewReader(body))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("POST create: %v", err)
+	}
 	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	require.Contains(t, string(answer), "<returncode>SUCCESS</returncode>")
+	if !strings.Contains(string(answer), "<returncode>SUCCESS</returncode>") {
+		t.Fatalf("POST create answered %s; want SUCCESS", answer)
+	}
 	m, ok := c.workers[0].Meeting("slides")
-	require.True(t, ok)
-	require.Len(t, m.Documents, 1)
-	assert.Equal(t, "https://example.org/deck.pdf", m.Documents[0].URL)
+	if !ok {
+		t.Fatalf("worker.Meeting(%q): not found", "slides")
+	}
+	if len(m.Documents) != 1 {
+		t.Fatalf("meeting has %d documents; want 1", len(m.Documents))
+	}
+	if got, want := m.Documents[0].URL, "https://example.org/deck.pdf"; got != want {
+		t.Errorf("document URL = %q; want %q", got, want)
+	}
 }
 
 func TestRecordingChangesReachTheRightWorker(t *testing.T) {
@@ -444,45 +698,84 @@ func TestRecordingChangesReachTheRightWorker(t *testing.T) {
 	c := newCluster(t, 3)
 	ctx := context.Background()
 	id, err := c.workers[1].AddRecording(recordingSpec("rec-room"))
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("worker 1 AddRecording(%q): %v", "rec-room", err)
+	}
 
 	published, err := c.front.PublishRecordings(ctx, []string{id}, false)
-	require.NoError(t, err)
-	assert.False(t, published)
+	if err != nil {
+		t.Fatalf("PublishRecordings(%q, false): %v", id, err)
+	}
+	if published {
+		t.Errorf("PublishRecordings(%q, false) = true; want false", id)
+	}
 	page, err := c.front.GetRecordings(ctx, &bbb.GetRecordingsParams{RecordIDs: []string{id}})
-	require.NoError(t, err)
-	require.Len(t, page.Recordings, 1)
-	assert.False(t, page.Recordings[0].Published)
+	if err != nil {
+		t.Fatalf("GetRecordings(record %q): %v", id, err)
+	}
+	if len(page.Recordings) != 1 {
+		t.Fatalf("GetRecordings(record %q) returned %d recordings; want 1", id, len(page.Recordings))
+	}
+	if page.Recordings[0].Published {
+		t.Errorf("recording %q Published = true; want false", id)
+	}
 
 	ok, err := c.front.UpdateRecordings(ctx, []string{id}, map[string]string{"course": "physics"})
-	require.NoError(t, err)
-	assert.True(t, ok)
+	if err != nil {
+		t.Fatalf("UpdateRecordings(%q): %v", id, err)
+	}
+	if !ok {
+		t.Errorf("UpdateRecordings(%q) = false; want true", id)
+	}
 	ok, err = c.front.DeleteRecordings(ctx, []string{id})
-	require.NoError(t, err)
-	assert.True(t, ok)
+	if err != nil {
+		t.Fatalf("DeleteRecordings(%q): %v", id, err)
+	}
+	if !ok {
+		t.Errorf("DeleteRecordings(%q) = false; want true", id)
+	}
 	recs := c.workers[1].Recordings()
-	require.Len(t, recs, 1)
-	assert.Equal(t, "deleted", recs[0].State)
-	assert.Equal(t, "physics", recs[0].Metadata["course"])
+	if len(recs) != 1 {
+		t.Fatalf("worker 1 holds %d recordings; want 1", len(recs))
+	}
+	if recs[0].State != "deleted" {
+		t.Errorf("recording State = %q; want %q", recs[0].State, "deleted")
+	}
+	if got := recs[0].Metadata["course"]; got != "physics" {
+		t.Errorf("recording metadata course = %q; want %q", got, "physics")
+	}
 
 	_, err = c.front.DeleteRecordings(ctx, []string{"no-such-recording"})
-	assert.ErrorIs(t, err, bbb.ErrNotFound)
+	if !errors.Is(err, bbb.ErrNotFound) {
+		t.Errorf("DeleteRecordings(%q) error = %v; want %v", "no-such-recording", err, bbb.ErrNotFound)
+	}
 }
 
 func TestInsertDocumentGoesToTheMeetingsWorker(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 2)
 	ctx := context.Background()
-	_, err := c.create(ctx, "docs", nil)
-	require.NoError(t, err)
-	err = c.front.InsertDocument(ctx, "docs", []bbb.Document{{URL: "https://example.org/extra.pdf", Filename: "extra.pdf"}})
-	require.NoError(t, err)
+	if _, err := c.create(ctx, "docs", nil); err != nil {
+		t.Fatalf("create(%q): %v", "docs", err)
+	}
+	err := c.front.InsertDocument(ctx, "docs", []bbb.Document{{URL: "https://example.org/extra.pdf", Filename: "extra.pdf"}})
+	if err != nil {
+		t.Fatalf("InsertDocument(%q): %v", "docs", err)
+	}
 	m, ok := c.workers[c.holder("docs")].Meeting("docs")
-	require.True(t, ok)
-	require.Len(t, m.Documents, 1)
-	assert.Equal(t, "https://example.org/extra.pdf", m.Documents[0].URL)
+	if !ok {
+		t.Fatalf("worker.Meeting(%q): not found", "docs")
+	}
+	if len(m.Documents) != 1 {
+		t.Fatalf("meeting has %d documents; want 1", len(m.Documents))
+	}
+	if got, want := m.Documents[0].URL, "https://example.org/extra.pdf"; got != want {
+		t.Errorf("document URL = %q; want %q", got, want)
+	}
 	err = c.front.InsertDocument(ctx, "unknown", []bbb.Document{{URL: "https://example.org/x.pdf", Filename: "x.pdf"}})
-	assert.ErrorIs(t, err, bbb.ErrNotFound)
+	if !errors.Is(err, bbb.ErrNotFound) {
+		t.Errorf("InsertDocument(%q) = %v; want %v", "unknown", err, bbb.ErrNotFound)
+	}
 }
 
 // TestDisableAndDeleteForgetMeetings checks the fix for Scalelite's stale
@@ -493,29 +786,46 @@ func TestDisableAndDeleteForgetMeetings(t *testing.T) {
 	c := newCluster(t, 3)
 	ctx := context.Background()
 	for _, id := range meetingIDs("stale", 6) {
-		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q): %v", id, err)
+		}
 	}
 	onServer := func(idx int) []string {
 		ids, err := c.sl.Scheduler().MeetingIDs(ctx, c.ids[idx])
-		require.NoError(t, err)
+		if err != nil {
+			t.Fatalf("MeetingIDs(%q): %v", c.ids[idx], err)
+		}
 		return ids
 	}
 	disabled, deleted := onServer(0), onServer(1)
-	require.NotEmpty(t, disabled)
-	require.NotEmpty(t, deleted)
+	if len(disabled) == 0 {
+		t.Fatalf("worker 0 holds no meetings; want some")
+	}
+	if len(deleted) == 0 {
+		t.Fatalf("worker 1 holds no meetings; want some")
+	}
 
-	_, err := c.admin.DisableServer(ctx, c.ids[0])
-	require.NoError(t, err)
-	require.NoError(t, c.admin.DeleteServer(ctx, c.ids[1]))
+	if _, err := c.admin.DisableServer(ctx, c.ids[0]); err != nil {
+		t.Fatalf("DisableServer(%q): %v", c.ids[0], err)
+	}
+	if err := c.admin.DeleteServer(ctx, c.ids[1]); err != nil {
+		t.Fatalf("DeleteServer(%q): %v", c.ids[1], err)
+	}
 	for _, id := range append(disabled, deleted...) {
 		_, err := c.front.GetMeetingInfo(ctx, id)
-		assert.ErrorIs(t, err, bbb.ErrNotFound, id)
-		_, err = c.create(ctx, id, nil)
-		require.NoError(t, err)
+		if !errors.Is(err, bbb.ErrNotFound) {
+			t.Errorf("GetMeetingInfo(%q) error = %v; want %v", id, err, bbb.ErrNotFound)
+		}
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q) again: %v", id, err)
+		}
 		srv, err := c.sl.Scheduler().Lookup(ctx, id)
-		require.NoError(t, err)
-		assert.Equal(t, c.ids[2], srv.ID, "re-created on the only live worker")
+		if err != nil {
+			t.Fatalf("Lookup(%q): %v", id, err)
+		}
+		if srv.ID != c.ids[2] {
+			t.Errorf("Lookup(%q).ID = %q; want %q (re-created on the only live worker)", id, srv.ID, c.ids[2])
+		}
 	}
 }
 
@@ -525,14 +835,18 @@ func TestLoadMultiplierWeighsPlacement(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, 3)
 	ctx := context.Background()
-	_, err := c.admin.UpdateServer(ctx, c.ids[2], &scalelite.UpdateServerParams{LoadMultiplier: 2})
-	require.NoError(t, err)
+	if _, err := c.admin.UpdateServer(ctx, c.ids[2], &scalelite.UpdateServerParams{LoadMultiplier: 2}); err != nil {
+		t.Fatalf("UpdateServer(%q, multiplier 2): %v", c.ids[2], err)
+	}
 	for _, id := range meetingIDs("weighted", 30) {
-		_, err := c.create(ctx, id, nil)
-		require.NoError(t, err)
+		if _, err := c.create(ctx, id, nil); err != nil {
+			t.Fatalf("create(%q): %v", id, err)
+		}
 	}
 	counts := c.placement()
-	assert.InDelta(t, 12, counts[0], 1, "%v", counts)
-	assert.InDelta(t, 12, counts[1], 1, "%v", counts)
-	assert.InDelta(t, 6, counts[2], 1, "%v", counts)
+	for i, want := range []float64{12, 12, 6} {
+		if math.Abs(float64(counts[i])-want) > 1 {
+			t.Errorf("worker %d holds %d meetings; want %v±1 (placement %v)", i, counts[i], want, counts)
+		}
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -54,7 +53,9 @@ func newClusterWith(t *testing.T, n int, schedOpts []scheduler.Option, opts ...O
 		scheduler.WithPollTimeout(20 * time.Second),
 		scheduler.WithPendingGrace(time.Hour),
 	}, schedOpts...)...)
-	require.NoError(t, err)
+	if err != nil {
+		t.Fatalf("scheduler.New(...): %v", err)
+	}
 	all := append([]Option{WithHTTPClient(hc), WithScheduler(sched), WithForwardTimeout(30 * time.Second)}, opts...)
 	sl := NewServer(all...)
 	t.Cleanup(sl.Close)
@@ -74,11 +75,20 @@ func (c *testCluster) addWorker(t *testing.T, tag string) *bbbtest.Server {
 	w := bbbtest.NewServer()
 	t.Cleanup(w.Close)
 	srv, err := c.admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.APIURL(), Secret: w.Secret, Tag: tag})
-	require.NoError(t, err)
-	require.Equal(t, scalelite.StateDisabled, srv.State)
-	srv, err = c.admin.EnableServer(ctx, srv.ID)
-	require.NoError(t, err)
-	require.True(t, srv.Online, "enabling polls the server at once")
+	if err != nil {
+		t.Fatalf("AddServer(%s, tag %q): %v", w.APIURL(), tag, err)
+	}
+	if srv.State != scalelite.StateDisabled {
+		t.Fatalf("AddServer(%s).State = %v; want %v", w.APIURL(), srv.State, scalelite.StateDisabled)
+	}
+	id := srv.ID
+	srv, err = c.admin.EnableServer(ctx, id)
+	if err != nil {
+		t.Fatalf("EnableServer(%q): %v", id, err)
+	}
+	if !srv.Online {
+		t.Fatalf("EnableServer(%q).Online = false; want true (enabling polls the server at once)", id)
+	}
 	c.workers = append(c.workers, w)
 	c.ids = append(c.ids, srv.ID)
 	return w

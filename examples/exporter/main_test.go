@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,29 +21,14 @@ import (
 	"github.com/bbbkit/bbbkit/bbb/checksum"
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// lockedBuffer is a goroutine-safe log sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = syncbuf.Buffer
 
 // startExporter runs the program until the test ends and returns its
 // address and log.

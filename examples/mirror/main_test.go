@@ -11,38 +11,23 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/bbbkit/bbbkit/examples/internal/cli"
-	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
-	"github.com/bbbkit/bbbkit/scalelite/mirror"
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
+
+	"github.com/bbbkit/bbbkit/examples/internal/cli"
+	"github.com/bbbkit/bbbkit/examples/internal/cli/clitest"
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
+	"github.com/bbbkit/bbbkit/scalelite/mirror"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const secret = "cli-test-secret-5f1e"
 
-// syncBuffer is a goroutine-safe buffer for logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // mustBeDir fails the test unless path is a directory.
 func mustBeDir(t testing.TB, path string) {

@@ -1,7 +1,6 @@
 package scalelitetest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,15 +8,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
 	"github.com/bbbkit/bbbkit/scalelite"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // TestAdminClientEndToEnd drives every server call of scalelite.Client
@@ -404,20 +404,4 @@ func TestNoSecretInLogs(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = syncbuf.Buffer

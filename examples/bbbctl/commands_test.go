@@ -21,7 +21,6 @@ import (
 	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite"
 	"github.com/bbbkit/bbbkit/scalelite/scalelitetest"
-	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
 // state is the balancer's view of a server, by ID.
@@ -528,11 +527,7 @@ func TestHelp(t *testing.T) {
 // the deadline and removed the server.
 func TestServersDrainOnBalancer(t *testing.T) {
 	t.Parallel()
-	sched, err := scheduler.New(scheduler.WithPollInterval(50 * time.Millisecond)) // the drain looks at the server this often
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFleetWith(t, 2, []scalelitetest.Option{scalelitetest.WithScheduler(sched)})
+	f := newFleetWith(t, 2, []scalelitetest.Option{scalelitetest.WithPollInterval(50 * time.Millisecond)}) // the drain looks at the server this often
 	f.busy(t, 0, "lecture", 2)
 	r := ctl(t, f.env(), "servers", "drain", "-wait", "-interval", "50ms", "-deadline", "300ms", "-end-meetings",
 		"-message", "This server is being retired.", f.ids[0])

@@ -154,8 +154,11 @@ func WithJoinLoad(units float64) Option {
 }
 
 // WithPollInterval makes NewServer and Start run the scheduler's poller
-// (Scheduler.Run) until Close. Without it, tests poll when they want with
-// Scheduler().Poll. Handlers ignore it: their owner runs the poller.
+// (Scheduler.Run) every d until Close. Without it, tests poll when they
+// want with Scheduler().Poll. When the fake makes its own scheduler (no
+// WithScheduler), d is also that scheduler's poll interval, which drains
+// use between their looks at a server. Handlers ignore it: their owner
+// runs the poller.
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -231,7 +234,11 @@ func newConfig(opts []Option) (*config, error) {
 		c.secret = hex.EncodeToString(b[:])
 	}
 	if c.sched == nil {
-		s, err := scheduler.New()
+		var schedOpts []scheduler.Option
+		if c.pollInterval > 0 {
+			schedOpts = append(schedOpts, scheduler.WithPollInterval(c.pollInterval))
+		}
+		s, err := scheduler.New(schedOpts...)
 		if err != nil {
 			return nil, err
 		}

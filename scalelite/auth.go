@@ -91,18 +91,18 @@ type adminAuth struct {
 	legacy bool
 }
 
-// sign returns the query to send (rawQuery plus, unless legacy, bodySHA256
-// and expires, then checksum) and the checksum, which error messages must
-// not show.
-func (c *Client) sign(action, rawQuery string, body []byte) (signed, sum string) {
+// sign returns the query to send: rawQuery plus, unless legacy, bodySHA256
+// and expires, then checksum. (The HTTP core keeps the checksum parameter
+// out of errors and logs, like every secret parameter of the URL.)
+func (c *Client) sign(action, rawQuery string, body []byte) string {
 	if !c.auth.legacy {
 		rawQuery = StrongAuthQuery(rawQuery, body, time.Now().Add(DefaultAuthValidity))
 	}
-	sum = checksum.Sum(c.alg, action, rawQuery, c.secret)
+	sum := checksum.Sum(c.alg, action, rawQuery, c.secret)
 	if rawQuery == "" {
-		return "checksum=" + sum, sum
+		return "checksum=" + sum
 	}
-	return rawQuery + "&checksum=" + sum, sum
+	return rawQuery + "&checksum=" + sum
 }
 
 // StrongAuthQuery appends the strong-scheme parameters to an encoded query:

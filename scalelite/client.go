@@ -56,7 +56,7 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	if secret == "" {
-		return nil, &ParamError{Service: "scalelite", Call: "New", Param: "secret", Msg: "is empty", Kind: ErrInvalid}
+		return nil, invalid("New", "secret", "is empty")
 	}
 	cfg := httpcore.Config{
 		Service:          "scalelite",
@@ -114,7 +114,7 @@ func (c *Client) Algorithm() checksum.Algorithm { return c.alg }
 // DefaultAuthValidity unless WithLegacyAuth). It is meant for tools that
 // print a curl command; the URL carries a checksum, so do not log it.
 func (c *Client) SignedURL(action string, q url.Values) string {
-	signed, _ := c.sign(action, q.Encode(), nil)
+	signed := c.sign(action, q.Encode(), nil)
 	return c.base + action + "?" + signed
 }
 
@@ -144,10 +144,10 @@ func (c *Client) do(ctx context.Context, rq call, out any) error {
 		body = b
 	}
 	endpoint := c.base + rq.action
-	signed, sum := c.sign(rq.action, rq.query.Encode(), body)
+	signed := c.sign(rq.action, rq.query.Encode(), body)
 	hr := &httpcore.Request{Call: rq.action, Method: rq.method, URL: endpoint + "?" + signed,
 		LogURL: endpoint, Body: body, Header: http.Header{"Accept": {"application/json"}}, Idempotent: rq.method == http.MethodGet,
-		Accept: acceptAll, Secrets: append([]string{c.secret, sum}, rq.secrets...)}
+		Accept: acceptAll, Secrets: append([]string{c.secret}, rq.secrets...)}
 	if body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}

@@ -85,11 +85,7 @@ func (s *Server) Client() *http.Client { return s.ln.Client() }
 // invalid, like NewServer; call scalelite.New(s.URL, s.Secret, opts...) to
 // get an error instead.
 func (s *Server) AdminClient(opts ...scalelite.Option) *scalelite.Client {
-	c, err := scalelite.New(s.URL, s.Secret, append([]scalelite.Option{bbb.WithHTTPClient(s.Client())}, opts...)...)
-	if err != nil {
-		panic(err)
-	}
-	return c
+	return fakeserver.Must(scalelite.New(s.URL, s.Secret, append([]scalelite.Option{bbb.WithHTTPClient(s.Client())}, opts...)...))
 }
 
 // BBBClient returns a bbb.Client for the BigBlueButton API, signed with the
@@ -97,11 +93,7 @@ func (s *Server) AdminClient(opts ...scalelite.Option) *scalelite.Client {
 // invalid, like NewServer; call bbb.New(s.APIURL(), s.Secret, opts...) to
 // get an error instead.
 func (s *Server) BBBClient(opts ...bbb.Option) *bbb.Client {
-	c, err := bbb.New(s.APIURL(), s.Secret, append([]bbb.Option{bbb.WithHTTPClient(s.Client())}, opts...)...)
-	if err != nil {
-		panic(err)
-	}
-	return c
+	return fakeserver.Must(bbb.New(s.APIURL(), s.Secret, append([]bbb.Option{bbb.WithHTTPClient(s.Client())}, opts...)...))
 }
 
 // Close stops the poller, if any, the drains and the listener.

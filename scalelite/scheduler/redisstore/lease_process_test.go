@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/bbbkit/bbbkit/internal/redistest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler/redisstore"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler/storetest"
@@ -149,13 +150,8 @@ func TestPausedLeaderCannotWrite(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(rctx) }()
 	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * childTTL)
-	for cluster.Calls("s1") == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("this process never took the lease over")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Eventually(t, func() bool { return cluster.Calls("s1") > 0 }, 10*childTTL, 10*time.Millisecond,
+		"this process takes the lease over")
 
 	if err := child.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)

@@ -58,17 +58,10 @@ func (s *Store) ScaleHistory(ctx context.Context, site string) (scheduler.ScaleH
 
 // RecordScale implements scheduler.ScaleHistoryStore.
 func (s *Store) RecordScale(ctx context.Context, site string, h scheduler.ScaleHistory) error {
-	if err := recordScaleScript.Run(ctx, s.rdb, []string{s.scaleKey(site)}, toMillis(h.Out), toMillis(h.In)).Err(); err != nil {
+	if err := recordScaleScript.Run(ctx, s.rdb, []string{s.scaleKey(site)}, unixMS(h.Out), unixMS(h.In)).Err(); err != nil {
 		return fmt.Errorf("redisstore: recordScale: %w", err)
 	}
 	return nil
-}
-
-func toMillis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
 }
 
 func fromMillis(ms int64) time.Time {

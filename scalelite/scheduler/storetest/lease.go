@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
@@ -175,9 +176,9 @@ func testLeaseTakeover(t *testing.T, _ Harness, shared func(*testing.T) (schedul
 	defer func() { cancel(); wg.Wait() }()
 	wg.Go(func() { _ = a.s.Run(ctx) })
 	polled := len(a.rec.Events(scheduler.EventPolled)) // a.add polled once
-	waitFor(t, 2*time.Second, func() bool {
+	testwait.Eventually(t, func() bool {
 		return len(a.rec.Events(scheduler.EventLeaseAcquired)) == 1 && len(a.rec.Events(scheduler.EventPolled)) > polled
-	})
+	}, 2*time.Second, 5*time.Millisecond, "A holds the lease and polled")
 	wg.Go(func() { _ = b.s.Run(ctx) })
 	time.Sleep(2 * interval)
 	if n := b.cluster.Calls("s1"); n != 0 {
@@ -185,7 +186,7 @@ func testLeaseTakeover(t *testing.T, _ Harness, shared func(*testing.T) (schedul
 	}
 	a.cluster.Start("s1", scheduler.Meeting{ID: "seen-by-a-only", CreateTime: Epoch()})
 	paused := <-pa.arm()
-	waitFor(t, 5*interval, func() bool { return b.cluster.Calls("s1") > 0 })
+	testwait.Eventually(t, func() bool { return b.cluster.Calls("s1") > 0 }, 5*interval, 5*time.Millisecond, "B polls")
 	takeover := time.Since(paused)
 	t.Logf("takeover after %v (poll interval %v)", takeover, interval)
 	if takeover > 2*interval {
@@ -198,8 +199,9 @@ func testLeaseTakeover(t *testing.T, _ Harness, shared func(*testing.T) (schedul
 		t.Errorf("B lease events: %+v", b.rec.Events(scheduler.EventLeaseAcquired, scheduler.EventLeaseLost))
 	}
 	pa.unpause()
-	waitFor(t, 5*interval, func() bool { return pa.refused.Load() > 0 })
-	waitFor(t, 5*interval, func() bool { return len(a.rec.Events(scheduler.EventLeaseLost)) > 0 })
+	testwait.Eventually(t, func() bool { return pa.refused.Load() > 0 }, 5*interval, 5*time.Millisecond, "the store refuses A's write")
+	testwait.Eventually(t, func() bool { return len(a.rec.Events(scheduler.EventLeaseLost)) > 0 }, 5*interval, 5*time.Millisecond,
+		"A reports the lease lost")
 	if a.s.Polling() {
 		t.Error("A says it polls after losing the lease")
 	}
@@ -209,15 +211,4 @@ func testLeaseTakeover(t *testing.T, _ Harness, shared func(*testing.T) (schedul
 		t.Errorf("A went on polling after it lost the lease: %d more calls", n-callsA)
 	}
 	a.wantNotFound("seen-by-a-only")
-}
-
-func waitFor(t *testing.T, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v", d)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -43,22 +46,48 @@ func newMetricsServer(o *options) (*metricsServer, error) {
 }
 
 // watch registers the gauges read from the scheduler and the autoscaler
-// (nil without a policy).
+// (nil without a policy). The three collectors share one listing of the
+// servers per scrape.
 func (m *metricsServer) watch(sched *scheduler.Scheduler, scaler *autoscale.Autoscaler) error {
-	m.sched.Watch(sched)
-	capacity, err := metrics.NewCapacityMetrics(sched)
+	servers := &scrapeLister{lister: sched, maxAge: time.Second}
+	m.sched.Watch(servers)
+	capacity, err := metrics.NewCapacityMetrics(servers)
 	if err != nil {
 		return err
 	}
 	m.reg.MustRegister(capacity)
 	if scaler != nil {
-		plan, err := metrics.NewScalePlanMetrics(sched, scaler)
+		plan, err := metrics.NewScalePlanMetrics(servers, scaler)
 		if err != nil {
 			return err
 		}
 		m.reg.MustRegister(plan)
 	}
 	return nil
+}
+
+// scrapeLister lists the servers once for the collectors of a scrape, which
+// the registry runs at the same time: a call within maxAge of the last
+// listing gets its result instead of reading the store again.
+type scrapeLister struct {
+	lister metrics.ServerLister
+	maxAge time.Duration
+
+	mu      sync.Mutex // held while listing, so that concurrent calls wait for one listing
+	at      time.Time
+	servers []scheduler.Server
+	err     error
+}
+
+// Servers implements metrics.ServerLister.
+func (s *scrapeLister) Servers(ctx context.Context) ([]scheduler.Server, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.at.IsZero() || time.Since(s.at) >= s.maxAge {
+		s.servers, s.err = s.lister.Servers(ctx)
+		s.at = time.Now()
+	}
+	return slices.Clone(s.servers), s.err
 }
 
 // serve serves /metrics until ctx ends, with the limits of the main server.

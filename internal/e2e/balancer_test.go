@@ -33,18 +33,8 @@ func adminClient(t *testing.T, b *node) *scalelite.Client {
 // them and waits until the balancer's poller sees them online.
 func register(t *testing.T, admin *scalelite.Client, workers ...*node) map[string]string {
 	t.Helper()
-	ctx := context.Background()
 	ids := map[string]string{} // alias -> server ID
-	for _, w := range workers {
-		s, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.innerURL() + "/bigbluebutton/api", Secret: workerSecret})
-		if err != nil {
-			t.Fatalf("addServer %s: %v", w.name, err)
-		}
-		if _, err := admin.EnableServer(ctx, s.ID); err != nil {
-			t.Fatalf("enable %s: %v", w.name, err)
-		}
-		ids[w.name] = s.ID
-	}
+	registerAt(t, admin, "", 0, ids, workers...)
 	waitOnline(t, admin, ids, true, keys(ids)...)
 	return ids
 }

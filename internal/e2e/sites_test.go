@@ -19,13 +19,15 @@ import (
 // e2eInterval is the poll interval of the sites scenario's balancers.
 const e2eInterval = time.Second
 
-// registerAt adds workers with a site and enables them.
-func registerAt(t *testing.T, admin *scalelite.Client, site string, ids map[string]string, workers ...*node) {
+// registerAt adds workers with a site ("" for none) and a capacity (0 for
+// none) through the admin API, enables them and records their IDs by alias
+// in ids.
+func registerAt(t *testing.T, admin *scalelite.Client, site string, capacity float64, ids map[string]string, workers ...*node) {
 	t.Helper()
 	ctx := context.Background()
 	for _, w := range workers {
 		s, err := admin.AddServer(ctx, &scalelite.AddServerParams{URL: w.innerURL() + "/bigbluebutton/api", Secret: workerSecret,
-			Site: site, Capacity: 100})
+			Site: site, Capacity: capacity})
 		if err != nil {
 			t.Fatalf("addServer %s: %v", w.name, err)
 		}
@@ -120,8 +122,8 @@ func TestSitesFailoverLeaseAndDrain(t *testing.T) {
 	lb2 := c.scaledBalancer("lb2", append(flags, "-lease-holder", "lb2")...)
 	admin1, admin2 := adminClient(t, lb1), adminClient(t, lb2)
 	sids := map[string]string{}
-	registerAt(t, admin1, "a", sids, a1, a2)
-	registerAt(t, admin1, "b", sids, b1, b2)
+	registerAt(t, admin1, "a", 100, sids, a1, a2)
+	registerAt(t, admin1, "b", 100, sids, b1, b2)
 	waitOnline(t, admin2, sids, true, "a1", "a2", "b1", "b2")
 	sites := map[string][]*node{"a": {a1, a2}, "b": {b1, b2}}
 	front1, front2 := bbbClient(t, lb1, balancerSecret), bbbClient(t, lb2, balancerSecret)

@@ -65,6 +65,16 @@ local function put(s)
     redis.call('ZADD', akey(s.tag, s.site), fmt(s.load), s.id)
   end
 end
+-- setload stores a changed s.load where it lives: in the avail set while s
+-- accepts meetings, else in its hash (s leaves the set when it became full).
+local function setload(s)
+  if accepting(s) then
+    redis.call('ZADD', akey(s.tag, s.site), fmt(s.load), s.id)
+  else
+    redis.call('ZREM', akey(s.tag, s.site), s.id)
+    redis.call('HSET', skey(s.id), 'load', fmt(s.load))
+  end
+end
 local function flat(s) return {s.id, fields(s), fmt(s.load)} end
 local function unindex(s) redis.call('ZREM', akey(s.tag, s.site), s.id) end
 local function unpackm(v)
@@ -324,9 +334,8 @@ local _, seen, res = unpackm(v)
 if v and not seen then
   local s = get(sid)
   if s then
-    unindex(s)
     s.load = math.max(s.load - res * s.mult, 0)
-    put(s)
+    setload(s)
   end
 end
 return {0, sid}
@@ -337,9 +346,8 @@ var addLoadScript = redis.NewScript(prelude + `
 local s = get(ARGV[2])
 if not s then return {-1} end
 if available(s) then
-  unindex(s)
   s.load = math.max(s.load + tonumber(ARGV[3]) * s.mult, 0)
-  put(s)
+  setload(s)
 end
 return {0}
 `)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -30,11 +31,17 @@ type meetingsAnswer struct {
 	Items []rawItem `xml:"meetings>meeting"`
 }
 
-// recordingsAnswer is getRecordings as the fake reads it from a server.
+// recordingsAnswer is getRecordings as the fake reads it from a server,
+// with the totalElements BigBlueButton 2.6+ adds to a paginated answer that
+// is not empty.
 type recordingsAnswer struct {
 	bbb.Envelope
-	Items []rawItem `xml:"recordings>recording"`
+	Items         []rawItem `xml:"recordings>recording"`
+	TotalElements *int      `xml:"totalElements"`
 }
+
+// noRecordingsMessage is BigBlueButton's message for an empty getRecordings.
+const noRecordingsMessage = "There are no recordings for the meeting(s)."
 
 // parallel calls fn(i) for every i in [0, n), at most maxFanout at a time,
 // and waits for all of them.
@@ -91,8 +98,9 @@ func (h *Handler) onlineServers(ctx context.Context, w http.ResponseWriter, with
 
 // writeMerged answers SUCCESS with the items the request's tenant may see,
 // each wrapped in <tag>, inside <tag+"s">; with none, it adds the messageKey
-// and message BigBlueButton gives for an empty list.
-func writeMerged(w http.ResponseWriter, fr frontRequest, parts [][]rawItem, tag, emptyKey, emptyMessage string) {
+// and message BigBlueButton gives for an empty list, and otherwise, when
+// total >= 0, <totalElements>.
+func writeMerged(w http.ResponseWriter, fr frontRequest, parts [][]rawItem, tag, emptyKey, emptyMessage string, total int) {
 	var b strings.Builder
 	n := 0
 	b.WriteString("<returncode>SUCCESS</returncode><" + tag + "s>")
@@ -106,8 +114,11 @@ func writeMerged(w http.ResponseWriter, fr frontRequest, parts [][]rawItem, tag,
 		}
 	}
 	b.WriteString("</" + tag + "s>")
-	if n == 0 {
+	switch {
+	case n == 0:
 		b.WriteString("<messageKey>" + emptyKey + "</messageKey><message>" + emptyMessage + "</message>")
+	case total >= 0:
+		b.WriteString("<totalElements>" + strconv.Itoa(total) + "</totalElements>")
 	}
 	writeXML(w, b.String())
 }
@@ -123,7 +134,7 @@ func (h *Handler) getMeetings(w http.ResponseWriter, r *http.Request, fr frontRe
 		err := c.Do(ctx, "getMeetings", nil, &a)
 		return a.Items, err
 	})
-	writeMerged(w, fr, parts, "meeting", "noMeetings", "no meetings were found on this server")
+	writeMerged(w, fr, parts, "meeting", "noMeetings", "no meetings were found on this server", -1)
 }
 
 // getRecordings asks every online server (whatever its state: a disabled
@@ -147,7 +158,7 @@ func (h *Handler) getRecordings(w http.ResponseWriter, r *http.Request, fr front
 		err := c.Do(ctx, "getRecordings", q, &a)
 		return a.Items, err
 	})
-	writeMerged(w, fr, parts, "recording", "noRecordings", "There are no recordings for the meeting(s).")
+	writeMerged(w, fr, parts, "recording", "noRecordings", noRecordingsMessage, -1)
 }
 
 // changeRecordings forwards publishRecordings, updateRecordings and

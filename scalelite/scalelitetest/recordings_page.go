@@ -8,20 +8,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/scalelite/scheduler"
 )
 
 // maxRecordingsPage is BigBlueButton's largest getRecordings page.
 const maxRecordingsPage = 100
-
-// pagedRecordingsAnswer is a getRecordings answer with its totalElements
-// (BigBlueButton 2.6+ adds it to a paginated answer that is not empty).
-type pagedRecordingsAnswer struct {
-	bbb.Envelope
-	Items         []rawItem `xml:"recordings>recording"`
-	TotalElements *int      `xml:"totalElements"`
-}
 
 // serverCount is what the counting round learned about one server: how
 // many recordings match, and all of them when the server ignores paging
@@ -97,7 +88,9 @@ func (h *Handler) getRecordingsPage(ctx context.Context, w http.ResponseWriter, 
 		pq.Set("limit", strconv.Itoa(hi-lo))
 		parts[i] = h.recordingsOf(ctx, servers[i], pq).items
 	})
-	writeRecordingsPage(w, parts, total)
+	// The servers filtered by tenant already (meta_tenant-id): no request's
+	// tenant filters the page again.
+	writeMerged(w, frontRequest{}, parts, "recording", "noRecordings", noRecordingsMessage, total)
 }
 
 // countRecordings asks every server for one recording to learn its count.
@@ -130,7 +123,7 @@ type serverRecordings struct {
 // server out, with a log line.
 func (h *Handler) recordingsOf(ctx context.Context, srv scheduler.Server, q url.Values) serverRecordings {
 	c, err := h.client(srv)
-	var a pagedRecordingsAnswer
+	var a recordingsAnswer
 	if err == nil {
 		err = c.Do(ctx, "getRecordings", q, &a)
 	}
@@ -139,25 +132,4 @@ func (h *Handler) recordingsOf(ctx context.Context, srv scheduler.Server, q url.
 		return serverRecordings{}
 	}
 	return serverRecordings{items: a.Items, total: a.TotalElements, ok: true}
-}
-
-// writeRecordingsPage answers the merged page with its totalElements, or
-// noRecordings when the page is empty (as BigBlueButton does).
-func writeRecordingsPage(w http.ResponseWriter, parts [][]rawItem, total int) {
-	var b strings.Builder
-	n := 0
-	b.WriteString("<returncode>SUCCESS</returncode><recordings>")
-	for _, items := range parts {
-		for _, it := range items {
-			n++
-			b.WriteString("<recording>" + it.Inner + "</recording>")
-		}
-	}
-	b.WriteString("</recordings>")
-	if n == 0 {
-		b.WriteString("<messageKey>noRecordings</messageKey><message>There are no recordings for the meeting(s).</message>")
-	} else {
-		b.WriteString("<totalElements>" + strconv.Itoa(total) + "</totalElements>")
-	}
-	writeXML(w, b.String())
 }

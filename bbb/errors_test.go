@@ -92,6 +92,32 @@ func TestProxyPageIsHTTPError(t *testing.T) {
 	}
 }
 
+// TestErrorsNameBBB pins the prefix of the shared error types: the errors
+// this package builds itself say "bbb: ", not the "bbbkit: " of an unnamed
+// service.
+func TestErrorsNameBBB(t *testing.T) {
+	t.Parallel()
+	c := newFake(t, nil).client(t)
+	if _, err := c.JoinURL(&bbb.JoinParams{}); err == nil || !strings.HasPrefix(err.Error(), "bbb: ") {
+		t.Errorf("JoinURL(&JoinParams{}) = _, %v; want an error starting with %q", err, "bbb: ")
+	}
+
+	f := newFake(t, map[string]route{
+		"getMeetings": {file: "proxy_502.html"},
+		"getJoinUrl":  {body: "{}"},
+	})
+	c = f.client(t)
+	_, err := c.GetMeetings(context.Background())
+	var de *bbb.DecodeError
+	if !errors.As(err, &de) || !strings.HasPrefix(err.Error(), "bbb: ") {
+		t.Errorf("GetMeetings (HTML with 200) = _, %v; want a *DecodeError starting with %q", err, "bbb: ")
+	}
+	_, err = c.GetJoinURL(context.Background(), &bbb.GetJoinURLParams{SessionToken: "t"})
+	if !errors.As(err, &de) || !strings.HasPrefix(err.Error(), "bbb: ") {
+		t.Errorf("GetJoinURL (JSON without response) = _, %v; want a *DecodeError starting with %q", err, "bbb: ")
+	}
+}
+
 func TestResponseSizeCap(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, map[string]route{"getRecordings": {file: "get_recordings.xml"}})

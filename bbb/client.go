@@ -51,14 +51,12 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 // with returns a copy of c built from c's configuration with opts applied.
 func (c *Client) with(call string, opts []Option) (*Client, error) {
 	cp := *c
-	cp.cfg.Own = &cp
 	if err := cp.cfg.Apply(opts); err != nil {
 		if pe, ok := err.(*ParamError); ok {
 			pe.Call = call
 		}
 		return nil, err
 	}
-	cp.cfg.Own = nil
 	cp.alg = checksum.Algorithm(cp.cfg.Checksum)
 	cp.http = httpcore.New(cp.cfg)
 	return &cp, nil

@@ -69,11 +69,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		UserAgent:        "bbbkit-greenlight/1",
 	}
 	c := &Client{base: u}
-	cfg.Own = c // for options only this client takes (httpcore.Own)
 	if err := cfg.Apply(opts); err != nil {
 		return nil, err
 	}
-	cfg.Own = nil
 	if cfg.Checksum != 0 {
 		return nil, &ParamError{Service: "greenlight", Call: "New", Param: "WithChecksum", Msg: "Greenlight's API is not signed"}
 	}

@@ -1,7 +1,6 @@
 package bbb_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
 func TestFailedAnswersAreTypedErrors(t *testing.T) {
@@ -178,9 +178,8 @@ func TestNothingLeaksSecrets(t *testing.T) {
 		}
 	}))
 	t.Cleanup(echo.Close)
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs syncbuf.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := bbb.New(echo.URL+"/bigbluebutton", testSecret, bbb.WithLogger(logger), bbb.WithTimeout(50*time.Millisecond),
 		bbb.WithRetry(bbb.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
 	if err != nil {
@@ -199,9 +198,7 @@ func TestNothingLeaksSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("join: no error")
 	}
-	mu.Lock()
 	out := logs.String()
-	mu.Unlock()
 	if !strings.Contains(out, "call=getMeetingInfo") {
 		t.Fatalf("no debug records logged:\n%s", out)
 	}
@@ -221,17 +218,6 @@ func errorDump(err error) string {
 		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(sprintAll(e), "\n", " "), "\t", " "))
 	}
 	return b.String()
-}
-
-type lockedWriter struct {
-	w  *bytes.Buffer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestRetriesOnlyIdempotentCalls(t *testing.T) {

@@ -35,7 +35,7 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 	}
 	secret = strings.TrimSpace(secret)
 	if secret == "" {
-		return nil, &ParamError{Service: "bbb", Call: "New", Param: "secret", Msg: "empty shared secret"}
+		return nil, paramErr("New", "secret", "empty shared secret")
 	}
 	cfg := httpcore.Config{
 		Service:          "bbb",
@@ -51,14 +51,12 @@ func New(baseURL, secret string, opts ...Option) (*Client, error) {
 // with returns a copy of c built from c's configuration with opts applied.
 func (c *Client) with(call string, opts []Option) (*Client, error) {
 	cp := *c
-	cp.cfg.Own = &cp
 	if err := cp.cfg.Apply(opts); err != nil {
 		if pe, ok := err.(*ParamError); ok {
 			pe.Call = call
 		}
 		return nil, err
 	}
-	cp.cfg.Own = nil
 	cp.alg = checksum.Algorithm(cp.cfg.Checksum)
 	cp.http = httpcore.New(cp.cfg)
 	return &cp, nil
@@ -70,10 +68,10 @@ func (c *Client) with(call string, opts []Option) (*Client, error) {
 func NormalizeAPIURL(baseURL string) (string, error) {
 	u, err := httpcore.ParseAbsoluteURL(strings.TrimSpace(baseURL))
 	if err != nil {
-		return "", &ParamError{Service: "bbb", Call: "New", Param: "baseURL", Msg: err.Error()}
+		return "", paramErr("New", "baseURL", err.Error())
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", &ParamError{Service: "bbb", Call: "New", Param: "baseURL", Msg: "must not carry a query, fragment or user info"}
+		return "", paramErr("New", "baseURL", "must not carry a query, fragment or user info")
 	}
 	p := strings.TrimRight(u.Path, "/")
 	if !strings.HasSuffix(p, "/api") && p != "api" {
@@ -292,7 +290,7 @@ func (resp *rawResponse) redact(s string) string {
 // decodeXML decodes an XML answer into out and turns FAILED into *Error.
 func (c *Client) decodeXML(resp *rawResponse, out Response) error {
 	if err := xml.Unmarshal(resp.body, out); err != nil {
-		return c.done(resp, &DecodeError{Call: resp.call, URL: resp.url, Err: describeXMLError(err)})
+		return c.done(resp, resp.decodeErr(describeXMLError(err)))
 	}
 	return c.done(resp, checkEnvelope(resp, out.envelope()))
 }
@@ -311,7 +309,7 @@ func checkEnvelope(resp *rawResponse, env *Envelope) error {
 		}
 		return e
 	}
-	return &DecodeError{Call: resp.call, URL: resp.url, Err: errors.New("returncode is neither SUCCESS nor FAILED")}
+	return resp.decodeErr(errors.New("returncode is neither SUCCESS nor FAILED"))
 }
 
 // describeXMLError keeps XML syntax errors but never quotes document text at

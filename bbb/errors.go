@@ -173,3 +173,14 @@ var ErrResponseTooLarge = httpcore.ErrResponseTooLarge
 // ParamError reports a parameter or option the client refused before
 // sending anything. Shared by every bbbkit client.
 type ParamError = httpcore.ParamError
+
+// paramErr returns the *ParamError of a parameter call refused before
+// sending, named as this package's ("bbb: call: parameter ...").
+func paramErr(call, param, msg string) error {
+	return &ParamError{Service: "bbb", Call: call, Param: param, Msg: msg}
+}
+
+// decodeErr returns the *DecodeError of an answer that could not be read.
+func (resp *rawResponse) decodeErr(err error) error {
+	return &DecodeError{Service: "bbb", Call: resp.call, URL: resp.url, Err: err}
+}

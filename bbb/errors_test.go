@@ -1,7 +1,6 @@
 package bbb_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bbbkit/bbbkit/bbb"
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
 func TestFailedAnswersAreTypedErrors(t *testing.T) {
@@ -92,6 +92,32 @@ func TestProxyPageIsHTTPError(t *testing.T) {
 	}
 }
 
+// TestErrorsNameBBB pins the prefix of the shared error types: the errors
+// this package builds itself say "bbb: ", not the "bbbkit: " of an unnamed
+// service.
+func TestErrorsNameBBB(t *testing.T) {
+	t.Parallel()
+	c := newFake(t, nil).client(t)
+	if _, err := c.JoinURL(&bbb.JoinParams{}); err == nil || !strings.HasPrefix(err.Error(), "bbb: ") {
+		t.Errorf("JoinURL(&JoinParams{}) = _, %v; want an error starting with %q", err, "bbb: ")
+	}
+
+	f := newFake(t, map[string]route{
+		"getMeetings": {file: "proxy_502.html"},
+		"getJoinUrl":  {body: "{}"},
+	})
+	c = f.client(t)
+	_, err := c.GetMeetings(context.Background())
+	var de *bbb.DecodeError
+	if !errors.As(err, &de) || !strings.HasPrefix(err.Error(), "bbb: ") {
+		t.Errorf("GetMeetings (HTML with 200) = _, %v; want a *DecodeError starting with %q", err, "bbb: ")
+	}
+	_, err = c.GetJoinURL(context.Background(), &bbb.GetJoinURLParams{SessionToken: "t"})
+	if !errors.As(err, &de) || !strings.HasPrefix(err.Error(), "bbb: ") {
+		t.Errorf("GetJoinURL (JSON without response) = _, %v; want a *DecodeError starting with %q", err, "bbb: ")
+	}
+}
+
 func TestResponseSizeCap(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, map[string]route{"getRecordings": {file: "get_recordings.xml"}})
@@ -152,9 +178,8 @@ func TestNothingLeaksSecrets(t *testing.T) {
 		}
 	}))
 	t.Cleanup(echo.Close)
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs syncbuf.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := bbb.New(echo.URL+"/bigbluebutton", testSecret, bbb.WithLogger(logger), bbb.WithTimeout(50*time.Millisecond),
 		bbb.WithRetry(bbb.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
 	if err != nil {
@@ -173,9 +198,7 @@ func TestNothingLeaksSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("join: no error")
 	}
-	mu.Lock()
 	out := logs.String()
-	mu.Unlock()
 	if !strings.Contains(out, "call=getMeetingInfo") {
 		t.Fatalf("no debug records logged:\n%s", out)
 	}
@@ -195,17 +218,6 @@ func errorDump(err error) string {
 		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(sprintAll(e), "\n", " "), "\t", " "))
 	}
 	return b.String()
-}
-
-type lockedWriter struct {
-	w  *bytes.Buffer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestRetriesOnlyIdempotentCalls(t *testing.T) {

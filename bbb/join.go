@@ -73,13 +73,13 @@ func (p *JoinParams) appendQuery(dst []byte) ([]byte, error) {
 func (p *JoinParams) checkRequired() (string, error) {
 	const call = "join"
 	if p.MeetingID == "" {
-		return "", &ParamError{Call: call, Param: "meetingID", Msg: "required"}
+		return "", paramErr(call, "meetingID", "required")
 	}
 	if p.FullName == "" {
-		return "", &ParamError{Call: call, Param: "fullName", Msg: "required"}
+		return "", paramErr(call, "fullName", "required")
 	}
 	if p.Role == "" && p.Password == "" {
-		return "", &ParamError{Call: call, Param: "role", Msg: "set Role (or the deprecated Password)"}
+		return "", paramErr(call, "role", "set Role (or the deprecated Password)")
 	}
 	switch role := p.Role; {
 	case role == "" || role == RoleModerator || role == RoleViewer:
@@ -89,7 +89,7 @@ func (p *JoinParams) checkRequired() (string, error) {
 	case strings.EqualFold(role, RoleViewer):
 		return RoleViewer, nil
 	}
-	return "", &ParamError{Call: call, Param: "role", Msg: "must be MODERATOR or VIEWER"}
+	return "", paramErr(call, "role", "must be MODERATOR or VIEWER")
 }
 
 // appendTyped appends the parameters of the typed fields, in a fixed order;
@@ -130,7 +130,7 @@ func (p *JoinParams) appendUserData(dst []byte, start int) ([]byte, error) {
 	keys := make([]string, 0, len(p.UserData))
 	for k := range p.UserData {
 		if !ValidUserDataKey(k) {
-			return nil, &ParamError{Call: "join", Param: "userdata-" + k, Msg: "user data keys must not contain '-' (the server drops them)"}
+			return nil, paramErr("join", "userdata-"+k, "user data keys must not contain '-' (the server drops them)")
 		}
 		keys = append(keys, k)
 	}
@@ -154,10 +154,10 @@ func (p *JoinParams) appendExtra(dst []byte, start int) ([]byte, error) {
 	typed := p.typedNames()
 	for k := range p.Extra {
 		if k == "" || strings.EqualFold(k, "checksum") {
-			return nil, &ParamError{Call: "join", Param: k, Msg: "not allowed in Extra"}
+			return nil, paramErr("join", k, "not allowed in Extra")
 		}
 		if typed[k] {
-			return nil, &ParamError{Call: "join", Param: k, Msg: "set both in Extra and elsewhere"}
+			return nil, paramErr("join", k, "set both in Extra and elsewhere")
 		}
 		keys = append(keys, k)
 	}
@@ -264,7 +264,7 @@ func (c *Client) AppendJoinURL(dst []byte, p *JoinParams) ([]byte, error) {
 // which stay on its stack).
 func (c *Client) signJoin(scratch, sum []byte, p *JoinParams) (query, hexSum []byte, err error) {
 	if p == nil {
-		return nil, nil, &ParamError{Call: "join", Param: "params", Msg: "nil"}
+		return nil, nil, paramErr("join", "params", "nil")
 	}
 	scratch = append(scratch, "join"...)
 	if scratch, err = p.appendQuery(scratch); err != nil {
@@ -305,7 +305,7 @@ func (r *JoinResponse) LogValue() slog.Value {
 // join failures) becomes an *Error.
 func (c *Client) Join(ctx context.Context, p *JoinParams) (*JoinResponse, error) {
 	if p == nil {
-		return nil, &ParamError{Call: "join", Param: "params", Msg: "nil"}
+		return nil, paramErr("join", "params", "nil")
 	}
 	q := *p
 	q.Redirect = Bool(false)

@@ -22,14 +22,14 @@ func decodeJSON(resp *rawResponse, out any, failKeys ...string) error {
 		Response json.RawMessage `json:"response"`
 	}
 	if err := json.Unmarshal(resp.body, &wrap); err != nil {
-		return &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("invalid JSON: %s", truncate(err.Error()))}
+		return resp.decodeErr(fmt.Errorf("invalid JSON: %s", truncate(err.Error())))
 	}
 	if len(wrap.Response) == 0 || string(wrap.Response) == "null" {
-		return &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("no \"response\" object")}
+		return resp.decodeErr(fmt.Errorf("no \"response\" object"))
 	}
 	var env jsonEnvelope
 	if err := json.Unmarshal(wrap.Response, &env); err != nil {
-		return &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("invalid JSON: %s", truncate(err.Error()))}
+		return resp.decodeErr(fmt.Errorf("invalid JSON: %s", truncate(err.Error())))
 	}
 	for _, k := range failKeys {
 		if env.MessageKey == k {
@@ -40,7 +40,7 @@ func decodeJSON(resp *rawResponse, out any, failKeys ...string) error {
 		return err
 	}
 	if err := json.Unmarshal(wrap.Response, out); err != nil {
-		return &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("invalid JSON: %s", truncate(err.Error()))}
+		return resp.decodeErr(fmt.Errorf("invalid JSON: %s", truncate(err.Error())))
 	}
 	return nil
 }

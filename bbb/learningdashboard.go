@@ -181,10 +181,10 @@ func decodeLearningDashboard(resp *rawResponse) (*LearningDashboard, error) {
 		out.Data = json.RawMessage(text)
 	}
 	if len(out.Data) == 0 {
-		return nil, &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("no \"data\" in the answer")}
+		return nil, resp.decodeErr(fmt.Errorf("no \"data\" in the answer"))
 	}
 	if err := json.Unmarshal(out.Data, &out.DashboardMeeting); err != nil {
-		return nil, &DecodeError{Call: resp.call, URL: resp.url, Err: fmt.Errorf("invalid report: %s", truncate(err.Error()))}
+		return nil, resp.decodeErr(fmt.Errorf("invalid report: %s", truncate(err.Error())))
 	}
 	return out, nil
 }

@@ -47,10 +47,10 @@ func (r *CreateMeetingResponse) Duplicate() bool { return r.MessageKey == "dupli
 func (c *Client) CreateMeeting(ctx context.Context, p *CreateMeetingParams) (*CreateMeetingResponse, error) {
 	const call = "create"
 	if p == nil || p.MeetingID == "" {
-		return nil, &ParamError{Call: call, Param: "meetingID", Msg: "required"}
+		return nil, paramErr(call, "meetingID", "required")
 	}
 	if p.Name == "" {
-		return nil, &ParamError{Call: call, Param: "name", Msg: "required"}
+		return nil, paramErr(call, "name", "required")
 	}
 	v, err := encodeParams(call, p, p.Meta, "meta_", p.Extra)
 	if err != nil {
@@ -80,7 +80,7 @@ func (c *Client) CreateMeeting(ctx context.Context, p *CreateMeetingParams) (*Cr
 // answer ("sentEndMeetingRequest") is available through CaptureAnswer.
 func (c *Client) EndMeeting(ctx context.Context, meetingID string, opts ...CallOption) error {
 	if meetingID == "" {
-		return &ParamError{Call: "end", Param: "meetingID", Msg: "required"}
+		return paramErr("end", "meetingID", "required")
 	}
 	var out Envelope
 	if err := c.getXML(ctx, "end", "meetingID="+Escape(meetingID), &out); err != nil {
@@ -99,7 +99,7 @@ type isMeetingRunningResponse struct {
 // true only once a user has joined; an unknown meeting is false, not an error.
 func (c *Client) IsMeetingRunning(ctx context.Context, meetingID string, opts ...CallOption) (bool, error) {
 	if meetingID == "" {
-		return false, &ParamError{Call: "isMeetingRunning", Param: "meetingID", Msg: "required"}
+		return false, paramErr("isMeetingRunning", "meetingID", "required")
 	}
 	var out isMeetingRunningResponse
 	if err := c.getXML(ctx, "isMeetingRunning", "meetingID="+Escape(meetingID), &out); err != nil {
@@ -155,7 +155,7 @@ func (r *meetingInfoResponse) UnmarshalXML(d *xml.Decoder, start xml.StartElemen
 // unknown meeting is an *Error matching ErrNotFound.
 func (c *Client) GetMeetingInfo(ctx context.Context, meetingID string, opts ...CallOption) (*Meeting, error) {
 	if meetingID == "" {
-		return nil, &ParamError{Call: "getMeetingInfo", Param: "meetingID", Msg: "required"}
+		return nil, paramErr("getMeetingInfo", "meetingID", "required")
 	}
 	var out meetingInfoResponse
 	if err := c.getXML(ctx, "getMeetingInfo", "meetingID="+Escape(meetingID), &out); err != nil {
@@ -224,10 +224,10 @@ func (c *Client) Version(ctx context.Context) (*APIVersion, error) {
 func (c *Client) InsertDocument(ctx context.Context, meetingID string, docs []Document, opts ...CallOption) error {
 	const call = "insertDocument"
 	if meetingID == "" {
-		return &ParamError{Call: call, Param: "meetingID", Msg: "required"}
+		return paramErr(call, "meetingID", "required")
 	}
 	if len(docs) == 0 {
-		return &ParamError{Call: call, Param: "documents", Msg: "at least one document"}
+		return paramErr(call, "documents", "at least one document")
 	}
 	body, err := modulesBody(call, docs, "")
 	if err != nil {
@@ -258,10 +258,10 @@ type SendChatMessageParams struct {
 func (c *Client) SendChatMessage(ctx context.Context, p *SendChatMessageParams, opts ...CallOption) error {
 	const call = "sendChatMessage"
 	if p == nil || p.MeetingID == "" {
-		return &ParamError{Call: call, Param: "meetingID", Msg: "required"}
+		return paramErr(call, "meetingID", "required")
 	}
 	if n := len([]rune(p.Message)); n < 1 || n > 500 {
-		return &ParamError{Call: call, Param: "message", Msg: "must have 1 to 500 characters"}
+		return paramErr(call, "message", "must have 1 to 500 characters")
 	}
 	v, err := encodeParams(call, p, nil, "", nil)
 	if err != nil {

@@ -15,7 +15,7 @@ func modulesBody(call string, docs []Document, clientSettings string) ([]byte, e
 		b.WriteString(`<module name="presentation">`)
 		for i, d := range docs {
 			if (d.URL == "") == (d.Content == nil) {
-				return nil, &ParamError{Call: call, Param: "document[" + strconv.Itoa(i) + "]", Msg: "set exactly one of URL and Content"}
+				return nil, paramErr(call, "document["+strconv.Itoa(i)+"]", "set exactly one of URL and Content")
 			}
 			b.WriteString("<document")
 			if d.URL != "" {
@@ -25,7 +25,7 @@ func modulesBody(call string, docs []Document, clientSettings string) ([]byte, e
 				}
 			} else {
 				if d.Filename == "" {
-					return nil, &ParamError{Call: call, Param: "document[" + strconv.Itoa(i) + "]", Msg: "an embedded document needs a Filename"}
+					return nil, paramErr(call, "document["+strconv.Itoa(i)+"]", "an embedded document needs a Filename")
 				}
 				writeAttr(&b, "name", d.Filename)
 			}
@@ -44,7 +44,7 @@ func modulesBody(call string, docs []Document, clientSettings string) ([]byte, e
 	}
 	if clientSettings != "" {
 		if strings.Contains(clientSettings, "]]>") {
-			return nil, &ParamError{Call: call, Param: "ClientSettingsOverride", Msg: "must not contain ]]>"}
+			return nil, paramErr(call, "ClientSettingsOverride", "must not contain ]]>")
 		}
 		b.WriteString(`<module name="clientSettingsOverride"><![CDATA[`)
 		b.WriteString(clientSettings)

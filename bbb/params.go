@@ -231,23 +231,23 @@ func ValidUserDataKey(key string) bool {
 func encodeParams(call string, params any, meta map[string]string, metaPrefix string, extra url.Values) (url.Values, error) {
 	v, err := query.Values(params)
 	if err != nil {
-		return nil, &ParamError{Call: call, Param: "params", Msg: err.Error()}
+		return nil, paramErr(call, "params", err.Error())
 	}
 	for k, val := range meta {
 		if metaPrefix == "meta_" && !ValidMetaKey(k) {
-			return nil, &ParamError{Call: call, Param: "meta_" + k, Msg: "metadata keys must match [a-zA-Z][a-zA-Z0-9-]* (the server drops others)"}
+			return nil, paramErr(call, "meta_"+k, "metadata keys must match [a-zA-Z][a-zA-Z0-9-]* (the server drops others)")
 		}
 		if metaPrefix == "userdata-" && !ValidUserDataKey(k) {
-			return nil, &ParamError{Call: call, Param: "userdata-" + k, Msg: "user data keys must not contain '-' (the server drops them)"}
+			return nil, paramErr(call, "userdata-"+k, "user data keys must not contain '-' (the server drops them)")
 		}
 		v.Set(metaPrefix+k, val)
 	}
 	for k, vals := range extra {
 		if k == "" || strings.EqualFold(k, "checksum") {
-			return nil, &ParamError{Call: call, Param: k, Msg: "not allowed in Extra"}
+			return nil, paramErr(call, k, "not allowed in Extra")
 		}
 		if _, dup := v[k]; dup {
-			return nil, &ParamError{Call: call, Param: k, Msg: "set both in Extra and elsewhere"}
+			return nil, paramErr(call, k, "set both in Extra and elsewhere")
 		}
 		v[k] = slices.Clone(vals)
 	}

@@ -44,10 +44,10 @@ func (p *GetRecordingsParams) values() (url.Values, error) {
 		v.Set("state", strings.Join(p.States, ","))
 	}
 	if p.Offset < 0 {
-		return nil, &ParamError{Call: call, Param: "offset", Msg: "must not be negative"}
+		return nil, paramErr(call, "offset", "must not be negative")
 	}
 	if p.Limit < 0 || p.Limit > 100 {
-		return nil, &ParamError{Call: call, Param: "limit", Msg: "must be between 1 and 100"}
+		return nil, paramErr(call, "limit", "must be between 1 and 100")
 	}
 	if p.Offset > 0 {
 		v.Set("offset", strconv.Itoa(p.Offset))
@@ -57,13 +57,13 @@ func (p *GetRecordingsParams) values() (url.Values, error) {
 	}
 	for k, val := range p.Meta {
 		if !ValidMetaKey(k) {
-			return nil, &ParamError{Call: call, Param: "meta_" + k, Msg: "metadata keys must match [a-zA-Z][a-zA-Z0-9-]*"}
+			return nil, paramErr(call, "meta_"+k, "metadata keys must match [a-zA-Z][a-zA-Z0-9-]*")
 		}
 		v.Set("meta_"+k, val)
 	}
 	for k, vals := range p.Extra {
 		if _, dup := v[k]; dup || k == "" || strings.EqualFold(k, "checksum") {
-			return nil, &ParamError{Call: call, Param: k, Msg: "not allowed in Extra"}
+			return nil, paramErr(call, k, "not allowed in Extra")
 		}
 		v[k] = vals
 	}
@@ -176,11 +176,11 @@ type publishResponse struct {
 
 func recordIDs(call string, ids []string) (string, error) {
 	if len(ids) == 0 {
-		return "", &ParamError{Call: call, Param: "recordID", Msg: "at least one recording ID"}
+		return "", paramErr(call, "recordID", "at least one recording ID")
 	}
 	for _, id := range ids {
 		if id == "" || strings.Contains(id, ",") {
-			return "", &ParamError{Call: call, Param: "recordID", Msg: "IDs must be non-empty and contain no comma"}
+			return "", paramErr(call, "recordID", "IDs must be non-empty and contain no comma")
 		}
 	}
 	return "recordID=" + Escape(strings.Join(ids, ",")), nil
@@ -229,7 +229,7 @@ func (c *Client) UpdateRecordings(ctx context.Context, ids []string, meta map[st
 	v := url.Values{}
 	for k, val := range meta {
 		if !ValidMetaKey(k) {
-			return false, &ParamError{Call: call, Param: "meta_" + k, Msg: "metadata keys must match [a-zA-Z][a-zA-Z0-9-]*"}
+			return false, paramErr(call, "meta_"+k, "metadata keys must match [a-zA-Z][a-zA-Z0-9-]*")
 		}
 		v.Set("meta_"+k, val)
 	}

@@ -27,7 +27,7 @@ type GetJoinURLParams struct {
 func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams, opts ...CallOption) (string, error) {
 	const call = "getJoinUrl"
 	if p == nil || p.SessionToken == "" {
-		return "", &ParamError{Call: call, Param: "sessionToken", Msg: "required"}
+		return "", paramErr(call, "sessionToken", "required")
 	}
 	v := url.Values{"sessionToken": {p.SessionToken}}
 	if p.ReplaceSession != nil {
@@ -41,7 +41,7 @@ func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams, opts ...Ca
 	}
 	for k, val := range p.UserData {
 		if !ValidUserDataKey(k) {
-			return "", &ParamError{Call: call, Param: "userdata-" + k, Msg: "user data keys must not contain '-'"}
+			return "", paramErr(call, "userdata-"+k, "user data keys must not contain '-'")
 		}
 		v.Set("userdata-"+k, val)
 	}
@@ -71,7 +71,7 @@ func (c *Client) GetJoinURL(ctx context.Context, p *GetJoinURLParams, opts ...Ca
 func (c *Client) LearningDashboard(ctx context.Context, sessionToken string) (*LearningDashboard, error) {
 	const call = "learningDashboard"
 	if sessionToken == "" {
-		return nil, &ParamError{Call: call, Param: "sessionToken", Msg: "required"}
+		return nil, paramErr(call, "sessionToken", "required")
 	}
 	yes := true
 	resp, err := c.send(ctx, &request{call: call, method: http.MethodGet, query: "sessionToken=" + Escape(sessionToken), idempotent: &yes})

@@ -24,7 +24,7 @@ type TextTrack struct {
 func (c *Client) GetRecordingTextTracks(ctx context.Context, recordID string, opts ...CallOption) ([]TextTrack, error) {
 	const call = "getRecordingTextTracks"
 	if recordID == "" || strings.Contains(recordID, ",") {
-		return nil, &ParamError{Call: call, Param: "recordID", Msg: "one recording ID"}
+		return nil, paramErr(call, "recordID", "one recording ID")
 	}
 	resp, err := c.send(ctx, &request{call: call, method: http.MethodGet, query: "recordID=" + Escape(recordID), signed: true})
 	if err != nil {
@@ -67,16 +67,16 @@ type PutTextTrackResponse struct {
 func (c *Client) PutRecordingTextTrack(ctx context.Context, p *PutTextTrackParams) (*PutTextTrackResponse, error) {
 	const call = "putRecordingTextTrack"
 	if p == nil || p.RecordID == "" {
-		return nil, &ParamError{Call: call, Param: "recordID", Msg: "required"}
+		return nil, paramErr(call, "recordID", "required")
 	}
 	if p.Kind != "subtitles" && p.Kind != "captions" {
-		return nil, &ParamError{Call: call, Param: "kind", Msg: "must be subtitles or captions"}
+		return nil, paramErr(call, "kind", "must be subtitles or captions")
 	}
 	if p.Lang == "" {
-		return nil, &ParamError{Call: call, Param: "lang", Msg: "required"}
+		return nil, paramErr(call, "lang", "required")
 	}
 	if p.File == nil {
-		return nil, &ParamError{Call: call, Param: "file", Msg: "required"}
+		return nil, paramErr(call, "file", "required")
 	}
 	v := url.Values{"recordID": {p.RecordID}, "kind": {p.Kind}, "lang": {p.Lang}}
 	if p.Label != "" {
@@ -96,13 +96,13 @@ func (c *Client) PutRecordingTextTrack(ctx context.Context, p *PutTextTrackParam
 	h.Set("Content-Type", ctype)
 	part, err := mw.CreatePart(h)
 	if err != nil {
-		return nil, &ParamError{Call: call, Param: "file", Msg: "cannot build the multipart body"}
+		return nil, paramErr(call, "file", "cannot build the multipart body")
 	}
 	if _, err := io.Copy(part, p.File); err != nil {
-		return nil, &ParamError{Call: call, Param: "file", Msg: "cannot read the file: " + err.Error()}
+		return nil, paramErr(call, "file", "cannot read the file: "+err.Error())
 	}
 	if err := mw.Close(); err != nil {
-		return nil, &ParamError{Call: call, Param: "file", Msg: "cannot build the multipart body"}
+		return nil, paramErr(call, "file", "cannot build the multipart body")
 	}
 	resp, err := c.send(ctx, &request{call: call, method: http.MethodPost, query: EncodeQuery(v), signed: true,
 		body: body.Bytes(), contentType: mw.FormDataContentType()})

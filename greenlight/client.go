@@ -1,7 +1,6 @@
 package greenlight
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -70,11 +69,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		UserAgent:        "bbbkit-greenlight/1",
 	}
 	c := &Client{base: u}
-	cfg.Own = c // for options only this client takes (httpcore.Own)
 	if err := cfg.Apply(opts); err != nil {
 		return nil, err
 	}
-	cfg.Own = nil
 	if cfg.Checksum != 0 {
 		return nil, &ParamError{Service: "greenlight", Call: "New", Param: "WithChecksum", Msg: "Greenlight's API is not signed"}
 	}
@@ -104,6 +101,10 @@ type request struct {
 	page   *Page
 	// noRetry disables the re-sign-in (sign-in itself, sign-out).
 	noRetry bool
+	// secrets are credentials in body (a password), redacted from every
+	// server-supplied text so that a server echoing the request cannot put
+	// them into an error.
+	secrets []string
 }
 
 func isWrite(method string) bool {
@@ -172,7 +173,7 @@ func (c *Client) send(ctx context.Context, r request) error {
 		}
 		body = b
 	}
-	resp, err := c.exchange(ctx, r.method, path, u.String(), body, "application/json")
+	resp, err := c.exchange(ctx, r.method, path, u.String(), body, "application/json", r.secrets)
 	if err != nil {
 		return err
 	}
@@ -216,8 +217,9 @@ func (c *Client) decode(resp *httpcore.Response, r request, path string) error {
 
 // exchange sends one request with the headers Greenlight wants (the CSRF
 // token on writes) through the shared core, which applies the rate limit,
-// the timeout and the size cap. Reads are retried under WithRetry.
-func (c *Client) exchange(ctx context.Context, method, path, rawURL string, body []byte, accept string) (*httpcore.Response, error) {
+// the timeout and the size cap. Reads are retried under WithRetry. secrets
+// are the credentials body carries (see request.secrets).
+func (c *Client) exchange(ctx context.Context, method, path, rawURL string, body []byte, accept string, secrets []string) (*httpcore.Response, error) {
 	hr := &httpcore.Request{Call: method + " " + path, Method: method, URL: rawURL, Body: body,
 		Header: http.Header{"Accept": {accept}}, Idempotent: !isWrite(method), Accept: acceptAll}
 	if body != nil {
@@ -235,28 +237,9 @@ func (c *Client) exchange(ctx context.Context, method, path, rawURL string, body
 	if creds != nil {
 		hr.Secrets = append(hr.Secrets, creds.password)
 	}
-	if pw, ok := passwordIn(body); ok {
-		hr.Secrets = append(hr.Secrets, pw)
-	}
+	hr.Secrets = append(hr.Secrets, secrets...)
 	return c.http.Do(ctx, hr)
 }
 
 // acceptAll: the client classifies every status itself.
 func acceptAll(int) bool { return true }
-
-// passwordIn finds the password of a sign-in or user body, so that a
-// server echoing the request cannot put it into an error.
-func passwordIn(body []byte) (string, bool) {
-	if !bytes.Contains(body, []byte(`"password"`)) {
-		return "", false
-	}
-	var b struct {
-		Session struct{ Password string } `json:"session"`
-		User    struct{ Password string } `json:"user"`
-	}
-	if json.Unmarshal(body, &b) != nil {
-		return "", false
-	}
-	pw := b.Session.Password + b.User.Password
-	return pw, pw != ""
-}

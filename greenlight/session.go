@@ -45,7 +45,7 @@ type sessionState struct {
 func (c *Client) FetchCSRFToken(ctx context.Context) error {
 	u := *c.base
 	u.Path = c.base.Path + "/"
-	resp, err := c.exchange(ctx, http.MethodGet, "/", u.String(), nil, "text/html")
+	resp, err := c.exchange(ctx, http.MethodGet, "/", u.String(), nil, "text/html", nil)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (c *Client) signIn(ctx context.Context, cr *credentials) (*CurrentUser, err
 		"email": cr.email, "password": cr.password, "extend_session": false,
 	}}
 	var u CurrentUser
-	if err := c.send(ctx, request{method: http.MethodPost, path: "sessions.json", body: body, out: &u, noRetry: true}); err != nil {
+	if err := c.send(ctx, request{method: http.MethodPost, path: "sessions.json", body: body, out: &u, noRetry: true, secrets: []string{cr.password}}); err != nil {
 		return nil, fmt.Errorf("greenlight: sign in as %s: %w", cr.email, err)
 	}
 	c.mu.Lock()

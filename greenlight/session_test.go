@@ -1,7 +1,6 @@
 package greenlight_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/greenlight"
 	"github.com/bbbkit/bbbkit/greenlight/greenlighttest"
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
 )
 
 func TestSessionRecovery(t *testing.T) {
@@ -152,9 +152,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
 	fake := newFake(t)
 	ctx := context.Background()
-	var logs bytes.Buffer
-	var logMu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs syncbuf.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatalf("cookiejar.New(nil): %v", err)
@@ -213,9 +212,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 			}
 		}
 	}
-	logMu.Lock()
 	out := logs.String()
-	logMu.Unlock()
 	if !strings.Contains(out, "/api/v1/sessions.json") {
 		t.Fatalf("logs = %q; want them to mention %q", out, "/api/v1/sessions.json")
 	}
@@ -227,17 +224,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if joined := errors.Join(errs...).Error(); strings.Contains(joined, "credentials{") {
 		t.Errorf("errors = %q; want no %q in them", joined, "credentials{")
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 var csrfMeta = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)

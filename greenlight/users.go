@@ -73,7 +73,8 @@ func (c *Client) CreateUser(ctx context.Context, u NewUser) (*User, error) {
 		return nil, errors.New("greenlight: CreateUser: name, email and password are required")
 	}
 	var out CurrentUser
-	if err := c.call(ctx, request{method: http.MethodPost, path: "users.json", body: map[string]any{"user": u}, out: &out}); err != nil {
+	if err := c.call(ctx, request{method: http.MethodPost, path: "users.json", body: map[string]any{"user": u}, out: &out,
+		secrets: []string{u.Password}}); err != nil {
 		return nil, err
 	}
 	return &out.User, nil
@@ -97,7 +98,11 @@ func (c *Client) UpdateUser(ctx context.Context, id string, upd UserUpdate) erro
 	if err := checkID("user id", id); err != nil {
 		return err
 	}
-	return c.call(ctx, request{method: http.MethodPatch, path: "users/" + url.PathEscape(id) + ".json", body: map[string]any{"user": upd}})
+	var secrets []string
+	if upd.Password != nil && *upd.Password != "" {
+		secrets = []string{*upd.Password}
+	}
+	return c.call(ctx, request{method: http.MethodPatch, path: "users/" + url.PathEscape(id) + ".json", body: map[string]any{"user": upd}, secrets: secrets})
 }
 
 // DeleteUser deletes a user and their rooms (DELETE /api/v1/users/:id.json).

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 )
 
 func TestSingleServerMetrics(t *testing.T) {
@@ -510,13 +511,7 @@ bbb_room_participants_gsum 10
 // waitFor polls cond until it holds or five seconds pass.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 5s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Eventually(t, cond, 5*time.Second, 10*time.Millisecond, "condition")
 }
 
 func nan() float64 { return math.NaN() }

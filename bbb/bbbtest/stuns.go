@@ -101,8 +101,8 @@ func (s *Server) apiStuns(w http.ResponseWriter, _ *http.Request, q url.Values) 
 		stuns = append(stuns, stunEntry{URL: u})
 	}
 	turns := make([]turnEntry, 0, len(s.cfg.turnServers))
+	name, pw := turnCredential(s.cfg.turnSecret, userID, s.now().Add(s.cfg.turnTTL))
 	for _, u := range s.cfg.turnServers {
-		name, pw := turnCredential(s.cfg.turnSecret, userID, s.now().Add(s.cfg.turnTTL))
 		turns = append(turns, turnEntry{Username: name, Password: pw, URL: u, TTL: int64(s.cfg.turnTTL / time.Second)})
 	}
 	s.writeJSON(w, mustJSON(map[string]any{"stunServers": stuns, "turnServers": turns, "remoteIceCandidates": []any{}}))

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 )
 
 // receiver is a callback endpoint that records what it receives and
@@ -63,13 +64,7 @@ func (r *receiver) deliveries() []delivery {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testwait.Eventually(t, cond, 5*time.Second, 2*time.Millisecond, what)
 }
 
 // independentSum computes hex(H(callbackURL + body + secret)) without the

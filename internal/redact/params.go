@@ -2,7 +2,9 @@ package redact
 
 import "strings"
 
-// keyWords are matched longest first, so "password" wins over "pass".
+// keyWords name the parameters whose values are credentials: params finds
+// them anywhere in text (keyAt tries them in this order, longest first, so
+// "password" wins over "pass"), IsSecretParam as the ending of a name.
 var keyWords = []string{"checksum", "password", "secret", "token", "pass", "pw"}
 
 // markers separate a parameter name from its value in the encodings

@@ -10,16 +10,13 @@ import (
 // Mask replaces every redacted value in text.
 const Mask = "REDACTED"
 
-// secretSuffixes are the endings of parameter names whose values are
-// credentials. A suffix match redacts more than needed (a parameter named
-// "notoken" too), never less.
-var secretSuffixes = []string{"checksum", "token", "password", "pass", "pw", "secret"}
-
 // IsSecretParam reports whether the parameter called name carries a
-// credential (a checksum, session or auth token, password or secret).
+// credential (a checksum, session or auth token, password or secret): its
+// name ends in one of keyWords. A suffix match redacts more than needed (a
+// parameter named "notoken" too), never less.
 func IsSecretParam(name string) bool {
 	name = strings.ToLower(name)
-	for _, s := range secretSuffixes {
+	for _, s := range keyWords {
 		if strings.HasSuffix(name, s) {
 			return true
 		}

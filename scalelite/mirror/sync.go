@@ -283,7 +283,7 @@ func (s *syncer) deleteGone() error {
 			if sr != nil && sr.Format(f.Name) != nil {
 				continue
 			}
-			if err := s.removeFormat(r.ID, f.Name); err != nil {
+			if err := removeFormat(s.dst, s.cfg.staging, f.Name, r.ID); err != nil {
 				s.fail(r.ID, err)
 				continue
 			}
@@ -420,13 +420,13 @@ func (s *syncer) installAll(id, stage string, formats []fmtPlan) error {
 	return nil
 }
 
-// removeFormat deletes <dst>/<format>/<id>: renamed away first, so it
-// disappears at once, then removed.
-func (s *syncer) removeFormat(id, format string) error {
-	final := filepath.Join(s.dst, format, id)
-	trash := filepath.Join(s.cfg.staging, ".trash-"+format+"-"+id)
+// removeFormat deletes <tree>/<format>/<id>: renamed away first into
+// staging, so it disappears at once, then removed. Sync and Prune both
+// delete this way.
+func removeFormat(tree, staging, format, id string) error {
+	trash := filepath.Join(staging, ".trash-"+format+"-"+id)
 	os.RemoveAll(trash)
-	if err := os.Rename(final, trash); err != nil {
+	if err := os.Rename(filepath.Join(tree, format, id), trash); err != nil {
 		return err
 	}
 	return os.RemoveAll(trash)

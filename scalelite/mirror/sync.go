@@ -105,11 +105,12 @@ func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result,
 	if err := ctx.Err(); err != nil {
 		return s.res, err
 	}
-	if err := s.deleteGone(); err != nil {
-		return s.res, err
-	}
+	delErr := s.deleteGone()
 	s.cleanStaging(s.srcM)
 	s.res.Failed = len(s.failed)
+	if delErr != nil {
+		return s.res, delErr
+	}
 	if len(s.failed) > 0 {
 		return s.res, &SyncError{Failed: s.failed}
 	}
@@ -270,8 +271,6 @@ func (s *syncer) deleteGone() error {
 		return nil
 	}
 	if len(s.srcM.Recordings) == 0 && len(s.broken) == 0 && len(s.dstT.m.Recordings) > 0 {
-		s.cleanStaging(s.srcM)
-		s.res.Failed = len(s.failed)
 		return ErrEmptySource
 	}
 	for _, r := range s.dstT.m.Recordings {

@@ -56,7 +56,7 @@ func (s *HTTPSource) Broken() map[string]error {
 // are appended), authenticated with secret.
 func NewHTTPSource(baseURL, secret string, opts ...HTTPOption) (*HTTPSource, error) {
 	u, err := httpcore.ParseAbsoluteURL(baseURL)
-	if err != nil || u.Host == "" {
+	if err != nil {
 		return nil, fmt.Errorf("mirror: invalid export URL %q", redact(baseURL))
 	}
 	if secret == "" {

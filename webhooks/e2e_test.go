@@ -14,6 +14,7 @@ import (
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/webhooks"
 )
 
@@ -144,18 +145,6 @@ func (env *e2eEnv) meeting(t *testing.T, id string) {
 	}
 }
 
-// waitFor polls until cond holds or fails the test after 10 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // assertExactlyOnce checks that every emitted event reached the collector
 // once, with its JSON intact.
 func assertExactlyOnce(t *testing.T, env *e2eEnv, raw bool) {
@@ -164,7 +153,7 @@ func assertExactlyOnce(t *testing.T, env *e2eEnv, raw bool) {
 	if len(want) == 0 {
 		t.Fatalf("the fake emitted no events")
 	}
-	waitFor(t, "all events", func() bool { return len(env.col.got()) >= len(want) })
+	testwait.Eventually(t, func() bool { return len(env.col.got()) >= len(want) }, 10*time.Second, 2*time.Millisecond, "all events")
 	time.Sleep(30 * time.Millisecond) // let stray retries arrive, if any
 	got := env.col.got()
 	if len(got) != len(want) {
@@ -333,7 +322,7 @@ func TestEndToEndTimeoutRetryIsAbsorbed(t *testing.T) {
 	}
 	env.meeting(t, "slow-1")
 	assertExactlyOnce(t, env, false)
-	waitFor(t, "a duplicate", func() bool { return env.handler.Stats().Duplicates >= 1 })
+	testwait.Eventually(t, func() bool { return env.handler.Stats().Duplicates >= 1 }, 10*time.Second, 2*time.Millisecond, "a duplicate")
 	var timeouts int
 	for _, d := range env.fake.Deliveries() {
 		if d.EventID == "meeting-created" && d.StatusCode == 0 {
@@ -354,7 +343,7 @@ func TestEndToEndWrongSecretIsRefused(t *testing.T) {
 	}
 	env.meeting(t, "forged-1")
 	n := len(env.emitted.all())
-	waitFor(t, "refusals", func() bool { return env.handler.Stats().Rejected[webhooks.ReasonUnauthenticated] >= uint64(n) })
+	testwait.Eventually(t, func() bool { return env.handler.Stats().Rejected[webhooks.ReasonUnauthenticated] >= uint64(n) }, 10*time.Second, 2*time.Millisecond, "refusals")
 	if got := env.col.got(); len(got) != 0 {
 		t.Errorf("%d events reached the DeliveryFunc; want none", len(got))
 	}
@@ -390,7 +379,7 @@ func TestEndToEndEnsureRestoresRemovedHook(t *testing.T) {
 			webhooks.WithInterval(20*time.Millisecond), webhooks.WithBackoff(5*time.Millisecond, 20*time.Millisecond),
 			webhooks.WithEnsureObserver(func(e webhooks.EnsureEvent) { checks <- e }))
 	}()
-	waitFor(t, "the hook", func() bool { return len(env.fake.Hooks()) == 1 })
+	testwait.Eventually(t, func() bool { return len(env.fake.Hooks()) == 1 }, 10*time.Second, 2*time.Millisecond, "the hook")
 	first := env.fake.Hooks()[0].HookID
 
 	// The receiver fails every attempt: the fake gives up and removes the hook.
@@ -398,32 +387,32 @@ func TestEndToEndEnsureRestoresRemovedHook(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateMeeting(lost-1): %v", err)
 	}
-	waitFor(t, "hook removal", func() bool {
+	testwait.Eventually(t, func() bool {
 		for _, d := range env.fake.Deliveries() {
 			if d.HookRemoved {
 				return true
 			}
 		}
 		return false
-	})
+	}, 10*time.Second, 2*time.Millisecond, "hook removal")
 	// Ensure registers it again.
-	waitFor(t, "a new hook", func() bool {
+	testwait.Eventually(t, func() bool {
 		h := env.fake.Hooks()
 		return len(h) == 1 && h[0].HookID != first
-	})
+	}, 10*time.Second, 2*time.Millisecond, "a new hook")
 	down.Store(false)
 	_, err = env.bbb.CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "back", MeetingID: "back-1"})
 	if err != nil {
 		t.Fatalf("CreateMeeting(back-1): %v", err)
 	}
-	waitFor(t, "the event after re-registration", func() bool {
+	testwait.Eventually(t, func() bool {
 		for _, e := range env.col.got() {
 			if e.MeetingID == "back-1" {
 				return true
 			}
 		}
 		return false
-	})
+	}, 10*time.Second, 2*time.Millisecond, "the event after re-registration")
 	cancel()
 	if err := <-ensured; !errors.Is(err, context.Canceled) {
 		t.Errorf("Ensure = %v; want %v", err, context.Canceled)

@@ -1,7 +1,6 @@
 package webhooks_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bbbkit/bbbkit/bbb/checksum"
+	"github.com/bbbkit/bbbkit/internal/syncbuf"
 	"github.com/bbbkit/bbbkit/webhooks"
 )
 
@@ -787,9 +787,8 @@ func TestNewHandlerValidates(t *testing.T) {
 // checksum, the bearer token or the meeting passwords of the body.
 func TestHandlerNeverLogsSecrets(t *testing.T) {
 	t.Parallel()
-	var logBuf bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(&lockedWriter{w: &logBuf, mu: &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logBuf syncbuf.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var errs []string
 	h := newHandler(t, func(context.Context, *webhooks.Delivery) error { return errors.New("downstream unavailable") },
 		webhooks.WithLogger(logger), webhooks.WithBearer(), webhooks.WithMaxBodyBytes(4096),
@@ -815,9 +814,7 @@ func TestHandlerNeverLogsSecrets(t *testing.T) {
 	big := strings.Repeat("x", 5000)
 	send(postDelivery(checksum.SHA512, testCallback, big, testSecret))
 
-	mu.Lock()
 	logs := logBuf.String()
-	mu.Unlock()
 	if !strings.Contains(logs, `"level":"ERROR"`) {
 		t.Fatalf("log has no ERROR record:\n%s", logs)
 	}
@@ -827,17 +824,6 @@ func TestHandlerNeverLogsSecrets(t *testing.T) {
 			t.Errorf("logs, answers or errors contain %q:\n%s", secret, all)
 		}
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func TestHandlerOverRealServer(t *testing.T) {

@@ -109,7 +109,9 @@ func (h *Handler) serveBundle(w http.ResponseWriter, r *http.Request, id, format
 // stream (see Bundler).
 func (s *HTTPSource) OpenBundle(ctx context.Context, recordID, format string, maxFileSize int64) (io.ReadCloser, error) {
 	q := url.Values{"record": {recordID}, "format": {format}, "max": {strconv.FormatInt(maxFileSize, 10)}}
-	resp, err := s.stream(ctx, s.files, s.request(CallBundle, q, nil), http.StatusOK)
+	r := s.request(CallBundle, q, nil)
+	r.MaxBytes = streamCap
+	resp, err := s.stream(ctx, r, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}

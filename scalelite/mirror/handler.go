@@ -70,9 +70,6 @@ func NewHandler(dir, secret string, opts ...HandlerOption) (*Handler, error) {
 			return nil, err
 		}
 	}
-	if h.src.cache == nil {
-		h.src.cache = NewHashCache()
-	}
 	return h, nil
 }
 

@@ -32,8 +32,7 @@ type HTTPSource struct {
 	maxMan   int64
 	now      func() time.Time
 	linkLife time.Duration
-	core     *httpcore.Client // manifests and bundles, capped at maxMan
-	files    *httpcore.Client // files, each checked against its manifest size
+	core     *httpcore.Client // capped at maxMan; file and bundle streams set their own cap (streamCap)
 
 	mu      sync.Mutex
 	skipped []Skipped // from the last manifest
@@ -57,7 +56,7 @@ func (s *HTTPSource) Broken() map[string]error {
 // are appended), authenticated with secret.
 func NewHTTPSource(baseURL, secret string, opts ...HTTPOption) (*HTTPSource, error) {
 	u, err := httpcore.ParseAbsoluteURL(baseURL)
-	if err != nil || u.Host == "" {
+	if err != nil {
 		return nil, fmt.Errorf("mirror: invalid export URL %q", redact(baseURL))
 	}
 	if secret == "" {
@@ -77,14 +76,15 @@ func NewHTTPSource(baseURL, secret string, opts ...HTTPOption) (*HTTPSource, err
 			return nil, err
 		}
 	}
-	meta := s.cfg
-	meta.MaxResponseBytes = s.maxMan + 1 // DecodeManifest names the limit itself
-	s.core = httpcore.New(meta)
-	files := s.cfg
-	files.MaxResponseBytes = math.MaxInt64 / 2 // a file is checked against its size
-	s.files = httpcore.New(files)
+	cfg := s.cfg
+	cfg.MaxResponseBytes = s.maxMan + 1 // DecodeManifest names the limit itself
+	s.core = httpcore.New(cfg)
 	return s, nil
 }
+
+// streamCap is the Request.MaxBytes of file and bundle streams: a file is
+// checked against its size, not against the manifest's cap.
+const streamCap = math.MaxInt64 / 2
 
 // redact drops the query of a URL given by the user, which may carry a
 // checksum.
@@ -116,8 +116,8 @@ func (s *HTTPSource) request(call string, q url.Values, header http.Header) *htt
 
 // stream sends r and returns the answer as a stream when its status is
 // one of ok; any other answer becomes an *HTTPError.
-func (s *HTTPSource) stream(ctx context.Context, c *httpcore.Client, r *httpcore.Request, ok ...int) (*httpcore.Response, error) {
-	resp, err := c.Stream(ctx, r)
+func (s *HTTPSource) stream(ctx context.Context, r *httpcore.Request, ok ...int) (*httpcore.Response, error) {
+	resp, err := s.core.Stream(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func httpError(op string, resp *httpcore.Response, b []byte) error {
 
 // Manifest fetches and validates the endpoint's manifest.
 func (s *HTTPSource) Manifest(ctx context.Context) (*Manifest, error) {
-	resp, err := s.stream(ctx, s.core, s.request(CallManifest, url.Values{}, nil), http.StatusOK)
+	resp, err := s.stream(ctx, s.request(CallManifest, url.Values{}, nil), http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,9 @@ func (s *HTTPSource) Open(ctx context.Context, recordID, format string, want Fil
 		status = http.StatusPartialContent
 	}
 	q := url.Values{"record": {recordID}, "format": {format}, "path": {want.Path}}
-	resp, err := s.stream(ctx, s.files, s.request(CallFile, q, header), status)
+	r := s.request(CallFile, q, header)
+	r.MaxBytes = streamCap
+	resp, err := s.stream(ctx, r, status)
 	if err != nil {
 		return nil, err
 	}

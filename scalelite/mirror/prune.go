@@ -183,12 +183,7 @@ func removePruned(ctx context.Context, dir string, res *PruneResult) error {
 
 func removeRecording(dir, trashRoot string, pr PrunedRecording) error {
 	for _, f := range pr.Formats {
-		trash := filepath.Join(trashRoot, ".trash-"+f+"-"+pr.RecordID)
-		os.RemoveAll(trash)
-		if err := os.Rename(filepath.Join(dir, f, pr.RecordID), trash); err != nil {
-			return err
-		}
-		if err := os.RemoveAll(trash); err != nil {
+		if err := removeFormat(dir, trashRoot, f, pr.RecordID); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/bbbkit/bbbkit/internal/echotest"
 )
 
 // No error, response body or log line may carry the shared secret or a
@@ -21,13 +23,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewHandler(...): %v", err)
 	}
-	var sums []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if i := strings.Index(r.URL.RawQuery, "checksum="); i >= 0 {
-			sums = append(sums, r.URL.RawQuery[i+len("checksum="):])
-		}
-		h.ServeHTTP(w, r)
-	}))
+	srv := echotest.NewServer(func(w http.ResponseWriter, r *http.Request, _ echotest.Echo) { h.ServeHTTP(w, r) })
 	defer srv.Close()
 
 	var logs strings.Builder
@@ -40,7 +36,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		if strings.Contains(s, "wrong-secret-value") {
 			t.Fatalf("%q contains the wrong secret", s)
 		}
-		for _, sum := range sums {
+		for _, sum := range srv.Checksums() {
 			if strings.Contains(s, sum) {
 				t.Fatalf("%q contains the checksum %q", s, sum)
 			}
@@ -84,7 +80,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("refusal body %q contains the request's checksum", body)
 	}
 	check(logs.String())
-	if len(sums) == 0 {
+	if len(srv.Checksums()) == 0 {
 		t.Fatalf("checksums seen by the server = none; want some")
 	}
 }
@@ -93,9 +89,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 // text: the message is redacted before it reaches the error.
 func TestHTTPErrorMessageRedacted(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusUnauthorized, "refused "+r.URL.RawQuery+" with secret "+testSecret)
-	}))
+	srv := echotest.NewServer(func(w http.ResponseWriter, r *http.Request, e echotest.Echo) {
+		writeErr(w, http.StatusUnauthorized, "refused "+e.Raw+" with secret "+testSecret)
+	})
 	defer srv.Close()
 	var infos []RequestInfo
 	s, err := NewHTTPSource(srv.URL, testSecret, WithObserver(func(i RequestInfo) { infos = append(infos, i) }))

@@ -105,11 +105,12 @@ func Sync(ctx context.Context, src Source, dst string, opts ...Option) (*Result,
 	if err := ctx.Err(); err != nil {
 		return s.res, err
 	}
-	if err := s.deleteGone(); err != nil {
-		return s.res, err
-	}
+	delErr := s.deleteGone()
 	s.cleanStaging(s.srcM)
 	s.res.Failed = len(s.failed)
+	if delErr != nil {
+		return s.res, delErr
+	}
 	if len(s.failed) > 0 {
 		return s.res, &SyncError{Failed: s.failed}
 	}
@@ -270,8 +271,6 @@ func (s *syncer) deleteGone() error {
 		return nil
 	}
 	if len(s.srcM.Recordings) == 0 && len(s.broken) == 0 && len(s.dstT.m.Recordings) > 0 {
-		s.cleanStaging(s.srcM)
-		s.res.Failed = len(s.failed)
 		return ErrEmptySource
 	}
 	for _, r := range s.dstT.m.Recordings {
@@ -283,7 +282,7 @@ func (s *syncer) deleteGone() error {
 			if sr != nil && sr.Format(f.Name) != nil {
 				continue
 			}
-			if err := s.removeFormat(r.ID, f.Name); err != nil {
+			if err := removeFormat(s.dst, s.cfg.staging, f.Name, r.ID); err != nil {
 				s.fail(r.ID, err)
 				continue
 			}
@@ -420,13 +419,13 @@ func (s *syncer) installAll(id, stage string, formats []fmtPlan) error {
 	return nil
 }
 
-// removeFormat deletes <dst>/<format>/<id>: renamed away first, so it
-// disappears at once, then removed.
-func (s *syncer) removeFormat(id, format string) error {
-	final := filepath.Join(s.dst, format, id)
-	trash := filepath.Join(s.cfg.staging, ".trash-"+format+"-"+id)
+// removeFormat deletes <tree>/<format>/<id>: renamed away first into
+// staging, so it disappears at once, then removed. Sync and Prune both
+// delete this way.
+func removeFormat(tree, staging, format, id string) error {
+	trash := filepath.Join(staging, ".trash-"+format+"-"+id)
 	os.RemoveAll(trash)
-	if err := os.Rename(final, trash); err != nil {
+	if err := os.Rename(filepath.Join(tree, format, id), trash); err != nil {
 		return err
 	}
 	return os.RemoveAll(trash)

@@ -3,6 +3,7 @@ package attendance_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/bbbkit/bbbkit/bbb"
 	"github.com/bbbkit/bbbkit/bbb/bbbtest"
+	"github.com/bbbkit/bbbkit/internal/testwait"
 	"github.com/bbbkit/bbbkit/webhooks"
 	"github.com/bbbkit/bbbkit/webhooks/attendance"
 	"github.com/google/go-cmp/cmp"
@@ -67,13 +69,7 @@ func scripted(t *testing.T, opts ...attendance.Option) (*attendance.Report, time
 			t.Fatal(err)
 		}
 		want++
-		deadline := time.Now().Add(5 * time.Second)
-		for events.Load() < want {
-			if time.Now().After(deadline) {
-				t.Fatalf("event %d not delivered", want)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
+		testwait.Eventually(t, func() bool { return events.Load() >= want }, 5*time.Second, 2*time.Millisecond, fmt.Sprintf("event %d delivered", want))
 	}
 	step(0, func() error {
 		_, err := srv.BBBClient().CreateMeeting(context.Background(), &bbb.CreateMeetingParams{Name: "Physics 101", MeetingID: "physics-101"})
@@ -97,19 +93,11 @@ func scripted(t *testing.T, opts ...attendance.Option) (*attendance.Report, time
 	if err := srv.EndMeeting("physics-101"); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testwait.Eventually(t, func() bool {
 		mu.Lock()
-		n := len(reports)
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no report")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(reports) > 0
+	}, 5*time.Second, 2*time.Millisecond, "a report")
 	if len(reports) != 1 {
 		t.Fatalf("%d reports", len(reports))
 	}

@@ -18,8 +18,8 @@ type meetingState struct {
 }
 
 type userState struct {
-	intID, name, role string
-	changed           time.Time
+	intID   string
+	changed time.Time
 }
 
 // knows reports whether a user with this external or internal ID is
@@ -91,7 +91,7 @@ func (f *Filler) apply(ev *webhooks.Event, server string, now time.Time) {
 		clear(m.users)
 	case webhooks.EventUserJoined:
 		u := ev.Attributes.User
-		m.users[userKey(u)] = userState{intID: u.InternalID, name: u.Name, role: u.Role, changed: now}
+		m.users[userKey(u)] = userState{intID: u.InternalID, changed: now}
 	case webhooks.EventUserLeft:
 		delete(m.users, userKey(ev.Attributes.User))
 	}

@@ -28,7 +28,7 @@ type serverStatus struct {
 	Videos         int      `json:"videos"`
 	Load           *float64 `json:"load"`
 	LoadMultiplier float64  `json:"load_multiplier,omitempty"`
-	Capacity       int      `json:"capacity,omitempty"`
+	Capacity       float64  `json:"capacity,omitempty"`
 	Version        string   `json:"version,omitempty"`
 	Error          string   `json:"error,omitempty"`
 }
@@ -163,7 +163,11 @@ func statusCells(r serverStatus, format, online string) []string {
 		counts = []string{"", "", "", ""} // unknown, not zero
 	}
 	cells := append([]string{r.Host, r.Site, r.Tag, r.State, online}, counts...)
-	cells = append(cells, load, countOrEmpty(r.Capacity))
+	capacity := ""
+	if r.Capacity != 0 {
+		capacity = strconv.FormatFloat(r.Capacity, 'f', -1, 64)
+	}
+	cells = append(cells, load, capacity)
 	if format == outWide {
 		mult := ""
 		if r.LoadMultiplier != 0 {
@@ -179,11 +183,4 @@ func onlineText(online bool) string {
 		return "online"
 	}
 	return "offline"
-}
-
-func countOrEmpty(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
 }

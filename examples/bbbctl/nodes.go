@@ -28,14 +28,19 @@ type node struct {
 }
 
 // servers lists the target's servers: from getServers on a balancer, the
-// fixed list otherwise.
+// fixed list otherwise. The first call after connect detected the balancer
+// uses the list the detection got; later calls ask again.
 func (t *target) servers(ctx context.Context) ([]node, error) {
 	if t.admin == nil {
 		return append([]node(nil), t.fixed...), nil
 	}
-	list, err := t.admin.GetServers(ctx)
-	if err != nil {
-		return nil, err
+	list := t.detected
+	t.detected = nil
+	if list == nil {
+		var err error
+		if list, err = t.admin.GetServers(ctx); err != nil {
+			return nil, err
+		}
 	}
 	nodes := make([]node, 0, len(list))
 	for _, s := range list {

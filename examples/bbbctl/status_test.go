@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,6 +201,28 @@ func TestStatusSiteAndCapacity(t *testing.T) {
 	}
 	if want := regexp.MustCompile(`(?m)^TOTAL\s.*\s100$`); !want.MatchString(r.stdout) {
 		t.Errorf("r.stdout = %q; want a row matching %s", r.stdout, want)
+	}
+}
+
+// With -kind auto, the list that told the balancer apart is the one
+// status shows: one getServers per run.
+func TestStatusListsTheServersOnce(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, 2)
+	var calls atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/getServers") {
+			calls.Add(1)
+		}
+		f.balancer.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	env := f.env()
+	env["BBBCTL_URL"] = front.URL
+	r := ctl(t, env, "status")
+	requireOK(t, r)
+	if got := calls.Load(); got != 1 {
+		t.Errorf("getServers calls = %d; want 1", got)
 	}
 }
 

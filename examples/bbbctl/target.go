@@ -231,11 +231,14 @@ func (c configContext) resolve(getenv func(string) string, baseDir, kindFlag str
 // target is the cluster a command works on: a balancer with its admin
 // client, or a fixed list of servers.
 type target struct {
-	admin   *scalelite.Client // nil without a balancer
-	fixed   []node            // the servers when there is no balancer
-	hc      *http.Client
-	timeout time.Duration
-	tls     *tls.Config
+	admin *scalelite.Client // nil without a balancer
+	fixed []node            // the servers when there is no balancer
+	// detected is the server list kind auto's detection got from the
+	// balancer: the first servers() uses it instead of asking again.
+	detected []scalelite.Server
+	hc       *http.Client
+	timeout  time.Duration
+	tls      *tls.Config
 }
 
 // connect resolves the target and, for kind auto, asks whether the URL's
@@ -266,10 +269,10 @@ func (f *targetFlags) connect(ctx context.Context, env *cli.Env) (*target, error
 		t.admin = admin
 		return t, nil
 	}
-	_, err = admin.GetServers(ctx)
+	list, err := admin.GetServers(ctx)
 	switch {
 	case err == nil:
-		t.admin = admin
+		t.admin, t.detected = admin, list
 		return t, nil
 	case errors.Is(err, scalelite.ErrChecksum):
 		return nil, cli.Exit(cli.ExitAuth, fmt.Errorf("%s is a balancer that refused the secret", ep.url))

@@ -279,7 +279,7 @@ func (f *targetFlags) connect(ctx context.Context, env *cli.Env) (*target, error
 	}
 	var te *scalelite.TransportError
 	if errors.As(err, &te) {
-		return nil, cli.Exit(cli.ExitUnavailable, fmt.Errorf("%s: %w", redact(ep.url), err))
+		return nil, cli.Exit(cli.ExitUnavailable, fmt.Errorf("%s: %w", bbb.RedactURL(ep.url), err))
 	}
 	return t, t.addServers(r.endpoints) // no admin API: a BigBlueButton server
 }
@@ -334,6 +334,3 @@ func hostOf(raw string) string {
 	}
 	return u.Host
 }
-
-// redact is a URL without its query (where checksums travel).
-func redact(raw string) string { return bbb.RedactURL(raw) }

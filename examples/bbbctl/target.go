@@ -99,23 +99,13 @@ func (s secretSource) resolve(getenv func(string) string, baseDir string) (strin
 	return "", errors.New("no secret, secret-env or secret-file")
 }
 
+// readSecretFile reads a secret file of the config file: a relative path
+// is relative to baseDir.
 func readSecretFile(path, baseDir string) (string, error) {
-	if strings.HasPrefix(path, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, path[2:])
-		}
-	} else if !filepath.IsAbs(path) && baseDir != "" {
+	if !strings.HasPrefix(path, "~/") && !filepath.IsAbs(path) && baseDir != "" {
 		path = filepath.Join(baseDir, path)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("secret file: %w", err)
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "", fmt.Errorf("secret file %s is empty", path)
-	}
-	return s, nil
+	return cli.ReadSecretFile(path)
 }
 
 // endpoint is one URL with its secret, before detection.
@@ -142,15 +132,11 @@ func (f *targetFlags) resolve(env *cli.Env) (*resolved, error) {
 	if u == "" {
 		return f.fromConfig(env)
 	}
-	secret := f.secret
-	if secret == "" && f.secretFile != "" {
-		s, err := readSecretFile(f.secretFile, "")
-		if err != nil {
-			return nil, cli.Usagef("-secret-file: %v", err)
-		}
-		secret = s
+	secret, err := env.SecretFrom(f.secret, f.secretFile, "BBBCTL_SECRET")
+	if err != nil {
+		return nil, cli.Usagef("-secret-file: %v", err)
 	}
-	if secret = env.Secret(secret, "BBBCTL_SECRET"); secret == "" {
+	if secret == "" {
 		return nil, cli.Usagef("a secret is required for %s: $BBBCTL_SECRET or -secret-file", u)
 	}
 	return &resolved{kind: f.kind, endpoints: []endpoint{{url: u, secret: secret}}}, nil

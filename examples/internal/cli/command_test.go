@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -189,6 +191,49 @@ func TestSecretFromEnvironment(t *testing.T) {
 	}
 	if got := stderr.String(); !strings.Contains(got, "s: a secret is required") {
 		t.Errorf("stderr.String() = %q; want it to contain %q", got, "s: a secret is required")
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret")
+	if err := os.WriteFile(file, []byte(" from-file\n"), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(file, ...): %v", err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(empty, ...): %v", err)
+	}
+	env := &Env{Getenv: func(k string) string {
+		if k == "S_SECRET" {
+			return " from-env\n"
+		}
+		return ""
+	}}
+	tests := []struct {
+		flag, file, envVar string
+		want               string
+		wantErr            string
+	}{
+		{"from-flag", file, "S_SECRET", "from-flag", ""},
+		{"", file, "S_SECRET", "from-file", ""},
+		{"", "", "S_SECRET", "from-env", ""},
+		{"", "", "UNSET", "", ""},
+		{"", empty, "S_SECRET", "", "secret file " + empty + " is empty"},
+		{"", filepath.Join(dir, "missing"), "S_SECRET", "", "secret file: open "},
+	}
+	for _, tt := range tests {
+		got, err := env.SecretFrom(tt.flag, tt.file, tt.envVar)
+		if got != tt.want {
+			t.Errorf("SecretFrom(%q, %q, %q) = %q; want %q", tt.flag, tt.file, tt.envVar, got, tt.want)
+		}
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("SecretFrom(%q, %q, %q): %v; want no error", tt.flag, tt.file, tt.envVar, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("SecretFrom(%q, %q, %q) error = %v; want it to contain %q", tt.flag, tt.file, tt.envVar, err, tt.wantErr)
+		}
 	}
 }
 

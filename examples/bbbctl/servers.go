@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
@@ -283,6 +282,3 @@ func load(ctx context.Context, c *bbb.Client, timeout time.Duration) (meetings, 
 	}
 	return len(ms), users, nil
 }
-
-// formatFloat prints a multiplier without trailing zeros.
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -156,7 +156,7 @@ func writeStatus(w io.Writer, rep *statusReport, format string) error {
 func statusCells(r serverStatus, format, online string) []string {
 	load := ""
 	if r.Load != nil {
-		load = strconv.FormatFloat(*r.Load, 'f', -1, 64)
+		load = formatFloat(*r.Load)
 	}
 	counts := []string{strconv.Itoa(r.Meetings), strconv.Itoa(r.Users), strconv.Itoa(r.Largest), strconv.Itoa(r.Videos)}
 	if r.Error != "" {
@@ -165,13 +165,13 @@ func statusCells(r serverStatus, format, online string) []string {
 	cells := append([]string{r.Host, r.Site, r.Tag, r.State, online}, counts...)
 	capacity := ""
 	if r.Capacity != 0 {
-		capacity = strconv.FormatFloat(r.Capacity, 'f', -1, 64)
+		capacity = formatFloat(r.Capacity)
 	}
 	cells = append(cells, load, capacity)
 	if format == outWide {
 		mult := ""
 		if r.LoadMultiplier != 0 {
-			mult = strconv.FormatFloat(r.LoadMultiplier, 'f', -1, 64)
+			mult = formatFloat(r.LoadMultiplier)
 		}
 		cells = append(cells, r.ID, r.Version, mult, r.Error)
 	}

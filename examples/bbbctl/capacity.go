@@ -92,7 +92,7 @@ func writeCapacity(w io.Writer, rep capacityReport) error {
 }
 
 func capacityCells(s scalelite.SiteCapacity, name string) []string {
-	capacity, free := num(s.Capacity), num(s.Free)
+	capacity, free := formatFloat(s.Capacity), formatFloat(s.Free)
 	if s.Unlimited > 0 {
 		capacity, free = "unlimited", "unlimited"
 	}
@@ -100,7 +100,7 @@ func capacityCells(s scalelite.SiteCapacity, name string) []string {
 		name = "(none)"
 	}
 	return []string{name, strconv.Itoa(s.Servers), strconv.Itoa(s.Online), strconv.Itoa(s.Accepting),
-		strconv.Itoa(s.Meetings), strconv.Itoa(s.Users), num(s.Load), capacity, free}
+		strconv.Itoa(s.Meetings), strconv.Itoa(s.Users), formatFloat(s.Load), capacity, free}
 }
 
 // actionText is one action of a plan, for people.
@@ -110,9 +110,7 @@ func actionText(a scalelite.ScaleAction) string {
 		site = "(none)"
 	}
 	if a.ScaleOut > 0 {
-		return fmt.Sprintf("site %s: add %d server(s) of capacity %s: %s", site, a.ScaleOut, num(a.ServerCapacity), a.Reason)
+		return fmt.Sprintf("site %s: add %d server(s) of capacity %s: %s", site, a.ScaleOut, formatFloat(a.ServerCapacity), a.Reason)
 	}
 	return fmt.Sprintf("site %s: drain %s: %s", site, strings.Join(a.Drain, ", "), a.Reason)
 }
-
-func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

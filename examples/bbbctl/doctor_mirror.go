@@ -41,15 +41,11 @@ func (m *mirrorFlags) source(env *cli.Env, t *target) (*mirror.HTTPSource, error
 		}
 		return nil, nil
 	}
-	secret := ""
-	if m.secretFile != "" {
-		s, err := readSecretFile(m.secretFile, "")
-		if err != nil {
-			return nil, cli.Usagef("-mirror-secret-file: %v", err)
-		}
-		secret = s
+	secret, err := env.SecretFrom("", m.secretFile, "MIRROR_SECRET")
+	if err != nil {
+		return nil, cli.Usagef("-mirror-secret-file: %v", err)
 	}
-	if secret = env.Secret(secret, "MIRROR_SECRET"); secret == "" {
+	if secret == "" {
 		return nil, cli.Usagef("-mirror needs the endpoint's secret: $MIRROR_SECRET or -mirror-secret-file")
 	}
 	src, err := mirror.NewHTTPSource(m.url, secret, mirror.WithHTTPClient(t.hc))

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 )
@@ -47,41 +45,11 @@ func commands() *cli.Command {
 		Commands: []*cli.Command{
 			{Name: "status", Short: "one row per server: state, meetings, users, load, capacity", Flags: st.register, Run: st.run},
 			{Name: "capacity", Short: "free capacity per site and the autoscaling plan (bbbkit's balancer)", Flags: cp.register, Run: cp.run},
-			group("servers", "add, enable, cordon, disable, drain, panic, remove servers; sync them to a pool file", serverCommands()),
-			group("meetings", "list, find and end meetings across the servers", meetingCommands()),
-			group("recordings", "list, publish, unpublish, delete and prune recordings across the servers", recordingCommands()),
-			group("hooks", "list webhooks on every server, register one where it lacks", hookCommands()),
+			{Name: "servers", Short: "add, enable, cordon, disable, drain, panic, remove servers; sync them to a pool file", Commands: serverCommands()},
+			{Name: "meetings", Short: "list, find and end meetings across the servers", Commands: meetingCommands()},
+			{Name: "recordings", Short: "list, publish, unpublish, delete and prune recordings across the servers", Commands: recordingCommands()},
+			{Name: "hooks", Short: "list webhooks on every server, register one where it lacks", Commands: hookCommands()},
 			{Name: "doctor", Short: "check every server from outside: API, checksums, clock, TLS, STUN and TURN", Flags: dr.register, Run: dr.run},
-		},
-	}
-}
-
-// group is a command with subcommands of its own ("servers add"): it
-// dispatches through a second table named "bbbctl <name>".
-func group(name, short string, subs []*cli.Command) *cli.Command {
-	var long strings.Builder
-	fmt.Fprintf(&long, "%s%s.\n\ncommands:\n", strings.ToUpper(short[:1]), short[1:])
-	width := 0
-	for _, s := range subs {
-		width = max(width, len(s.Name))
-	}
-	for _, s := range subs {
-		fmt.Fprintf(&long, "  %-*s  %s\n", width, s.Name, s.Short)
-	}
-	fmt.Fprintf(&long, "\nRun 'bbbctl %s <command> -h' for the flags of a command.", name)
-	inner := &cli.Command{Name: "bbbctl " + name, Short: short, Long: long.String(), Commands: subs}
-	return &cli.Command{
-		Name:      name,
-		UsageLine: "bbbctl " + name + " <command> [flags]",
-		Short:     short,
-		Long:      long.String(),
-		Args:      true,
-		Run: func(ctx context.Context, env *cli.Env, args []string) error {
-			code := cli.Run(ctx, inner, args, env.Stdin, env.Stdout, env.Stderr)
-			if code == cli.ExitOK {
-				return nil
-			}
-			return cli.Exit(code, nil) // the inner table has printed why
 		},
 	}
 }

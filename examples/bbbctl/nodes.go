@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 
@@ -22,7 +19,7 @@ type node struct {
 	Secret         string
 	Tag            string
 	Site           string
-	Capacity       int // 0: not set
+	Capacity       float64 // 0: not set
 	State          string
 	Online         bool
 	Load           scalelite.Load
@@ -30,61 +27,29 @@ type node struct {
 	Version        string
 }
 
-// siteFields are the fields of bbbkit's balancer with sites (issue 16)
-// that scalelite.Server does not carry yet; absent means empty.
-type siteFields struct {
-	Site     string `json:"site"`
-	Capacity int    `json:"capacity"`
-}
-
 // servers lists the target's servers: from getServers on a balancer, the
-// fixed list otherwise.
+// fixed list otherwise. The first call after connect detected the balancer
+// uses the list the detection got; later calls ask again.
 func (t *target) servers(ctx context.Context) ([]node, error) {
 	if t.admin == nil {
 		return append([]node(nil), t.fixed...), nil
 	}
-	raw, err := t.getServersRaw(ctx)
-	if err != nil {
-		return nil, err
-	}
-	nodes := make([]node, 0, len(raw))
-	for _, r := range raw {
-		var s scalelite.Server
-		if err := json.Unmarshal(r, &s); err != nil {
-			return nil, fmt.Errorf("getServers: %w", err)
+	list := t.detected
+	t.detected = nil
+	if list == nil {
+		var err error
+		if list, err = t.admin.GetServers(ctx); err != nil {
+			return nil, err
 		}
-		var extra siteFields
-		_ = json.Unmarshal(r, &extra) // wrong types read as empty
+	}
+	nodes := make([]node, 0, len(list))
+	for _, s := range list {
 		nodes = append(nodes, node{
-			ID: s.ID, URL: s.URL, Secret: s.Secret, Tag: s.Tag, Site: extra.Site, Capacity: extra.Capacity,
+			ID: s.ID, URL: s.URL, Secret: s.Secret, Tag: s.Tag, Site: s.Site, Capacity: s.Capacity,
 			State: string(s.State), Online: s.Online, Load: s.Load, LoadMultiplier: s.LoadMultiplier, Version: s.BBBVersion,
 		})
 	}
 	return nodes, nil
-}
-
-// getServersRaw calls getServers and keeps each server object raw, so that
-// fields newer than scalelite.Server (site, capacity) can be read. Errors
-// come from the typed client, which knows Scalelite's error shapes.
-func (t *target) getServersRaw(ctx context.Context) ([]json.RawMessage, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.admin.SignedURL("getServers", nil), nil)
-	if err != nil {
-		return nil, errors.New("getServers: bad balancer URL")
-	}
-	resp, err := t.hc.Do(req)
-	if err == nil {
-		defer resp.Body.Close()
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-		var raw []json.RawMessage
-		if rerr == nil && resp.StatusCode == http.StatusOK && json.Unmarshal(body, &raw) == nil {
-			return raw, nil
-		}
-	}
-	// Not a JSON list: let the client name the error.
-	if _, err := t.admin.GetServers(ctx); err != nil {
-		return nil, err
-	}
-	return nil, errors.New("getServers: the balancer's answer is not a list of servers")
 }
 
 // find returns the server that ref names: its ID, URL or host name.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -77,3 +78,6 @@ func (t *table) continuation(cells ...string) {
 }
 
 func (t *table) flush() error { return t.tw.Flush() }
+
+// formatFloat prints a number without trailing zeros: 1.5, 100.
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -61,11 +61,12 @@ func (c *recordingsCmd) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.meeting, "meeting", "", "only recordings of this meeting ID")
 }
 
-// collect lists the recordings (any state) of every server at once.
-func (c *recordingsCmd) collect(ctx context.Context, env *cli.Env, p *bbb.GetRecordingsParams) ([]recordingRow, []node, []error, error) {
+// collect connects and lists the recordings (any state) of every server
+// at once; it returns the target too, for changing them.
+func (c *recordingsCmd) collect(ctx context.Context, env *cli.Env, p *bbb.GetRecordingsParams) (*target, []recordingRow, []node, []error, error) {
 	t, nodes, err := c.nodes(ctx, env)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if c.meeting != "" {
 		p.MeetingIDs = []string{c.meeting}
@@ -91,11 +92,11 @@ func (c *recordingsCmd) collect(ctx context.Context, env *cli.Env, p *bbb.GetRec
 				State: r.State, Published: r.Published, Start: r.StartTime, End: r.EndTime, Size: r.Size, server: nodes[i]})
 		}
 	}
-	return rows, nodes, errs, nil
+	return t, rows, nodes, errs, nil
 }
 
 func (c *recordingsCmd) list(ctx context.Context, env *cli.Env, _ []string) error {
-	rows, nodes, errs, err := c.collect(ctx, env, &bbb.GetRecordingsParams{})
+	_, rows, nodes, errs, err := c.collect(ctx, env, &bbb.GetRecordingsParams{})
 	if err != nil {
 		return err
 	}
@@ -129,15 +130,11 @@ func (c *recordingsCmd) change(ctx context.Context, env *cli.Env, ids []string, 
 	if len(ids) == 0 {
 		return cli.Usagef("give at least one recording ID")
 	}
-	rows, nodes, errs, err := c.collect(ctx, env, &bbb.GetRecordingsParams{RecordIDs: ids})
+	t, rows, nodes, errs, err := c.collect(ctx, env, &bbb.GetRecordingsParams{RecordIDs: ids})
 	if err != nil {
 		return err
 	}
 	if err := reportUnreachable(env, nodes, errs); err != nil && len(rows) == 0 {
-		return err
-	}
-	t, err := c.target.connect(ctx, env)
-	if err != nil {
 		return err
 	}
 	return applyRecordings(ctx, env, t, rows, ids, verb)
@@ -195,7 +192,7 @@ func (c *pruneCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
 	if err != nil {
 		return err
 	}
-	rows, nodes, errs, err := c.collect(ctx, env, &bbb.GetRecordingsParams{})
+	t, rows, nodes, errs, err := c.collect(ctx, env, &bbb.GetRecordingsParams{})
 	if err != nil {
 		return err
 	}
@@ -218,10 +215,6 @@ func (c *pruneCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
 			return err
 		}
 		return reportUnreachable(env, nodes, errs)
-	}
-	t, err := c.target.connect(ctx, env)
-	if err != nil {
-		return err
 	}
 	if err := applyRecordings(ctx, env, t, old, ids, "deleted"); err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/bbbkit/bbbkit/bbb"
@@ -105,15 +104,11 @@ func (c *addCmd) run(ctx context.Context, env *cli.Env, args []string) error {
 	if len(args) != 1 {
 		return cli.Usagef("servers add takes the server's URL")
 	}
-	secret := ""
-	if c.secretFile != "" {
-		s, err := readSecretFile(c.secretFile, "")
-		if err != nil {
-			return cli.Usagef("-server-secret-file: %v", err)
-		}
-		secret = s
+	secret, err := env.SecretFrom("", c.secretFile, "BBBCTL_SERVER_SECRET")
+	if err != nil {
+		return cli.Usagef("-server-secret-file: %v", err)
 	}
-	if secret = env.Secret(secret, "BBBCTL_SERVER_SECRET"); secret == "" {
+	if secret == "" {
 		return cli.Usagef("the new server's secret is required: $BBBCTL_SERVER_SECRET or -server-secret-file")
 	}
 	t, err := c.target.connect(ctx, env)
@@ -287,6 +282,3 @@ func load(ctx context.Context, c *bbb.Client, timeout time.Duration) (meetings, 
 	}
 	return len(ms), users, nil
 }
-
-// formatFloat prints a multiplier without trailing zeros.
-func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -28,7 +28,7 @@ type serverStatus struct {
 	Videos         int      `json:"videos"`
 	Load           *float64 `json:"load"`
 	LoadMultiplier float64  `json:"load_multiplier,omitempty"`
-	Capacity       int      `json:"capacity,omitempty"`
+	Capacity       float64  `json:"capacity,omitempty"`
 	Version        string   `json:"version,omitempty"`
 	Error          string   `json:"error,omitempty"`
 }
@@ -156,18 +156,22 @@ func writeStatus(w io.Writer, rep *statusReport, format string) error {
 func statusCells(r serverStatus, format, online string) []string {
 	load := ""
 	if r.Load != nil {
-		load = strconv.FormatFloat(*r.Load, 'f', -1, 64)
+		load = formatFloat(*r.Load)
 	}
 	counts := []string{strconv.Itoa(r.Meetings), strconv.Itoa(r.Users), strconv.Itoa(r.Largest), strconv.Itoa(r.Videos)}
 	if r.Error != "" {
 		counts = []string{"", "", "", ""} // unknown, not zero
 	}
 	cells := append([]string{r.Host, r.Site, r.Tag, r.State, online}, counts...)
-	cells = append(cells, load, countOrEmpty(r.Capacity))
+	capacity := ""
+	if r.Capacity != 0 {
+		capacity = formatFloat(r.Capacity)
+	}
+	cells = append(cells, load, capacity)
 	if format == outWide {
 		mult := ""
 		if r.LoadMultiplier != 0 {
-			mult = strconv.FormatFloat(r.LoadMultiplier, 'f', -1, 64)
+			mult = formatFloat(r.LoadMultiplier)
 		}
 		cells = append(cells, r.ID, r.Version, mult, r.Error)
 	}
@@ -179,11 +183,4 @@ func onlineText(online bool) string {
 		return "online"
 	}
 	return "offline"
-}
-
-func countOrEmpty(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
 }

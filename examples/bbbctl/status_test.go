@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,14 +166,63 @@ func TestStatusGolden(t *testing.T) {
 }
 
 // Site and capacity are read from getServers when the balancer sends them.
-func TestSiteFieldsDecoded(t *testing.T) {
+func TestStatusSiteAndCapacity(t *testing.T) {
 	t.Parallel()
-	var extra siteFields
-	if err := json.Unmarshal([]byte(`{"id":"a","site":"fra","capacity":250}`), &extra); err != nil {
-		t.Fatalf("json.Unmarshal(...): %v", err)
+	f := newFleet(t, 2)
+	f.setSites(t, "fra") // worker 0: site fra, capacity 100; worker 1: neither
+	host := func(i int) string { return strings.TrimPrefix(f.workers[i].URL, "http://") }
+
+	r := ctl(t, f.env(), "status", "-o", "json")
+	requireOK(t, r)
+	var rep statusReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("json.Unmarshal([]byte(r.stdout), &rep): %v", err)
 	}
-	if extra != (siteFields{Site: "fra", Capacity: 250}) {
-		t.Errorf("extra = %v; want %v", extra, siteFields{Site: "fra", Capacity: 250})
+	if len(rep.Servers) != 2 {
+		t.Fatalf("len(rep.Servers) = %d; want %d: %v", len(rep.Servers), 2, rep.Servers)
+	}
+	for _, s := range rep.Servers {
+		wantSite, wantCapacity := "", 0.0
+		if s.Host == host(0) {
+			wantSite, wantCapacity = "fra", 100
+		}
+		if s.Site != wantSite || s.Capacity != wantCapacity {
+			t.Errorf("server %s: Site, Capacity = %q, %v; want %q, %v", s.Host, s.Site, s.Capacity, wantSite, wantCapacity)
+		}
+	}
+	if rep.Total.Capacity != 100 {
+		t.Errorf("rep.Total.Capacity = %v; want %v", rep.Total.Capacity, 100)
+	}
+
+	r = ctl(t, f.env(), "status")
+	requireOK(t, r)
+	if want := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(host(0)) + `\s+fra\s+-\s+enabled\s+online\s.*\s100$`); !want.MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want a row matching %s", r.stdout, want)
+	}
+	if want := regexp.MustCompile(`(?m)^TOTAL\s.*\s100$`); !want.MatchString(r.stdout) {
+		t.Errorf("r.stdout = %q; want a row matching %s", r.stdout, want)
+	}
+}
+
+// With -kind auto, the list that told the balancer apart is the one
+// status shows: one getServers per run.
+func TestStatusListsTheServersOnce(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t, 2)
+	var calls atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/getServers") {
+			calls.Add(1)
+		}
+		f.balancer.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	env := f.env()
+	env["BBBCTL_URL"] = front.URL
+	r := ctl(t, env, "status")
+	requireOK(t, r)
+	if got := calls.Load(); got != 1 {
+		t.Errorf("getServers calls = %d; want 1", got)
 	}
 }
 

@@ -99,23 +99,13 @@ func (s secretSource) resolve(getenv func(string) string, baseDir string) (strin
 	return "", errors.New("no secret, secret-env or secret-file")
 }
 
+// readSecretFile reads a secret file of the config file: a relative path
+// is relative to baseDir.
 func readSecretFile(path, baseDir string) (string, error) {
-	if strings.HasPrefix(path, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			path = filepath.Join(home, path[2:])
-		}
-	} else if !filepath.IsAbs(path) && baseDir != "" {
+	if !strings.HasPrefix(path, "~/") && !filepath.IsAbs(path) && baseDir != "" {
 		path = filepath.Join(baseDir, path)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("secret file: %w", err)
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		return "", fmt.Errorf("secret file %s is empty", path)
-	}
-	return s, nil
+	return cli.ReadSecretFile(path)
 }
 
 // endpoint is one URL with its secret, before detection.
@@ -142,15 +132,11 @@ func (f *targetFlags) resolve(env *cli.Env) (*resolved, error) {
 	if u == "" {
 		return f.fromConfig(env)
 	}
-	secret := f.secret
-	if secret == "" && f.secretFile != "" {
-		s, err := readSecretFile(f.secretFile, "")
-		if err != nil {
-			return nil, cli.Usagef("-secret-file: %v", err)
-		}
-		secret = s
+	secret, err := env.SecretFrom(f.secret, f.secretFile, "BBBCTL_SECRET")
+	if err != nil {
+		return nil, cli.Usagef("-secret-file: %v", err)
 	}
-	if secret = env.Secret(secret, "BBBCTL_SECRET"); secret == "" {
+	if secret == "" {
 		return nil, cli.Usagef("a secret is required for %s: $BBBCTL_SECRET or -secret-file", u)
 	}
 	return &resolved{kind: f.kind, endpoints: []endpoint{{url: u, secret: secret}}}, nil
@@ -231,11 +217,14 @@ func (c configContext) resolve(getenv func(string) string, baseDir, kindFlag str
 // target is the cluster a command works on: a balancer with its admin
 // client, or a fixed list of servers.
 type target struct {
-	admin   *scalelite.Client // nil without a balancer
-	fixed   []node            // the servers when there is no balancer
-	hc      *http.Client
-	timeout time.Duration
-	tls     *tls.Config
+	admin *scalelite.Client // nil without a balancer
+	fixed []node            // the servers when there is no balancer
+	// detected is the server list kind auto's detection got from the
+	// balancer: the first servers() uses it instead of asking again.
+	detected []scalelite.Server
+	hc       *http.Client
+	timeout  time.Duration
+	tls      *tls.Config
 }
 
 // connect resolves the target and, for kind auto, asks whether the URL's
@@ -266,17 +255,17 @@ func (f *targetFlags) connect(ctx context.Context, env *cli.Env) (*target, error
 		t.admin = admin
 		return t, nil
 	}
-	_, err = admin.GetServers(ctx)
+	list, err := admin.GetServers(ctx)
 	switch {
 	case err == nil:
-		t.admin = admin
+		t.admin, t.detected = admin, list
 		return t, nil
 	case errors.Is(err, scalelite.ErrChecksum):
 		return nil, cli.Exit(cli.ExitAuth, fmt.Errorf("%s is a balancer that refused the secret", ep.url))
 	}
 	var te *scalelite.TransportError
 	if errors.As(err, &te) {
-		return nil, cli.Exit(cli.ExitUnavailable, fmt.Errorf("%s: %w", redact(ep.url), err))
+		return nil, cli.Exit(cli.ExitUnavailable, fmt.Errorf("%s: %w", bbb.RedactURL(ep.url), err))
 	}
 	return t, t.addServers(r.endpoints) // no admin API: a BigBlueButton server
 }
@@ -331,6 +320,3 @@ func hostOf(raw string) string {
 	}
 	return u.Host
 }
-
-// redact is a URL without its query (where checksums travel).
-func redact(raw string) string { return bbb.RedactURL(raw) }

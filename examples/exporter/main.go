@@ -351,8 +351,7 @@ func newPool(ctx context.Context, cfg *config, env *cli.Env, hc *http.Client, lo
 		col, err := metrics.NewCollector([]metrics.Target{{Name: label, Client: c}}, opts...)
 		return col, cm, err
 	}
-	pool := newPoolCollector(admin, factory, listTimeout, log)
-	pool.maxConcurrency = cfg.maxConcurrency
+	pool := newPoolCollector(admin, factory, listTimeout, cfg.maxConcurrency, log) // check made it >= 1
 	if err := pool.refresh(ctx); errors.Is(err, scalelite.ErrChecksum) {
 		return nil, cli.Exit(cli.ExitAuth, fmt.Errorf("-scalelite: the admin secret was refused: %w", err))
 	}

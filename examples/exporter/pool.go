@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/bbbkit/bbbkit/metrics"
 	"github.com/bbbkit/bbbkit/scalelite"
@@ -43,7 +43,7 @@ type poolStatus struct {
 	Up       bool      // the last read succeeded
 	LastRead time.Time // when the last read started; zero before the first
 	Err      string    // the last error, empty when Up; never holds a secret
-	Servers  int       // servers in the last known list
+	Servers  int       // servers in the last known list: the members
 }
 
 // poolCollector exposes the metrics of every server of a Scalelite pool.
@@ -56,20 +56,21 @@ type poolCollector struct {
 	newMember   memberFactory
 	listTimeout time.Duration
 	log         *slog.Logger
-	// maxConcurrency bounds the members scraped at once (0: no bound).
+	// maxConcurrency bounds the members scraped at once (>= 1,
+	// -max-concurrency).
 	maxConcurrency int
 
 	listMu  sync.Mutex // one read of the list at a time
 	mu      sync.Mutex // guards members and status
 	members []*poolMember
-	status  poolStatus
+	status  poolStatus // Servers unset: PoolStatus derives it from members
 
 	upDesc, serversDesc *prometheus.Desc
 }
 
-func newPoolCollector(admin *scalelite.Client, newMember memberFactory, listTimeout time.Duration, log *slog.Logger) *poolCollector {
+func newPoolCollector(admin *scalelite.Client, newMember memberFactory, listTimeout time.Duration, maxConcurrency int, log *slog.Logger) *poolCollector {
 	return &poolCollector{
-		admin: admin, newMember: newMember, listTimeout: listTimeout, log: log,
+		admin: admin, newMember: newMember, listTimeout: listTimeout, maxConcurrency: maxConcurrency, log: log,
 		upDesc: prometheus.NewDesc("bbbkit_exporter_scalelite_up",
 			"1 when the last read of the server list from the Scalelite admin API succeeded", nil, nil),
 		serversDesc: prometheus.NewDesc("bbbkit_exporter_scalelite_servers",
@@ -100,7 +101,7 @@ func (p *poolCollector) refresh(ctx context.Context) error {
 	members, gone := p.merge(old, servers)
 	p.mu.Lock()
 	p.members = members
-	p.status = poolStatus{Up: true, LastRead: start, Servers: len(members)}
+	p.status = poolStatus{Up: true, LastRead: start}
 	p.mu.Unlock()
 	for _, m := range gone {
 		_ = m.col.Close()
@@ -166,17 +167,22 @@ func (p *poolCollector) snapshot() []*poolMember {
 	return slices.Clone(p.members)
 }
 
+// exporterDesc starts the String of bbb_exporter's descriptor: the one
+// series every member emits alike (the same version label; every other
+// series carries the member's server label).
+const exporterDesc = `Desc{fqName: "bbb_exporter",`
+
 // Describe sends nothing: the metrics depend on the pool, so the registry
 // treats the collector as unchecked.
 func (p *poolCollector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect reads the server list, then scrapes the members concurrently,
 // at most maxConcurrency at a time.
-// Series that several members emit alike (bbb_exporter) are sent once.
+// bbb_exporter, which every member emits alike, is sent once.
 func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	_ = p.refresh(context.Background()) // logged; the last known list is scraped
-	members := p.snapshot()
 	p.mu.Lock()
+	members := slices.Clone(p.members)
 	st := p.status
 	p.mu.Unlock()
 	up := 0.0
@@ -188,11 +194,7 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 
 	each := make(chan prometheus.Metric)
 	var wg sync.WaitGroup
-	n := p.maxConcurrency
-	if n <= 0 {
-		n = max(len(members), 1)
-	}
-	slots := make(chan struct{}, n)
+	slots := make(chan struct{}, p.maxConcurrency)
 	for _, m := range members {
 		wg.Go(func() {
 			slots <- struct{}{}
@@ -205,31 +207,23 @@ func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		wg.Wait()
 		close(each)
 	}()
-	seen := map[string]bool{}
+	isExporter := map[*prometheus.Desc]bool{} // each member has its own descriptors
+	sentExporter := false
 	for metric := range each {
-		if key, ok := seriesKey(metric); ok {
-			if seen[key] {
+		d := metric.Desc()
+		ex, known := isExporter[d]
+		if !known {
+			ex = strings.HasPrefix(d.String(), exporterDesc)
+			isExporter[d] = ex
+		}
+		if ex {
+			if sentExporter {
 				continue
 			}
-			seen[key] = true
+			sentExporter = true
 		}
 		ch <- metric
 	}
-}
-
-// seriesKey identifies a series by its descriptor and label values; ok is
-// false when the metric cannot be read (it is then sent as it is, and the
-// registry reports it).
-func seriesKey(m prometheus.Metric) (string, bool) {
-	var pb dto.Metric
-	if err := m.Write(&pb); err != nil {
-		return "", false
-	}
-	key := m.Desc().String()
-	for _, lp := range pb.GetLabel() {
-		key += "\xff" + lp.GetName() + "\xfe" + lp.GetValue()
-	}
-	return key, true
 }
 
 // Status returns the state of every member as of its last scrape, in the
@@ -246,7 +240,9 @@ func (p *poolCollector) Status() []metrics.ServerStatus {
 func (p *poolCollector) PoolStatus() poolStatus {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.status
+	st := p.status
+	st.Servers = len(p.members)
+	return st
 }
 
 // RefreshRecordings refreshes the recording counts of every member now.

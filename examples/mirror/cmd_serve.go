@@ -37,7 +37,7 @@ func (c *serveCmd) run(ctx context.Context, env *cli.Env, _ []string) error {
 	if err := c.server.Validate(); err != nil {
 		return err
 	}
-	s, err := secretFrom(env, c.secret, c.secretFile)
+	s, err := env.SecretFrom(c.secret, c.secretFile, "MIRROR_SECRET")
 	if err != nil {
 		return cli.Exit(cli.ExitUsage, err)
 	}

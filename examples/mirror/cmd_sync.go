@@ -72,7 +72,7 @@ func (c *syncCmd) source(env *cli.Env) (mirror.Source, error) {
 		}
 		return ds, nil
 	}
-	s, err := secretFrom(env, c.secret, c.secretFile)
+	s, err := env.SecretFrom(c.secret, c.secretFile, "MIRROR_SECRET")
 	if err != nil {
 		return nil, cli.Exit(cli.ExitUsage, err)
 	}

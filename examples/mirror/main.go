@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 
 	"github.com/bbbkit/bbbkit/examples/internal/cli"
 	"github.com/bbbkit/bbbkit/scalelite/mirror"
@@ -52,18 +50,6 @@ func commands() *cli.Command {
 
 // logger is the commands' log: text lines on stderr.
 func logger(env *cli.Env) *slog.Logger { return slog.New(slog.NewTextHandler(env.Stderr, nil)) }
-
-// secretFrom picks the secret from the flag, the file or MIRROR_SECRET.
-func secretFrom(env *cli.Env, flagVal, file string) (string, error) {
-	if flagVal == "" && file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("read secret file: %w", err)
-		}
-		return strings.TrimSpace(string(b)), nil
-	}
-	return env.Secret(flagVal, "MIRROR_SECRET"), nil
-}
 
 // exitFor maps an error of the mirror package to an exit code.
 func exitFor(ctx context.Context, err error) int {

@@ -56,39 +56,47 @@ type Command struct {
 	Commands []*Command
 }
 
-// Run parses args for cmd (or the subcommand args[0] names), runs it and
-// returns the exit code. "-h", "-help" and "help [command]" print the help
-// to stdout and exit 0; usage mistakes print a short usage to stderr and
-// exit [ExitUsage].
+// Run parses args for cmd (or the subcommand args[0] names, and so on down
+// a command whose subcommands have subcommands), runs it and returns the
+// exit code. "-h", "-help" and "help [command]" print the help to stdout
+// and exit 0; usage mistakes print a short usage to stderr and exit
+// [ExitUsage].
 func Run(ctx context.Context, cmd *Command, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenvFrom(ctx), Name: cmd.Name}
+	return dispatch(ctx, cmd, env, args)
+}
+
+// dispatch runs cmd, whose full name is env.Name, or the subcommand args[0]
+// names.
+func dispatch(ctx context.Context, cmd *Command, env *Env, args []string) int {
+	path := env.Name
 	if len(cmd.Commands) == 0 {
 		return runLeaf(ctx, cmd, env, args)
 	}
 	if len(args) == 0 {
-		writeShortUsage(stderr, cmd, cmd.Name)
+		writeShortUsage(env.Stderr, cmd, path)
 		return ExitUsage
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
 			if sub := cmd.lookup(args[1]); sub != nil {
-				path := cmd.Name + " " + sub.Name
-				writeHelp(stdout, sub, newFlagSet(path, sub, stderr), path)
+				subPath := path + " " + sub.Name
+				writeHelp(env.Stdout, sub, newFlagSet(subPath, sub, env.Stderr), subPath)
 				return ExitOK
 			}
 		}
-		writeHelp(stdout, cmd, nil, cmd.Name)
+		writeHelp(env.Stdout, cmd, nil, path)
 		return ExitOK
 	}
 	sub := cmd.lookup(args[0])
 	if sub == nil {
-		fmt.Fprintf(stderr, "%s: unknown command %q\n", cmd.Name, args[0])
-		writeShortUsage(stderr, cmd, cmd.Name)
+		fmt.Fprintf(env.Stderr, "%s: unknown command %q\n", path, args[0])
+		writeShortUsage(env.Stderr, cmd, path)
 		return ExitUsage
 	}
-	env.Name = cmd.Name + " " + sub.Name
-	return runLeaf(ctx, sub, env, args[1:])
+	env.Name = path + " " + sub.Name
+	return dispatch(ctx, sub, env, args[1:])
 }
 
 // usageLine is c's UsageLine or its default; path is c's full name.
@@ -180,7 +188,7 @@ func writeHelp(w io.Writer, cmd *Command, fs *flag.FlagSet, path string) {
 		for _, sub := range cmd.Commands {
 			fmt.Fprintf(w, "  %-*s  %s\n", width, sub.Name, sub.Short)
 		}
-		fmt.Fprintf(w, "\nRun '%s <command> -h' for the flags of a command.\n", cmd.Name)
+		fmt.Fprintf(w, "\nRun '%s <command> -h' for the flags of a command.\n", path)
 		return
 	}
 	hasFlags := false

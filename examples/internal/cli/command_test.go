@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -104,6 +106,71 @@ func TestDispatchAndExitCodes(t *testing.T) {
 	}
 }
 
+// A subcommand with subcommands of its own dispatches like the root, its
+// help and messages named by its full path.
+func TestNestedDispatch(t *testing.T) {
+	t.Parallel()
+	nested := func(got *[]string) *Command {
+		inner := tool(got)
+		inner.Name, inner.Long = "box", ""
+		inner.Short = "greet and fail, one level down"
+		return &Command{Name: "outer", Short: "a tool with groups", Commands: []*Command{inner}}
+	}
+	type testCase struct {
+		name       string
+		args       []string
+		code       int
+		stdout     string
+		stderr     string
+		wantCalled []string
+	}
+	tests := []testCase{
+		{"dispatch", []string{"box", "greet", "-name", "ann", "x"}, ExitOK, "hello ann\n", "", []string{"greet ann", "x"}},
+		{"no command", []string{"box"}, ExitUsage, "", "usage: outer box <command> [flags]\nRun 'outer box -h' for help.\n", nil},
+		{"unknown command", []string{"box", "grete"}, ExitUsage, "", "outer box: unknown command \"grete\"\nusage: outer box <command> [flags]\n", nil},
+		{"error", []string{"box", "fail"}, ExitFailure, "", "outer box fail: it broke\n", nil},
+		{"unknown flag", []string{"box", "greet", "-bogus"}, ExitUsage, "", "usage: tool greet [flags] [word...]\nRun 'outer box greet -h' for help.\n", nil},
+		{"help of command", []string{"box", "greet", "-h"}, ExitOK, "  -name string\n", "", nil},
+		{"help command", []string{"box", "help", "greet"}, ExitOK, "usage: tool greet [flags] [word...]\n\nGreet somebody.\n", "", nil},
+	}
+	const groupHelp = `usage: outer box <command> [flags]
+
+Greet and fail, one level down.
+
+commands:
+  greet  greet somebody
+  fail   fail in a chosen way
+
+Run 'outer box <command> -h' for the flags of a command.
+`
+	for _, args := range [][]string{{"box", "-h"}, {"box", "help"}, {"help", "box"}} {
+		tests = append(tests, testCase{strings.Join(args, " "), args, ExitOK, groupHelp, "", nil})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var called []string
+			var stdout, stderr bytes.Buffer
+			code := Run(context.Background(), nested(&called), tt.args, nil, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("code = %v; want %v (stderr: %s)", code, tt.code, stderr.String())
+			}
+			if got := stdout.String(); !strings.Contains(got, tt.stdout) {
+				t.Errorf("stdout.String() = %q; want it to contain %q", got, tt.stdout)
+			}
+			if tt.stdout == groupHelp && stdout.String() != groupHelp {
+				t.Errorf("stdout.String() = %q; want %q", stdout.String(), groupHelp)
+			}
+			if got := stderr.String(); !strings.Contains(got, tt.stderr) {
+				t.Errorf("stderr.String() = %q; want it to contain %q", got, tt.stderr)
+			}
+			if diff := cmp.Diff(tt.wantCalled, called); diff != "" {
+				t.Errorf("called mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestUsageText(t *testing.T) {
 	t.Parallel()
 	var stdout bytes.Buffer
@@ -189,6 +256,49 @@ func TestSecretFromEnvironment(t *testing.T) {
 	}
 	if got := stderr.String(); !strings.Contains(got, "s: a secret is required") {
 		t.Errorf("stderr.String() = %q; want it to contain %q", got, "s: a secret is required")
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret")
+	if err := os.WriteFile(file, []byte(" from-file\n"), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(file, ...): %v", err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatalf("os.WriteFile(empty, ...): %v", err)
+	}
+	env := &Env{Getenv: func(k string) string {
+		if k == "S_SECRET" {
+			return " from-env\n"
+		}
+		return ""
+	}}
+	tests := []struct {
+		flag, file, envVar string
+		want               string
+		wantErr            string
+	}{
+		{"from-flag", file, "S_SECRET", "from-flag", ""},
+		{"", file, "S_SECRET", "from-file", ""},
+		{"", "", "S_SECRET", "from-env", ""},
+		{"", "", "UNSET", "", ""},
+		{"", empty, "S_SECRET", "", "secret file " + empty + " is empty"},
+		{"", filepath.Join(dir, "missing"), "S_SECRET", "", "secret file: open "},
+	}
+	for _, tt := range tests {
+		got, err := env.SecretFrom(tt.flag, tt.file, tt.envVar)
+		if got != tt.want {
+			t.Errorf("SecretFrom(%q, %q, %q) = %q; want %q", tt.flag, tt.file, tt.envVar, got, tt.want)
+		}
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("SecretFrom(%q, %q, %q): %v; want no error", tt.flag, tt.file, tt.envVar, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("SecretFrom(%q, %q, %q) error = %v; want it to contain %q", tt.flag, tt.file, tt.envVar, err, tt.wantErr)
+		}
 	}
 }
 

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -27,6 +29,37 @@ func (e *Env) Secret(flagValue, envVar string) string {
 		return flagValue
 	}
 	return strings.TrimSpace(e.Getenv(envVar))
+}
+
+// SecretFrom is a secret from its flag or, when the flag is empty, from
+// file ([ReadSecretFile]) or, when there is no file either, from the
+// environment variable envVar ([Env.Secret]). Empty without an error means
+// none is set; an unreadable or empty file is an error.
+func (e *Env) SecretFrom(flagValue, file, envVar string) (string, error) {
+	if flagValue == "" && file != "" {
+		return ReadSecretFile(file)
+	}
+	return e.Secret(flagValue, envVar), nil
+}
+
+// ReadSecretFile reads a secret from the file at path ("~/" is the home
+// directory), without surrounding white space. An empty file is an error:
+// an empty secret never reaches a client.
+func ReadSecretFile(path string) (string, error) {
+	if strings.HasPrefix(path, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			path = filepath.Join(home, path[2:])
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("secret file: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("secret file %s is empty", path)
+	}
+	return s, nil
 }
 
 type getenvKey struct{}
